@@ -1,0 +1,383 @@
+"""Benchmark of the Telegram path; prints one JSON object.
+
+- answers per second through the whole Telegram path: raw updates parsed into PTB `Update`
+  objects and fed to `application.process_update`, with the real handlers, the engine, an
+  SQLite database on disk and the AIORateLimiter (its Telegram rate limits switched off, so
+  that our own cost is measured), against an offline request class that answers the Bot API
+  locally and counts the calls;
+- the same updates through a bare python-telegram-bot echo handler, and the cost ratio;
+- Bot API calls per answer (an answer is one stored change: a typed or pressed answer, a
+  confirmed table row, a list item, a skip) and per answered question;
+- the time to render the full report draft from the sample answers, against python-docx
+  building a document of the same size directly;
+- peak resident memory.
+
+The conversation is the one the end-to-end journeys play (tests/e2e/script.py): the report
+kind's sample answers as `baocao demo` types them, each section finished after its review,
+in one run typed only, in another pressed where the question offers the button that means
+the same.
+
+Usage: .venv/bin/python bench/bench_telegram.py [--users 3] [--kind ID] [--templates DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import resource
+import statistics
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import docx
+from sqlmodel import func, select
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, MessageHandler
+from telegram.ext import filters as tg_filters
+from telegram.request import BaseRequest, RequestData
+
+from bot.channels.telegram_app import build_application
+from bot.database import Database
+from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
+from bot.questionnaire.answers_file import load_answers_file
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
+from bot.report.build import render_draft
+from bot.settings import Settings
+from models import Answer, AnswerChange
+from tests.e2e.script import Step, conversation
+
+TOKEN = "123456:BENCH"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
+DATE = 1_700_000_000
+DRAFT_RUNS = 5
+TARGETS = {
+    "answers_per_second": 300,
+    "cost_ratio_vs_echo": 3.0,
+    "bot_api_calls_per_answer": 1.2,
+    "draft_render_seconds": 0.5,
+}
+
+
+class OfflineBotApi(BaseRequest):
+    """Answers Bot API calls locally and counts them; remembers each chat's last keyboard."""
+
+    TRUE_METHODS: ClassVar[set[str]] = {
+        "answerCallbackQuery",
+        "sendChatAction",
+        "setMyCommands",
+        "deleteWebhook",
+    }
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.message_id = 0
+        self.last_markup: dict[int, tuple[int, dict[str, Any]]] = {}
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        self.calls[name] += 1
+        params = request_data.parameters if request_data else {}
+        if name == "getMe":
+            result: Any = BOT_USER
+        elif name in self.TRUE_METHODS:
+            result = True
+        elif name in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
+            chat_id = int(params["chat_id"])  # type: ignore[arg-type]
+            if name.startswith("send"):
+                self.message_id += 1
+            message_id = int(params.get("message_id", self.message_id))  # type: ignore[arg-type]
+            markup = params.get("reply_markup")
+            if isinstance(markup, dict):
+                self.last_markup[chat_id] = (message_id, markup)
+            result = {
+                "message_id": message_id,
+                "date": DATE,
+                "from": BOT_USER,
+                "chat": {"id": chat_id, "type": "private"},
+                "text": params.get("text", ""),
+            }
+        else:
+            return 400, json.dumps(
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {name} is offline"}
+            ).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+@dataclass
+class Run:
+    """One replay: its time, its updates and what it cost in Bot API calls."""
+
+    seconds: float = 0.0
+    updates: int = 0
+    presses: int = 0
+    answers: int = 0
+    questions: int = 0
+    calls: Counter[str] = field(default_factory=Counter)
+
+
+def message_raw(update_id: int, user_id: int, text: str) -> dict[str, Any]:
+    person = {"id": user_id, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": DATE,
+        "text": text,
+        "from": person,
+        "chat": {"id": user_id, "type": "private", "first_name": "Hương"},
+    }
+    if text.startswith("/"):
+        length = len(text.split(" ", 1)[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"update_id": update_id, "message": message}
+
+
+def press_raw(
+    update_id: int, user_id: int, pressed: tuple[int, dict[str, Any]], data: str
+) -> dict[str, Any]:
+    message_id, markup = pressed
+    person = {"id": user_id, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"q{update_id}",
+            "from": person,
+            "chat_instance": str(user_id),
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": DATE,
+                "from": BOT_USER,
+                "chat": {"id": user_id, "type": "private"},
+                "text": "…",
+                "reply_markup": markup,
+            },
+        },
+    }
+
+
+def buttons_of(markup: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, callback data) of an inline keyboard as sent."""
+    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+async def replay(
+    application: Application,
+    api: OfflineBotApi,
+    steps: tuple[Step, ...],
+    users: range,
+    *,
+    presses: bool,
+    first_update: int,
+) -> Run:
+    """Plays the script once per user, one update at a time, timing the whole."""
+    run = Run()
+    update_id = first_update
+    before = Counter(api.calls)
+    began = time.perf_counter()
+    for user_id in users:
+        for step in steps:
+            update_id += 1
+            pressed = api.last_markup.get(user_id) if presses else None
+            button = step.button_for(buttons_of(pressed[1])) if pressed else None
+            if pressed is not None and button is not None:
+                raw = press_raw(update_id, user_id, pressed, button[1])
+                run.presses += 1
+            else:
+                raw = message_raw(update_id, user_id, step.typed)
+            await application.process_update(Update.de_json(raw, application.bot))
+            run.updates += 1
+    run.seconds = time.perf_counter() - began
+    run.calls = api.calls - before
+    return run
+
+
+async def echo(update: Update, _context: Any) -> None:
+    """Sends the text back: the least a python-telegram-bot handler can do."""
+    if update.message and update.message.text:
+        await update.message.reply_text(update.message.text)
+
+
+def unlimited() -> AIORateLimiter:
+    """The rate limiter on every call, with Telegram's limits off (nothing waits)."""
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
+async def bench_updates(kind: str, templates: Path, users: int, folder: Path) -> dict[str, Any]:
+    # The whole report, as `baocao demo` plays it (the draft is measured on its own).
+    steps = conversation("Hương Nguyễn", kind=kind, templates=templates)
+    database = Database(f"sqlite:///{folder / 'bench.db'}")
+    database.create_schema()
+    options = EngineOptions(demo=True, templates_root=templates, demo_template=kind)
+    engine = ConversationEngine(database, options)
+    settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
+    api = OfflineBotApi()
+    application = build_application(
+        settings,
+        engine,
+        request=api,
+        get_updates_request=OfflineBotApi(),
+        rate_limiter=unlimited(),
+    )
+    async with application:
+        # Warm-up: one user through the whole report (imports, caches, first queries).
+        await replay(application, api, steps, range(1, 2), presses=True, first_update=0)
+        typed = await replay(
+            application, api, steps, range(100, 100 + users), presses=False, first_update=100_000
+        )
+        mixed = await replay(
+            application, api, steps, range(200, 200 + users), presses=True, first_update=200_000
+        )
+    with database.session() as session:
+        # Every user plays the same script: the counts divide evenly.
+        players = 1 + 2 * users
+        answers = session.exec(select(func.count()).select_from(AnswerChange)).one() // players
+        questions = session.exec(select(func.count()).select_from(Answer)).one() // players
+    database.dispose()
+    for run in (typed, mixed):
+        run.answers, run.questions = answers * users, questions * users
+
+    echo_api = OfflineBotApi()
+    bare = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(echo_api)
+        .get_updates_request(OfflineBotApi())
+        .rate_limiter(unlimited())
+        .build()
+    )
+    bare.add_handler(MessageHandler(tg_filters.TEXT, echo))
+    async with bare:
+        await replay(bare, echo_api, steps, range(1, 2), presses=False, first_update=0)
+        echoed = await replay(
+            bare, echo_api, steps, range(100, 100 + users), presses=False, first_update=100_000
+        )
+
+    def summary(run: Run) -> dict[str, Any]:
+        calls = sum(run.calls.values())
+        return {
+            "updates": run.updates,
+            "button_presses": run.presses,
+            "answers": run.answers,
+            "answered_questions": run.questions,
+            "seconds": round(run.seconds, 3),
+            "updates_per_second": round(run.updates / run.seconds, 1),
+            "answers_per_second": round(run.answers / run.seconds, 1),
+            "ms_per_update": round(1000 * run.seconds / run.updates, 3),
+            "bot_api_calls": calls,
+            "bot_api_calls_per_update": round(calls / run.updates, 2),
+            "bot_api_calls_per_answer": round(calls / run.answers, 2),
+            "bot_api_calls_per_answered_question": round(calls / run.questions, 2),
+            "bot_api_calls_by_method": dict(run.calls.most_common()),
+        }
+
+    echo_ms = 1000 * echoed.seconds / echoed.updates
+    return {
+        "users": users,
+        "telegram_typed": summary(typed),
+        "telegram_with_buttons": summary(mixed),
+        "echo": {
+            "updates": echoed.updates,
+            "updates_per_second": round(echoed.updates / echoed.seconds, 1),
+            "ms_per_update": round(echo_ms, 3),
+        },
+        "cost_ratio_vs_echo": round((1000 * mixed.seconds / mixed.updates) / echo_ms, 2),
+    }
+
+
+def bench_draft(kind: str, templates: Path) -> dict[str, Any]:
+    """The full draft from the sample answers, against python-docx alone at the same size."""
+    answers = load_answers_file(sample_answers_path(kind, templates), root=templates)
+    times = []
+    for _ in range(DRAFT_RUNS):
+        began = time.perf_counter()
+        draft = render_draft(answers.template, answers.frame, answers.values, set())
+        times.append(time.perf_counter() - began)
+    rendered = docx.Document(io.BytesIO(draft.data))
+    paragraphs = len(rendered.paragraphs)
+    tables = [(len(table.rows), len(table.columns)) for table in rendered.tables]
+    words = [p.text for p in rendered.paragraphs]
+
+    def direct() -> bytes:
+        document = docx.Document()
+        for text in words:
+            document.add_paragraph(text)
+        for rows, columns in tables:
+            table = document.add_table(rows=rows, cols=columns)
+            for row in table.rows:
+                for cell in row.cells:
+                    cell.text = "1.234"
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    plain = []
+    for _ in range(DRAFT_RUNS):
+        began = time.perf_counter()
+        direct()
+        plain.append(time.perf_counter() - began)
+    render, baseline = statistics.median(times), statistics.median(plain)
+    return {
+        "render_seconds": round(render, 4),
+        "python_docx_seconds": round(baseline, 4),
+        "ratio": round(render / baseline, 2),
+        "paragraphs": paragraphs,
+        "tables": len(tables),
+        "table_cells": sum(r * c for r, c in tables),
+        "bytes": len(draft.data),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=3, help="users per replay")
+    parser.add_argument("--kind", default=DEMO_TEMPLATE, help="report kind id")
+    parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES_DIR)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        updates = asyncio.run(bench_updates(args.kind, args.templates, args.users, Path(folder)))
+    draft = bench_draft(args.kind, args.templates)
+    mixed = updates["telegram_with_buttons"]
+    result = {
+        "kind": args.kind,
+        **updates,
+        "draft": draft,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "targets": TARGETS,
+        "met": {
+            "answers_per_second": mixed["answers_per_second"] >= TARGETS["answers_per_second"],
+            "cost_ratio_vs_echo": updates["cost_ratio_vs_echo"] <= TARGETS["cost_ratio_vs_echo"],
+            "bot_api_calls_per_answer": (
+                mixed["bot_api_calls_per_answer"] <= TARGETS["bot_api_calls_per_answer"]
+            ),
+            "draft_render_seconds": draft["render_seconds"] < TARGETS["draft_render_seconds"],
+        },
+    }
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

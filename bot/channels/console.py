@@ -1,0 +1,94 @@
+"""The terminal channel: the same conversation as Telegram, typed at a prompt."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bot.engine.engine import ConversationEngine
+from bot.engine.events import Command, Sender, parse_typed
+from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.texts import t
+
+CHANNEL = "console"
+
+
+def console_sender() -> Sender:
+    """The person at the terminal."""
+    user = getpass.getuser()
+    return Sender(CHANNEL, user, user)
+
+
+def render_buttons(rows: Iterable[list[Button]]) -> list[str]:
+    """Buttons as text: choices as they are labelled, navigation as its command."""
+    lines: list[str] = []
+    commands: list[str] = []
+    for row in rows:
+        for button in row:
+            if button.command:
+                commands.append(f"{button.command} {button.label}")
+            elif not button.label.isdigit():
+                lines.append(f"   [{button.label}]")
+    if commands:
+        lines.append("   " + " · ".join(commands))
+    return lines
+
+
+def save_document(document: DocumentReply, folder: Path) -> Path:
+    """Writes a document reply into a folder; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / document.file_name
+    path.write_bytes(document.data)
+    return path
+
+
+def render(outgoing: Outgoing, drafts_dir: Path) -> str:
+    """One outgoing message as terminal text (documents are written to disk)."""
+    if isinstance(outgoing, DocumentReply):
+        path = save_document(outgoing, drafts_dir)
+        return f"{outgoing.caption}\n{t('draft.saved_to', path=path)}"
+    assert isinstance(outgoing, Reply)
+    return "\n".join([outgoing.text, *render_buttons(outgoing.buttons)])
+
+
+class ConsoleChannel:
+    """Reads lines from the terminal, hands them to the engine, prints the replies."""
+
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        drafts_dir: Path,
+        *,
+        read: Callable[[str], str] = input,
+        write: Callable[[str], None] = print,
+        sender: Sender | None = None,
+    ) -> None:
+        self.engine = engine
+        self.drafts_dir = drafts_dir
+        self.read = read
+        self.write = write
+        self.sender = sender or console_sender()
+
+    def send(self, line: str) -> list[Outgoing]:
+        """Handles one typed line and prints what the bot answers."""
+        replies = self.engine.handle(self.sender, parse_typed(line))
+        for reply in replies:
+            self.write(render(reply, self.drafts_dir))
+            self.write("")
+        return replies
+
+    def run(self) -> None:
+        """The loop: greet, then read until end of input or Ctrl-C."""
+        self.write(t("console.banner"))
+        for reply in self.engine.handle(self.sender, Command("start")):
+            self.write(render(reply, self.drafts_dir))
+            self.write("")
+        while True:
+            try:
+                line = self.read("› ")
+            except (EOFError, KeyboardInterrupt):
+                self.write("\n" + t("console.goodbye"))
+                return
+            if line.strip():
+                self.send(line)

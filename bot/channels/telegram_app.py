@@ -1,0 +1,248 @@
+"""The Telegram application: built from the settings, run by long polling or a webhook.
+
+This module only wires: the adapter lives in `bot.channels.telegram`, the handlers in the
+`handlers` package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import signal
+from collections.abc import Awaitable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.channels.telegram import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
+from bot.database import Database
+from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.settings import Settings
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+# The command menu, in the order Telegram shows it; descriptions come from the catalogue.
+MENU_COMMANDS = ("tiep", "viec", "duthao", "xem", "lai", "boqua", "huy", "help", "start")
+
+# Updates the bot asks for; channel posts, inline queries and the like never reach it.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+# Seconds a long poll waits at Telegram for the next update.
+POLL_TIMEOUT = 30
+# Longest pause between attempts while Telegram cannot be reached.
+MAX_BACKOFF = 30.0
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Where Telegram posts updates, where the bot listens, and the shared secret."""
+
+    url: str
+    secret_token: str
+    # Every interface by default: Telegram (or the proxy in front) must reach the bot.
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+    def __post_init__(self) -> None:
+        if urlsplit(self.url).scheme not in ("https", "http"):
+            raise ValueError(f"webhook URL must be http(s)://…, not {self.url!r}")
+        if not _SECRET_TOKEN.match(self.secret_token):
+            # Without a secret anyone who finds the URL could post updates as any user.
+            raise ValueError("the webhook secret token must be 1-256 of A-Z, a-z, 0-9, _ and -")
+
+    @property
+    def url_path(self) -> str:
+        """The path the bot serves, taken from the public URL."""
+        return urlsplit(self.url).path.lstrip("/")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> WebhookConfig | None:
+        """The webhook asked for by TELEGRAM_WEBHOOK_* variables, or None for long polling."""
+        url = environ.get("TELEGRAM_WEBHOOK_URL", "").strip()
+        if not url:
+            return None
+        return cls(
+            url=url,
+            secret_token=environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            listen=environ.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
+            port=int(environ.get("TELEGRAM_WEBHOOK_PORT", "").strip() or 8443),
+        )
+
+
+def file_base_url(api_base_url: str) -> str:
+    """The file download base that goes with a Bot API base: …/bot → …/file/bot."""
+    base = api_base_url.rstrip("/")
+    root = base.removesuffix("/bot")
+    return f"{root}/file/bot"
+
+
+def menu_commands() -> list[BotCommand]:
+    """The command menu, described in Vietnamese."""
+    return [BotCommand(name, t(f"telegram.commands.{name}")) for name in MENU_COMMANDS]
+
+
+async def announce_commands(application: Application) -> None:
+    """Sets the command menu at start-up; a failure is logged, not fatal."""
+    try:
+        await application.bot.set_my_commands(menu_commands())
+    except TelegramError as err:
+        log.warning("command menu not set: %s", err)
+
+
+def build_application(
+    settings: Settings,
+    engine: ConversationEngine,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter | None = None,
+) -> Application:
+    """The application with every handler registered and the channel in `bot_data`."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        # Retries RetryAfter (flood control) on every call; network errors are retried by
+        # the channel.
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=SEND_ATTEMPTS))
+        # Answers often quote what the user typed; a link in it should not grow a preview.
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(announce_commands)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[CHANNEL_KEY] = TelegramChannel(engine)
+    handlers.register(application)
+    return application
+
+
+def engine_options(settings: Settings) -> EngineOptions:
+    """Demo mode only when BAOCAO_DEMO asks for it: on Telegram it is off by default."""
+    return EngineOptions(demo=bool(settings.demo))
+
+
+async def _unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T | None:
+    """The awaitable's result, or None when `stop` is set first (the awaitable is cancelled)."""
+    task = asyncio.ensure_future(awaitable)
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    with suppress(asyncio.CancelledError, TelegramError):
+        await task
+    return None
+
+
+async def poll(
+    application: Application, stop: asyncio.Event, *, timeout: int = POLL_TIMEOUT
+) -> None:
+    """Long-polls updates and handles them one at a time until `stop` is set.
+
+    PTB's Updater confirms a batch of updates as soon as it has fetched it, so a crash before
+    they are handled loses them. Here an update is confirmed (by the offset of the next
+    getUpdates) only once it has been handled: after a crash Telegram delivers it again, and
+    the engine's event ids make the second delivery change nothing.
+    """
+    bot = application.bot
+    offset = 0
+    backoff = 1.0
+    webhook_cleared = False
+    while not stop.is_set():
+        try:
+            if not webhook_cleared:
+                # Polling and a webhook exclude each other; a webhook left from another run
+                # would make every getUpdates fail.
+                await _unless_stopped(stop, bot.delete_webhook())
+                webhook_cleared = True
+            updates = await _unless_stopped(
+                stop,
+                bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES),
+            )
+        except InvalidToken:
+            raise
+        except TelegramError as err:
+            # Network trouble, flood control or another instance polling: wait and retry.
+            log.warning("polling failed (%s); again in %.0f s", err, backoff)
+            await _unless_stopped(stop, asyncio.sleep(backoff))
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            continue
+        backoff = 1.0
+        for update in updates or ():
+            await application.process_update(update)
+            offset = update.update_id + 1
+            if stop.is_set():
+                break
+    if offset:
+        # Confirms the last handled update, so a clean restart does not see it again.
+        with suppress(TelegramError):
+            await bot.get_updates(offset=offset, timeout=0, limit=1)
+
+
+async def serve_polling(application: Application) -> None:
+    """Runs the application by long polling until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with application:
+        await announce_commands(application)
+        await application.start()
+        try:
+            await poll(application, stop)
+        finally:
+            await application.stop()
+    log.info("Telegram bot stopped")
+
+
+def run_telegram(
+    settings: Settings, database: Database, *, webhook: WebhookConfig | None = None
+) -> None:
+    """Runs the bot on Telegram until stopped: long polling, or a webhook when configured."""
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    engine = ConversationEngine(database, engine_options(settings))
+    application = build_application(settings, engine)
+    webhook = webhook or WebhookConfig.from_environment()
+    if webhook is None:
+        log.info("Telegram bot starting (long polling, demo=%s)", engine.options.demo)
+        asyncio.run(serve_polling(application))
+        return
+    log.info(
+        "Telegram bot starting (webhook %s on %s:%s)", webhook.url, webhook.listen, webhook.port
+    )
+    application.run_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=webhook.url_path,
+        webhook_url=webhook.url,
+        secret_token=webhook.secret_token,
+        allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=-1,
+    )

@@ -1,0 +1,1018 @@
+"""The conversation engine: neutral events in, neutral messages out, progress in the database.
+
+Each event is handled in one database transaction that is committed before the replies
+are returned, so an answer the user sees acknowledged survives any crash after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import store
+from bot.clock import now, school_year_of
+from bot.database import Database
+from bot.engine import flow
+from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender, Text
+from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.state import State
+from bot.questionnaire.answers import (
+    InvalidAnswer,
+    clean_text,
+    fold,
+    format_answer,
+    format_item,
+    format_row,
+    parse_answer,
+    parse_cell,
+    parse_table_row,
+)
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
+from bot.questionnaire.schema import (
+    ChoiceQuestion,
+    ListQuestion,
+    MultiChoiceQuestion,
+    Question,
+    Section,
+    TableQuestion,
+    Template,
+    TextQuestion,
+    YesNoQuestion,
+)
+from bot.report.build import build_draft
+from bot.texts import t
+from models import Member, Period, Unit
+
+log = logging.getLogger(__name__)
+
+DEMO_TEMPLATE = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
+REVIEW_ANSWER_PREVIEW = 160
+_CONFIRM_WORDS = {"dung", "ok", "co", "dung roi", "u", "yes", "y", "1"}
+_REDO_WORDS = {"nhap lai", "sai", "khong", "2"}
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How the engine treats newcomers and where it finds report kinds."""
+
+    demo: bool = False
+    templates_root: Path = DEFAULT_TEMPLATES_DIR
+    demo_template: str = DEMO_TEMPLATE
+
+
+class ConversationEngine:
+    """Handles one neutral event at a time for any chat channel."""
+
+    def __init__(self, database: Database, options: EngineOptions | None = None) -> None:
+        self.database = database
+        self.options = options or EngineOptions()
+
+    def handle(
+        self, sender: Sender, event: Incoming, *, event_id: str | None = None
+    ) -> list[Outgoing]:
+        """Stores what the event changes and returns the replies, after committing."""
+        with self.database.session() as session:
+            if event_id is not None and not store.claim_event(
+                session, channel=sender.channel, event_id=event_id
+            ):
+                log.info("event %s/%s already handled", sender.channel, event_id)
+                return []
+            member = store.member_by_identity(
+                session, channel=sender.channel, external_id=sender.external_id
+            )
+            if member is None:
+                if not self.options.demo:
+                    return [Reply(t("start.stranger"))]
+                member = self._create_demo(session, sender)
+            turn = _Turn.load(session, member, self.options)
+            if turn is None:
+                return [Reply(t("start.no_period"))]
+            replies = turn.dispatch(event)
+            turn.save()
+        return replies
+
+    def _create_demo(self, session: Session, sender: Sender) -> Member:
+        """A demo unit with an open annual report, whose director is the newcomer."""
+        template = load_template(self.options.demo_template, self.options.templates_root)
+        unit = store.create_unit(
+            session,
+            name=t("demo.unit_name"),
+            parent_body=t("demo.parent_body"),
+            place=t("demo.place"),
+            signer_title=t("demo.signer_title"),
+            signer_name=sender.display_name or t("demo.signer_name"),
+            is_demo=True,
+        )
+        member = store.add_member(
+            session,
+            unit=unit,
+            display_name=sender.display_name or t("demo.signer_name"),
+            role="director",
+            channel=sender.channel,
+            external_id=sender.external_id,
+        )
+        store.open_period(
+            session,
+            unit=unit,
+            template_id=template.id,
+            template_version=template.version,
+            year=school_year_of(now().date()),
+        )
+        log.info("created demo unit %s for %s/%s", unit.id, sender.channel, sender.external_id)
+        return member
+
+
+class _Turn:
+    """One event's work: the member, their period, answers and conversation state."""
+
+    def __init__(
+        self,
+        session: Session,
+        member: Member,
+        unit: Unit,
+        period: Period,
+        template: Template,
+        options: EngineOptions,
+    ) -> None:
+        self.session = session
+        self.member = member
+        self.unit = unit
+        self.period = period
+        self.template = template
+        self.options = options
+        self.conversation = store.conversation_of(session, member_id=member.id or 0)
+        saved = self.conversation.state if self.conversation.period_id == period.id else {}
+        self.state = State.model_validate(saved or {})
+        self._reload_answers()
+
+    @classmethod
+    def load(cls, session: Session, member: Member, options: EngineOptions) -> _Turn | None:
+        """The turn for a member, or None when their unit has no open period."""
+        unit = store.unit_of(session, member=member)
+        period = store.current_period(session, unit_id=unit.id or 0)
+        if period is None:
+            return None
+        template = load_template(period.template_id, options.templates_root)
+        return cls(session, member, unit, period, template, options)
+
+    # -- persistence ------------------------------------------------------------------------
+
+    def _reload_answers(self) -> None:
+        stored = store.answers_of(self.session, period_id=self.period_id)
+        self.values: dict[str, Any] = {k: a.value for k, a in stored.items() if not a.skipped}
+        self.skipped: set[str] = {k for k, a in stored.items() if a.skipped}
+
+    @property
+    def period_id(self) -> int:
+        return self.period.id or 0
+
+    def save(self) -> None:
+        """Stores the conversation state with the answers, in the same transaction."""
+        store.save_conversation(
+            self.session,
+            conversation=self.conversation,
+            period_id=self.period_id,
+            state=self.state.model_dump(mode="json"),
+        )
+
+    def _store(self, question: Question, value: Any, *, skipped: bool = False) -> None:
+        store.save_answer(
+            self.session,
+            period_id=self.period_id,
+            question_id=question.id,
+            value=value,
+            member_id=self.member.id,
+            skipped=skipped,
+        )
+        if skipped:
+            self.values.pop(question.id, None)
+            self.skipped.add(question.id)
+        else:
+            self.values[question.id] = value
+            self.skipped.discard(question.id)
+        section = flow.owner_section(self.template, question.id)
+        if section and section.id in store.finished_sections(
+            self.session, period_id=self.period_id
+        ):
+            # A change after finishing reopens the section until it is reviewed again.
+            store.set_section_finished(
+                self.session,
+                period_id=self.period_id,
+                section_id=section.id,
+                member_id=self.member.id,
+                finished=False,
+            )
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def dispatch(self, event: Incoming) -> list[Outgoing]:
+        """Routes an event by its kind."""
+        if isinstance(event, Command):
+            return self.on_command(event)
+        if isinstance(event, ButtonPress):
+            return self.on_button(event.code)
+        if isinstance(event, Attachment):
+            return [Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
+                    *self.current()]
+        return self.on_text(event.text)
+
+    def on_command(self, command: Command) -> list[Outgoing]:
+        """Slash commands work at any point and never lose a stored answer."""
+        name = command.name
+        handlers: dict[str, Callable[[], list[Outgoing]]] = {
+            "start": self.cmd_start,
+            "help": self.cmd_help,
+            "trogiup": self.cmd_help,
+            "tiep": self.cmd_continue,
+            "viec": self.show_menu,
+            "duthao": self.cmd_draft,
+            "huy": self.cmd_cancel,
+            "lai": lambda: self.on_action("back"),
+            "boqua": lambda: self.on_action("skip"),
+            "giu": lambda: self.on_action("keep"),
+            "xem": lambda: self.on_action("review"),
+            "xong": lambda: self.on_action("done"),
+        }
+        handler = handlers.get(name)
+        if handler is None:
+            return [Reply(t("input.unknown_command", command=clean_text(name)[:30])),
+                    *self.current()]
+        return handler()
+
+    def on_button(self, code: str) -> list[Outgoing]:
+        """A button press: checked against the current step, never trusted."""
+        step, _, action = code.partition(":")
+        if not step.isdigit() or not action or len(code) > 64:
+            log.warning("malformed button code from member %s: %r", self.member.id, code[:80])
+            return [Reply(t("input.stale_button")), *self.current()]
+        if action.startswith(("s:", "menu", "draft", "resume")):
+            # Navigation between sections is valid from any message.
+            return self.on_action(action)
+        if int(step) != self.state.step:
+            return [Reply(t("input.stale_button")), *self.current()]
+        return self.on_action(action, pressed=True)
+
+    def on_action(self, action: str, *, pressed: bool = False) -> list[Outgoing]:
+        """Performs a navigation or answer action named by a button or a command."""
+        mode = self.state.mode
+        if action == "menu":
+            return self.show_menu()
+        if action == "draft":
+            return self.cmd_draft()
+        if action == "resume":
+            return self.cmd_continue()
+        if action.startswith("s:"):
+            return self.open_section(action[2:])
+        if action == "review":
+            return self.show_review() if self.state.section_id else self.show_menu()
+        if mode == "question":
+            return self.question_action(action, pressed=pressed)
+        if mode == "confirm_row":
+            return self.confirm_row_action(action)
+        if mode == "more_items":
+            return self.more_items_action(action)
+        if mode == "check":
+            return self.check_action(action)
+        if mode == "review":
+            return self.review_action(action)
+        return [Reply(t("input.nothing_to_do")), *self.show_menu()]
+
+    def on_text(self, raw: str) -> list[Outgoing]:
+        """Typed text: an answer, a choice by number, or a word like "đúng"."""
+        mode = self.state.mode
+        if mode == "question":
+            return self.answer_text(raw)
+        if mode == "confirm_row":
+            return self.confirm_row_text(raw)
+        if mode == "more_items":
+            return self.pick_text(raw, ["more:y", "more:n"], self.more_items_action)
+        if mode == "check":
+            return self.check_text(raw)
+        if mode == "review":
+            return self.review_text(raw)
+        return self.menu_text(raw)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def cmd_start(self) -> list[Outgoing]:
+        """Greets the member and shows their report's sections."""
+        greeting = t(
+            "start.welcome",
+            name=self.member.display_name,
+            unit=self.unit.name,
+            report=self.template.name,
+            year=_year_text(self.period.year),
+        )
+        return [Reply(greeting), *self.show_menu()]
+
+    def cmd_help(self) -> list[Outgoing]:
+        """Lists the commands."""
+        return [Reply(t("help.text")), *self.current()]
+
+    def cmd_continue(self) -> list[Outgoing]:
+        """Goes back to where the member left off, or to the first open section."""
+        if self.state.mode != "menu" and self.state.section_id:
+            return self.current()
+        for section in self.template.sections:
+            if self.first_open(section) is not None:
+                return self.open_section(section.id)
+        return [Reply(t("menu.all_answered")), *self.show_menu()]
+
+    def cmd_cancel(self) -> list[Outgoing]:
+        """Drops any half-typed input; stored answers stay."""
+        self.state.clear_input()
+        self.state.mode = "menu"
+        self.state.question_id = None
+        return [Reply(t("input.cancelled")), *self.show_menu()]
+
+    def cmd_draft(self) -> list[Outgoing]:
+        """Builds the draft of the whole report as it stands."""
+        confirmed = store.confirmed_checks(self.session, period_id=self.period_id)
+        draft = build_draft(
+            template=self.template,
+            unit=self.unit,
+            period=self.period,
+            values=self.values,
+            confirmed=confirmed,
+        )
+        caption_lines = [t("draft.caption", report=self.template.name,
+                           year=_year_text(self.period.year))]
+        if draft.missing_sections:
+            caption_lines.append(
+                t("draft.missing", count=draft.missing_count,
+                  sections=", ".join(draft.missing_sections))
+            )
+        else:
+            caption_lines.append(t("draft.complete"))
+        if draft.warnings:
+            caption_lines.append(t("draft.warnings", count=len(draft.warnings)))
+            caption_lines.extend(f"• {w}" for w in draft.warnings[:10])
+        return [
+            DocumentReply(draft.file_name, draft.data, "\n".join(caption_lines)),
+            *self.current(quiet_menu=True),
+        ]
+
+    # -- menu -------------------------------------------------------------------------------
+
+    def show_menu(self) -> list[Outgoing]:
+        """The member's sections with their state, as buttons."""
+        self.state.clear_input()
+        self.state.mode = "menu"
+        self.state.question_id = None
+        self.state.from_review = False
+        finished = store.finished_sections(self.session, period_id=self.period_id)
+        lines = [t("menu.title", report=self.template.name, year=_year_text(self.period.year))]
+        buttons: list[list[Button]] = []
+        for section in self.template.sections:
+            done, total = self.section_counts(section)
+            if section.id in finished:
+                icon = "✅"
+            elif done:
+                icon = "✏️"
+            else:
+                icon = "⬜"
+            label = f"{icon} {section.number}. {section.title}"
+            lines.append(t("menu.line", label=label, done=done, total=total))
+            buttons.append([Button(self.code(f"s:{section.id}"), _short(label, 60))])
+        lines.append(t("menu.hint"))
+        buttons.append([Button(self.code("draft"), t("button.draft"), "/duthao")])
+        return [Reply("\n".join(lines), buttons)]
+
+    def menu_text(self, raw: str) -> list[Outgoing]:
+        """In the menu, a typed number opens the section with that number."""
+        typed = fold(clean_text(raw)).rstrip(".")
+        for section in self.template.sections:
+            if typed == section.number:
+                return self.open_section(section.id)
+        return [Reply(t("menu.pick_section")), *self.show_menu()]
+
+    def section_counts(self, section: Section) -> tuple[int, int]:
+        """(answered, total) relevant questions of a top section."""
+        relevant = flow.relevant_slots(section, self.values)
+        done = sum(
+            1
+            for s in relevant
+            if flow.is_complete(s.question, self.values.get(s.question.id))
+            or s.question.id in self.skipped
+        )
+        return done, len(relevant)
+
+    def first_open(self, section: Section) -> Question | None:
+        """The first relevant question of a section not yet answered or skipped."""
+        for slot in flow.relevant_slots(section, self.values):
+            question = slot.question
+            if question.id in self.skipped:
+                continue
+            if not flow.is_complete(question, self.values.get(question.id)):
+                return question
+        return None
+
+    def open_section(self, section_id: str) -> list[Outgoing]:
+        """Starts or resumes a section at its first open question, or shows its review."""
+        section = flow.top_section(self.template, section_id)
+        if section is None:
+            return [Reply(t("input.stale_button")), *self.show_menu()]
+        self.state.clear_input()
+        self.state.section_id = section.id
+        self.state.from_review = False
+        question = self.first_open(section)
+        if question is None:
+            return self.show_review()
+        return self.go_to(question)
+
+    # -- asking -----------------------------------------------------------------------------
+
+    @property
+    def section(self) -> Section:
+        found = flow.top_section(self.template, self.state.section_id or "")
+        if found is None:
+            raise LookupError(self.state.section_id)
+        return found
+
+    @property
+    def question(self) -> Question:
+        slot = flow.find_slot(self.template, self.state.question_id or "")
+        if slot is None:
+            raise LookupError(self.state.question_id)
+        return slot.question
+
+    def code(self, action: str) -> str:
+        """A button code bound to the current step."""
+        return f"{self.state.step}:{action}"
+
+    def go_to(self, question: Question) -> list[Outgoing]:
+        """Moves the cursor to a question and asks it."""
+        self.state.clear_input()
+        self.state.mode = "question"
+        self.state.question_id = question.id
+        if isinstance(question, TableQuestion):
+            answered = self.values.get(question.id) or {}
+            if not self.state.from_review:
+                self.state.row_index = next(
+                    (i for i, r in enumerate(question.rows) if r.id not in answered), 0
+                )
+        if isinstance(question, MultiChoiceQuestion):
+            self.state.selected = list(self.values.get(question.id) or [])
+        return [self.ask()]
+
+    def current(self, *, quiet_menu: bool = False) -> list[Outgoing]:
+        """Repeats what the member is being asked now."""
+        mode = self.state.mode
+        try:
+            if mode == "question":
+                return [self.ask()]
+            if mode == "confirm_row":
+                return [self.row_echo()]
+            if mode == "more_items":
+                return [self.ask_more_items()]
+            if mode == "check":
+                return [self.check_prompt()]
+            if mode == "review":
+                return self.show_review()
+        except LookupError:
+            log.warning("conversation of member %s pointed at a missing item", self.member.id)
+        return [] if quiet_menu else self.show_menu()
+
+    def ask(self) -> Reply:
+        """The prompt of the current question, its help, and its buttons."""
+        self.state.step += 1
+        question = self.question
+        number, index, count = flow.position(self.section, question.id, self.values)
+        lines = [t("ask.position", section=number, index=index, count=count), question.prompt]
+        buttons: list[list[Button]] = []
+        current = self.values.get(question.id)
+        if isinstance(question, TableQuestion):
+            lines += self.table_prompt(question)
+        elif isinstance(question, ListQuestion):
+            lines += self.list_prompt(question)
+        else:
+            if question.hint:
+                lines.append(f"💡 {question.hint}")
+            if question.example:
+                lines.append(t("ask.example", example=question.example))
+            if isinstance(question, TextQuestion) and question.long:
+                lines.append(t("ask.long_text"))
+            if current is not None:
+                lines.append(t("ask.current", value=_short(format_answer(question, current),
+                                                          REVIEW_ANSWER_PREVIEW)))
+            buttons += self.option_buttons(question)
+        buttons.append(self.nav_buttons(question, answered=current is not None))
+        return Reply("\n".join(lines), [row for row in buttons if row])
+
+    def option_buttons(self, question: Question) -> list[list[Button]]:
+        """Buttons for choices; numbered so channels without buttons can type the number."""
+        if isinstance(question, YesNoQuestion):
+            return [[Button(self.code("o:yes"), f"1. {t('answer.yes')}"),
+                     Button(self.code("o:no"), f"2. {t('answer.no')}")]]
+        if isinstance(question, ChoiceQuestion):
+            return [[Button(self.code(f"o:{o.id}"), f"{i}. {o.label}")]
+                    for i, o in enumerate(question.options, 1)]
+        if isinstance(question, MultiChoiceQuestion):
+            rows = [[Button(self.code(f"o:{o.id}"),
+                            f"{'☑' if o.id in self.state.selected else '☐'} {i}. {o.label}")]
+                    for i, o in enumerate(question.options, 1)]
+            rows.append([Button(self.code("done"), t("button.done"), "/xong")])
+            return rows
+        return []
+
+    def nav_buttons(self, question: Question, *, answered: bool) -> list[Button]:
+        """Back, skip, keep and review, each with its typed command."""
+        row = [Button(self.code("back"), t("button.back"), "/lai")]
+        if not question.required and not isinstance(question, ListQuestion):
+            row.append(Button(self.code("skip"), t("button.skip"), "/boqua"))
+        if answered and not isinstance(question, TableQuestion | ListQuestion):
+            row.append(Button(self.code("keep"), t("button.keep"), "/giu"))
+        row.append(Button(self.code("review"), t("button.review"), "/xem"))
+        return row
+
+    def table_prompt(self, table: TableQuestion) -> list[str]:
+        """The row being asked, the columns expected, and its current values."""
+        row = table.rows[self.state.row_index]
+        columns = ", ".join(c.label for c in table.columns)
+        lines = [
+            t("ask.table_row", row=row.label, index=self.state.row_index + 1,
+              count=len(table.rows)),
+            t("ask.table_columns", count=len(table.columns), columns=columns),
+        ]
+        if table.hint:
+            lines.append(f"💡 {table.hint}")
+        if table.example:
+            lines.append(t("ask.example", example=table.example))
+        lines.append(t("ask.table_blank"))
+        answered = self.values.get(table.id) or {}
+        if row.id in answered:
+            lines.append(t("ask.current", value=format_row(table, answered[row.id])))
+        return lines
+
+    def list_prompt(self, question: ListQuestion) -> list[str]:
+        """The field being asked of the current item."""
+        items = self.values.get(question.id) or []
+        field = question.fields[self.state.field_index]
+        lines = [t("ask.list_item", item=question.item_name, number=len(items) + 1)]
+        if items and self.state.field_index == 0 and not self.state.item:
+            lines.append(t("ask.list_so_far", count=len(items), item=question.item_name))
+        lines.append(f"➡️ {field.label}")
+        if field.example:
+            lines.append(t("ask.example", example=field.example))
+        if self.state.field_index == 0 and not self.state.item and not items:
+            lines.append(t("ask.list_none", item=question.item_name))
+        return lines
+
+    # -- answering --------------------------------------------------------------------------
+
+    def answer_text(self, raw: str) -> list[Outgoing]:
+        """A typed answer to the current question."""
+        question = self.question
+        if isinstance(question, TableQuestion):
+            return self.table_row_text(question, raw)
+        if isinstance(question, ListQuestion):
+            return self.list_field_text(question, raw)
+        try:
+            value = parse_answer(question, raw)
+        except InvalidAnswer as err:
+            return [Reply(t("input.invalid", reason=err.message)), self.ask()]
+        return self.accept(question, value)
+
+    def accept(self, question: Question, value: Any) -> list[Outgoing]:
+        """Stores a complete answer, shows any failed check, else moves on."""
+        self._store(question, value)
+        ack = t("ask.saved", value=_short(format_answer(question, value), REVIEW_ANSWER_PREVIEW))
+        failures = self.new_failures(question.id)
+        if failures:
+            self.state.mode = "check"
+            self.state.check_keys = [f.key for f in failures]
+            return [Reply(ack), self.check_prompt()]
+        return [*self.advance(ack)]
+
+    def advance(self, ack: str | None = None) -> list[Outgoing]:
+        """Goes to the next relevant question, or to the review at the end of the section."""
+        if self.state.from_review:
+            replies = self.show_review()
+            return [Reply(ack), *replies] if ack else replies
+        following = self.next_question(self.question.id)
+        if following is None:
+            replies = self.show_review(intro=t("review.section_end"))
+        else:
+            replies = self.go_to(following)
+        if ack and replies and isinstance(replies[0], Reply):
+            first = replies[0]
+            replies[0] = Reply(f"{ack}\n\n{first.text}", first.buttons)
+        return replies
+
+    def next_question(self, question_id: str) -> Question | None:
+        """The next relevant question after one, in the current section."""
+        ids = [s.question.id for s in flow.slots(self.section)]
+        for slot in flow.slots(self.section)[ids.index(question_id) + 1:]:
+            if flow.is_relevant(slot.question, self.values):
+                return slot.question
+        return None
+
+    def previous_question(self, question_id: str) -> Question | None:
+        """The relevant question before one, in the current section."""
+        ids = [s.question.id for s in flow.slots(self.section)]
+        for slot in reversed(flow.slots(self.section)[: ids.index(question_id)]):
+            if flow.is_relevant(slot.question, self.values):
+                return slot.question
+        return None
+
+    def question_action(self, action: str, *, pressed: bool) -> list[Outgoing]:
+        """Buttons and commands while a question is asked."""
+        question = self.question
+        if action == "back":
+            return self.go_back(question)
+        if isinstance(question, ListQuestion) and action in ("skip", "done", "none"):
+            return self.list_action(question, action)
+        if action == "skip":
+            if question.required:
+                return [Reply(t("input.cannot_skip")), self.ask()]
+            self._store(question, None, skipped=True)
+            return self.advance(t("ask.skipped"))
+        if action == "keep":
+            if question.id not in self.values:
+                return [Reply(t("input.nothing_to_keep")), self.ask()]
+            return self.advance(t("ask.kept"))
+        if action == "blank" and isinstance(question, TableQuestion):
+            self.state.pending_row = None
+            self.state.pending_blank = True
+            self.state.mode = "confirm_row"
+            return [self.row_echo()]
+        if action.startswith("o:"):
+            return self.option_pressed(question, action[2:], pressed=pressed)
+        if action == "done" and isinstance(question, MultiChoiceQuestion):
+            if not self.state.selected:
+                return [Reply(t("answer.multi_choice_empty")), self.ask()]
+            return self.accept(question, list(self.state.selected))
+        return [Reply(t("input.stale_button")), self.ask()]
+
+    def option_pressed(self, question: Question, option: str, *, pressed: bool) -> list[Outgoing]:
+        """A choice button: answers a choice, ticks a multiple choice."""
+        if isinstance(question, YesNoQuestion) and option in ("yes", "no"):
+            value: Any = option == "yes"
+        elif isinstance(question, ChoiceQuestion) and option in {o.id for o in question.options}:
+            value = option
+        elif isinstance(question, MultiChoiceQuestion) and option in {
+            o.id for o in question.options
+        }:
+            selected = self.state.selected
+            if option in selected:
+                selected.remove(option)
+            else:
+                selected.append(option)
+            self.state.selected = [o.id for o in question.options if o.id in selected]
+            reply = self.ask()
+            return [Reply(reply.text, reply.buttons, replace=pressed)]
+        else:
+            return [Reply(t("input.stale_button")), self.ask()]
+        chosen = format_answer(question, value)
+        replies = self.accept(question, value)
+        if pressed:
+            # The question message is edited to show the choice; the next one is new.
+            return [Reply(t("ask.chosen", prompt=question.prompt, value=chosen), replace=True),
+                    *replies]
+        return replies
+
+    def go_back(self, question: Question) -> list[Outgoing]:
+        """The previous row of a table, else the previous question, else the menu."""
+        if isinstance(question, TableQuestion) and self.state.row_index > 0:
+            self.state.row_index -= 1
+            self.state.pending_row = None
+            return [self.ask()]
+        if self.state.from_review:
+            return self.show_review()
+        previous = self.previous_question(question.id)
+        if previous is None:
+            return [Reply(t("ask.first_question")), *self.show_menu()]
+        return self.go_to(previous)
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def table_row_text(self, table: TableQuestion, raw: str) -> list[Outgoing]:
+        """A typed table row: parsed, then echoed for confirmation."""
+        try:
+            row = parse_table_row(table, raw)
+        except InvalidAnswer as err:
+            return [Reply(t("input.invalid", reason=err.message)), self.ask()]
+        self.state.pending_row = row
+        self.state.pending_blank = row is None
+        self.state.mode = "confirm_row"
+        return [self.row_echo()]
+
+    def _with_pending(self, table: TableQuestion) -> dict[str, Any]:
+        current = dict(self.values.get(table.id) or {})
+        current[table.rows[self.state.row_index].id] = self.state.pending_row
+        return current
+
+    def row_echo(self) -> Reply:
+        """The typed row read back with what it computes, and any failed check."""
+        self.state.step += 1
+        table = self.question
+        assert isinstance(table, TableQuestion)
+        row = table.rows[self.state.row_index]
+        lines = [t("row.echo", row=row.label, values=format_row(table, self.state.pending_row))]
+        if self.state.pending_row is not None:
+            values = {**self.values, table.id: self._with_pending(table)}
+            evaluation = evaluate(self.template, values)
+            computed = [
+                f"{c.label} {evaluation.text(f'{table.id}.{row.id}.{c.id}')}"
+                for c in table.computed
+                if evaluation.text(f"{table.id}.{row.id}.{c.id}") is not None
+            ]
+            if computed:
+                lines.append(t("row.computed", values=" · ".join(computed)))
+            problems = [f for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")]
+            lines += [t("row.problem", message=f.message) for f in problems]
+        lines.append(t("row.confirm"))
+        buttons = [[Button(self.code("ok"), t("button.row_ok")),
+                    Button(self.code("redo"), t("button.row_redo"))]]
+        return Reply("\n".join(lines), buttons)
+
+    def confirm_row_text(self, raw: str) -> list[Outgoing]:
+        """At a row confirmation, "đúng" confirms; a new row replaces the typed one."""
+        word = fold(clean_text(raw))
+        if word in _CONFIRM_WORDS:
+            return self.confirm_row_action("ok")
+        if word in _REDO_WORDS:
+            return self.confirm_row_action("redo")
+        self.state.mode = "question"
+        return self.table_row_text(self.question, raw)  # type: ignore[arg-type]
+
+    def confirm_row_action(self, action: str) -> list[Outgoing]:
+        """Stores a confirmed row and asks the next one; or asks the row again."""
+        table = self.question
+        assert isinstance(table, TableQuestion)
+        if action == "back":
+            action = "redo"
+        if action == "redo":
+            self.state.mode = "question"
+            self.state.pending_row = None
+            return [self.ask()]
+        if action != "ok":
+            return [Reply(t("input.stale_button")), self.row_echo()]
+        row = table.rows[self.state.row_index]
+        value = self._with_pending(table)
+        self._store(table, value)
+        confirmed_now = [
+            f.key for f in evaluate(self.template, self.values).failures
+            if f.key.startswith(f"{table.id}.{row.id}.")
+        ]
+        if confirmed_now:
+            # Confirming the echo that showed the problem keeps the row as it is.
+            store.confirm_checks(self.session, period_id=self.period_id, keys=confirmed_now,
+                                 member_id=self.member.id)
+        ack = t("row.saved", row=row.label)
+        self.state.pending_row = None
+        self.state.pending_blank = False
+        self.state.mode = "question"
+        following = next(
+            (i for i in range(self.state.row_index + 1, len(table.rows))), None
+        )
+        if following is not None:
+            self.state.row_index = following
+            reply = self.ask()
+            return [Reply(f"{ack}\n\n{reply.text}", reply.buttons)]
+        failures = self.new_failures(table.id)
+        if failures:
+            self.state.mode = "check"
+            self.state.check_keys = [f.key for f in failures]
+            return [Reply(ack), self.check_prompt()]
+        return self.advance(ack)
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def list_field_text(self, question: ListQuestion, raw: str) -> list[Outgoing]:
+        """A typed field of the current list item."""
+        field = question.fields[self.state.field_index]
+        try:
+            value = parse_cell(field, raw)
+        except InvalidAnswer as err:
+            return [Reply(t("input.invalid", reason=err.message)), self.ask()]
+        return self.list_field_value(question, value)
+
+    def list_field_value(self, question: ListQuestion, value: Any) -> list[Outgoing]:
+        """Stores a field of the item being typed; a complete item is saved."""
+        field = question.fields[self.state.field_index]
+        self.state.item[field.id] = value
+        if self.state.field_index + 1 < len(question.fields):
+            self.state.field_index += 1
+            return [self.ask()]
+        items = [*(self.values.get(question.id) or []), dict(self.state.item)]
+        self._store(question, items)
+        ack = t("list.saved", item=question.item_name, number=len(items),
+                value=format_item(question, self.state.item))
+        self.state.item = {}
+        self.state.field_index = 0
+        if len(items) >= question.max_items:
+            return self.advance(ack)
+        self.state.mode = "more_items"
+        return [Reply(ack), self.ask_more_items()]
+
+    def list_action(self, question: ListQuestion, action: str) -> list[Outgoing]:
+        """Skips an optional field, or ends the list ("none" when it has no item yet)."""
+        if action == "skip":
+            field = question.fields[self.state.field_index]
+            if field.required:
+                return [Reply(t("input.cannot_skip")), self.ask()]
+            return self.list_field_value(question, None)
+        if self.state.item:
+            return [Reply(t("list.finish_item")), self.ask()]
+        if not self.values.get(question.id):
+            return self.accept(question, [])
+        return self.more_items_action("more:n")
+
+    def ask_more_items(self) -> Reply:
+        """"Add another?" after a list item."""
+        self.state.step += 1
+        question = self.question
+        assert isinstance(question, ListQuestion)
+        return Reply(
+            t("list.more", item=question.item_name),
+            [[Button(self.code("more:y"), f"1. {t('answer.yes')}"),
+              Button(self.code("more:n"), f"2. {t('answer.no')}")]],
+        )
+
+    def more_items_action(self, action: str) -> list[Outgoing]:
+        """Another item, or the end of the list."""
+        if action == "more:y":
+            self.state.mode = "question"
+            return [self.ask()]
+        if action in ("more:n", "done"):
+            self.state.mode = "question"
+            question = self.question
+            failures = self.new_failures(question.id)
+            if failures:
+                self.state.mode = "check"
+                self.state.check_keys = [f.key for f in failures]
+                return [self.check_prompt()]
+            return self.advance()
+        return [Reply(t("input.stale_button")), self.ask_more_items()]
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def new_failures(self, question_id: str) -> list[Any]:
+        """Failed checks involving a question that nobody has confirmed yet."""
+        confirmed = store.confirmed_checks(self.session, period_id=self.period_id)
+        evaluation = evaluate(self.template, self.values, confirmed)
+        return [f for f in evaluation.failures_for(question_id) if not f.confirmed]
+
+    def check_prompt(self) -> Reply:
+        """The failed checks with the numbers involved: fix or keep."""
+        self.state.step += 1
+        evaluation = evaluate(self.template, self.values)
+        messages = [f.message for f in evaluation.failures if f.key in self.state.check_keys]
+        lines = [t("check.title"), *(f"• {m}" for m in messages), t("check.choose")]
+        buttons = [[Button(self.code("fix"), f"1. {t('button.fix')}"),
+                    Button(self.code("accept"), f"2. {t('button.accept')}")]]
+        return Reply("\n".join(lines), buttons)
+
+    def check_text(self, raw: str) -> list[Outgoing]:
+        """At a failed check, "1"/"2" choose; anything else is a corrected answer."""
+        word = fold(clean_text(raw))
+        if word in {"1", "sua", "sua lai"}:
+            return self.check_action("fix")
+        if word in {"2", "giu", "giu nguyen"}:
+            return self.check_action("accept")
+        self.state.mode = "question"
+        self.state.check_keys = []
+        question = self.question
+        if isinstance(question, TableQuestion):
+            self.state.row_index = 0
+        return self.answer_text(raw)
+
+    def check_action(self, action: str) -> list[Outgoing]:
+        """Fix: ask the question again. Keep: record the exception and move on."""
+        if action == "fix":
+            self.state.check_keys = []
+            return self.go_to(self.question)
+        if action == "accept":
+            store.confirm_checks(
+                self.session, period_id=self.period_id, keys=self.state.check_keys,
+                member_id=self.member.id,
+            )
+            self.state.check_keys = []
+            self.state.mode = "question"
+            return self.advance(t("check.kept"))
+        return [Reply(t("input.stale_button")), self.check_prompt()]
+
+    # -- review -----------------------------------------------------------------------------
+
+    def show_review(self, intro: str | None = None) -> list[Outgoing]:
+        """Every question of the section with its answer, numbered for editing."""
+        self.state.clear_input()
+        self.state.mode = "review"
+        self.state.question_id = None
+        self.state.from_review = False
+        self.state.step += 1
+        section = self.section
+        relevant = flow.relevant_slots(section, self.values)
+        lines = [intro] if intro else []
+        lines.append(t("review.title", number=section.number, title=section.title))
+        for index, slot in enumerate(relevant, 1):
+            question = slot.question
+            value = self.values.get(question.id)
+            if question.id in self.skipped:
+                shown = t("review.skipped")
+            elif not flow.is_complete(question, value):
+                shown = t("review.missing")
+            else:
+                shown = _short(format_answer(question, value), REVIEW_ANSWER_PREVIEW)
+            title = question.label or question.prompt
+            lines.append(f"{index}. [{slot.section.number}] {_short(title, 70)}: {shown}")
+        confirmed = store.confirmed_checks(self.session, period_id=self.period_id)
+        evaluation = evaluate(self.template, self.values, confirmed)
+        ids = {s.question.id for s in relevant}
+        failures = [f for f in evaluation.failures if f.question_ids & ids]
+        if failures:
+            lines.append(t("review.warnings"))
+            lines += [
+                f"⚠️ {f.message}" + (f" {t('review.kept')}" if f.confirmed else "")
+                for f in failures
+            ]
+        lines.append(t("review.hint"))
+        numbers = [Button(self.code(f"e:{i}"), str(i)) for i in range(1, len(relevant) + 1)]
+        buttons = [numbers[i: i + 8] for i in range(0, len(numbers), 8)]
+        actions = [Button(self.code("finish"), t("button.finish"), "/xong")]
+        if self.first_open(section) is not None:
+            actions.insert(0, Button(self.code("resume"), t("button.continue"), "/tiep"))
+        buttons.append(actions)
+        buttons.append([Button(self.code("menu"), t("button.menu"), "/viec")])
+        return [Reply("\n".join(lines), buttons)]
+
+    def review_text(self, raw: str) -> list[Outgoing]:
+        """In the review, a number opens that question for editing."""
+        typed = fold(clean_text(raw)).rstrip(".")
+        if typed.isdigit():
+            return self.review_action(f"e:{typed}")
+        if typed in {"xong", "hoan thanh"}:
+            return self.review_action("finish")
+        return [Reply(t("review.pick")), *self.show_review()]
+
+    def review_action(self, action: str) -> list[Outgoing]:
+        """Edit one answer, or finish the section."""
+        if action.startswith("e:") and action[2:].isdigit():
+            relevant = flow.relevant_slots(self.section, self.values)
+            index = int(action[2:])
+            if not 1 <= index <= len(relevant):
+                return [Reply(t("review.no_such", count=len(relevant))), *self.show_review()]
+            question = relevant[index - 1].question
+            self.state.from_review = True
+            if isinstance(question, ListQuestion):
+                # Editing a list starts it again; the old items stay until the first new one.
+                self.state.mode = "question"
+            return self.go_to(question)
+        if action in ("finish", "done"):
+            return self.finish_section()
+        if action == "back":
+            return self.show_menu()
+        return [Reply(t("input.stale_button")), *self.show_review()]
+
+    def finish_section(self) -> list[Outgoing]:
+        """Marks the section finished when every required question is answered."""
+        section = self.section
+        missing = [
+            s.question for s in flow.relevant_slots(section, self.values)
+            if s.question.required
+            and not flow.is_complete(s.question, self.values.get(s.question.id))
+        ]
+        if missing:
+            names = "\n".join(f"• {_short(q.label or q.prompt, 80)}" for q in missing[:10])
+            return [Reply(t("review.cannot_finish", count=len(missing), questions=names)),
+                    *self.show_review()]
+        store.set_section_finished(
+            self.session, period_id=self.period_id, section_id=section.id,
+            member_id=self.member.id, finished=True,
+        )
+        done = t("review.finished", number=section.number, title=section.title)
+        return [Reply(done), *self.show_menu()]
+
+    def pick_text(
+        self, raw: str, actions: list[str], handler: Callable[[str], list[Outgoing]]
+    ) -> list[Outgoing]:
+        """A typed number or yes/no word standing for one of two buttons."""
+        word = fold(clean_text(raw))
+        if word in {"1", "co", "c", "yes", "y"}:
+            return handler(actions[0])
+        if word in {"2", "khong", "k", "ko", "no", "n"}:
+            return handler(actions[1])
+        return [Reply(t("input.pick_button")), *self.current()]
+
+
+def _kind(kind: str) -> str:
+    return kind if kind in {"photo", "sticker", "voice", "document", "video", "audio"} else "other"
+
+
+def _short(text: str, limit: int) -> str:
+    """A single-line preview of at most `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _year_text(year: str) -> str:
+    """'2020-2021' as written in reports: '2020 - 2021'."""
+    return year.replace("-", " - ")
+

@@ -1,0 +1,92 @@
+"""Walking a top section's questions: order, relevance and position ("Phần 3.2 • Câu 4/9")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.questionnaire.schema import (
+    ListQuestion,
+    Question,
+    Section,
+    TableQuestion,
+    Template,
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A question with the sub-section it belongs to."""
+
+    section: Section
+    question: Question
+
+
+def top_section(template: Template, section_id: str) -> Section | None:
+    """The top section with that id."""
+    return next((s for s in template.sections if s.id == section_id), None)
+
+
+def slots(section: Section) -> list[Slot]:
+    """Every question of a top section and its sub-sections, in asking order."""
+    out = [Slot(section, q) for q in section.questions]
+    for sub in section.sections:
+        out.extend(slots(sub))
+    return out
+
+
+def all_slots(template: Template) -> list[Slot]:
+    """Every question of the template in order."""
+    return [slot for section in template.sections for slot in slots(section)]
+
+
+def find_slot(template: Template, question_id: str) -> Slot | None:
+    """The slot of a question id."""
+    return next((s for s in all_slots(template) if s.question.id == question_id), None)
+
+
+def owner_section(template: Template, question_id: str) -> Section | None:
+    """The top section a question belongs to."""
+    for section in template.sections:
+        if any(s.question.id == question_id for s in slots(section)):
+            return section
+    return None
+
+
+def is_relevant(question: Question, values: Mapping[str, Any]) -> bool:
+    """Whether the question's condition holds for the answers so far."""
+    condition = question.when
+    if condition is None:
+        return True
+    value = values.get(condition.question)
+    if condition.answered is not None:
+        return (value is not None) == condition.answered
+    if condition.one_of is not None:
+        return value in condition.one_of
+    return value == condition.equals
+
+
+def is_complete(question: Question, value: Any) -> bool:
+    """Whether a stored value answers the question fully (every table row given)."""
+    if value is None:
+        return False
+    if isinstance(question, TableQuestion):
+        return all(row.id in value for row in question.rows)
+    if isinstance(question, ListQuestion):
+        return isinstance(value, list)
+    return True
+
+
+def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
+    """The questions of a top section that apply given the answers so far."""
+    return [s for s in slots(section) if is_relevant(s.question, values)]
+
+
+def position(section: Section, question_id: str, values: Mapping[str, Any]) -> tuple[str, int, int]:
+    """(sub-section number, index, count) of a question among its sub-section's relevant ones."""
+    slot = next(s for s in slots(section) if s.question.id == question_id)
+    siblings = [q for q in slot.section.questions if is_relevant(q, values)]
+    ids = [q.id for q in siblings]
+    index = ids.index(question_id) + 1 if question_id in ids else 1
+    return slot.section.number, index, max(len(siblings), 1)

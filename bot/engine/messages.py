@@ -1,0 +1,39 @@
+"""Neutral outgoing messages: what the engine answers, for any channel to draw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice; `command` is the typed equivalent for channels without buttons."""
+
+    code: str
+    label: str
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A text message with optional rows of buttons.
+
+    `replace` asks the channel to edit the message whose button was pressed instead of
+    sending a new one (channels that cannot edit send it as a new message).
+    """
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentReply:
+    """A file for the user, with a caption."""
+
+    file_name: str
+    data: bytes
+    caption: str
+
+
+Outgoing = Reply | DocumentReply

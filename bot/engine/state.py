@@ -1,0 +1,42 @@
+"""Where a member is in a conversation; stored as JSON in the database between events."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["menu", "question", "confirm_row", "more_items", "check", "review"]
+
+
+class State(BaseModel):
+    """The conversation cursor: section, question, and any half-typed input."""
+
+    mode: Mode = "menu"
+    section_id: str | None = None
+    question_id: str | None = None
+    # Set when a question was opened from the review: finishing it returns there.
+    from_review: bool = False
+    # Tables: the row being asked and a typed row waiting for confirmation.
+    row_index: int = 0
+    pending_row: dict[str, Any] | None = None
+    pending_blank: bool = False
+    # Lists: the item being typed, field by field.
+    item: dict[str, Any] = Field(default_factory=dict)
+    field_index: int = 0
+    # Multiple choice: options ticked so far.
+    selected: list[str] = Field(default_factory=list)
+    # Failed checks shown to the user, waiting for "fix" or "keep".
+    check_keys: list[str] = Field(default_factory=list)
+    # Increments with every prompt; buttons carry it so a stale press is recognised.
+    step: int = 0
+
+    def clear_input(self) -> None:
+        """Forgets any half-typed input (not the stored answers)."""
+        self.row_index = 0
+        self.pending_row = None
+        self.pending_blank = False
+        self.item = {}
+        self.field_index = 0
+        self.selected = []
+        self.check_keys = []

@@ -1,0 +1,341 @@
+"""Turning what a user typed into a stored answer value, and stored values back into text.
+
+Stored values are JSON: text as str, integers as int, decimals and percents as str of a
+Decimal, dates as ISO str, choices as option ids, yes/no as bool, tables as
+{row_id: {column_id: value} | None}, lists as [{field_id: value}].
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.numbers import (
+    NumberParseError,
+    format_decimal,
+    format_integer,
+    format_percent,
+    parse_decimal,
+    parse_integer,
+    parse_percent,
+)
+from bot.questionnaire.schema import (
+    ChoiceQuestion,
+    DateQuestion,
+    DecimalQuestion,
+    IntegerQuestion,
+    ListField,
+    ListQuestion,
+    MultiChoiceQuestion,
+    Option,
+    PercentQuestion,
+    Question,
+    TableColumn,
+    TableQuestion,
+    TextQuestion,
+    YesNoQuestion,
+)
+from bot.texts import t
+
+# C0/C1 controls (but tab and newline), private-use sentinels, noncharacters.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff]")
+_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+_YES = {"co", "c", "yes", "y", "dung", "đung", "u", "uh", "ok", "1"}
+_NO = {"khong", "k", "ko", "kh", "no", "n", "khong co", "2"}
+_CELL_SPLIT = re.compile(r"[\s;|]+")
+ROW_BLANK_INPUTS = {"-", "–", "—", "trong", "de trong", "khong co", "bo trong", "0 hv"}
+
+
+class InvalidAnswer(ValueError):
+    """What the user typed is not an acceptable answer; `message` says why, in Vietnamese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control characters, trimmed; line breaks kept, runs of blank lines folded."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _UNSAFE.sub("", text)
+    text = re.sub(r"\n\s*\n+", "\n\n", text)
+    return text.strip()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for forgiving matches ("Không" = "khong")."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _number_error(err: NumberParseError) -> InvalidAnswer:
+    return InvalidAnswer(t(err.key, **err.params))
+
+
+def _bounded_decimal(text: str, minimum: Decimal | None, maximum: Decimal | None) -> Decimal:
+    try:
+        return parse_decimal(text, minimum=minimum, maximum=maximum)
+    except NumberParseError as err:
+        raise _number_error(err) from err
+
+
+def _integer(text: str, minimum: int | None, maximum: int | None) -> int:
+    try:
+        return parse_integer(text, minimum=minimum, maximum=maximum)
+    except NumberParseError as err:
+        raise _number_error(err) from err
+
+
+def _percent(text: str) -> Decimal:
+    try:
+        return parse_percent(text)
+    except NumberParseError as err:
+        raise _number_error(err) from err
+
+
+def parse_date(text: str) -> date:
+    """A date typed as dd/mm/yyyy (also d/m/yyyy, with '-' or '.')."""
+    match = _DATE.match(text.strip())
+    if not match:
+        raise InvalidAnswer(t("answer.date_format"))
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError as err:
+        raise InvalidAnswer(t("answer.date_impossible", text=text.strip())) from err
+
+
+def _option_by_text(options: list[Option], text: str) -> Option | None:
+    """The option a user meant by its number ("2") or its label ("khá")."""
+    folded = fold(text)
+    if folded.isdigit() and 1 <= int(folded) <= len(options):
+        return options[int(folded) - 1]
+    for option in options:
+        if folded in (fold(option.label), option.id):
+            return option
+    return None
+
+
+def parse_yes_no(text: str) -> bool:
+    """Có / Không, as typed in many ways."""
+    folded = fold(text).rstrip(".!")
+    if folded in _YES:
+        return True
+    if folded in _NO:
+        return False
+    raise InvalidAnswer(t("answer.yes_no"))
+
+
+def _check_length(text: str, limit: int) -> str:
+    if not text:
+        raise InvalidAnswer(t("answer.empty"))
+    if len(text) > limit:
+        raise InvalidAnswer(t("answer.too_long", length=format_integer(len(text)), limit=limit))
+    return text
+
+
+def parse_answer(question: Question, raw: str) -> Any:
+    """The stored value of a typed answer to a one-message question (not table or list)."""
+    text = clean_text(raw)
+    if isinstance(question, TextQuestion):
+        return _check_length(text, question.length_limit)
+    if not text:
+        raise InvalidAnswer(t("answer.empty"))
+    if len(text) > 200:
+        raise InvalidAnswer(t("answer.too_long_for_value"))
+    if isinstance(question, IntegerQuestion):
+        return _integer(text, question.min, question.max)
+    if isinstance(question, DecimalQuestion):
+        return str(_bounded_decimal(text, question.min, question.max))
+    if isinstance(question, PercentQuestion):
+        return str(_percent(text))
+    if isinstance(question, DateQuestion):
+        return parse_date(text).isoformat()
+    if isinstance(question, YesNoQuestion):
+        return parse_yes_no(text)
+    if isinstance(question, ChoiceQuestion):
+        option = _option_by_text(question.options, text)
+        if option is None:
+            raise InvalidAnswer(t("answer.choice", count=len(question.options)))
+        return option.id
+    if isinstance(question, MultiChoiceQuestion):
+        return parse_multi_choice(question, text)
+    raise TypeError(f"{question.kind} questions are not answered in one message")
+
+
+def parse_multi_choice(question: MultiChoiceQuestion, text: str) -> list[str]:
+    """Several options typed as numbers or labels separated by commas or spaces."""
+    parts = [p for p in re.split(r"[,;\s]+" if re.fullmatch(r"[\d,;\s]+", text) else r"[,;]+",
+                                 text) if p.strip()]
+    chosen: list[str] = []
+    for part in parts:
+        option = _option_by_text(question.options, part)
+        if option is None:
+            raise InvalidAnswer(t("answer.multi_choice", count=len(question.options)))
+        if option.id not in chosen:
+            chosen.append(option.id)
+    if not chosen:
+        raise InvalidAnswer(t("answer.multi_choice", count=len(question.options)))
+    return [o.id for o in question.options if o.id in chosen]
+
+
+def parse_cell(column: TableColumn | ListField, text: str) -> Any:
+    """One table cell or numeric list field."""
+    kind = column.kind
+    if kind == "text":
+        return _check_length(clean_text(text), 500)
+    if kind == "percent":
+        return str(_percent(text))
+    minimum = getattr(column, "min", Decimal(0))
+    maximum = getattr(column, "max", None)
+    if kind == "integer":
+        return _integer(
+            text,
+            None if minimum is None else int(minimum),
+            None if maximum is None else int(maximum),
+        )
+    return str(_bounded_decimal(text, minimum, maximum))
+
+
+def split_cells(text: str) -> list[str]:
+    """The cells of a row typed in one message: "538 3 41" or "538; 3; 41".
+
+    A space inside a number ("1 234") cannot be told from a cell separator, so a row is
+    split on every space; thousands in a row are written "1.234".
+    """
+    return [cell for cell in _CELL_SPLIT.split(clean_text(text)) if cell]
+
+
+def parse_table_row(table: TableQuestion, raw: str) -> dict[str, Any] | None:
+    """A row typed in one message, or None when the user leaves the row blank."""
+    text = clean_text(raw)
+    if fold(text) in ROW_BLANK_INPUTS:
+        return None
+    cells = split_cells(text)
+    expected = len(table.columns)
+    if len(cells) != expected:
+        names = ", ".join(c.label for c in table.columns)
+        raise InvalidAnswer(
+            t("answer.row_cells", expected=expected, given=len(cells), columns=names)
+        )
+    row: dict[str, Any] = {}
+    for column, cell in zip(table.columns, cells, strict=True):
+        try:
+            row[column.id] = parse_cell(column, cell)
+        except InvalidAnswer as err:
+            raise InvalidAnswer(t("answer.row_cell", column=column.label, reason=err.message))
+    return row
+
+
+def value_from_file(question: Question, raw: Any) -> Any:
+    """A stored value from an answers file, parsing strings as if they were typed."""
+    if raw is None:
+        return None
+    if isinstance(question, TableQuestion):
+        return _table_from_file(question, raw)
+    if isinstance(question, ListQuestion):
+        return [_item_from_file(question, item) for item in raw]
+    if isinstance(question, MultiChoiceQuestion) and isinstance(raw, list):
+        return parse_multi_choice(question, ", ".join(str(r) for r in raw))
+    if isinstance(question, YesNoQuestion) and isinstance(raw, bool):
+        return raw
+    if isinstance(question, DateQuestion) and isinstance(raw, date):
+        return raw.isoformat()
+    if isinstance(question, ChoiceQuestion) and raw in {o.id for o in question.options}:
+        return raw
+    return parse_answer(question, _plain(raw))
+
+
+def _plain(raw: Any) -> str:
+    """A YAML scalar as the text a user would have typed (YAML floats use a dot)."""
+    return str(raw)
+
+
+def _table_from_file(question: TableQuestion, raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for row in question.rows:
+        cells = raw.get(row.id)
+        if cells is None:
+            out[row.id] = None
+        elif isinstance(cells, dict):
+            out[row.id] = {
+                c.id: parse_cell(c, _plain(cells[c.id])) for c in question.columns
+            }
+        else:
+            out[row.id] = parse_table_row(question, " ".join(_plain(c) for c in cells))
+    unknown = set(raw) - {r.id for r in question.rows}
+    if unknown:
+        raise InvalidAnswer(f"unknown rows {sorted(unknown)} in table {question.id}")
+    return out
+
+
+def _item_from_file(question: ListQuestion, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        f.id: None if item.get(f.id) is None else parse_cell(f, _plain(item[f.id]))
+        for f in question.fields
+    }
+
+
+def format_number(kind: str, value: Any) -> str:
+    """A stored numeric value the Vietnamese way."""
+    if kind == "integer":
+        return format_integer(int(value))
+    if kind == "percent":
+        return format_percent(Decimal(value))
+    return format_decimal(Decimal(value), trim=True)
+
+
+def format_date(iso: str) -> str:
+    """An ISO date as dd/mm/yyyy."""
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def format_answer(question: Question, value: Any) -> str:
+    """A stored answer as one line of text for echoes and reviews (tables summarised)."""
+    if value is None:
+        return ""
+    if isinstance(question, TextQuestion):
+        return str(value)
+    if isinstance(question, IntegerQuestion | DecimalQuestion | PercentQuestion):
+        text = format_number(question.kind, value)
+        unit = getattr(question, "unit", None)
+        return f"{text} {unit}" if unit else text
+    if isinstance(question, DateQuestion):
+        return format_date(value)
+    if isinstance(question, YesNoQuestion):
+        return t("answer.yes") if value else t("answer.no")
+    if isinstance(question, ChoiceQuestion):
+        return next((o.label for o in question.options if o.id == value), str(value))
+    if isinstance(question, MultiChoiceQuestion):
+        return "; ".join(o.label for o in question.options if o.id in value)
+    if isinstance(question, TableQuestion):
+        return "; ".join(
+            f"{row.label}: {format_row(question, value.get(row.id))}"
+            for row in question.rows
+            if row.id in value
+        )
+    if isinstance(question, ListQuestion):
+        return "; ".join(format_item(question, item) for item in value) or t("answer.none")
+    raise TypeError(question)
+
+
+def format_row(table: TableQuestion, row: dict[str, Any] | None) -> str:
+    """A table row as "TS HV 538 · Kém 3 · …", or "để trống"."""
+    if row is None:
+        return t("answer.row_blank")
+    return " · ".join(
+        f"{c.label} {format_number(c.kind, row[c.id])}" for c in table.columns if c.id in row
+    )
+
+
+def format_item(question: ListQuestion, item: dict[str, Any]) -> str:
+    """A list item as "name, level, 6, result"."""
+    parts = []
+    for field in question.fields:
+        value = item.get(field.id)
+        if value is not None:
+            parts.append(format_integer(value) if field.kind == "integer" else str(value))
+    return ", ".join(parts)

@@ -1,0 +1,330 @@
+"""Computing a template's figures and running its checks over a period's answers.
+
+Every figure is recomputed from the stored answers with `Decimal` arithmetic; nothing
+typed by a user is trusted as a rate. Values are addressed by reference:
+"question", "table.row.column" (answered or computed column, or the total row) or "figure".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bot.numbers import format_decimal, format_integer, format_percent
+from bot.questionnaire.schema import (
+    NUMERIC_KINDS,
+    Check,
+    ComputedColumn,
+    Figure,
+    Question,
+    TableCheck,
+    TableQuestion,
+    Template,
+)
+from bot.rates import change, describe_change, rate
+from bot.texts import t
+
+Number = Decimal
+
+
+@dataclass(frozen=True)
+class FigureResult:
+    """A computed figure with its display text (None when an operand is missing)."""
+
+    id: str
+    label: str
+    kind: str
+    value: Decimal | None
+    text: str | None
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    """A consistency check that does not hold, worded with the numbers involved."""
+
+    key: str
+    message: str
+    question_ids: frozenset[str]
+    confirmed: bool = False
+
+
+@dataclass
+class Evaluation:
+    """All numbers of a period: answered, computed per table row, and figures."""
+
+    numbers: dict[str, Decimal | None] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, FigureResult] = field(default_factory=dict)
+    failures: list[CheckFailure] = field(default_factory=list)
+
+    def text(self, ref: str) -> str | None:
+        """The display text of a value, or None when it is missing."""
+        if ref in self.figures:
+            return self.figures[ref].text
+        value = self.numbers.get(ref)
+        if value is None:
+            return None
+        return format_value(self.kinds.get(ref, "decimal"), value)
+
+    def failures_for(self, question_id: str) -> list[CheckFailure]:
+        """The failed checks that involve a question."""
+        return [f for f in self.failures if question_id in f.question_ids]
+
+
+def format_value(kind: str, value: Decimal) -> str:
+    """A number as shown in a document, by the kind of value it is."""
+    if kind in ("integer", "sum"):
+        if value == value.to_integral_value():
+            return format_integer(int(value))
+        return format_decimal(value, trim=True)
+    if kind in ("percent", "rate"):
+        return format_percent(value)
+    if kind == "change":
+        return describe_change(value)
+    return format_decimal(value, trim=True)
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _all_present(values: Iterable[Decimal | None]) -> list[Decimal] | None:
+    out = list(values)
+    return None if any(v is None for v in out) else out  # type: ignore[return-value]
+
+
+class _Evaluator:
+    def __init__(self, template: Template, answers: Mapping[str, Any]) -> None:
+        self.template = template
+        self.answers = answers
+        self.questions: dict[str, Question] = {}
+        for section in template.iter_sections():
+            for question in section.questions:
+                self.questions[question.id] = question
+        self.result = Evaluation()
+
+    def run(self, confirmed: set[str]) -> Evaluation:
+        tables = [q for q in self.questions.values() if isinstance(q, TableQuestion)]
+        for question in self.questions.values():
+            if question.kind in NUMERIC_KINDS:
+                self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
+        for table in tables:
+            self._answered_cells(table)
+        # Tables whose computed columns look up other tables go last.
+        for table in sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed)):
+            self._computed_cells(table)
+        for figure in self.template.figures:
+            self._figure(figure)
+        for table in tables:
+            self._table_checks(table)
+        for check in self.template.checks:
+            self._check(check)
+        self.result.failures = [
+            CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
+            for f in self.result.failures
+        ]
+        return self.result
+
+    def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
+        self.result.numbers[ref] = value
+        self.result.kinds[ref] = kind
+
+    def _row_ids(self, table: TableQuestion) -> list[str]:
+        ids = [r.id for r in table.rows]
+        return [*ids, table.total_row.id] if table.total_row else ids
+
+    def _answered_cells(self, table: TableQuestion) -> None:
+        value = self.answers.get(table.id) or {}
+        for row in table.rows:
+            cells = value.get(row.id) or {}
+            for column in table.columns:
+                self._put(f"{table.id}.{row.id}.{column.id}", column.kind, _dec(cells.get(column.id)))
+        if table.total_row:
+            for column in table.columns:
+                column_sum = _sum(
+                    self.result.numbers[f"{table.id}.{r.id}.{column.id}"] for r in table.rows
+                )
+                self._put(f"{table.id}.{table.total_row.id}.{column.id}", column.kind, column_sum)
+
+    def _computed_cells(self, table: TableQuestion) -> None:
+        for row_id in self._row_ids(table):
+            for column in table.computed:
+                value = self._computed_cell(table, row_id, column)
+                kind = column.kind
+                if kind == "lookup" and column.source:
+                    source_table, source_column = column.source.split(".")
+                    kind = self.result.kinds.get(
+                        f"{source_table}.{row_id}.{source_column}", "percent"
+                    )
+                self._put(f"{table.id}.{row_id}.{column.id}", kind, value)
+
+    def _computed_cell(
+        self, table: TableQuestion, row_id: str, column: ComputedColumn
+    ) -> Decimal | None:
+        def cell(column_id: str) -> Decimal | None:
+            return self.result.numbers.get(f"{table.id}.{row_id}.{column_id}")
+
+        if column.kind == "sum":
+            return _sum(cell(c) for c in column.of)
+        if column.kind == "rate":
+            part = cell(column.part or "")
+            whole = _all_present(cell(c) for c in column.total)
+            if part is None or whole is None:
+                return None
+            return rate(part, sum(whole, Decimal(0)))
+        if column.kind == "change":
+            current, previous = cell(column.current or ""), cell(column.previous or "")
+            if current is None or previous is None:
+                return None
+            return change(current, previous)
+        source_table, source_column = (column.source or ".").split(".")
+        return self.result.numbers.get(f"{source_table}.{row_id}.{source_column}")
+
+    def _figure(self, figure: Figure) -> None:
+        get = self.result.numbers.get
+        value: Decimal | None = None
+        if figure.kind == "rate":
+            part, whole = get(figure.part or ""), _all_present(get(r) for r in figure.total)
+            if part is not None and whole is not None:
+                value = rate(part, sum(whole, Decimal(0)))
+        elif figure.kind == "sum":
+            operands = _all_present(get(r) for r in figure.of)
+            value = None if operands is None else sum(operands, Decimal(0))
+        else:
+            current, previous = get(figure.current or ""), get(figure.previous or "")
+            if current is not None and previous is not None:
+                value = change(current, previous)
+        self._put(figure.id, figure.kind, value)
+        text = None if value is None else format_value(figure.kind, value)
+        self.result.figures[figure.id] = FigureResult(
+            figure.id, figure.label, figure.kind, value, text
+        )
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _questions_behind(self, refs: Iterable[str]) -> frozenset[str]:
+        """The question ids a set of references reads, through figures."""
+        figures = {f.id: f for f in self.template.figures}
+        out: set[str] = set()
+        pending = list(refs)
+        while pending:
+            ref = pending.pop()
+            if ref in figures:
+                pending.extend(figures[ref].references())
+            else:
+                out.add(ref.split(".")[0])
+        return frozenset(out)
+
+    def _label(self, ref: str) -> str:
+        figure = next((f for f in self.template.figures if f.id == ref), None)
+        if figure:
+            return figure.label
+        head, *rest = ref.split(".")
+        question = self.questions.get(head)
+        if question is None:
+            return ref
+        if isinstance(question, TableQuestion) and len(rest) == 2:
+            row_labels = {r.id: r.label for r in question.rows}
+            if question.total_row:
+                row_labels[question.total_row.id] = question.total_row.label
+            columns = {c.id: c.label for c in [*question.columns, *question.computed]}
+            return t(
+                "check.cell",
+                table=question.label or question.prompt,
+                row=row_labels.get(rest[0], rest[0]),
+                column=columns.get(rest[1], rest[1]),
+            )
+        return question.label or question.prompt
+
+    def _fail(self, key: str, message: str, refs: Iterable[str]) -> None:
+        self.result.failures.append(CheckFailure(key, message, self._questions_behind(refs)))
+
+    def _text(self, ref: str) -> str:
+        return self.result.text(ref) or ""
+
+    def _check(self, check: Check) -> None:
+        get = self.result.numbers.get
+        total = get(check.total)
+        if check.kind == "sum_equals":
+            parts = _all_present(get(r) for r in check.parts)
+            if parts is None or total is None or sum(parts, Decimal(0)) == total:
+                return
+            message = check.message or t(
+                "check.sum_equals",
+                parts=" + ".join(f"{self._label(r)} ({self._text(r)})" for r in check.parts),
+                sum=format_value("sum", sum(parts, Decimal(0))),
+                total_label=self._label(check.total),
+                total=self._text(check.total),
+            )
+        else:
+            part = get(check.part or "")
+            if part is None or total is None or part <= total:
+                return
+            message = check.message or t(
+                "check.not_above",
+                part_label=self._label(check.part or ""),
+                part=self._text(check.part or ""),
+                total_label=self._label(check.total),
+                total=self._text(check.total),
+            )
+        self._fail(check.id, message, check.references())
+
+    def _table_checks(self, table: TableQuestion) -> None:
+        value = self.answers.get(table.id) or {}
+        row_labels = {r.id: r.label for r in table.rows}
+        if table.total_row:
+            row_labels[table.total_row.id] = table.total_row.label
+        columns = {c.id: c.label for c in [*table.columns, *table.computed]}
+        for row_id in self._row_ids(table):
+            if row_id in value and value[row_id] is None:
+                continue  # a row left blank on purpose
+            for index, check in enumerate(table.checks):
+                message = self._table_check(table, row_id, check, columns)
+                if message:
+                    where = t("check.where_row", table=table.label or table.prompt,
+                              row=row_labels[row_id])
+                    self._fail(f"{table.id}.{row_id}.{index}", f"{where}: {message}", [table.id])
+
+    def _table_check(
+        self, table: TableQuestion, row_id: str, check: TableCheck, labels: dict[str, str]
+    ) -> str | None:
+        def ref(column_id: str) -> str:
+            return f"{table.id}.{row_id}.{column_id}"
+
+        get = self.result.numbers.get
+        total = get(ref(check.total))
+        if check.kind == "sum_equals":
+            parts = _all_present(get(ref(c)) for c in check.parts)
+            if parts is None or total is None or sum(parts, Decimal(0)) == total:
+                return None
+            return t(
+                "check.sum_equals",
+                parts=" + ".join(f"{labels[c]} ({self._text(ref(c))})" for c in check.parts),
+                sum=format_value("sum", sum(parts, Decimal(0))),
+                total_label=labels[check.total],
+                total=self._text(ref(check.total)),
+            )
+        part = get(ref(check.part or ""))
+        if part is None or total is None or part <= total:
+            return None
+        return t(
+            "check.not_above",
+            part_label=labels[check.part or ""],
+            part=self._text(ref(check.part or "")),
+            total_label=labels[check.total],
+            total=self._text(ref(check.total)),
+        )
+
+
+def evaluate(
+    template: Template, answers: Mapping[str, Any], confirmed: Iterable[str] = ()
+) -> Evaluation:
+    """Every number, figure and failed check of a set of answers."""
+    return _Evaluator(template, answers).run(set(confirmed))

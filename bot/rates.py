@@ -1,0 +1,63 @@
+"""Exact figures of a report: rates, their change against last year, and totals.
+
+Only `Decimal` arithmetic, never float, so 53/591 is 8.97 and not 8.969999.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, localcontext
+
+from bot.numbers import format_percent, round_half_up
+from bot.texts import t
+
+__all__ = ["change", "describe_change", "rate", "total"]
+
+# Far more digits than any count has, so the quotient is never rounded before
+# round_half_up looks at it (no double rounding near a half).
+_PRECISION = 60
+
+
+def _decimal(value: int | Decimal) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(int(value))
+
+
+def rate(part: int | Decimal, total: int | Decimal) -> Decimal | None:
+    """Percent of `part` in `total`, rounded half up to 2 places; None when total is 0."""
+    whole = _decimal(total)
+    if whole == 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        quotient = _decimal(part) * 100 / whole
+    return round_half_up(quotient, 2)
+
+
+def change(current: Decimal, previous: Decimal) -> Decimal:
+    """Change from `previous` to `current` rate, in percentage points, to 2 places.
+
+    Each rate is first rounded to 2 places as it is printed, so the change always equals
+    the difference of the two printed rates (91,82% - 89,87% -> 1,95).
+    """
+    return round_half_up(
+        round_half_up(_decimal(current), 2) - round_half_up(_decimal(previous), 2), 2
+    )
+
+
+def describe_change(delta: Decimal) -> str:
+    """A change in words: "Tăng 1,95%", "Giảm 0,40%", or "Không thay đổi" when it rounds to 0."""
+    rounded = round_half_up(_decimal(delta), 2)
+    if rounded == 0:
+        return t("rate.unchanged")
+    key = "rate.increase" if rounded > 0 else "rate.decrease"
+    return t(key, value=format_percent(abs(rounded)))
+
+
+def total(values: Iterable[int | Decimal | None]) -> int | Decimal | None:
+    """Sum of the values that are present; None when none is (an int if all are ints)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if all(isinstance(v, int) for v in present):
+        return sum(present, 0)
+    return sum((_decimal(v) for v in present), Decimal(0))

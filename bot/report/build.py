@@ -1,0 +1,417 @@
+"""Building a report's plain context from a template, its answers and computed figures.
+
+Prose sentences are Jinja2 templates written by the report kind's authors; what users typed
+only ever enters them as variable values, so it is shown literally and never evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from jinja2.sandbox import SandboxedEnvironment
+from slugify import slugify
+
+from bot.clock import today
+from bot.engine import flow
+from bot.questionnaire.answers import format_answer, format_number
+from bot.questionnaire.evaluate import Evaluation, evaluate
+from bot.questionnaire.schema import (
+    LayoutItem,
+    ListQuestion,
+    Question,
+    Section,
+    TableQuestion,
+    Template,
+    TextQuestion,
+)
+from bot.report.blocks import (
+    Block,
+    Cell,
+    Header,
+    HeaderCell,
+    Heading,
+    Paragraph,
+    ReportContext,
+    Run,
+    Signer,
+    Table,
+)
+from bot.report.docx_writer import write_report
+from bot.texts import t
+from models import Period, Unit
+
+# Placeholders travel through Jinja output between private-use characters, which
+# clean_text() strips from anything a user types, so users cannot forge one.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_PLACEHOLDER = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
+_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@dataclass(frozen=True)
+class ReportFrame:
+    """Who issues the report, for which year, dated when: what surrounds the answers."""
+
+    unit_name: str
+    parent_body: str
+    place: str
+    year: str
+    report_date: date
+    signer_title: str = "Giám đốc"
+    signer_name: str = ""
+    deputy_title: str | None = None
+    deputy_name: str | None = None
+    number: str | None = None
+    recipients: list[str] | None = None
+
+    @property
+    def previous_year(self) -> str:
+        """The school year before this one ("2019-2020" for "2020-2021")."""
+        start, _, end = self.year.partition("-")
+        if start.isdigit() and end.isdigit():
+            return f"{int(start) - 1}-{int(end) - 1}"
+        return ""
+
+
+@dataclass
+class Draft:
+    """A rendered draft with what it still lacks."""
+
+    file_name: str
+    data: bytes
+    context: ReportContext
+    evaluation: Evaluation
+    warnings: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    missing_sections: list[str] = field(default_factory=list)
+
+    @property
+    def missing_count(self) -> int:
+        """How many required answers are missing."""
+        return len(self.missing)
+
+
+def frame_for(unit: Unit, period: Period) -> ReportFrame:
+    """The frame of a stored period."""
+    return ReportFrame(
+        unit_name=unit.name,
+        parent_body=unit.parent_body,
+        place=unit.place,
+        year=period.year,
+        report_date=period.report_date or today(),
+        signer_title=unit.signer_title,
+        signer_name=unit.signer_name,
+        deputy_title=unit.deputy_title,
+        deputy_name=unit.deputy_name,
+        number=period.document_number,
+        recipients=unit.recipients,
+    )
+
+
+def build_draft(
+    *,
+    template: Template,
+    unit: Unit,
+    period: Period,
+    values: Mapping[str, Any],
+    confirmed: set[str],
+) -> Draft:
+    """The draft .docx of a stored period as it stands now."""
+    return render_draft(template, frame_for(unit, period), values, confirmed)
+
+
+def render_draft(
+    template: Template, frame: ReportFrame, values: Mapping[str, Any], confirmed: set[str]
+) -> Draft:
+    """Builds the context and draws the .docx."""
+    context, evaluation, missing_sections = build_context(template, frame, values, confirmed)
+    return Draft(
+        file_name=file_name(template, frame),
+        data=write_report(context),
+        context=context,
+        evaluation=evaluation,
+        warnings=context.warnings,
+        missing=context.missing,
+        missing_sections=missing_sections,
+    )
+
+
+def year_text(year: str) -> str:
+    """'2020-2021' as reports write it: '2020 - 2021'."""
+    return year.replace("-", " - ")
+
+
+def date_line(place: str, day: date) -> str:
+    """"Phú Nhuận, ngày 05 tháng 02 năm 2021": day below 10 and months 1-2 take a zero."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return t("report.date_line", place=place, day=f"{day.day:02d}", month=month,
+             year=day.year)
+
+
+def file_name(template: Template, frame: ReportFrame) -> str:
+    """A meaningful ASCII file name, e.g. Bao-cao-tong-ket-2020-2021-TT-GDNN-GDTX-Phu-Nhuan."""
+    base = _jinja.from_string(template.document.file_name).render(
+        year=frame.year, previous_year=frame.previous_year, unit=frame.unit_name,
+        place=frame.place,
+    )
+    unit = re.sub(r"^Trung tâm\b", "TT", frame.unit_name.strip(), flags=re.IGNORECASE)
+    unit = re.sub(r"\b(quận|huyện|thị xã|thành phố|tỉnh)\b", " ", unit, flags=re.IGNORECASE)
+    slug = slugify(f"{base} {unit}", lowercase=False, replacements=[["Đ", "D"], ["đ", "d"]])
+    return f"{slug or 'bao-cao'}.docx"
+
+
+def build_context(
+    template: Template, frame: ReportFrame, values: Mapping[str, Any], confirmed: set[str]
+) -> tuple[ReportContext, Evaluation, list[str]]:
+    """The plain context of a report, its evaluation, and the sections still incomplete."""
+    evaluation = evaluate(template, values, confirmed)
+    builder = _Builder(template, frame, values, evaluation)
+    blocks: list[Block] = []
+    heading = template.document.heading
+    if heading:
+        blocks.append(Paragraph([Run(builder.render_plain(heading), bold=True)]))
+    for section in template.sections:
+        builder.section(section, 1, blocks)
+    warnings = [
+        f.message + (f" {t('review.kept')}" if f.confirmed else "") for f in evaluation.failures
+    ]
+    signer = (
+        Signer([t("report.kt", title=frame.signer_title.upper()), frame.deputy_title.upper()],
+               frame.deputy_name or "")
+        if frame.deputy_title
+        else Signer([frame.signer_title.upper()], frame.signer_name)
+    )
+    number = frame.number or "       "
+    context = ReportContext(
+        header=Header(
+            parent_body=frame.parent_body.upper(),
+            unit_name=frame.unit_name.upper(),
+            number_line=t("report.number_line", number=number,
+                          suffix=template.document.number_suffix),
+            place_date_line=date_line(frame.place, frame.report_date),
+        ),
+        title=template.document.title,
+        summary=builder.render_plain(template.document.summary),
+        blocks=blocks,
+        recipients=frame.recipients or list(template.document.recipients),
+        signer=signer,
+        warnings=warnings,
+        missing=builder.missing,
+    )
+    return context, evaluation, builder.missing_sections
+
+
+class _Builder:
+    """Turns sections and their answers into blocks, noting what is missing."""
+
+    def __init__(
+        self,
+        template: Template,
+        frame: ReportFrame,
+        values: Mapping[str, Any],
+        evaluation: Evaluation,
+    ) -> None:
+        self.template = template
+        self.frame = frame
+        self.values = values
+        self.evaluation = evaluation
+        self.missing: list[str] = []
+        self.missing_sections: list[str] = []
+        self._top = ""
+
+    # -- prose ------------------------------------------------------------------------------
+
+    def variables(self) -> dict[str, str]:
+        """Every value prose may use: formatted answers and figures, or placeholders."""
+        out: dict[str, str] = {
+            "year": year_text(self.frame.year),
+            "previous_year": year_text(self.frame.previous_year),
+            "unit": self.frame.unit_name,
+            "place": self.frame.place,
+        }
+        for slot in flow.all_slots(self.template):
+            question = slot.question
+            value = self.values.get(question.id)
+            if value is None or isinstance(question, TableQuestion | ListQuestion):
+                out[question.id] = self.placeholder(question.label or question.prompt)
+            elif question.kind in ("integer", "decimal", "percent"):
+                out[question.id] = format_number(question.kind, value)
+            else:
+                out[question.id] = format_answer(question, value)
+        for figure in self.evaluation.figures.values():
+            out[figure.id] = figure.text or self.placeholder(figure.label)
+        return out
+
+    @staticmethod
+    def placeholder(label: str) -> str:
+        return f"{_OPEN}{t('report.placeholder', label=label)}{_CLOSE}"
+
+    def render_runs(self, source: str) -> list[Run]:
+        """A prose template rendered to runs, placeholders highlighted."""
+        text = _jinja.from_string(source).render(**self.variables())
+        runs: list[Run] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            if match.start() > position:
+                runs.append(Run(text[position: match.start()]))
+            runs.append(Run(match.group(1), placeholder=True))
+            position = match.end()
+        if position < len(text):
+            runs.append(Run(text[position:]))
+        return runs
+
+    def render_plain(self, source: str) -> str:
+        """A short template (summary, heading) as plain text."""
+        return "".join(run.text for run in self.render_runs(source))
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def section(self, section: Section, level: int, blocks: list[Block]) -> None:
+        if level == 1:
+            self._top = section.number
+        blocks.append(Heading(section.number, section.title, level))
+        if section.intro:
+            blocks.append(Paragraph(self.render_runs(section.intro)))
+        layout = section.layout or [LayoutItem(question=q.id) for q in section.questions]
+        questions = {q.id: q for q in section.questions}
+        for item in layout:
+            if item.prose is not None:
+                blocks.append(Paragraph(self.render_runs(item.prose), bullet=item.bullet))
+            elif item.question in questions:
+                self.question(questions[item.question], item.bullet, blocks)
+        # Questions not placed by the layout are still checked for completeness.
+        placed = {item.question for item in layout}
+        for question in section.questions:
+            if question.id not in placed:
+                self.note_missing(question)
+        for sub in section.sections:
+            self.section(sub, level + 1, blocks)
+
+    def note_missing(self, question: Question) -> bool:
+        """Records a required, relevant, unanswered question; True when it is missing."""
+        if not flow.is_relevant(question, self.values):
+            return False
+        value = self.values.get(question.id)
+        if flow.is_complete(question, value):
+            return False
+        if question.required or question.id not in self.values:
+            self.missing.append(
+                t("report.missing_item", section=self._top,
+                  label=question.label or question.prompt)
+            )
+            if self._top not in self.missing_sections:
+                self.missing_sections.append(self._top)
+            return True
+        return False
+
+    def question(self, question: Question, bullet: bool, blocks: list[Block]) -> None:
+        if not flow.is_relevant(question, self.values):
+            return
+        missing = self.note_missing(question)
+        if not question.in_document:
+            return
+        value = self.values.get(question.id)
+        if isinstance(question, TableQuestion):
+            blocks.append(self.table(question))
+            return
+        if isinstance(question, ListQuestion):
+            blocks.append(self.list_table(question) if value else
+                          Paragraph([Run(t("report.none"))] if value == [] else
+                                    [Run(self.placeholder(question.label or question.prompt)
+                                         .strip(_OPEN + _CLOSE), placeholder=True)]))
+            return
+        if value is None and not missing:
+            return  # an optional question skipped: nothing to say
+        label = question.label
+        if value is None:
+            body = [Run(t("report.placeholder", label=question.label or question.prompt),
+                        placeholder=True)]
+            lines: list[str] = []
+        else:
+            text = format_answer(question, value)
+            first, *lines = text.split("\n") if isinstance(question, TextQuestion) else [text]
+            body = [Run(first)]
+        runs = [Run(f"{label}: "), *body] if label else body
+        blocks.append(Paragraph(runs, bullet=bullet))
+        blocks.extend(Paragraph([Run(line)]) for line in lines if line.strip())
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def table(self, table: TableQuestion) -> Table:
+        """A table question drawn like the seed's: grouped headers, total row, figures."""
+        columns = [(c.id, c.label, c.group) for c in table.columns] + [
+            (c.id, c.label, c.group) for c in table.computed
+        ]
+        answered = self.values.get(table.id)
+        rows = [(r.id, r.label, False) for r in table.rows]
+        if table.total_row:
+            rows.append((table.total_row.id, table.total_row.label, True))
+
+        def cell(row_id: str, column_id: str, bold: bool) -> Cell:
+            if answered is None or (row_id in {r.id for r in table.rows} and row_id not in answered):
+                return Cell("…", placeholder=True)
+            if row_id in answered and answered[row_id] is None:
+                return Cell("")
+            text = self.evaluation.text(f"{table.id}.{row_id}.{column_id}")
+            return Cell(text or "", bold=bold)
+
+        if table.transpose:
+            header = [[HeaderCell(table.first_column_label)]
+                      + [HeaderCell(label) for _, label, _ in rows]]
+            body = [
+                [Cell(label)] + [cell(row_id, column_id, total) for row_id, _, total in rows]
+                for column_id, label, _ in columns
+            ]
+            return Table(header, body)
+        header = _grouped_header(table.first_column_label, columns)
+        body = [
+            [Cell(label, bold=total)] + [cell(row_id, column_id, total)
+                                         for column_id, _, _ in columns]
+            for row_id, label, total in rows
+        ]
+        return Table(header, body)
+
+    def list_table(self, question: ListQuestion) -> Table:
+        """A list question as a table, one row per item."""
+        header = [[HeaderCell(t("report.list_number"))]
+                  + [HeaderCell(f.label) for f in question.fields]]
+        body = []
+        for index, item in enumerate(self.values.get(question.id) or [], 1):
+            cells = [Cell(str(index))]
+            for list_field in question.fields:
+                value = item.get(list_field.id)
+                if value is None:
+                    cells.append(Cell(""))
+                elif list_field.kind == "integer":
+                    cells.append(Cell(format_number("integer", value)))
+                else:
+                    cells.append(Cell(str(value)))
+            body.append(cells)
+        return Table(header, body, first_column_left=False)
+
+
+def _grouped_header(
+    first_label: str, columns: list[tuple[str, str, str | None]]
+) -> list[list[HeaderCell]]:
+    """One header row, or two when columns share a group (a merged cell above them)."""
+    if not any(group for _, _, group in columns):
+        return [[HeaderCell(first_label)] + [HeaderCell(label) for _, label, _ in columns]]
+    top: list[HeaderCell] = [HeaderCell(first_label, rowspan=2)]
+    bottom: list[HeaderCell] = []
+    index = 0
+    while index < len(columns):
+        _, label, group = columns[index]
+        if group is None:
+            top.append(HeaderCell(label, rowspan=2))
+            index += 1
+            continue
+        span = 1
+        while index + span < len(columns) and columns[index + span][2] == group:
+            span += 1
+        top.append(HeaderCell(group, colspan=span))
+        bottom.extend(HeaderCell(columns[index + k][1]) for k in range(span))
+        index += span
+    return [top, bottom]

@@ -1,0 +1,62 @@
+"""One settings object, read from the environment and `.env`, that fails fast."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Every setting of baocao; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="BAOCAO_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    demo: bool | None = Field(default=None, alias="BAOCAO_DEMO")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuses a token that cannot be a Bot API token, before any network call."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        token = value.get_secret_value().strip()
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("TELEGRAM_BOT_TOKEN must look like 123456:ABC... (from @BotFather)")
+        return SecretStr(token)
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL, or an SQLite file under the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'baocao.db'}"
+
+    @property
+    def drafts_dir(self) -> Path:
+        """Where the terminal channel writes drafts."""
+        return self.data_dir / "drafts"
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

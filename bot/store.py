@@ -1,0 +1,220 @@
+"""Data functions over the tables: keyword-only, each taking the caller's session."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.clock import now
+from models import (
+    Answer,
+    AnswerChange,
+    ChatIdentity,
+    ConfirmedCheck,
+    Conversation,
+    Member,
+    Period,
+    ProcessedEvent,
+    SectionProgress,
+    Unit,
+)
+
+
+def member_by_identity(session: Session, *, channel: str, external_id: str) -> Member | None:
+    """The member behind a chat account, if any."""
+    statement = (
+        select(Member)
+        .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
+        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+    )
+    return session.exec(statement).first()
+
+
+def create_unit(session: Session, **fields: Any) -> Unit:
+    """A new unit."""
+    unit = Unit(**fields)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def add_member(
+    session: Session,
+    *,
+    unit: Unit,
+    display_name: str,
+    role: str,
+    channel: str | None = None,
+    external_id: str | None = None,
+) -> Member:
+    """A new member of a unit, linked to a chat account when one is given."""
+    member = Member(unit_id=unit.id, display_name=display_name, role=role)  # type: ignore[arg-type]
+    session.add(member)
+    session.flush()
+    if channel and external_id:
+        session.add(
+            ChatIdentity(member_id=member.id, channel=channel, external_id=external_id)  # type: ignore[arg-type]
+        )
+        session.flush()
+    return member
+
+
+def open_period(
+    session: Session,
+    *,
+    unit: Unit,
+    template_id: str,
+    template_version: int,
+    year: str,
+    report_date: date | None = None,
+    deadline: date | None = None,
+    term: int | None = None,
+) -> Period:
+    """A new open reporting period."""
+    period = Period(
+        unit_id=unit.id,  # type: ignore[arg-type]
+        template_id=template_id,
+        template_version=template_version,
+        year=year,
+        term=term,
+        report_date=report_date,
+        deadline=deadline,
+    )
+    session.add(period)
+    session.flush()
+    return period
+
+
+def current_period(session: Session, *, unit_id: int) -> Period | None:
+    """The unit's most recent period that is not final."""
+    statement = (
+        select(Period)
+        .where(Period.unit_id == unit_id, Period.status != "final")
+        .order_by(col(Period.id).desc())
+    )
+    return session.exec(statement).first()
+
+
+def answers_of(session: Session, *, period_id: int) -> dict[str, Answer]:
+    """Every stored answer of a period by question id."""
+    rows = session.exec(select(Answer).where(Answer.period_id == period_id)).all()
+    return {row.question_id: row for row in rows}
+
+
+def save_answer(
+    session: Session,
+    *,
+    period_id: int,
+    question_id: str,
+    value: Any,
+    member_id: int | None,
+    skipped: bool = False,
+) -> Answer:
+    """Stores an answer and records the change in the audit trail."""
+    existing = session.exec(
+        select(Answer).where(Answer.period_id == period_id, Answer.question_id == question_id)
+    ).first()
+    old = existing.value if existing else None
+    if existing is None:
+        existing = Answer(period_id=period_id, question_id=question_id)
+    existing.value = value
+    existing.skipped = skipped
+    existing.author_id = member_id
+    existing.updated_at = now()
+    session.add(existing)
+    if old != value or existing.id is None:
+        session.add(
+            AnswerChange(
+                period_id=period_id,
+                question_id=question_id,
+                member_id=member_id,
+                old_value=old,
+                new_value=value,
+            )
+        )
+    session.flush()
+    return existing
+
+
+def conversation_of(session: Session, *, member_id: int) -> Conversation:
+    """The member's conversation, created empty on first use."""
+    found = session.exec(select(Conversation).where(Conversation.member_id == member_id)).first()
+    if found is None:
+        found = Conversation(member_id=member_id, state={})
+        session.add(found)
+        session.flush()
+    return found
+
+
+def save_conversation(
+    session: Session, *, conversation: Conversation, period_id: int | None, state: dict[str, Any]
+) -> None:
+    """Stores where the member is."""
+    conversation.period_id = period_id
+    conversation.state = state
+    conversation.updated_at = now()
+    session.add(conversation)
+
+
+def finished_sections(session: Session, *, period_id: int) -> set[str]:
+    """The ids of the top sections marked finished."""
+    rows = session.exec(
+        select(SectionProgress).where(
+            SectionProgress.period_id == period_id, col(SectionProgress.finished).is_(True)
+        )
+    ).all()
+    return {row.section_id for row in rows}
+
+
+def set_section_finished(
+    session: Session, *, period_id: int, section_id: str, member_id: int | None, finished: bool
+) -> None:
+    """Marks a top section finished (or reopened)."""
+    row = session.exec(
+        select(SectionProgress).where(
+            SectionProgress.period_id == period_id, SectionProgress.section_id == section_id
+        )
+    ).first()
+    if row is None:
+        row = SectionProgress(period_id=period_id, section_id=section_id)
+    row.finished = finished
+    row.finished_by = member_id if finished else None
+    row.finished_at = now() if finished else None
+    session.add(row)
+
+
+def confirmed_checks(session: Session, *, period_id: int) -> set[str]:
+    """Keys of the failed checks someone chose to keep."""
+    rows = session.exec(select(ConfirmedCheck).where(ConfirmedCheck.period_id == period_id))
+    return {row.check_key for row in rows.all()}
+
+
+def confirm_checks(
+    session: Session, *, period_id: int, keys: list[str], member_id: int | None
+) -> None:
+    """Records failed checks as kept on purpose."""
+    known = confirmed_checks(session, period_id=period_id)
+    for key in keys:
+        if key not in known:
+            session.add(ConfirmedCheck(period_id=period_id, check_key=key, member_id=member_id))
+    session.flush()
+
+
+def claim_event(session: Session, *, channel: str, event_id: str) -> bool:
+    """Records an incoming event id; False when it was already handled."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(channel=channel, event_id=event_id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def unit_of(session: Session, *, member: Member) -> Unit:
+    """The member's unit."""
+    unit = session.get(Unit, member.unit_id)
+    assert unit is not None  # a foreign key guarantees it
+    return unit

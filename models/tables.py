@@ -1,0 +1,147 @@
+"""The database tables: units, members, reporting periods, answers and conversations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.clock import now
+from models.types import AwareDateTime
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    """An aware timestamp column defaulting to now."""
+    return Field(default_factory=now, sa_column=Column(AwareDateTime(), **kwargs))
+
+
+class Unit(SQLModel, table=True):
+    """An education unit that writes reports (a centre, a school, a district office)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    parent_body: str = ""
+    place: str = Field(description="Place name of the date line, e.g. 'Phú Nhuận'.")
+    address: str = ""
+    signer_title: str = "Giám đốc"
+    signer_name: str = ""
+    deputy_title: str | None = Field(default=None, description="Set when a deputy signs 'KT.'.")
+    deputy_name: str | None = None
+    number_pattern: str = ""
+    recipients: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    is_demo: bool = False
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class Member(SQLModel, table=True):
+    """A person of a unit, with a role: director, deputy or staff."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    display_name: str
+    role: str = Field(default="staff", description="director | deputy | staff")
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class ChatIdentity(SQLModel, table=True):
+    """A member's account on a chat channel (Telegram user id, terminal user)."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    channel: str
+    external_id: str
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class Period(SQLModel, table=True):
+    """A reporting period: one report of one kind for one unit, year and term."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    template_id: str
+    template_version: int = 1
+    year: str = Field(description="School year, e.g. '2020-2021'.")
+    term: int | None = None
+    deadline: date | None = None
+    report_date: date | None = None
+    document_number: str | None = None
+    status: str = Field(default="open", description="open | closed | final")
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class Answer(SQLModel, table=True):
+    """The current answer to one question of a period (a skipped question has no value)."""
+
+    __table_args__ = (UniqueConstraint("period_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    question_id: str
+    value: Any = Field(default=None, sa_column=Column(JSON))
+    skipped: bool = False
+    author_id: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class AnswerChange(SQLModel, table=True):
+    """The audit trail: every change to an answer, who made it and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    question_id: str
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    old_value: Any = Field(default=None, sa_column=Column(JSON))
+    new_value: Any = Field(default=None, sa_column=Column(JSON))
+    changed_at: datetime = _timestamp(nullable=False)
+
+
+class SectionProgress(SQLModel, table=True):
+    """Whether a top-level section of a period has been reviewed and finished."""
+
+    __table_args__ = (UniqueConstraint("period_id", "section_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    section_id: str
+    finished: bool = False
+    finished_by: int | None = Field(default=None, foreign_key="member.id")
+    finished_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+
+
+class ConfirmedCheck(SQLModel, table=True):
+    """A failed consistency check the person answering chose to keep."""
+
+    __table_args__ = (UniqueConstraint("period_id", "check_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    check_key: str
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    confirmed_at: datetime = _timestamp(nullable=False)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a member is in the questionnaire: survives restarts, lasts for days."""
+
+    __table_args__ = (UniqueConstraint("member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An incoming event already handled (a redelivered update changes nothing twice)."""
+
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    event_id: str
+    processed_at: datetime = _timestamp(nullable=False)

@@ -1,0 +1,47 @@
+"""Shared fixtures: a database per test, the fixture report kinds, and a chat transcript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.database import Database
+from bot.engine.engine import ConversationEngine, EngineOptions
+from tests.transcript import Chat
+
+FIXTURE_TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """An SQLite file of the test's own."""
+    return f"sqlite:///{tmp_path / 'baocao.db'}"
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A fresh database with every table."""
+    db = Database(database_url)
+    db.create_schema()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def options() -> EngineOptions:
+    """Demo mode over the small fixture report kind."""
+    return EngineOptions(demo=True, templates_root=FIXTURE_TEMPLATES, demo_template="mini-report")
+
+
+@pytest.fixture
+def engine(database: Database, options: EngineOptions) -> ConversationEngine:
+    """The conversation engine on the test database."""
+    return ConversationEngine(database, options)
+
+
+@pytest.fixture
+def chat(engine: ConversationEngine) -> Chat:
+    """A person talking to the engine, as in a transcript."""
+    return Chat(engine)

@@ -1,0 +1,207 @@
+"""Journeys over HTTP: the real bot process, the Bot API emulator, and a person on Telegram.
+
+Each test starts the emulator and `baocao run` on loopback ports, plays one journey as a
+user would, and reads only what the bot sent through the Bot API (plus the saved draft).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import docx
+import httpx
+import pytest
+
+from bot.texts import t
+from tests.e2e.conftest import Emulator, StartBot, free_port
+from tests.e2e.fake_user import FakeUser
+from tests.e2e.script import Step, first_section
+
+pytestmark = pytest.mark.slow
+
+PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+STICKER = {
+    "file_id": "s1",
+    "file_unique_id": "u2",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
+
+
+def play(user: FakeUser, step: Step) -> None:
+    """Sends one step, by its button when the bot offers one, and checks the answer."""
+    last = user.messages()[-1] if user.messages() else None
+    button = step.button_for(last.buttons) if last else None
+    if last is not None and button is not None:
+        user.press_data(last, button[1])
+    else:
+        user.say(step.typed)
+    user.expect_last(step.expected)
+    if last is not None and button is not None and step.asks in ("yes_no", "choice"):
+        # A choice is answered in place: the question now shows the choice, without buttons.
+        answered = next(m for m in user.messages() if m.message_id == last.message_id)
+        assert answered.edits == 1
+        assert answered.buttons == []
+        assert "✅" in answered.text
+
+
+def open_first_section(user: FakeUser, steps: tuple[Step, ...]) -> None:
+    """/start, then a press on the first section's button."""
+    user.say("/start")
+    user.expect_last(steps[0].expected)
+    menu = user.messages()[-1]
+    user.press_data(menu, menu.buttons[0][1])
+    user.expect_last(steps[1].expected)
+
+
+def test_start_is_answered_in_vietnamese_within_a_second(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    start_bot()
+    commands = {c["command"]: c["description"] for c in emulator.state()["commands"]}
+    assert commands["duthao"] == t("telegram.commands.duthao")
+    assert {"start", "help", "tiep", "viec", "duthao", "huy", "xem", "lai", "boqua"} <= set(
+        commands
+    )
+    user = emulator.user()
+    began = time.monotonic()
+    user.say("/start")
+    welcome = user.expect("Xin chào", timeout=1.0)
+    assert time.monotonic() - began < 1.0
+    assert f"Xin chào {user.full_name}!" in welcome.text
+    menu = user.wait(lambda ms: any(m.buttons for m in ms))[-1]
+    assert menu.buttons[-1][0] == t("button.draft")
+
+
+def test_a_whole_section_answered_with_buttons_and_text(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    start_bot()
+    user = emulator.user()
+    steps = first_section(user.full_name)
+    open_first_section(user, steps)
+    for step in steps[2:]:
+        play(user, step)
+    menu = user.messages()[-1]
+    assert menu.buttons[0][0].startswith("✅ ")
+    assert any(m.text.startswith("🎉") for m in user.messages())
+    # Every press was answered, so no button in the chat spins forever.
+    assert len(emulator.state()["callbackAnswers"]) == user.presses
+
+
+def test_the_draft_arrives_as_a_word_document(emulator: Emulator, start_bot: StartBot) -> None:
+    start_bot()
+    user = emulator.user()
+    steps = first_section(user.full_name)
+    open_first_section(user, steps)
+    play(user, steps[2])
+    user.say("/duthao")
+    draft = user.wait(lambda ms: any(m.document for m in ms), timeout=10)
+    document = next(m for m in draft if m.document)
+    assert document.document is not None
+    assert document.document["file_name"].endswith(".docx")
+    assert document.text.startswith("📄")
+    actions = [a["action"] for a in emulator.state()["chatActions"]]
+    assert "upload_document" in actions
+    opened = docx.Document(io.BytesIO(emulator.file(document.document["file_id"])))
+    body = "\n".join(p.text for p in opened.paragraphs)
+    assert t("demo.unit_name").upper() in body.upper()
+
+
+def test_a_killed_bot_loses_no_acknowledged_answer(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    bot = start_bot()
+    user = emulator.user()
+    steps = first_section(user.full_name)
+    open_first_section(user, steps)
+    play(user, steps[2])
+    bot.kill()
+    start_bot()
+    user.say("/tiep")
+    asked = user.wait(lambda ms: bool(ms))[-1]
+    # The same question the acknowledgement went on to ask, without the acknowledgement.
+    assert steps[2].expected.endswith(asked.text)
+    for step in steps[3:5]:
+        play(user, step)
+
+
+def test_a_redelivered_update_has_one_effect(emulator: Emulator, start_bot: StartBot) -> None:
+    bot = start_bot()
+    user = emulator.user()
+    steps = first_section(user.full_name)
+    open_first_section(user, steps)
+    play(user, steps[2])
+    answer_id = user.sent_update_ids()[-1]
+    bot.kill()
+    # Telegram never got the confirmation: the next bot to poll receives the answer again.
+    emulator.unconfirm(answer_id)
+    user.mark()
+    start_bot()
+    deadline = time.monotonic() + 5
+    while emulator.state()["delivered"].count(answer_id) < 2:
+        assert time.monotonic() < deadline, "the answer was not delivered again"
+        time.sleep(0.05)
+    assert user.quiet(0.5) == []
+    play(user, steps[3])
+
+
+def test_bad_inputs_are_explained_and_the_question_asked_again(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    start_bot()
+    user = emulator.user()
+    steps = first_section(user.full_name)
+    open_first_section(user, steps)
+    question = user.messages()[-1].text
+    user.send(photo=PHOTO, caption="bảng điểm")
+    said = user.expect(t("input.attachment", kind=t("attachment.photo")))
+    assert said.text.endswith(question)
+    user.send(sticker=STICKER)
+    assert user.expect(t("attachment.sticker")).text.endswith(question)
+    user.say("/khongco")
+    assert user.expect(t("input.unknown_command", command="khongco")).text.endswith(question)
+    number_step = next(
+        i for i, s in enumerate(steps) if s.asks in ("integer", "decimal", "percent", "table")
+    )
+    for step in steps[2:number_step]:
+        play(user, step)
+    user.say("nhiều lắm")
+    said = user.expect("❗")
+    asked = steps[number_step - 1].expected.rsplit("\n\n", 1)[-1]
+    assert said.text.endswith(asked)
+    play(user, steps[number_step])
+    group = emulator.user(user_id=5151, chat_id=-100777, chat_type="group")
+    group.say("/start")
+    group.expect(t("input.group_chat"))
+
+
+def test_a_webhook_receives_updates_with_its_secret(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    start_bot(
+        TELEGRAM_WEBHOOK_URL=url,
+        TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+        TELEGRAM_WEBHOOK_PORT=str(port),
+        TELEGRAM_WEBHOOK_SECRET="e2e-secret",
+    )
+    assert emulator.state()["webhook"] == {"url": url, "secret_token": "e2e-secret"}
+    user = emulator.user()
+    user.say("/start")
+    user.expect("Xin chào")
+    forged = {
+        "update_id": 999,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
+            "chat": {"id": 1, "type": "private"},
+        },
+    }
+    assert httpx.post(url, json=forged).status_code == 403

@@ -1,0 +1,644 @@
+"""The Telegram adapter: raw updates to neutral events, and replies to Bot API calls.
+
+Updates are the JSON Telegram sends; the bot talks to an offline request class that answers
+the Bot API locally, records every call, and refuses any method it does not know.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pytest
+from telegram import Bot, Update
+from telegram.error import NetworkError
+from telegram.ext import AIORateLimiter, Application
+from telegram.request import BaseRequest, RequestData
+
+from bot.channels.telegram import (
+    CALLBACK_DATA_LIMIT,
+    CAPTION_LIMIT,
+    CHANNEL_KEY,
+    TEXT_LIMIT,
+    TelegramChannel,
+    compose,
+    event_of,
+    keyboard_of,
+    sender_of,
+    split_caption,
+    split_text,
+    telegram_length,
+)
+from bot.channels.telegram_app import (
+    MENU_COMMANDS,
+    WebhookConfig,
+    announce_commands,
+    build_application,
+    file_base_url,
+    poll,
+)
+from bot.engine.engine import ConversationEngine
+from bot.engine.events import Attachment, ButtonPress, Command, Sender, Text
+from bot.engine.messages import Button, DocumentReply, Reply
+from bot.settings import Settings
+
+TOKEN = "123456:TEST"
+BOT = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
+USER = {"id": 4242, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
+PRIVATE = {"id": 4242, "type": "private", "first_name": "Hương", "last_name": "Nguyễn"}
+GROUP = {"id": -100777, "type": "supergroup", "title": "Tổ Giáo vụ"}
+DATE = 1_700_000_000
+
+
+# -- raw updates, as Telegram sends them --------------------------------------------------
+
+
+def message_update(
+    update_id: int, chat: dict[str, Any] = PRIVATE, **fields: Any
+) -> dict[str, Any]:
+    """A `message` update; a text starting with / carries its bot_command entity."""
+    message = {"message_id": update_id, "date": DATE, "chat": chat, "from": USER, **fields}
+    text = fields.get("text")
+    if isinstance(text, str) and text.startswith("/"):
+        length = len(text.split(" ", 1)[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"update_id": update_id, "message": message}
+
+
+def callback_update(update_id: int, data: str, pressed: dict[str, Any]) -> dict[str, Any]:
+    """A `callback_query` update for a press on a bot message."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cq{update_id}",
+            "from": USER,
+            "chat_instance": "-4242",
+            "data": data,
+            "message": pressed,
+        },
+    }
+
+
+PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+STICKER = {
+    "file_id": "s1",
+    "file_unique_id": "u2",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
+VOICE = {"file_id": "v1", "file_unique_id": "u3", "duration": 2}
+DOCUMENT = {"file_id": "d1", "file_unique_id": "u4", "file_name": "so-lieu.xlsx"}
+ANIMATION = {
+    "file_id": "a1",
+    "file_unique_id": "u5",
+    "width": 1,
+    "height": 1,
+    "duration": 1,
+}
+
+
+def parse(raw: dict[str, Any]) -> Update:
+    return Update.de_json(raw, Bot(TOKEN))
+
+
+# -- conversion ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (message_update(1, text="1.234"), Text("1.234")),
+        (message_update(2, text="Năm học\nnhiều khó khăn"), Text("Năm học\nnhiều khó khăn")),
+        (message_update(3, text="/tiep"), Command("tiep")),
+        (message_update(4, text="/start@baocao_bot"), Command("start")),
+        (message_update(5, text="/XEM  2"), Command("xem", "2")),
+        (message_update(6, photo=PHOTO, caption="bảng điểm"), Attachment("photo")),
+        (message_update(7, sticker=STICKER), Attachment("sticker")),
+        (message_update(8, voice=VOICE), Attachment("voice")),
+        (message_update(9, document=DOCUMENT), Attachment("document", "so-lieu.xlsx")),
+        (message_update(10, animation=ANIMATION, document=DOCUMENT), Attachment("video")),
+        (message_update(11, location={"latitude": 10.8, "longitude": 106.7}), Attachment("other")),
+        (
+            callback_update(12, "7:o:yes", {"message_id": 3, "date": DATE, "chat": PRIVATE}),
+            ButtonPress("7:o:yes"),
+        ),
+    ],
+)
+def test_an_update_becomes_a_neutral_event(raw: dict[str, Any], expected: object) -> None:
+    assert event_of(parse(raw)) == expected
+
+
+def test_the_sender_is_the_telegram_user() -> None:
+    assert sender_of(parse(message_update(1, text="hi"))) == Sender(
+        "telegram", "4242", "Hương Nguyễn"
+    )
+
+
+def test_channel_posts_and_bots_have_no_sender() -> None:
+    post = {
+        "update_id": 1,
+        "channel_post": {
+            "message_id": 1,
+            "date": DATE,
+            "chat": {"id": -1001, "type": "channel"},
+            "text": "tin",
+        },
+    }
+    assert sender_of(parse(post)) is None
+    from_bot = message_update(2, text="hi")
+    from_bot["message"]["from"] = BOT
+    assert sender_of(parse(from_bot)) is None
+
+
+# -- shaping replies ----------------------------------------------------------------------
+
+
+def test_a_short_text_is_one_message() -> None:
+    assert split_text("Phần 1 • Câu 1/5\nTóm tắt?") == ["Phần 1 • Câu 1/5\nTóm tắt?"]
+    assert split_text("  \n ") == []
+
+
+def test_a_long_text_is_split_at_line_boundaries() -> None:
+    lines = [f"{i}. [1.{i}] Câu hỏi số {i}: câu trả lời khá dài " + "x" * 60 for i in range(200)]
+    text = "\n".join(lines)
+    chunks = split_text(text)
+    assert len(chunks) > 1
+    assert all(telegram_length(chunk) <= TEXT_LIMIT for chunk in chunks)
+    assert "\n".join(chunks) == text
+    assert all(set(chunk.split("\n")) <= set(lines) for chunk in chunks)
+
+
+def test_a_line_longer_than_a_message_is_cut_between_words() -> None:
+    words = " ".join(f"từ{i}" for i in range(3000))
+    chunks = split_text(words)
+    assert all(telegram_length(chunk) <= TEXT_LIMIT for chunk in chunks)
+    assert " ".join(chunks).split() == words.split()
+
+
+def test_length_is_counted_as_telegram_counts_it() -> None:
+    # An emoji outside the basic plane takes two UTF-16 units.
+    text = "📋" * 3000
+    chunks = split_text(text)
+    assert [telegram_length(c) for c in chunks] == [4096, 1904]
+    assert "".join(chunks) == text
+
+
+def test_a_long_caption_is_cut_and_the_rest_follows() -> None:
+    lines = [f"• Cảnh báo số {i}: tổng các cột không khớp với tổng số học viên" for i in range(40)]
+    caption, rest = split_caption("\n".join(lines))
+    assert telegram_length(caption) <= CAPTION_LIMIT
+    assert caption.split("\n") == lines[: len(caption.split("\n"))]
+    assert f"{caption}\n{rest}" == "\n".join(lines)
+    assert split_caption("ngắn") == ("ngắn", "")
+
+
+def test_texts_without_buttons_join_the_next_message() -> None:
+    ask = Reply("Câu 2/5", [[Button("4:back", "◀ Quay lại")]])
+    assert compose([Reply("✅ Đã lưu"), ask]) == [Reply("✅ Đã lưu\n\nCâu 2/5", ask.buttons)]
+    chosen = Reply("Có tham gia?\n✅ Có", replace=True)
+    assert compose([chosen, ask]) == [chosen, ask]
+    document = DocumentReply("a.docx", b"PK", "Dự thảo")
+    assert compose([Reply("a"), document, Reply("b")]) == [Reply("a"), document, Reply("b")]
+
+
+def test_buttons_become_inline_buttons_and_oversized_codes_are_dropped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fits = "9:" + "s" * (CALLBACK_DATA_LIMIT - 2)
+    markup = keyboard_of(
+        [
+            [Button("3:o:yes", "1. Có"), Button("3:o:no", "2. Không")],
+            [Button(fits, "vừa"), Button(fits + "x", "quá dài")],
+            [Button("3:" + "ệ" * 40, "quá dài theo byte")],
+        ]
+    )
+    assert markup is not None
+    rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+    assert rows == [[("1. Có", "3:o:yes"), ("2. Không", "3:o:no")], [("vừa", fits)]]
+    assert "dropped" in caplog.text
+    assert keyboard_of([]) is None
+
+
+def test_the_file_url_follows_the_api_url() -> None:
+    assert file_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert file_base_url("http://127.0.0.1:9000/bot/") == "http://127.0.0.1:9000/file/bot"
+
+
+def test_a_webhook_needs_a_secret_and_takes_its_path_from_the_url() -> None:
+    config = WebhookConfig.from_environment(
+        {
+            "TELEGRAM_WEBHOOK_URL": "https://baocao.example/telegram/hook",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cr3t_-",
+            "TELEGRAM_WEBHOOK_PORT": "8080",
+        }
+    )
+    assert config == WebhookConfig(
+        "https://baocao.example/telegram/hook", "s3cr3t_-", "0.0.0.0", 8080
+    )
+    assert config.url_path == "telegram/hook"
+    assert WebhookConfig.from_environment({}) is None
+    with pytest.raises(ValueError, match="secret"):
+        WebhookConfig.from_environment({"TELEGRAM_WEBHOOK_URL": "https://baocao.example/h"})
+
+
+# -- the bot against an offline Bot API ---------------------------------------------------
+
+
+@dataclass
+class Call:
+    """One Bot API call the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, Any] = field(default_factory=dict)
+
+
+class OfflineBotApi(BaseRequest):
+    """Answers the Bot API locally, records every call, refuses unknown methods."""
+
+    KNOWN: ClassVar[set[str]] = {
+        "getMe",
+        "getUpdates",
+        "setMyCommands",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "answerCallbackQuery",
+        "sendChatAction",
+        "sendDocument",
+        "deleteWebhook",
+    }
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.unknown: list[str] = []
+        self.failures: dict[str, list[tuple[int, str] | Exception]] = {}
+        self.message_id = 100
+        self.pending: list[list[dict[str, Any]]] = []
+
+    def fail(self, method: str, *failures: tuple[int, str] | Exception) -> None:
+        """Makes the next calls of `method` fail, one failure per call."""
+        self.failures.setdefault(method, []).extend(failures)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files = request_data.multipart_data if request_data and request_data.contains_files else {}
+        if name not in self.KNOWN:
+            self.unknown.append(name)
+            return 404, json.dumps(
+                {"ok": False, "error_code": 404, "description": f"Not Found: {name}"}
+            ).encode()
+        pending = self.failures.get(name)
+        if pending:
+            failure = pending.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            status, description = failure
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+            if status == 429:
+                body["parameters"] = {"retry_after": 0}  # flood control: wait, then retry
+            return status, json.dumps(body).encode()
+        self.calls.append(Call(name, params, dict(files or {})))
+        return 200, json.dumps({"ok": True, "result": self.result(name, params)}).encode()
+
+    def result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT
+        if name == "getUpdates":
+            return self.pending.pop(0) if self.pending else []
+        if name in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
+            if name.startswith("send"):
+                self.message_id += 1
+            message = {
+                "message_id": params.get("message_id", self.message_id),
+                "date": DATE,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT,
+                "text": params.get("text", ""),
+            }
+            if isinstance(params.get("reply_markup"), dict):
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        return True
+
+    def named(self, *methods: str) -> list[Call]:
+        """The calls of the given methods, in order."""
+        return [c for c in self.calls if c.method in methods]
+
+
+class TelegramUser:
+    """A person in a private chat with the bot: types, sends files, presses buttons."""
+
+    def __init__(self, application: Application, api: OfflineBotApi) -> None:
+        self.application = application
+        self.api = api
+        self.update_id = 0
+
+    async def send(self, raw: dict[str, Any]) -> list[Call]:
+        """Feeds one raw update to the bot; returns the calls it made."""
+        before = len(self.api.calls)
+        await self.application.process_update(Update.de_json(raw, self.application.bot))
+        return self.api.calls[before:]
+
+    def next_id(self) -> int:
+        self.update_id += 1
+        return self.update_id
+
+    async def say(self, text: str, chat: dict[str, Any] = PRIVATE) -> list[Call]:
+        return await self.send(message_update(self.next_id(), chat, text=text))
+
+    def last_with_button(self, label: str) -> tuple[dict[str, Any], str]:
+        """The newest bot message with a button whose label contains `label`."""
+        for call in reversed(self.api.named("sendMessage", "editMessageText")):
+            markup = call.params.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        message_id = call.params.get("message_id") or self.message_id_of(call)
+                        pressed = {
+                            "message_id": message_id,
+                            "date": DATE,
+                            "chat": PRIVATE,
+                            "from": BOT,
+                            "text": call.params["text"],
+                            "reply_markup": markup,
+                        }
+                        return pressed, button["callback_data"]
+        raise AssertionError(f"no button {label!r}")
+
+    def message_id_of(self, call: Call) -> int:
+        sends = self.api.named("sendMessage", "sendDocument")
+        return 101 + sends.index(call)
+
+    async def press(self, label: str) -> list[Call]:
+        pressed, data = self.last_with_button(label)
+        return await self.send(callback_update(self.next_id(), data, pressed))
+
+
+def texts(calls: list[Call]) -> str:
+    return "\n".join(str(c.params.get("text", c.params.get("caption", ""))) for c in calls)
+
+
+@pytest.fixture
+async def api() -> OfflineBotApi:
+    return OfflineBotApi()
+
+
+@pytest.fixture
+async def application(
+    engine: ConversationEngine, api: OfflineBotApi
+) -> AsyncIterator[Application]:
+    settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
+    app = build_application(
+        settings,
+        engine,
+        request=api,
+        get_updates_request=OfflineBotApi(),
+        rate_limiter=AIORateLimiter(max_retries=2),
+    )
+    app.bot_data[CHANNEL_KEY] = TelegramChannel(engine, retry_delay=0, typing_after=30)
+    async with app:
+        yield app
+    assert api.unknown == []
+
+
+@pytest.fixture
+def user(application: Application, api: OfflineBotApi) -> TelegramUser:
+    return TelegramUser(application, api)
+
+
+async def test_start_up_sets_the_command_menu_in_vietnamese(
+    application: Application, api: OfflineBotApi
+) -> None:
+    await announce_commands(application)
+    (call,) = api.named("setMyCommands")
+    commands = {c["command"]: c["description"] for c in call.params["commands"]}
+    assert list(commands) == list(MENU_COMMANDS)
+    assert {"start", "help", "tiep", "viec", "duthao", "huy", "xem", "lai", "boqua"} <= set(
+        commands
+    )
+    assert commands["duthao"] == "Nhận bản dự thảo báo cáo (.docx)"
+
+
+async def test_start_is_answered_in_vietnamese_with_section_buttons(user: TelegramUser) -> None:
+    calls = await user.say("/start")
+    assert [c.method for c in calls] == ["sendMessage"]
+    text = calls[0].params["text"]
+    assert text.startswith("Xin chào Hương Nguyễn!")
+    assert "Chọn phần để trả lời" in text
+    assert "parse_mode" not in calls[0].params
+    labels = [b["text"] for row in calls[0].params["reply_markup"]["inline_keyboard"] for b in row]
+    assert any("Thông tin chung" in label for label in labels)
+
+
+async def test_a_typed_answer_costs_one_message(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Thông tin chung")
+    calls = await user.say("Năm học nhiều khó khăn.")
+    assert [c.method for c in calls] == ["sendMessage"]
+    assert "✅ Đã lưu" in calls[0].params["text"]
+    assert "Câu 2/5" in calls[0].params["text"]
+
+
+async def test_a_choice_button_edits_the_question_in_place(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Chất lượng")
+    await user.say("10 1 5 4")
+    await user.say("đúng")
+    await user.say("20 2 10 8")
+    await user.say("đúng")
+    pressed, _ = user.last_with_button("1. Có")
+    calls = await user.press("1. Có")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    edit = calls[1].params
+    assert edit["message_id"] == pressed["message_id"]
+    assert "✅ Có" in edit["text"]
+    assert "reply_markup" not in edit  # the answered question keeps no buttons
+    assert "Tên cuộc thi" in calls[2].params["text"]
+
+
+async def test_a_navigation_button_is_answered_and_asks_in_a_new_message(
+    user: TelegramUser,
+) -> None:
+    await user.say("/start")
+    calls = await user.press("Thông tin chung")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "sendMessage"]
+    assert "Phần 1 • Câu 1/5" in calls[1].params["text"]
+
+
+async def test_an_error_and_the_question_asked_again_are_one_message(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Thông tin chung")
+    await user.say("Tốt")
+    calls = await user.say("nhiều lắm")
+    assert [c.method for c in calls] == ["sendMessage"]
+    text = calls[0].params["text"]
+    assert text.startswith("❗")
+    assert text.endswith("Số học viên đầu năm?\nVí dụ: 591")
+
+
+async def test_a_stale_or_forged_button_is_answered_and_explained(user: TelegramUser) -> None:
+    await user.say("/start")
+    pressed, _ = user.last_with_button("Thông tin chung")
+    calls = await user.send(callback_update(user.next_id(), "999:o:forged", pressed))
+    assert calls[0].method == "answerCallbackQuery"
+    assert "thuộc một câu hỏi trước đó" in texts(calls)
+
+
+async def test_a_redelivered_update_changes_nothing_twice(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Thông tin chung")
+    answer = message_update(user.next_id(), text="Tốt")
+    first = await user.send(answer)
+    again = await user.send(answer)
+    assert "✅ Đã lưu" in texts(first)
+    assert again == []
+    assert "Câu 3/5" in texts(await user.say("591"))
+
+
+async def test_a_photo_or_sticker_where_text_is_expected_is_explained(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Thông tin chung")
+    calls = await user.send(message_update(user.next_id(), photo=PHOTO))
+    assert "Tôi chưa đọc được ảnh" in texts(calls)
+    assert "Tóm tắt tình hình năm học?" in texts(calls)
+    calls = await user.send(message_update(user.next_id(), sticker=STICKER))
+    assert "nhãn dán" in texts(calls)
+
+
+async def test_a_group_is_asked_to_talk_privately(user: TelegramUser, api: OfflineBotApi) -> None:
+    calls = await user.say("/start", chat=GROUP)
+    assert [c.method for c in calls] == ["sendMessage"]
+    assert calls[0].params["chat_id"] == GROUP["id"]
+    assert "nhắn riêng" in calls[0].params["text"]
+    # Chatter in the group that is not a command gets no answer.
+    assert await user.say("chào cả nhà", chat=GROUP) == []
+
+
+async def test_an_edited_message_is_not_an_answer(user: TelegramUser) -> None:
+    await user.say("/start")
+    await user.press("Thông tin chung")
+    raw = message_update(user.next_id(), text="Sửa lại")
+    raw["edited_message"] = raw.pop("message") | {"edit_date": DATE + 5}
+    calls = await user.send(raw)
+    assert "tin nhắn đã sửa" in texts(calls)
+
+
+async def test_the_draft_arrives_as_a_document(user: TelegramUser) -> None:
+    await user.say("/start")
+    calls = await user.say("/duthao")
+    actions = [(c.method, c.params.get("action")) for c in calls]
+    assert ("sendChatAction", "typing") in actions  # at once, before the draft is built
+    upload = actions.index(("sendChatAction", "upload_document"))
+    send = actions.index(("sendDocument", None))
+    assert upload < send
+    document = calls[send]
+    file_name, content, _mime = document.files["document"]
+    assert file_name.endswith(".docx")
+    assert content[:2] == b"PK"
+    assert "Dự thảo" in document.params["caption"]
+    assert telegram_length(document.params["caption"]) <= CAPTION_LIMIT
+
+
+async def test_a_long_caption_continues_in_a_message(
+    user: TelegramUser, application: Application
+) -> None:
+    lines = [f"• Cảnh báo {i}: số liệu dòng {i} chưa khớp với tổng số" for i in range(60)]
+    channel = application.bot_data[CHANNEL_KEY]
+    document = DocumentReply("a.docx", b"PK", "\n".join(lines))
+    await channel.deliver(application.bot, 4242, [document], pressed=None)
+    sent, *follow = user.api.named("sendDocument", "sendMessage")
+    assert telegram_length(sent.params["caption"]) <= CAPTION_LIMIT
+    assert "\n".join([sent.params["caption"], *(c.params["text"] for c in follow)]) == (
+        "\n".join(lines)
+    )
+
+
+async def test_a_network_error_is_retried_without_losing_the_answer(
+    user: TelegramUser, api: OfflineBotApi
+) -> None:
+    await user.say("/start")
+    api.fail("sendMessage", NetworkError("connection reset"), (502, "Bad Gateway"))
+    calls = await user.press("Thông tin chung")
+    assert "Tóm tắt tình hình năm học?" in texts(calls)
+
+
+async def test_flood_control_is_waited_out(user: TelegramUser, api: OfflineBotApi) -> None:
+    await user.say("/start")
+    api.fail("sendMessage", (429, "Too Many Requests: retry after 0"))
+    calls = await user.say("/tiep")
+    assert "Tóm tắt tình hình năm học?" in texts(calls)
+
+
+async def test_a_user_who_blocked_the_bot_breaks_nothing(
+    user: TelegramUser, api: OfflineBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail("sendMessage", (403, "Forbidden: bot was blocked by the user"))
+    with caplog.at_level(logging.INFO):
+        calls = await user.say("/start")
+    assert calls == []
+    assert "blocked the bot" in caplog.text
+    assert "Xin chào" in texts(await user.say("/start"))
+
+
+async def test_a_failing_update_is_logged_and_the_user_told(
+    user: TelegramUser,
+    engine: ConversationEngine,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_: Any, **__: Any) -> list[Any]:
+        raise RuntimeError("database is gone")
+
+    monkeypatch.setattr(engine, "handle", broken)
+    calls = await user.say("/start")
+    assert "gặp lỗi" in texts(calls)
+    assert "update 1 failed" in caplog.text
+
+
+async def test_polling_confirms_an_update_only_after_handling_it(
+    engine: ConversationEngine,
+) -> None:
+    api = OfflineBotApi()
+    settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
+    app = build_application(settings, engine, request=api, get_updates_request=api)
+    api.pending = [[message_update(7, text="/start"), message_update(8, text="/help")]]
+    stop = asyncio.Event()
+    async with app:
+        task = asyncio.create_task(poll(app, stop, timeout=0))
+        while len(api.named("getUpdates")) < 3:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await task
+    methods = [(c.method, c.params.get("offset")) for c in api.calls if c.method != "getMe"]
+    assert methods[:3] == [("deleteWebhook", None), ("getUpdates", 0), ("sendMessage", None)]
+    # The offset that confirms both updates is sent only after both were answered.
+    confirm = methods.index(("getUpdates", 9))
+    assert [m for m, _ in methods[:confirm]].count("sendMessage") == 2
