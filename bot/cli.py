@@ -16,7 +16,7 @@ from bot.database import Database
 from bot.demo import DemoPlayer
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
-from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluate import computed_cells, evaluate
 from bot.questionnaire.loader import all_templates, sample_answers_path
 from bot.report.build import build_context, render_draft
 from bot.settings import get_settings
@@ -131,7 +131,7 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
     figures = {
         f.id: {"label": f.label, "kind": f.kind,
                "value": None if f.value is None else str(f.value), "text": f.text}
-        for f in evaluation.figures.values()
+        for f in [*evaluation.figures.values(), *computed_cells(loaded.template, evaluation)]
     }
     warnings = [{"key": f.key, "message": f.message} for f in evaluation.failures]
     if as_json:

@@ -328,3 +328,25 @@ def evaluate(
 ) -> Evaluation:
     """Every number, figure and failed check of a set of answers."""
     return _Evaluator(template, answers).run(set(confirmed))
+
+
+def computed_cells(template: Template, evaluation: Evaluation) -> list[FigureResult]:
+    """The computed cells of every table that have a value, as figures named by reference."""
+    out: list[FigureResult] = []
+    for section in template.iter_sections():
+        for table in section.questions:
+            if not isinstance(table, TableQuestion) or not table.computed:
+                continue
+            rows = [(r.id, r.label) for r in table.rows]
+            if table.total_row:
+                rows.append((table.total_row.id, table.total_row.label))
+            for row_id, row_label in rows:
+                for column in table.computed:
+                    ref = f"{table.id}.{row_id}.{column.id}"
+                    value = evaluation.numbers.get(ref)
+                    if value is None:
+                        continue
+                    label = f"{table.label or table.prompt} – {row_label} – {column.label}"
+                    out.append(FigureResult(ref, label, evaluation.kinds[ref], value,
+                                            evaluation.text(ref)))
+    return out

@@ -195,6 +195,9 @@ class TableQuestion(QuestionBase):
     transpose: bool = Field(
         default=False, description="Draw rows as columns in the document (subject tables)."
     )
+    caption: str | None = Field(
+        default=None, description="A line above the table in the document, e.g. 'Cấp trung tâm'."
+    )
 
 
 class ListField(Strict):
@@ -214,6 +217,9 @@ class ListQuestion(QuestionBase):
     item_name: str = Field(description="What one item is called, e.g. 'cuộc thi'.")
     fields: list[ListField] = Field(min_length=1)
     max_items: int = 50
+    caption: str | None = Field(
+        default=None, description="A line above the table in the document, e.g. 'Cấp trung tâm'."
+    )
 
 
 Question = Annotated[
@@ -313,6 +319,9 @@ class Section(Strict):
     sections: list[Section] = Field(default_factory=list)
     layout: list[LayoutItem] | None = Field(
         default=None, description="Document order; default: each question in turn."
+    )
+    bullets: bool = Field(
+        default=False, description="Default layout: each answer as a '- label: answer' bullet."
     )
 
 

@@ -275,7 +275,9 @@ class _Builder:
         blocks.append(Heading(section.number, section.title, level))
         if section.intro:
             blocks.append(Paragraph(self.render_runs(section.intro)))
-        layout = section.layout or [LayoutItem(question=q.id) for q in section.questions]
+        layout = section.layout or [
+            LayoutItem(question=q.id, bullet=section.bullets) for q in section.questions
+        ]
         questions = {q.id: q for q in section.questions}
         for item in layout:
             if item.prose is not None:
@@ -314,6 +316,8 @@ class _Builder:
         if not question.in_document:
             return
         value = self.values.get(question.id)
+        if isinstance(question, TableQuestion | ListQuestion) and question.caption:
+            blocks.append(Paragraph([Run(question.caption)], bullet=bullet))
         if isinstance(question, TableQuestion):
             blocks.append(self.table(question))
             return
