@@ -100,6 +100,13 @@ def _all_present(values: Iterable[Decimal | None]) -> list[Decimal] | None:
     return None if any(v is None for v in out) else out  # type: ignore[return-value]
 
 
+def _column_labels(table: TableQuestion) -> dict[str, str]:
+    """Answered and computed columns of a table, by id."""
+    labels = {c.id: c.label for c in table.columns}
+    labels.update({c.id: c.label for c in table.computed})
+    return labels
+
+
 class _Evaluator:
     def __init__(self, template: Template, answers: Mapping[str, Any]) -> None:
         self.template = template
@@ -157,7 +164,7 @@ class _Evaluator:
         for row_id in self._row_ids(table):
             for column in table.computed:
                 value = self._computed_cell(table, row_id, column)
-                kind = column.kind
+                kind: str = column.kind
                 if kind == "lookup" and column.source:
                     source_table, source_column = column.source.split(".")
                     kind = self.result.kinds.get(
@@ -234,7 +241,7 @@ class _Evaluator:
             row_labels = {r.id: r.label for r in question.rows}
             if question.total_row:
                 row_labels[question.total_row.id] = question.total_row.label
-            columns = {c.id: c.label for c in [*question.columns, *question.computed]}
+            columns = _column_labels(question)
             return t(
                 "check.cell",
                 table=question.label or question.prompt,
@@ -281,7 +288,7 @@ class _Evaluator:
         row_labels = {r.id: r.label for r in table.rows}
         if table.total_row:
             row_labels[table.total_row.id] = table.total_row.label
-        columns = {c.id: c.label for c in [*table.columns, *table.computed]}
+        columns = _column_labels(table)
         for row_id in self._row_ids(table):
             if row_id in value and value[row_id] is None:
                 continue  # a row left blank on purpose

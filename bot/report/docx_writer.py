@@ -471,7 +471,11 @@ def _heading(document: DocumentObject, heading: Heading) -> None:
     """Level 1 bold, deeper levels bold italic; indented like the body's first lines."""
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.keep_with_next = True
-    text = " ".join(part for part in (heading.number.strip(), heading.title.strip()) if part)
+    # Official numbering ends with a dot: "1.", "3.2.1." (ND 30/2020, and every seed).
+    number = heading.number.strip()
+    if number and not number.endswith("."):
+        number += "."
+    text = " ".join(part for part in (number, heading.title.strip()) if part)
     _text(paragraph, text, bold=True, italic=heading.level >= 2)
 
 
