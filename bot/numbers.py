@@ -17,6 +17,8 @@ from typing import Literal
 
 from babel.numbers import format_decimal as _babel_format
 
+from bot.number_words import strip_unit, words_to_integer
+
 __all__ = [
     "NumberParseError",
     "format_decimal",
@@ -170,14 +172,27 @@ def _shown_bound(value: Decimal) -> str:
     return format_decimal(value, places, trim=True)
 
 
-def parse_integer(text: str, *, minimum: int | None = 0, maximum: int | None = None) -> int:
+def parse_integer(
+    text: str,
+    *,
+    minimum: int | None = 0,
+    maximum: int | None = None,
+    units: tuple[str, ...] = (),
+) -> int:
     """A count typed by a user: "1.234", "1 234" and "1234" are all 1234.
 
     Every dot groups thousands ("1.23" and "12.5" are bad_grouping); a comma before
     thousands groups ("1,234") is ambiguous_comma; any other comma is the decimal mark,
     so "12,5" is not_integer while "12,0" is 12. More than 15 digits is too_large.
+    A trailing unit ("53 HV", or one of `units`) is dropped, and a count in words
+    ("năm mươi ba") is read; any other letters are not_a_number.
     """
-    value = _parse(text, "integer", _EXAMPLE_INTEGER)
+    try:
+        value = _parse(text, "integer", _EXAMPLE_INTEGER)
+    except NumberParseError as err:
+        if err.key != "number.not_a_number":
+            raise
+        value = _loose_integer(text, units, err)
     if value != value.to_integral_value():
         raise NumberParseError("number.not_integer", example=_EXAMPLE_INTEGER)
     number = int(value)
@@ -187,6 +202,18 @@ def parse_integer(text: str, *, minimum: int | None = 0, maximum: int | None = N
         None if maximum is None else Decimal(maximum),
     )
     return number
+
+
+def _loose_integer(text: str, units: tuple[str, ...], refusal: NumberParseError) -> Decimal:
+    """A count with a unit after it or spelled in words; `refusal` when it is neither."""
+    clean = _normalise(text)
+    bare = strip_unit(clean, units)
+    if bare != clean:
+        return _parse(bare, "integer", _EXAMPLE_INTEGER)
+    spelled = words_to_integer(clean)
+    if spelled is None:
+        raise refusal
+    return Decimal(spelled)
 
 
 def parse_decimal(

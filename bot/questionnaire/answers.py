@@ -82,9 +82,11 @@ def _bounded_decimal(text: str, minimum: Decimal | None, maximum: Decimal | None
         raise _number_error(err) from err
 
 
-def _integer(text: str, minimum: int | None, maximum: int | None) -> int:
+def _integer(
+    text: str, minimum: int | None, maximum: int | None, units: tuple[str, ...] = ()
+) -> int:
     try:
-        return parse_integer(text, minimum=minimum, maximum=maximum)
+        return parse_integer(text, minimum=minimum, maximum=maximum, units=units)
     except NumberParseError as err:
         raise _number_error(err) from err
 
@@ -147,7 +149,8 @@ def parse_answer(question: Question, raw: str) -> Any:
     if len(text) > 200:
         raise InvalidAnswer(t("answer.too_long_for_value"))
     if isinstance(question, IntegerQuestion):
-        return _integer(text, question.min, question.max)
+        return _integer(text, question.min, question.max,
+                        (question.unit,) if question.unit else ())
     if isinstance(question, DecimalQuestion):
         return str(_bounded_decimal(text, question.min, question.max))
     if isinstance(question, PercentQuestion):
