@@ -257,31 +257,56 @@ class _Evaluator:
         return self.result.text(ref) or ""
 
     def _check(self, check: Check) -> None:
+        if check.kind == "moved_within":
+            message = self._moved_message(check)
+        else:
+            message = self._total_message(check)
+        if message is None:
+            return
+        self._fail(check.id, check.message or message, check.references())
+
+    def _total_message(self, check: Check) -> str | None:
+        """The wording of a failed sum_equals or not_above check, or None when it holds."""
         get = self.result.numbers.get
-        total = get(check.total)
+        total_ref = check.total or ""
+        total = get(total_ref)
         if check.kind == "sum_equals":
             parts = _all_present(get(r) for r in check.parts)
             if parts is None or total is None or sum(parts, Decimal(0)) == total:
-                return
-            message = check.message or t(
+                return None
+            return t(
                 "check.sum_equals",
                 parts=" + ".join(f"{self._label(r)} ({self._text(r)})" for r in check.parts),
                 sum=format_value("sum", sum(parts, Decimal(0))),
-                total_label=self._label(check.total),
-                total=self._text(check.total),
+                total_label=self._label(total_ref),
+                total=self._text(total_ref),
             )
-        else:
-            part = get(check.part or "")
-            if part is None or total is None or part <= total:
-                return
-            message = check.message or t(
-                "check.not_above",
-                part_label=self._label(check.part or ""),
-                part=self._text(check.part or ""),
-                total_label=self._label(check.total),
-                total=self._text(check.total),
-            )
-        self._fail(check.id, message, check.references())
+        part = get(check.part or "")
+        if part is None or total is None or part <= total:
+            return None
+        return t(
+            "check.not_above",
+            part_label=self._label(check.part or ""),
+            part=self._text(check.part or ""),
+            total_label=self._label(total_ref),
+            total=self._text(total_ref),
+        )
+
+    def _moved_message(self, check: Check) -> str | None:
+        """The question to ask when a value moved more than `max_share` since last period."""
+        current_ref, previous_ref = check.current or "", check.previous or ""
+        current, previous = self.result.numbers.get(current_ref), self.result.numbers.get(previous_ref)
+        if current is None or previous is None or previous == 0:
+            return None
+        if abs(current - previous) <= abs(previous) * check.max_share:
+            return None
+        return t(
+            "check.moved",
+            label=self._label(current_ref),
+            previous=self._text(previous_ref),
+            current=self._text(current_ref),
+            share=format_percent(check.max_share * 100),
+        )
 
     def _table_checks(self, table: TableQuestion) -> None:
         value = self.answers.get(table.id) or {}

@@ -270,26 +270,37 @@ class Figure(Strict):
 
 
 class Check(Strict):
-    """A consistency check over numeric answers and figures."""
+    """A consistency check over numeric answers and figures.
+
+    sum_equals: `parts` add up to `total`; not_above: `part` is at most `total`;
+    moved_within: `current` differs from `previous` (last period) by at most `max_share`
+    of `previous`, so "Năm trước 637, năm nay 59" is questioned.
+    """
 
     id: Identifier
-    kind: Literal["sum_equals", "not_above"]
+    kind: Literal["sum_equals", "not_above", "moved_within"]
     parts: list[Reference] = Field(default_factory=list)
     part: Reference | None = None
-    total: Reference
+    total: Reference | None = None
+    current: Reference | None = None
+    previous: Reference | None = None
+    max_share: Decimal = Field(default=Decimal("0.5"), gt=0)
     message: str | None = Field(default=None, description="Overrides the generic wording.")
 
     @model_validator(mode="after")
     def _operands_match_kind(self) -> Check:
-        if self.kind == "sum_equals" and not self.parts:
-            raise ValueError(f"check {self.id}: sum_equals needs parts")
-        if self.kind == "not_above" and self.part is None:
-            raise ValueError(f"check {self.id}: not_above needs part")
+        if self.kind == "sum_equals" and not (self.parts and self.total):
+            raise ValueError(f"check {self.id}: sum_equals needs parts and total")
+        if self.kind == "not_above" and not (self.part and self.total):
+            raise ValueError(f"check {self.id}: not_above needs part and total")
+        if self.kind == "moved_within" and not (self.current and self.previous):
+            raise ValueError(f"check {self.id}: moved_within needs current and previous")
         return self
 
     def references(self) -> list[str]:
         """Every value this check reads."""
-        return [*self.parts, *([self.part] if self.part else []), self.total]
+        optional = (self.part, self.total, self.current, self.previous)
+        return [*self.parts, *(ref for ref in optional if ref)]
 
 
 class LayoutItem(Strict):

@@ -1,0 +1,76 @@
+"""Figures and checks of the annual report kind, computed from the seed's answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.questionnaire.answers_file import load_answers_file
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.loader import sample_answers_path
+
+KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
+
+
+@pytest.fixture
+def answers() -> dict[str, Any]:
+    return dict(load_answers_file(sample_answers_path(KIND), template_id=KIND).values)
+
+
+@pytest.fixture
+def template() -> Any:
+    return load_answers_file(sample_answers_path(KIND), template_id=KIND).template
+
+
+@pytest.mark.parametrize(
+    ("ref", "text"),
+    [
+        ("dropout_rate", "8,97%"),
+        ("previous_dropout_rate", "16,33%"),
+        ("dropout_change", "Giảm 7,36%"),
+        ("academic.total.avg_up", "494"),
+        ("academic.total.avg_up_rate", "91,82%"),
+        ("academic.thpt.change", "Tăng 1,95%"),
+        ("conduct.total.avg_up", "525"),
+        ("conduct.total.avg_up_rate", "100%"),
+        ("conduct.total.change", "Không thay đổi"),
+        ("learning_titles.families.rate", "68,79%"),
+        ("learning_titles.clans.rate", "80,56%"),
+        ("certificates.it_basic.rate", "98,35%"),
+    ],
+)
+def test_the_seed_figures(template: Any, answers: dict[str, Any], ref: str, text: str) -> None:
+    assert evaluate(template, answers).text(ref) == text
+
+
+def test_the_seed_answers_pass_every_check(template: Any, answers: dict[str, Any]) -> None:
+    assert evaluate(template, answers).failures == []
+
+
+def test_an_enrolment_that_moved_too_much_is_questioned(
+    template: Any, answers: dict[str, Any]
+) -> None:
+    answers["enrolled"] = 59
+    failures = evaluate(template, answers).failures
+    moved = [f for f in failures if f.key == "enrolment_moved"]
+    assert len(moved) == 1
+    assert "năm trước 637, năm nay 59" in moved[0].message
+    assert moved[0].question_ids == {"enrolled", "previous_enrolled"}
+
+
+def test_a_conduct_row_that_does_not_add_up_names_its_numbers(
+    template: Any, answers: dict[str, Any]
+) -> None:
+    answers["conduct"] = {**answers["conduct"],
+                          "thpt": {**answers["conduct"]["thpt"], "unclassified": 10}}
+    messages = [f.message for f in evaluate(template, answers).failures]
+    assert any("535" in m and "538" in m for m in messages), messages
+
+
+def test_missing_operands_compute_nothing(template: Any, answers: dict[str, Any]) -> None:
+    del answers["previous_enrolled"]
+    evaluation = evaluate(template, answers)
+    assert evaluation.text("previous_dropout_rate") is None
+    assert evaluation.text("dropout_change") is None
+    assert not [f for f in evaluation.failures if f.key == "enrolment_moved"]
