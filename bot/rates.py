@@ -11,7 +11,7 @@ from decimal import Decimal, localcontext
 from bot.numbers import format_percent, round_half_up
 from bot.texts import t
 
-__all__ = ["change", "describe_change", "rate", "total"]
+__all__ = ["balanced_rates", "change", "describe_change", "rate", "total"]
 
 # Far more digits than any count has, so the quotient is never rounded before
 # round_half_up looks at it (no double rounding near a half).
@@ -31,6 +31,30 @@ def rate(part: int | Decimal, total: int | Decimal) -> Decimal | None:
         ctx.prec = _PRECISION
         quotient = _decimal(part) * 100 / whole
     return round_half_up(quotient, 2)
+
+
+def balanced_rates(parts: list[int | Decimal], places: int = 2) -> list[Decimal] | None:
+    """Percent of each part in their sum, rounded so they add up to exactly 100.
+
+    Largest remainder: every share is rounded down to `places`, then the units still
+    missing go to the shares with the largest remainders (ties to the earlier part).
+    None when the parts sum to 0.
+    """
+    values = [_decimal(p) for p in parts]
+    whole = sum(values, Decimal(0))
+    if whole == 0:
+        return None
+    unit = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        exact = [v * 100 / whole for v in values]
+        floors = [(share / unit).to_integral_value(rounding="ROUND_FLOOR") for share in exact]
+        remainders = [share / unit - floor for share, floor in zip(exact, floors, strict=True)]
+        missing = int(100 / unit - sum(floors, Decimal(0)))
+    order = sorted(range(len(values)), key=lambda i: (-remainders[i], i))
+    for index in order[:missing]:
+        floors[index] += 1
+    return [(floor * unit).quantize(unit) for floor in floors]
 
 
 def change(current: Decimal, previous: Decimal) -> Decimal:

@@ -74,3 +74,39 @@ def test_missing_operands_compute_nothing(template: Any, answers: dict[str, Any]
     assert evaluation.text("previous_dropout_rate") is None
     assert evaluation.text("dropout_change") is None
     assert not [f for f in evaluation.failures if f.key == "enrolment_moved"]
+
+
+def _distribution_template(balanced: bool) -> Any:
+    from bot.questionnaire.schema import Template  # noqa: PLC0415 (local to these tests)
+
+    rates = [
+        {"id": f"{c}_rate", "label": f"% {c}", "kind": "rate", "part": c, "total": ["total"],
+         "balanced": balanced}
+        for c in ("a", "b", "c")
+    ]
+    return Template.model_validate({
+        "schema_version": 1, "id": "distribution", "name": "Phân bố",
+        "sections": [{"id": "s", "number": "1", "title": "Phân bố", "questions": [{
+            "id": "grades", "kind": "table", "prompt": "Xếp loại",
+            "rows": [{"id": "all", "label": "Toàn trường"}],
+            "columns": [{"id": c, "label": c} for c in ("total", "a", "b", "c")],
+            "computed": rates,
+        }]}],
+        "document": {"summary": "x", "number_suffix": "BC", "file_name": "x"},
+    })
+
+
+@pytest.mark.parametrize(("balanced", "shown"), [(False, "33,33%"), (True, "33,34%")])
+def test_rates_of_a_distribution_can_be_balanced_to_100(balanced: bool, shown: str) -> None:
+    template = _distribution_template(balanced)
+    cells = {"all": {"total": 3, "a": 1, "b": 1, "c": 1}}
+    evaluation = evaluate(template, {"grades": cells})
+    assert evaluation.text("grades.all.a_rate") == shown
+    total = sum(evaluation.numbers[f"grades.all.{c}_rate"] or 0 for c in ("a", "b", "c"))
+    assert (total == 100) is balanced
+
+
+def test_rates_are_not_balanced_when_the_parts_do_not_fill_the_total() -> None:
+    evaluation = evaluate(_distribution_template(True),
+                          {"grades": {"all": {"total": 4, "a": 1, "b": 1, "c": 1}}})
+    assert evaluation.text("grades.all.a_rate") == "25%"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.numbers import format_percent, parse_percent, round_half_up
-from bot.rates import change, describe_change, rate, total
+from bot.rates import balanced_rates, change, describe_change, rate, total
 from bot.texts import catalogue
 
 
@@ -175,3 +175,33 @@ def test_total_of_counts(values: list[int | None]) -> None:
     present = [v for v in values if v is not None]
     result = total(values)
     assert result == (sum(present) if present else None)
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ([1, 1, 1], ["33.34", "33.33", "33.33"]),
+        ([3, 41, 193, 214, 87], ["0.56", "7.62", "35.87", "39.78", "16.17"]),
+        ([0, 77, 448], ["0.00", "14.67", "85.33"]),
+        ([5], ["100.00"]),
+    ],
+)
+def test_balanced_rates(parts: list[int], expected: list[str]) -> None:
+    assert balanced_rates(parts) == [Decimal(e) for e in expected]
+
+
+def test_balanced_rates_of_nothing_is_none() -> None:
+    assert balanced_rates([0, 0]) is None
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=8))
+def test_balanced_rates_add_up_to_exactly_100_and_stay_within_a_unit(parts: list[int]) -> None:
+    shares = balanced_rates(parts)
+    if sum(parts) == 0:
+        assert shares is None
+        return
+    assert shares is not None
+    assert sum(shares) == Decimal(100)
+    for part, share in zip(parts, shares, strict=True):
+        exact = Decimal(part) * 100 / sum(parts)
+        assert abs(share - exact) < Decimal("0.01")

@@ -23,7 +23,7 @@ from bot.questionnaire.schema import (
     TableQuestion,
     Template,
 )
-from bot.rates import change, describe_change, rate
+from bot.rates import balanced_rates, change, describe_change, rate
 from bot.texts import t
 
 Number = Decimal
@@ -171,6 +171,23 @@ class _Evaluator:
                         f"{source_table}.{row_id}.{source_column}", "percent"
                     )
                 self._put(f"{table.id}.{row_id}.{column.id}", kind, value)
+            self._balance_rates(table, row_id)
+
+    def _balance_rates(self, table: TableQuestion, row_id: str) -> None:
+        """Re-rounds a row's balanced rates to add up to 100% when their parts fill the total."""
+        columns = [c for c in table.computed if c.kind == "rate" and c.balanced]
+        if len(columns) < 2 or len({tuple(c.total) for c in columns}) != 1:
+            return
+        get = self.result.numbers.get
+        parts = _all_present(get(f"{table.id}.{row_id}.{c.part}") for c in columns)
+        whole = _all_present(get(f"{table.id}.{row_id}.{c}") for c in columns[0].total)
+        if parts is None or whole is None or sum(parts, Decimal(0)) != sum(whole, Decimal(0)):
+            return
+        shares = balanced_rates(list(parts))
+        if shares is None:
+            return
+        for column, share in zip(columns, shares, strict=True):
+            self.result.numbers[f"{table.id}.{row_id}.{column.id}"] = share
 
     def _computed_cell(
         self, table: TableQuestion, row_id: str, column: ComputedColumn

@@ -163,6 +163,11 @@ class ComputedColumn(Strict):
     source: Reference | None = Field(
         default=None, description="lookup: 'table.column' read from the same row id."
     )
+    balanced: bool = Field(
+        default=False,
+        description="rate: round with the other balanced rates of the row so they add up to "
+        "exactly 100% (largest remainder), when their parts add up to the total.",
+    )
     group: str | None = None
 
 
