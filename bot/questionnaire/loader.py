@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from bot.questionnaire.references import TemplateError, validate_template
 from bot.questionnaire.schema import Template
 
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
@@ -37,8 +39,19 @@ def read_yaml(path: Path) -> Any:
 
 
 def load_template_file(path: Path) -> Template:
-    """Validates one questionnaire file into a Template."""
-    return Template.model_validate(read_yaml(path))
+    """Validates one questionnaire file into a Template whose references all resolve.
+
+    Raises TemplateError listing every problem (pydantic's included) when it does not hold.
+    """
+    try:
+        template = Template.model_validate(read_yaml(path))
+    except ValidationError as err:
+        problems = [f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in err.errors()]
+        raise TemplateError(str(path), problems) from err
+    problems = validate_template(template)
+    if problems:
+        raise TemplateError(str(path), problems)
+    return template
 
 
 def template_dirs(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
@@ -54,7 +67,8 @@ def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
         raise TemplateNotFoundError(kind_id)
     template = load_template_file(path)
     if template.id != kind_id:
-        raise ValueError(f"{path}: id {template.id!r} does not match its folder {kind_id!r}")
+        problem = f"id {template.id!r} does not match its folder {kind_id!r}"
+        raise TemplateError(str(path), [problem])
     return template
 
 
