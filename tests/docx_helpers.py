@@ -1,10 +1,17 @@
-"""Helpers for reading a drawn .docx back in tests, and a report context shaped like the seed."""
+"""Helpers for reading a drawn .docx back in tests, converting it with LibreOffice, and a
+report context shaped like the seed."""
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
+import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
@@ -24,6 +31,8 @@ from bot.report.blocks import (
     Signer,
     Table,
 )
+
+CONVERSION_TIMEOUT = 120
 
 LONG_ANSWER = (
     "Trung tâm phát động tiếp tục thực hiện Chỉ thị 05-CT/TW về “Đẩy mạnh học tập và làm theo "
@@ -179,3 +188,50 @@ def vertical_merge(table: DocxTable, row: int, column: int) -> str | None:
             return merge.get(qn("w:val")) or "continue"
         grid += tc.grid_span
     raise AssertionError(f"no cell starts at column {column} of row {row}")
+
+
+# -- LibreOffice and poppler ------------------------------------------------------------------
+
+
+def require_tool(tool: str) -> str:
+    """The tool's path; a skip without it, or a failure when CI says it must be there."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed"
+        if os.environ.get("BAOCAO_REQUIRE_SOFFICE") == "1":
+            pytest.fail(f"{message}, but BAOCAO_REQUIRE_SOFFICE=1")
+        pytest.skip(message)
+    return path
+
+
+def run_tool(*command: str) -> str:
+    """Runs an external program and returns its standard output; raises when it fails."""
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=CONVERSION_TIMEOUT, check=True
+    )
+    return result.stdout
+
+
+def docx_to_pdf(docx: Path, folder: Path) -> Path:
+    """The .docx converted to PDF by headless LibreOffice, with a profile of its own."""
+    soffice = require_tool("soffice")
+    profile = (folder / "lo-profile").as_uri()
+    run_tool(
+        soffice,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(folder),
+        str(docx),
+    )
+    return folder / f"{docx.stem}.pdf"
+
+
+def pdf_text(pdf: Path, *pages: int, layout: bool = True) -> str:
+    """The PDF's text, NFC; laid out as printed (-layout) or in reading order; only `pages`."""
+    pdftotext = require_tool("pdftotext")
+    span = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    mode = ["-layout"] if layout else []
+    return unicodedata.normalize("NFC", run_tool(pdftotext, *mode, *span, str(pdf), "-"))
