@@ -1,0 +1,257 @@
+"""The `baocao` commands: demo, check, render and templates, from the command line."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from bot.questionnaire.loader import sample_answers_path, template_dirs
+from tests.docx_helpers import (
+    CONVERSION_TIMEOUT,
+    docx_to_pdf,
+    open_docx,
+    paragraph_with,
+    pdf_text,
+    run_with,
+    text_of,
+)
+
+KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
+SAMPLE = sample_answers_path(KIND)
+UNIT = "Trung tâm GDNN-GDTX quận Phú Nhuận"
+# The seed's figures as the engine computes them: 53/591, 104/637, 494/538, 91,82 - 89,87.
+SEED_FIGURES = ["8,97%", "16,33%", "91,82%", "Tăng 1,95%"]
+
+runner = CliRunner()
+
+
+def baocao(*args: str) -> Result:
+    """Runs a `baocao` command in this process."""
+    return runner.invoke(app, list(args))
+
+
+def sample_data() -> dict[str, Any]:
+    """The bundled sample answers as plain data, a fresh copy to change."""
+    return copy.deepcopy(yaml.safe_load(SAMPLE.read_text(encoding="utf-8")))
+
+
+def answers_file(
+    folder: Path, change: Callable[[dict[str, Any]], None], name: str = "answers.yaml"
+) -> Path:
+    """The sample answers changed by `change`, written to a file."""
+    data = sample_data()
+    change(data)
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def check_json(answers: Path) -> dict[str, Any]:
+    result = baocao("check", "--template", KIND, "--answers", str(answers), "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# -- demo, through the installed console script ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_docx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The draft written by a real `baocao demo --out x.docx` process."""
+    folder = tmp_path_factory.mktemp("demo")
+    script = Path(sys.executable).with_name("baocao")
+    assert script.is_file(), f"the console script is not installed at {script}"
+    done = subprocess.run(
+        [str(script), "demo", "--out", "x.docx"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=CONVERSION_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "x.docx" in done.stdout
+    return folder / "x.docx"
+
+
+@pytest.mark.slow
+def test_demo_writes_a_draft_with_the_seed_figures(demo_docx: Path) -> None:
+    text = text_of(open_docx(demo_docx.read_bytes()))
+    for figure in SEED_FIGURES:
+        assert figure in text
+    assert "53/591" in text and "104/637" in text
+
+
+@pytest.mark.slow
+def test_demo_draft_opens_in_libreoffice_with_the_seed_figures(demo_docx: Path) -> None:
+    pdf = docx_to_pdf(demo_docx, demo_docx.parent)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = pdf_text(pdf)
+    for figure in SEED_FIGURES:
+        assert figure in text
+    reading_order = " ".join(pdf_text(pdf, layout=False).split())
+    assert UNIT.upper() in reading_order
+
+
+# -- check ----------------------------------------------------------------------------------
+
+
+def test_check_json_gives_the_seed_figures_and_no_warning() -> None:
+    payload = check_json(SAMPLE)
+    figures = payload["figures"]
+    assert figures["dropout_rate"]["text"] == "8,97%"
+    assert figures["previous_dropout_rate"]["text"] == "16,33%"
+    assert figures["academic.total.avg_up_rate"]["text"] == "91,82%"
+    assert figures["academic.thpt.avg_up_rate"]["text"] == "91,82%"
+    assert figures["academic.total.change"]["text"] == "Tăng 1,95%"
+    assert figures["dropout_rate"]["value"] == "8.97"
+    assert payload["warnings"] == []
+    assert payload["template"] == KIND
+
+
+def test_check_text_lists_the_figures() -> None:
+    result = baocao("check", "--template", KIND, "--answers", str(SAMPLE))
+    assert result.exit_code == 0, result.output
+    assert "Tỉ lệ bỏ học năm nay: 8,97%" in result.stdout
+    assert "cảnh báo" in result.stdout.lower()
+
+
+def _inconsistent(data: dict[str, Any]) -> None:
+    data["answers"]["conduct"]["thpt"] = [538, 0, 0, 77, 448, 12]  # parts add up to 537
+    data["answers"]["dropouts"] = 600  # more than the 591 enrolled
+
+
+def test_check_warns_in_vietnamese_naming_the_numbers(tmp_path: Path) -> None:
+    warnings = [
+        w["message"] for w in check_json(answers_file(tmp_path, _inconsistent))["warnings"]
+    ]
+    dropouts = [w for w in warnings if "600" in w]
+    assert len(dropouts) == 1
+    assert "Số học viên nghỉ bỏ học" in dropouts[0] and "591" in dropouts[0]
+    assert "lớn hơn" in dropouts[0]
+    conduct = [w for w in warnings if "537" in w and "538" in w]
+    assert any("THPT" in w for w in conduct)
+    assert all("hạnh kiểm" in w for w in conduct)
+
+
+def test_check_with_warnings_still_succeeds_in_text(tmp_path: Path) -> None:
+    answers = answers_file(tmp_path, _inconsistent)
+    result = baocao("check", "--template", KIND, "--answers", str(answers))
+    assert result.exit_code == 0
+    assert "⚠️" in result.stdout and "600" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d["answers"].update(enroled=591), "unknown question id 'enroled'"),
+        (lambda d: d["answers"].update(enrolled="5x91"), "enrolled:"),
+        (lambda d: d["answers"]["academic"].update(thpt=[538, 3, 41]), "academic:"),
+        (lambda d: d.pop("answers"), "'answers'"),
+    ],
+    ids=["unknown id", "letters in a number", "short table row", "no answers"],
+)
+def test_a_broken_answers_file_exits_2_with_a_clear_message(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    answers = answers_file(tmp_path, change)
+    for command in ("check", "render"):
+        extra = ["--out", str(tmp_path / "x.docx")] if command == "render" else []
+        result = baocao(command, "--template", KIND, "--answers", str(answers), *extra)
+        assert result.exit_code == 2
+        assert named in result.stderr
+        assert str(answers) in result.stderr
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_letters_in_a_number_are_explained_in_vietnamese(tmp_path: Path) -> None:
+    answers = answers_file(tmp_path, lambda d: d["answers"].update(enrolled="5x91"))
+    result = baocao("check", "--template", KIND, "--answers", str(answers))
+    message = result.stderr.split("enrolled:", 1)[1].strip()
+    assert "5x91" in message
+    assert any(letter in message for letter in "ốửạàảãể"), message
+
+
+# -- render ---------------------------------------------------------------------------------
+
+
+def render(tmp_path: Path, answers: Path) -> Any:
+    out = tmp_path / "out" / "draft.docx"
+    result = baocao("render", "--template", KIND, "--answers", str(answers), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.stdout
+    return open_docx(out.read_bytes())
+
+
+def test_render_writes_the_answers_and_figures(tmp_path: Path) -> None:
+    text = text_of(render(tmp_path, SAMPLE))
+    answers = sample_data()["answers"]
+    assert answers["remedial_work"][:60] in text
+    assert "Hội thi Đầu bếp trẻ" in text
+    assert "29/04/2021" in text
+    for figure in SEED_FIGURES:
+        assert figure in text
+
+
+def test_render_highlights_what_a_partial_file_lacks(tmp_path: Path) -> None:
+    def keep_few(data: dict[str, Any]) -> None:
+        data["answers"] = {k: data["answers"][k] for k in ("enrolled", "dropouts", "directive_05")}
+
+    document = render(tmp_path, answers_file(tmp_path, keep_few))
+    text = text_of(document)
+    assert sample_data()["answers"]["directive_05"][:60] in text
+    assert "53/591" in text and "8,97%" in text
+    placeholder = run_with(document, "[Chưa có: Kết quả thực hiện Chỉ thị số 31/CT-TTg")
+    assert placeholder.font.highlight_color is not None
+    assert run_with(document, "8,97%").font.highlight_color is None
+
+
+TRICKY = "Mẫu {{ 7*7 }} và {% if %} cùng <b>đậm</b> & \x07chuông\x1b[31m đỏ."
+
+
+def test_user_text_is_rendered_literally(tmp_path: Path) -> None:
+    def tricky(data: dict[str, Any]) -> None:
+        data["answers"]["directive_31"] = TRICKY
+        data["answers"]["community_materials"] = "{{ unit }} {%raw%}<w:p/>"
+        data["unit"]["name"] = "Trung tâm {{ 7*7 }} <b>&"
+        data["period"]["year"] = "{{ 7*7 }}"
+
+    document = render(tmp_path, answers_file(tmp_path, tricky))
+    answer = paragraph_with(document, "Mẫu {{").text
+    assert "Mẫu {{ 7*7 }} và {% if %} cùng <b>đậm</b> & chuông[31m đỏ." in answer
+    assert "49" not in answer
+    assert "{{ unit }} {%raw%}<w:p/>" in paragraph_with(document, "{%raw%}").text
+    text = text_of(document)
+    assert "TRUNG TÂM {{ 7*7 }} <B>&" in text
+    assert "Tổng kết năm học {{ 7*7 }}" in text
+    assert "\x07" not in text and "\x1b" not in text
+
+
+# -- templates ------------------------------------------------------------------------------
+
+
+def test_templates_json_lists_every_kind() -> None:
+    result = baocao("templates", "--json")
+    assert result.exit_code == 0, result.output
+    kinds = json.loads(result.stdout)
+    assert [k["id"] for k in kinds] == [folder.name for folder in template_dirs()]
+    ours = next(k for k in kinds if k["id"] == KIND)
+    assert ours["name"] == "Báo cáo tổng kết năm học (Trung tâm GDNN-GDTX)"
+    assert ours["sections"] == 7
+
+
+def test_templates_text_names_the_kind() -> None:
+    result = baocao("templates")
+    assert result.exit_code == 0
+    assert KIND in result.stdout
