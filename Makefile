@@ -16,6 +16,8 @@ help:
 	@echo "make run    - set up and start the bot (terminal chat when no Telegram token)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make demo   - write a sample draft to data/demo.docx"
+	@echo "make e2e    - the Telegram end-to-end journeys (Bot API emulator, needs node/npm)"
+	@echo "make bench  - benchmark of the Telegram path and the draft; prints one JSON object"
 	@echo "make lint   - ruff and mypy"
 
 $(UV):
@@ -34,6 +36,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	$(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@$(VENV)/bin/python bench/bench_telegram.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

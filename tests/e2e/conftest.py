@@ -28,28 +28,46 @@ TOKEN = "123456:TEST"
 START_TIMEOUT = 20.0
 
 
-def _require_node() -> None:
-    """Skips without node and npm, unless BAOCAO_REQUIRE_NODE=1 asks to fail instead."""
-    if shutil.which("node") and shutil.which("npm"):
-        return
-    if os.environ.get("BAOCAO_REQUIRE_NODE") == "1":
-        pytest.fail("node and npm are required for the end-to-end tests")
-    pytest.skip("node and npm are needed to run the Telegram Bot API emulator")
+# CI sets this: a missing node/npm, or an install that fails, fails the suite instead of
+# skipping it, so the end-to-end journeys cannot silently stop running.
+REQUIRE_ENV = "BAOCAO_REQUIRE_E2E"
+EMULATOR_PACKAGES = ("telegram-test-api", "express")
+
+
+def _unavailable(reason: str) -> None:
+    """Skips with the reason, or fails when BAOCAO_REQUIRE_E2E=1."""
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_ENV}=1 requires the end-to-end tests to run)")
+    pytest.skip(reason)
+
+
+def _installed() -> bool:
+    modules = E2E_DIR / "node_modules"
+    return all((modules / name / "package.json").is_file() for name in EMULATOR_PACKAGES)
 
 
 @pytest.fixture(scope="session")
 def emulator_package() -> Path:
     """telegram-test-api, installed from the lock file (`npm ci`) when it is missing."""
-    _require_node()
-    package = E2E_DIR / "node_modules" / "telegram-test-api"
-    if not package.is_dir():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=E2E_DIR,
-            check=True,
-            timeout=300,
-        )
-    return package
+    if not (shutil.which("node") and shutil.which("npm")):
+        _unavailable("node and npm are needed to run the Telegram Bot API emulator")
+    if not _installed():
+        try:
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=E2E_DIR,
+                check=True,
+                timeout=600,
+                capture_output=True,
+                text=True,
+            )
+        except subprocess.CalledProcessError as err:
+            pytest.fail(f"`npm ci` in {E2E_DIR} failed:\n{err.stderr}")
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`npm ci` in {E2E_DIR} did not finish within 10 minutes")
+        if not _installed():
+            pytest.fail(f"`npm ci` in {E2E_DIR} did not install {', '.join(EMULATOR_PACKAGES)}")
+    return E2E_DIR / "node_modules" / "telegram-test-api"
 
 
 def free_port() -> int:

@@ -71,11 +71,16 @@ def conversation(
     display_name: str,
     *,
     sections: int | None = None,
+    only: str | None = None,
     kind: str = DEMO_TEMPLATE,
     templates: Path = DEFAULT_TEMPLATES_DIR,
 ) -> tuple[Step, ...]:
-    """/start, then each section (the first `sections` ones) opened and answered to the end."""
+    """/start, then each section (the first `sections` ones, or the one numbered `only`)
+    opened and answered to the end."""
     answers = load_answers_file(sample_answers_path(kind, templates), root=templates)
+    chosen = [s for s in answers.template.sections if only is None or s.number == only]
+    if not chosen:
+        raise LookupError(f"no top section numbered {only!r} in {kind}")
     options = EngineOptions(demo=True, templates_root=templates, demo_template=kind)
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{Path(folder) / 'script.db'}")
@@ -84,7 +89,7 @@ def conversation(
             ConversationEngine(database, options), Sender("script", "1", display_name), answers
         )
         steps = [Step(Command("start"), _last_text(player.send(Command("start"))))]
-        for section in answers.template.sections[:sections]:
+        for section in chosen[:sections]:
             # From the menu, the section's number opens it.
             steps.append(Step(Text(section.number), _last_text(player.send(Text(section.number)))))
             # The demo player's own loop, noting what is asked before each answer.
@@ -106,3 +111,9 @@ def conversation(
 def first_section(display_name: str) -> tuple[Step, ...]:
     """/start, the default report's first section opened, and answered until it is finished."""
     return conversation(display_name, sections=1)
+
+
+@cache
+def section(display_name: str, number: str) -> tuple[Step, ...]:
+    """/start, the top section with that number opened, and answered until it is finished."""
+    return conversation(display_name, only=number)
