@@ -48,16 +48,52 @@ def _database() -> Database:
 
 
 @app.command()
-def run() -> None:
+def run(
+    webhook_url: Annotated[
+        str | None,
+        typer.Option("--webhook-url", help="Telegram webhook mode: the public HTTPS URL "
+                     "Telegram posts updates to (default: long polling). "
+                     "Env: TELEGRAM_WEBHOOK_URL."),
+    ] = None,
+    listen: Annotated[
+        str | None,
+        typer.Option("--listen", help="Webhook mode: address to listen on (default 0.0.0.0). "
+                     "Env: TELEGRAM_WEBHOOK_LISTEN."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Webhook mode: port to listen on (default 8443). "
+                     "Env: TELEGRAM_WEBHOOK_PORT."),
+    ] = None,
+    secret_token: Annotated[
+        str | None,
+        typer.Option("--secret-token", help="Webhook mode: secret Telegram sends with every "
+                     "update (required). Env: TELEGRAM_WEBHOOK_SECRET."),
+    ] = None,
+) -> None:
     """Start the bot: Telegram when a token is configured, otherwise the terminal chat."""
     settings = get_settings()
     _setup_logging()
-    database = _database()
     if settings.telegram_bot_token is not None:
-        from bot.channels.telegram_app import run_telegram  # noqa: PLC0415 (optional path)
+        # Imported here: the terminal chat does not need python-telegram-bot.
+        from bot.channels.telegram_app import (
+            WebhookConfig,
+            run_telegram,
+        )
 
-        run_telegram(settings, database)
+        try:
+            webhook = WebhookConfig.from_settings(
+                settings, url=webhook_url, listen=listen, port=port, secret_token=secret_token
+            )
+        except ValueError as err:
+            typer.echo(f"webhook: {err}", err=True)
+            raise typer.Exit(2) from err
+        run_telegram(settings, _database(), webhook=webhook)
         return
+    if webhook_url:
+        typer.echo("--webhook-url needs TELEGRAM_BOT_TOKEN", err=True)
+        raise typer.Exit(2)
+    database = _database()
     # The terminal is a one-person trial: the user becomes director of a demo unit.
     demo = True if settings.demo is None else settings.demo
     engine = ConversationEngine(database, EngineOptions(demo=demo))

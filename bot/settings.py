@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
+    # Webhook mode, when a URL is set (long polling otherwise); `baocao run --webhook-url …`
+    # and its other options override these.
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_listen: str = Field(default="0.0.0.0", alias="TELEGRAM_WEBHOOK_LISTEN")
+    telegram_webhook_port: int = Field(default=8443, alias="TELEGRAM_WEBHOOK_PORT")
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, alias="TELEGRAM_WEBHOOK_SECRET"
+    )
     demo: bool | None = Field(default=None, alias="BAOCAO_DEMO")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 

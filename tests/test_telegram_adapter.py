@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -18,7 +20,9 @@ from telegram import Bot, Update
 from telegram.error import NetworkError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, RequestData
+from typer.testing import CliRunner
 
+from bot import cli
 from bot.channels.telegram import (
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
@@ -44,7 +48,7 @@ from bot.channels.telegram_app import (
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Command, Sender, Text
 from bot.engine.messages import Button, DocumentReply, Reply
-from bot.settings import Settings
+from bot.settings import Settings, get_settings
 
 TOKEN = "123456:TEST"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
@@ -232,20 +236,98 @@ def test_the_file_url_follows_the_api_url() -> None:
 
 
 def test_a_webhook_needs_a_secret_and_takes_its_path_from_the_url() -> None:
-    config = WebhookConfig.from_environment(
-        {
-            "TELEGRAM_WEBHOOK_URL": "https://baocao.example/telegram/hook",
-            "TELEGRAM_WEBHOOK_SECRET": "s3cr3t_-",
-            "TELEGRAM_WEBHOOK_PORT": "8080",
-        }
+    settings = Settings(
+        _env_file=None,
+        TELEGRAM_WEBHOOK_URL="https://baocao.example/telegram/hook",
+        TELEGRAM_WEBHOOK_SECRET="s3cr3t_-",
+        TELEGRAM_WEBHOOK_PORT="8080",
     )
+    config = WebhookConfig.from_settings(settings)
     assert config == WebhookConfig(
         "https://baocao.example/telegram/hook", "s3cr3t_-", "0.0.0.0", 8080
     )
     assert config.url_path == "telegram/hook"
-    assert WebhookConfig.from_environment({}) is None
+    # Command-line options win over the settings.
+    assert WebhookConfig.from_settings(settings, port=9000, listen="127.0.0.1") == WebhookConfig(
+        "https://baocao.example/telegram/hook", "s3cr3t_-", "127.0.0.1", 9000
+    )
+    assert WebhookConfig.from_settings(Settings(_env_file=None)) is None
     with pytest.raises(ValueError, match="secret"):
-        WebhookConfig.from_environment({"TELEGRAM_WEBHOOK_URL": "https://baocao.example/h"})
+        WebhookConfig.from_settings(
+            Settings(_env_file=None, TELEGRAM_WEBHOOK_URL="https://baocao.example/h")
+        )
+    with pytest.raises(ValueError, match="port"):
+        WebhookConfig.from_settings(settings, port=70000)
+
+
+@pytest.fixture
+def run_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """`baocao run` with a token and a database of the test's own; the Application's
+    run_webhook and run_polling record their arguments instead of serving."""
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "BAOCAO_", "DATABASE_URL")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baocao.db'}")
+    started: dict[str, Any] = {}
+
+    def run_webhook(self: Application, **options: Any) -> None:
+        started["webhook"] = options
+        started["bot_token"] = self.bot.token
+
+    monkeypatch.setattr(Application, "run_webhook", run_webhook)
+    get_settings.cache_clear()
+    yield started
+    get_settings.cache_clear()
+
+
+def test_baocao_run_passes_the_webhook_options_to_the_application(
+    run_env: dict[str, Any],
+) -> None:
+    result = CliRunner().invoke(
+        cli.app,
+        [
+            "run",
+            "--webhook-url", "https://baocao.example/tg/hook",
+            "--listen", "127.0.0.1",
+            "--port", "8081",
+            "--secret-token", "abc_1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert run_env["bot_token"] == TOKEN
+    assert run_env["webhook"] == {
+        "listen": "127.0.0.1",
+        "port": 8081,
+        "url_path": "tg/hook",
+        "webhook_url": "https://baocao.example/tg/hook",
+        "secret_token": "abc_1",
+        "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member"],
+        "bootstrap_retries": -1,
+    }
+
+
+def test_baocao_run_takes_the_webhook_from_the_environment(
+    run_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://baocao.example/hook")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "from-env")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_PORT", "8444")
+    result = CliRunner().invoke(cli.app, ["run", "--port", "9443"])
+    assert result.exit_code == 0, result.output
+    options = run_env["webhook"]
+    assert (options["webhook_url"], options["secret_token"]) == (
+        "https://baocao.example/hook", "from-env"
+    )
+    assert (options["listen"], options["port"]) == ("0.0.0.0", 9443)
+
+
+def test_baocao_run_refuses_a_webhook_without_a_secret(run_env: dict[str, Any]) -> None:
+    result = CliRunner().invoke(cli.app, ["run", "--webhook-url", "https://baocao.example/h"])
+    assert result.exit_code == 2
+    assert "secret" in result.output
+    assert "webhook" not in run_env
 
 
 # -- the bot against an offline Bot API ---------------------------------------------------

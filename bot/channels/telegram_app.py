@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import signal
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -63,6 +62,8 @@ class WebhookConfig:
     port: int = 8443
 
     def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"webhook port must be 1-65535, not {self.port}")
         if urlsplit(self.url).scheme not in ("https", "http"):
             raise ValueError(f"webhook URL must be http(s)://…, not {self.url!r}")
         if not _SECRET_TOKEN.match(self.secret_token):
@@ -75,17 +76,44 @@ class WebhookConfig:
         return urlsplit(self.url).path.lstrip("/")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> WebhookConfig | None:
-        """The webhook asked for by TELEGRAM_WEBHOOK_* variables, or None for long polling."""
-        url = environ.get("TELEGRAM_WEBHOOK_URL", "").strip()
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        url: str | None = None,
+        listen: str | None = None,
+        port: int | None = None,
+        secret_token: str | None = None,
+    ) -> WebhookConfig | None:
+        """The webhook asked for on the command line or by TELEGRAM_WEBHOOK_* settings.
+
+        An option given on the command line wins over the setting; None means long polling.
+        """
+        url = (url or settings.telegram_webhook_url or "").strip()
         if not url:
             return None
+        secret = settings.telegram_webhook_secret
         return cls(
             url=url,
-            secret_token=environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
-            listen=environ.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
-            port=int(environ.get("TELEGRAM_WEBHOOK_PORT", "").strip() or 8443),
+            secret_token=(
+                secret_token or (secret.get_secret_value() if secret else "")
+            ).strip(),
+            listen=(listen or settings.telegram_webhook_listen).strip() or "0.0.0.0",
+            port=settings.telegram_webhook_port if port is None else port,
         )
+
+    def run_options(self) -> dict[str, Any]:
+        """The keyword arguments of `Application.run_webhook` for this webhook."""
+        return {
+            "listen": self.listen,
+            "port": self.port,
+            "url_path": self.url_path,
+            "webhook_url": self.url,
+            "secret_token": self.secret_token,
+            "allowed_updates": ALLOWED_UPDATES,
+            # Keep trying to register the webhook while Telegram cannot be reached.
+            "bootstrap_retries": -1,
+        }
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -229,20 +257,13 @@ def run_telegram(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = ConversationEngine(database, engine_options(settings))
     application = build_application(settings, engine)
-    webhook = webhook or WebhookConfig.from_environment()
+    webhook = webhook or WebhookConfig.from_settings(settings)
     if webhook is None:
         log.info("Telegram bot starting (long polling, demo=%s)", engine.options.demo)
         asyncio.run(serve_polling(application))
         return
     log.info(
-        "Telegram bot starting (webhook %s on %s:%s)", webhook.url, webhook.listen, webhook.port
+        "Telegram bot starting (webhook %s on %s:%s, demo=%s)",
+        webhook.url, webhook.listen, webhook.port, engine.options.demo,
     )
-    application.run_webhook(
-        listen=webhook.listen,
-        port=webhook.port,
-        url_path=webhook.url_path,
-        webhook_url=webhook.url,
-        secret_token=webhook.secret_token,
-        allowed_updates=ALLOWED_UPDATES,
-        bootstrap_retries=-1,
-    )
+    application.run_webhook(**webhook.run_options())

@@ -162,11 +162,12 @@ StartBot = Callable[..., BotProcess]
 
 @pytest.fixture
 def start_bot(emulator: Emulator, tmp_path: Path) -> Iterator[StartBot]:
-    """Starts the bot against the emulator and waits until it polls (or has its webhook)."""
+    """Starts `baocao run [args]` against the emulator and waits until it polls (or has its
+    webhook)."""
     started: list[BotProcess] = []
     baocao = Path(sys.executable).with_name("baocao")
 
-    def start(**extra_env: str) -> BotProcess:
+    def start(*args: str, **extra_env: str) -> BotProcess:
         env = {
             k: v
             for k, v in os.environ.items()
@@ -188,7 +189,11 @@ def start_bot(emulator: Emulator, tmp_path: Path) -> Iterator[StartBot]:
         with log.open("wb") as out:
             # cwd: the test folder, so a developer's .env cannot leak into the test.
             process = subprocess.Popen(
-                [str(baocao), "run"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
+                [str(baocao), "run", *args],
+                cwd=tmp_path,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         bot = BotProcess(process, log)
         started.append(bot)
@@ -197,7 +202,7 @@ def start_bot(emulator: Emulator, tmp_path: Path) -> Iterator[StartBot]:
             if process.poll() is not None:
                 pytest.fail(f"the bot exited with {process.returncode}:\n{bot.output()}")
             state = emulator.state()
-            if "TELEGRAM_WEBHOOK_URL" in extra_env:
+            if "TELEGRAM_WEBHOOK_URL" in extra_env or "--webhook-url" in args:
                 if state["webhook"] and state["commands"]:
                     return bot
             elif state["getUpdatesCalls"] > before["getUpdatesCalls"]:

@@ -220,11 +220,14 @@ def test_a_webhook_receives_updates_with_its_secret(
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
+    # The URL and secret on the command line, the address and port from the environment.
     start_bot(
-        TELEGRAM_WEBHOOK_URL=url,
+        "--webhook-url",
+        url,
+        "--secret-token",
+        "e2e-secret",
         TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
         TELEGRAM_WEBHOOK_PORT=str(port),
-        TELEGRAM_WEBHOOK_SECRET="e2e-secret",
     )
     assert emulator.state()["webhook"] == {"url": url, "secret_token": "e2e-secret"}
     user = emulator.user()
