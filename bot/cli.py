@@ -51,24 +51,35 @@ def _database() -> Database:
 def run(
     webhook_url: Annotated[
         str | None,
-        typer.Option("--webhook-url", help="Telegram webhook mode: the public HTTPS URL "
-                     "Telegram posts updates to (default: long polling). "
-                     "Env: TELEGRAM_WEBHOOK_URL."),
+        typer.Option(
+            "--webhook-url",
+            help="Telegram webhook mode: the public HTTPS URL "
+            "Telegram posts updates to (default: long polling). "
+            "Env: TELEGRAM_WEBHOOK_URL.",
+        ),
     ] = None,
     listen: Annotated[
         str | None,
-        typer.Option("--listen", help="Webhook mode: address to listen on (default 0.0.0.0). "
-                     "Env: TELEGRAM_WEBHOOK_LISTEN."),
+        typer.Option(
+            "--listen",
+            help="Webhook mode: address to listen on (default 0.0.0.0). "
+            "Env: TELEGRAM_WEBHOOK_LISTEN.",
+        ),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option("--port", help="Webhook mode: port to listen on (default 8443). "
-                     "Env: TELEGRAM_WEBHOOK_PORT."),
+        typer.Option(
+            "--port",
+            help="Webhook mode: port to listen on (default 8443). Env: TELEGRAM_WEBHOOK_PORT.",
+        ),
     ] = None,
     secret_token: Annotated[
         str | None,
-        typer.Option("--secret-token", help="Webhook mode: secret Telegram sends with every "
-                     "update (required). Env: TELEGRAM_WEBHOOK_SECRET."),
+        typer.Option(
+            "--secret-token",
+            help="Webhook mode: secret Telegram sends with every "
+            "update (required). Env: TELEGRAM_WEBHOOK_SECRET.",
+        ),
     ] = None,
 ) -> None:
     """Start the bot: Telegram when a token is configured, otherwise the terminal chat."""

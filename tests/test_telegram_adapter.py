@@ -289,10 +289,14 @@ def test_baocao_run_passes_the_webhook_options_to_the_application(
         cli.app,
         [
             "run",
-            "--webhook-url", "https://baocao.example/tg/hook",
-            "--listen", "127.0.0.1",
-            "--port", "8081",
-            "--secret-token", "abc_1",
+            "--webhook-url",
+            "https://baocao.example/tg/hook",
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            "8081",
+            "--secret-token",
+            "abc_1",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -318,7 +322,8 @@ def test_baocao_run_takes_the_webhook_from_the_environment(
     assert result.exit_code == 0, result.output
     options = run_env["webhook"]
     assert (options["webhook_url"], options["secret_token"]) == (
-        "https://baocao.example/hook", "from-env"
+        "https://baocao.example/hook",
+        "from-env",
     )
     assert (options["listen"], options["port"]) == ("0.0.0.0", 9443)
 

@@ -95,9 +95,7 @@ class WebhookConfig:
         secret = settings.telegram_webhook_secret
         return cls(
             url=url,
-            secret_token=(
-                secret_token or (secret.get_secret_value() if secret else "")
-            ).strip(),
+            secret_token=(secret_token or (secret.get_secret_value() if secret else "")).strip(),
             listen=(listen or settings.telegram_webhook_listen).strip() or "0.0.0.0",
             port=settings.telegram_webhook_port if port is None else port,
         )
@@ -264,6 +262,9 @@ def run_telegram(
         return
     log.info(
         "Telegram bot starting (webhook %s on %s:%s, demo=%s)",
-        webhook.url, webhook.listen, webhook.port, engine.options.demo,
+        webhook.url,
+        webhook.listen,
+        webhook.port,
+        engine.options.demo,
     )
     application.run_webhook(**webhook.run_options())

@@ -81,8 +81,12 @@ def test_start_is_answered_in_vietnamese_within_a_second(
     user = emulator.user()
     began = time.monotonic()
     user.say("/start")
-    welcome = user.expect("Xin chào", timeout=1.0)
-    assert time.monotonic() - began < 1.0
+    # Waits longer than the bound so that a slow answer fails with its latency.
+    welcome = user.expect("Xin chào", timeout=5.0)
+    latency = time.monotonic() - began
+    print(f"/start answered in {latency:.3f} s")
+    # A new user: the demo unit is created and the report kind loaded on this first message.
+    assert latency < 1.0, f"/start answered in {latency:.2f} s, not within a second"
     assert f"Xin chào {user.full_name}!" in welcome.text
     menu = user.wait(lambda ms: any(m.buttons for m in ms))[-1]
     assert menu.buttons[-1][0] == t("button.draft")
@@ -194,9 +198,7 @@ def test_bad_inputs_are_explained_and_the_question_asked_again(
     said = user.expect(t("input.attachment", kind=t("attachment.photo")))
     assert said.text.endswith(question)
     user.send(sticker=STICKER)
-    assert user.expect(t("input.attachment", kind=t("attachment.sticker"))).text.endswith(
-        question
-    )
+    assert user.expect(t("input.attachment", kind=t("attachment.sticker"))).text.endswith(question)
     user.say("năm trăm chín mươi mốt người ạ xyz")
     said = user.expect("❗")
     assert said.text.endswith(question)
