@@ -540,16 +540,20 @@ def _table(document: DocumentObject, block: Table) -> None:
     _fix_widths(table, _column_widths(block, placed, columns, size, margin))
     _table_property(table, _cell_margins(margin, TABLE_CELL_PADDING))
 
+    # python-docx rebuilds the whole grid on every table.cell() or row.cells call, which made
+    # drafts quadratic in table size; the fresh table has one <w:tc> per grid cell, so the
+    # grid is taken once here (header spots never overlap, so merging keeps it valid).
+    grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
     # Every cell first gets the table's size, so empty ones are not as tall as body text.
-    for row in table.rows:
-        for cell in row.cells:
+    for grid_row in grid:
+        for cell in grid_row:
             _mark_size(_cell_paragraph(cell, True), size)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     for spot in placed:
-        cell = table.cell(spot.row, spot.column)
+        cell = grid[spot.row][spot.column]
         if spot.rowspan > 1 or spot.colspan > 1:
             cell = cell.merge(
-                table.cell(spot.row + spot.rowspan - 1, spot.column + spot.colspan - 1)
+                grid[spot.row + spot.rowspan - 1][spot.column + spot.colspan - 1]
             )
         _text(_cell_paragraph(cell, True), spot.cell.text, size=size, bold=True)
     for index, row in enumerate(table.rows):
@@ -559,7 +563,7 @@ def _table(document: DocumentObject, block: Table) -> None:
         for column, data in enumerate(cells):
             left = column == 0 and block.first_column_left
             paragraph = _cell_paragraph(
-                table.cell(row_index, column), True, _ALIGN_LEFT if left else _ALIGN_CENTER
+                grid[row_index][column], True, _ALIGN_LEFT if left else _ALIGN_CENTER
             )
             _text(paragraph, data.text, size=size, bold=data.bold, highlight=data.placeholder)
 
@@ -708,7 +712,9 @@ def _fix_widths(table: DocxTable, widths: Sequence[Length]) -> None:
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
-        for cell in column.cells:
+    # Row by row over the <w:tc> elements: column.cells rebuilds the grid on every call.
+    for tr in table._tbl.tr_lst:
+        for cell, width in zip((_Cell(tc, table) for tc in tr.tc_lst), widths, strict=False):
             cell.width = width
     tbl_width = table._tbl.tblPr.find(qn("w:tblW"))
     if tbl_width is None:
