@@ -164,9 +164,9 @@ class _Turn:
     # -- persistence ------------------------------------------------------------------------
 
     def _reload_answers(self) -> None:
-        stored = store.answers_of(self.session, period_id=self.period_id)
-        self.values: dict[str, Any] = {k: a.value for k, a in stored.items() if not a.skipped}
-        self.skipped: set[str] = {k for k, a in stored.items() if a.skipped}
+        self.values: dict[str, Any]
+        self.skipped: set[str]
+        self.values, self.skipped = store.answer_values(self.session, period_id=self.period_id)
 
     @property
     def period_id(self) -> int:
