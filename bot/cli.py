@@ -197,6 +197,26 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
 
 
 @app.command()
+def audit(
+    file: Annotated[Path, typer.Argument(help="Report to audit: .docx or UTF-8 text.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the figures of a report someone else wrote and list each mismatch."""
+    from bot.audit import SourceError, audit_path, text_report
+    from bot.texts import t
+
+    try:
+        report = audit_path(file)
+    except SourceError as err:
+        typer.echo(t("audit.unreadable_file", file=file.name), err=True)
+        raise typer.Exit(2) from err
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(text_report(report))
+
+
+@app.command()
 def templates(as_json: JsonOption = False) -> None:
     """List the report kinds."""
     kinds = all_templates()
