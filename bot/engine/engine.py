@@ -217,10 +217,28 @@ class _Turn:
             return self.on_command(event)
         if isinstance(event, ButtonPress):
             return self.on_button(event.code)
+        if (
+            isinstance(event, Attachment)
+            and event.kind == "document"
+            and event.data is not None
+            and (event.file_name or "").lower().endswith(".docx")
+        ):
+            return self.audit_document(event.file_name or "", event.data)
         if isinstance(event, Attachment):
             return [Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
                     *self.current()]
         return self.on_text(event.text)
+
+    def audit_document(self, file_name: str, data: bytes) -> list[Outgoing]:
+        """A .docx report the user sent: its figures recomputed, then the current question."""
+        # Imported here: only this branch needs the audit (and python-docx reading).
+        from bot.audit import SourceError, audit_bytes, chat_summary
+
+        try:
+            summary = chat_summary(audit_bytes(data, file_name))
+        except SourceError:
+            summary = t("audit.unreadable", file=file_name)
+        return [Reply(summary), *self.current()]
 
     def on_command(self, command: Command) -> list[Outgoing]:
         """Slash commands work at any point and never lose a stored answer."""
