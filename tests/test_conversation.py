@@ -367,6 +367,16 @@ def test_the_draft_shows_placeholders_for_missing_answers(chat: Chat, tmp_path: 
     assert any("Chưa có" in text for text in highlighted)
 
 
+def test_skipped_optional_questions_are_not_counted_missing(chat: Chat) -> None:
+    chat.say("/start")
+    chat.say("1")
+    for line in ["Tốt", "591", "53", "/boqua", "/boqua"]:
+        chat.say(line)
+    chat.say("/duthao")
+    caption = chat.document.caption
+    assert "phần 2)" in caption and "phần 1" not in caption, caption
+
+
 def test_a_stranger_without_demo_mode_is_told_how_to_join(database: Database) -> None:
     engine = ConversationEngine(database, EngineOptions(demo=False))
     text = Chat(engine).say("/start")

@@ -299,7 +299,7 @@ class _Builder:
         value = self.values.get(question.id)
         if flow.is_complete(question, value):
             return False
-        if question.required or question.id not in self.values:
+        if question.required:
             self.missing.append(
                 t("report.missing_item", section=self._top,
                   label=question.label or question.prompt)
