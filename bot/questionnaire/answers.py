@@ -264,6 +264,11 @@ def _table_from_file(question: TableQuestion, raw: dict[str, Any]) -> dict[str, 
         if cells is None:
             out[row.id] = None
         elif isinstance(cells, dict):
+            columns = {c.id for c in question.columns}
+            if set(cells) - columns or columns - set(cells):
+                raise InvalidAnswer(
+                    f"row {row.id}: columns {sorted(cells)} differ from {sorted(columns)}"
+                )
             out[row.id] = {
                 c.id: parse_cell(c, _plain(cells[c.id])) for c in question.columns
             }
