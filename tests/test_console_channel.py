@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.channels.console import CHANNEL, ConsoleChannel
 from bot.database import Database
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import Sender
 from bot.texts import t
+from models import Answer
 from tests.docx_helpers import CONVERSION_TIMEOUT, open_docx, run_with, text_of
 
 ANSWERS = [
@@ -119,3 +121,16 @@ def test_baocao_run_without_a_token_chats_in_the_terminal(tmp_path: Path) -> Non
     assert path.is_relative_to(tmp_path / "data" / "drafts")
     assert ANSWERS[2] in text_of(open_docx(path.read_bytes()))
     assert (tmp_path / "data" / "baocao.db").is_file()
+
+
+def test_a_line_ending_in_a_backslash_continues_the_same_answer(
+    database: Database, tmp_path: Path
+) -> None:
+    drafts = tmp_path / "drafts"
+    printed = console(
+        database, drafts, ["/start", "1", "Đoạn thứ nhất. \\", "Đoạn thứ hai.", "/xem"]
+    )
+    assert "Phần 1 • Câu 2/3" in printed
+    with database.session() as session:
+        values = [a.value for a in session.exec(select(Answer)).all()]
+    assert values == ["Đoạn thứ nhất.\nĐoạn thứ hai."]

@@ -86,9 +86,17 @@ class ConsoleChannel:
             self.write("")
         while True:
             try:
-                line = self.read("› ")
+                line = self.read_message()
             except (EOFError, KeyboardInterrupt):
                 self.write("\n" + t("console.goodbye"))
                 return
             if line.strip():
                 self.send(line)
+
+    def read_message(self) -> str:
+        """One message; a line ending in a backslash continues on the next (paragraphs)."""
+        lines = [self.read("› ")]
+        while lines[-1].endswith("\\"):
+            lines[-1] = lines[-1][:-1].rstrip()
+            lines.append(self.read("  "))
+        return "\n".join(lines)
