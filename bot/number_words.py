@@ -13,8 +13,17 @@ import unicodedata
 __all__ = ["COMMON_UNITS", "strip_unit", "words_to_integer"]
 
 _DIGITS = {
-    "không": 0, "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5,
-    "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9,
+    "không": 0,
+    "một": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
 }
 # Forms a digit takes after "mươi"/"mười": hai mươi mốt, hai mươi tư, mười lăm.
 _UNIT_FORMS = {**_DIGITS, "mốt": 1, "tư": 4, "lăm": 5, "nhăm": 5}
@@ -23,7 +32,17 @@ _SCALES = [("tỷ", 10**9), ("tỉ", 10**9), ("triệu", 10**6), ("nghìn", 10**
 
 # Units people put after a count ("53 HV"); compared case-insensitively, longest first.
 COMMON_UNITS = (
-    "học viên", "học sinh", "giáo viên", "người", "lớp", "tiết", "đợt", "em", "hv", "hs", "gv",
+    "học viên",
+    "học sinh",
+    "giáo viên",
+    "người",
+    "lớp",
+    "tiết",
+    "đợt",
+    "em",
+    "hv",
+    "hs",
+    "gv",
 )
 
 
@@ -34,8 +53,9 @@ def _fold(text: str) -> str:
 def strip_unit(text: str, units: tuple[str, ...] = ()) -> str:
     """`text` without one trailing unit word ("53 HV" -> "53"), or unchanged."""
     folded = _fold(text)
-    for unit in sorted({_fold(u) for u in (*units, *COMMON_UNITS) if u.strip()},
-                       key=len, reverse=True):
+    for unit in sorted(
+        {_fold(u) for u in (*units, *COMMON_UNITS) if u.strip()}, key=len, reverse=True
+    ):
         if folded.endswith(" " + unit):
             return " ".join(text.split())[: len(folded) - len(unit) - 1].strip()
     return text
@@ -91,7 +111,7 @@ def _parse(tokens: list[str]) -> int | None:
         if word in tokens:
             index = tokens.index(word)
             left = _parse(tokens[:index]) if index else 1
-            right_tokens = tokens[index + 1:]
+            right_tokens = tokens[index + 1 :]
             if right_tokens == ["rưỡi"]:
                 right: int | None = scale // 2
             else:

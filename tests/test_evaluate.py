@@ -62,8 +62,10 @@ def test_an_enrolment_that_moved_too_much_is_questioned(
 def test_a_conduct_row_that_does_not_add_up_names_its_numbers(
     template: Any, answers: dict[str, Any]
 ) -> None:
-    answers["conduct"] = {**answers["conduct"],
-                          "thpt": {**answers["conduct"]["thpt"], "unclassified": 10}}
+    answers["conduct"] = {
+        **answers["conduct"],
+        "thpt": {**answers["conduct"]["thpt"], "unclassified": 10},
+    }
     messages = [f.message for f in evaluate(template, answers).failures]
     assert any("535" in m and "538" in m for m in messages), messages
 
@@ -77,23 +79,44 @@ def test_missing_operands_compute_nothing(template: Any, answers: dict[str, Any]
 
 
 def _distribution_template(balanced: bool) -> Any:
-    from bot.questionnaire.schema import Template  # noqa: PLC0415 (local to these tests)
+    from bot.questionnaire.schema import Template
 
     rates = [
-        {"id": f"{c}_rate", "label": f"% {c}", "kind": "rate", "part": c, "total": ["total"],
-         "balanced": balanced}
+        {
+            "id": f"{c}_rate",
+            "label": f"% {c}",
+            "kind": "rate",
+            "part": c,
+            "total": ["total"],
+            "balanced": balanced,
+        }
         for c in ("a", "b", "c")
     ]
-    return Template.model_validate({
-        "schema_version": 1, "id": "distribution", "name": "Phân bố",
-        "sections": [{"id": "s", "number": "1", "title": "Phân bố", "questions": [{
-            "id": "grades", "kind": "table", "prompt": "Xếp loại",
-            "rows": [{"id": "all", "label": "Toàn trường"}],
-            "columns": [{"id": c, "label": c} for c in ("total", "a", "b", "c")],
-            "computed": rates,
-        }]}],
-        "document": {"summary": "x", "number_suffix": "BC", "file_name": "x"},
-    })
+    return Template.model_validate(
+        {
+            "schema_version": 1,
+            "id": "distribution",
+            "name": "Phân bố",
+            "sections": [
+                {
+                    "id": "s",
+                    "number": "1",
+                    "title": "Phân bố",
+                    "questions": [
+                        {
+                            "id": "grades",
+                            "kind": "table",
+                            "prompt": "Xếp loại",
+                            "rows": [{"id": "all", "label": "Toàn trường"}],
+                            "columns": [{"id": c, "label": c} for c in ("total", "a", "b", "c")],
+                            "computed": rates,
+                        }
+                    ],
+                }
+            ],
+            "document": {"summary": "x", "number_suffix": "BC", "file_name": "x"},
+        }
+    )
 
 
 @pytest.mark.parametrize(("balanced", "shown"), [(False, "33,33%"), (True, "33,34%")])
@@ -107,6 +130,7 @@ def test_rates_of_a_distribution_can_be_balanced_to_100(balanced: bool, shown: s
 
 
 def test_rates_are_not_balanced_when_the_parts_do_not_fill_the_total() -> None:
-    evaluation = evaluate(_distribution_template(True),
-                          {"grades": {"all": {"total": 4, "a": 1, "b": 1, "c": 1}}})
+    evaluation = evaluate(
+        _distribution_template(True), {"grades": {"all": {"total": 4, "a": 1, "b": 1, "c": 1}}}
+    )
     assert evaluation.text("grades.all.a_rate") == "25%"

@@ -30,9 +30,7 @@ class Chat:
 
     @property
     def text(self) -> str:
-        return "\n".join(
-            r.text if isinstance(r, Reply) else r.caption for r in self.replies
-        )
+        return "\n".join(r.text if isinstance(r, Reply) else r.caption for r in self.replies)
 
     @property
     def buttons(self) -> list[Button]:

@@ -83,7 +83,9 @@ def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     return [s for s in slots(section) if is_relevant(s.question, values)]
 
 
-def position(section: Section, question_id: str, values: Mapping[str, Any]) -> tuple[str, int, int]:
+def position(
+    section: Section, question_id: str, values: Mapping[str, Any]
+) -> tuple[str, int, int]:
     """(sub-section number, index, count) of a question among its sub-section's relevant ones."""
     slot = next(s for s in slots(section) if s.question.id == question_id)
     siblings = [q for q in slot.section.questions if is_relevant(q, values)]

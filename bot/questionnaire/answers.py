@@ -49,7 +49,7 @@ _CELL_SPLIT = re.compile(r"[\s;|]+")
 ROW_BLANK_INPUTS = {"-", "–", "—", "trong", "de trong", "khong co", "bo trong", "0 hv"}
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswer(ValueError):  # noqa: N818 (reads as the event it names)
     """What the user typed is not an acceptable answer; `message` says why, in Vietnamese."""
 
     def __init__(self, message: str) -> None:
@@ -149,8 +149,9 @@ def parse_answer(question: Question, raw: str) -> Any:
     if len(text) > 200:
         raise InvalidAnswer(t("answer.too_long_for_value"))
     if isinstance(question, IntegerQuestion):
-        return _integer(text, question.min, question.max,
-                        (question.unit,) if question.unit else ())
+        return _integer(
+            text, question.min, question.max, (question.unit,) if question.unit else ()
+        )
     if isinstance(question, DecimalQuestion):
         return str(_bounded_decimal(text, question.min, question.max))
     if isinstance(question, PercentQuestion):
@@ -171,8 +172,11 @@ def parse_answer(question: Question, raw: str) -> Any:
 
 def parse_multi_choice(question: MultiChoiceQuestion, text: str) -> list[str]:
     """Several options typed as numbers or labels separated by commas or spaces."""
-    parts = [p for p in re.split(r"[,;\s]+" if re.fullmatch(r"[\d,;\s]+", text) else r"[,;]+",
-                                 text) if p.strip()]
+    parts = [
+        p
+        for p in re.split(r"[,;\s]+" if re.fullmatch(r"[\d,;\s]+", text) else r"[,;]+", text)
+        if p.strip()
+    ]
     chosen: list[str] = []
     for part in parts:
         option = _option_by_text(question.options, part)
@@ -229,7 +233,9 @@ def parse_table_row(table: TableQuestion, raw: str) -> dict[str, Any] | None:
         try:
             row[column.id] = parse_cell(column, cell)
         except InvalidAnswer as err:
-            raise InvalidAnswer(t("answer.row_cell", column=column.label, reason=err.message))
+            raise InvalidAnswer(
+                t("answer.row_cell", column=column.label, reason=err.message)
+            ) from err
     return row
 
 
@@ -269,9 +275,7 @@ def _table_from_file(question: TableQuestion, raw: dict[str, Any]) -> dict[str, 
                 raise InvalidAnswer(
                     f"row {row.id}: columns {sorted(cells)} differ from {sorted(columns)}"
                 )
-            out[row.id] = {
-                c.id: parse_cell(c, _plain(cells[c.id])) for c in question.columns
-            }
+            out[row.id] = {c.id: parse_cell(c, _plain(cells[c.id])) for c in question.columns}
         else:
             out[row.id] = parse_table_row(question, " ".join(_plain(c) for c in cells))
     unknown = set(raw) - {r.id for r in question.rows}

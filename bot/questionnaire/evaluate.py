@@ -152,7 +152,9 @@ class _Evaluator:
         for row in table.rows:
             cells = value.get(row.id) or {}
             for column in table.columns:
-                self._put(f"{table.id}.{row.id}.{column.id}", column.kind, _dec(cells.get(column.id)))
+                self._put(
+                    f"{table.id}.{row.id}.{column.id}", column.kind, _dec(cells.get(column.id))
+                )
         if table.total_row:
             for column in table.columns:
                 column_sum = _sum(
@@ -312,7 +314,10 @@ class _Evaluator:
     def _moved_message(self, check: Check) -> str | None:
         """The question to ask when a value moved more than `max_share` since last period."""
         current_ref, previous_ref = check.current or "", check.previous or ""
-        current, previous = self.result.numbers.get(current_ref), self.result.numbers.get(previous_ref)
+        current, previous = (
+            self.result.numbers.get(current_ref),
+            self.result.numbers.get(previous_ref),
+        )
         if current is None or previous is None or previous == 0:
             return None
         if abs(current - previous) <= abs(previous) * check.max_share:
@@ -337,8 +342,11 @@ class _Evaluator:
             for index, check in enumerate(table.checks):
                 message = self._table_check(table, row_id, check, columns)
                 if message:
-                    where = t("check.where_row", table=table.label or table.prompt,
-                              row=row_labels[row_id])
+                    where = t(
+                        "check.where_row",
+                        table=table.label or table.prompt,
+                        row=row_labels[row_id],
+                    )
                     self._fail(f"{table.id}.{row_id}.{index}", f"{where}: {message}", [table.id])
 
     def _table_check(
@@ -396,6 +404,9 @@ def computed_cells(template: Template, evaluation: Evaluation) -> list[FigureRes
                     if value is None:
                         continue
                     label = f"{table.label or table.prompt} – {row_label} – {column.label}"
-                    out.append(FigureResult(ref, label, evaluation.kinds[ref], value,
-                                            evaluation.text(ref)))
+                    out.append(
+                        FigureResult(
+                            ref, label, evaluation.kinds[ref], value, evaluation.text(ref)
+                        )
+                    )
     return out

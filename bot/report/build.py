@@ -145,16 +145,17 @@ def year_text(year: str) -> str:
 
 
 def date_line(place: str, day: date) -> str:
-    """"Phú Nhuận, ngày 05 tháng 02 năm 2021": day below 10 and months 1-2 take a zero."""
+    """ "Phú Nhuận, ngày 05 tháng 02 năm 2021": day below 10 and months 1-2 take a zero."""
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return t("report.date_line", place=place, day=f"{day.day:02d}", month=month,
-             year=day.year)
+    return t("report.date_line", place=place, day=f"{day.day:02d}", month=month, year=day.year)
 
 
 def file_name(template: Template, frame: ReportFrame) -> str:
     """A meaningful ASCII file name, e.g. Bao-cao-tong-ket-2020-2021-TT-GDNN-GDTX-Phu-Nhuan."""
     base = _jinja.from_string(template.document.file_name).render(
-        year=frame.year, previous_year=frame.previous_year, unit=frame.unit_name,
+        year=frame.year,
+        previous_year=frame.previous_year,
+        unit=frame.unit_name,
         place=frame.place,
     )
     unit = re.sub(r"^Trung tâm\b", "TT", frame.unit_name.strip(), flags=re.IGNORECASE)
@@ -179,8 +180,10 @@ def build_context(
         f.message + (f" {t('review.kept')}" if f.confirmed else "") for f in evaluation.failures
     ]
     signer = (
-        Signer([t("report.kt", title=frame.signer_title.upper()), frame.deputy_title.upper()],
-               frame.deputy_name or "")
+        Signer(
+            [t("report.kt", title=frame.signer_title.upper()), frame.deputy_title.upper()],
+            frame.deputy_name or "",
+        )
         if frame.deputy_title
         else Signer([frame.signer_title.upper()], frame.signer_name)
     )
@@ -189,8 +192,9 @@ def build_context(
         header=Header(
             parent_body=frame.parent_body.upper(),
             unit_name=frame.unit_name.upper(),
-            number_line=t("report.number_line", number=number,
-                          suffix=template.document.number_suffix),
+            number_line=t(
+                "report.number_line", number=number, suffix=template.document.number_suffix
+            ),
             place_date_line=date_line(frame.place, frame.report_date),
         ),
         title=template.document.title,
@@ -256,7 +260,7 @@ class _Builder:
         position = 0
         for match in _PLACEHOLDER.finditer(text):
             if match.start() > position:
-                runs.append(Run(text[position: match.start()]))
+                runs.append(Run(text[position : match.start()]))
             runs.append(Run(match.group(1), placeholder=True))
             position = match.end()
         if position < len(text):
@@ -301,8 +305,11 @@ class _Builder:
             return False
         if question.required:
             self.missing.append(
-                t("report.missing_item", section=self._top,
-                  label=question.label or question.prompt)
+                t(
+                    "report.missing_item",
+                    section=self._top,
+                    label=question.label or question.prompt,
+                )
             )
             if self._top not in self.missing_sections:
                 self.missing_sections.append(self._top)
@@ -322,17 +329,33 @@ class _Builder:
             blocks.append(self.table(question))
             return
         if isinstance(question, ListQuestion):
-            blocks.append(self.list_table(question) if value else
-                          Paragraph([Run(t("report.none"))] if value == [] else
-                                    [Run(self.placeholder(question.label or question.prompt)
-                                         .strip(_OPEN + _CLOSE), placeholder=True)]))
+            blocks.append(
+                self.list_table(question)
+                if value
+                else Paragraph(
+                    [Run(t("report.none"))]
+                    if value == []
+                    else [
+                        Run(
+                            self.placeholder(question.label or question.prompt).strip(
+                                _OPEN + _CLOSE
+                            ),
+                            placeholder=True,
+                        )
+                    ]
+                )
+            )
             return
         if value is None and not missing:
             return  # an optional question skipped: nothing to say
         label = question.label
         if value is None:
-            body = [Run(t("report.placeholder", label=question.label or question.prompt),
-                        placeholder=True)]
+            body = [
+                Run(
+                    t("report.placeholder", label=question.label or question.prompt),
+                    placeholder=True,
+                )
+            ]
             lines: list[str] = []
         else:
             text = format_answer(question, value)
@@ -355,7 +378,9 @@ class _Builder:
             rows.append((table.total_row.id, table.total_row.label, True))
 
         def cell(row_id: str, column_id: str, bold: bool) -> Cell:
-            if answered is None or (row_id in {r.id for r in table.rows} and row_id not in answered):
+            if answered is None or (
+                row_id in {r.id for r in table.rows} and row_id not in answered
+            ):
                 return Cell("…", placeholder=True)
             if row_id in answered and answered[row_id] is None:
                 return Cell("")
@@ -363,8 +388,10 @@ class _Builder:
             return Cell(text or "", bold=bold)
 
         if table.transpose:
-            header = [[HeaderCell(table.first_column_label)]
-                      + [HeaderCell(label) for _, label, _ in rows]]
+            header = [
+                [HeaderCell(table.first_column_label)]
+                + [HeaderCell(label) for _, label, _ in rows]
+            ]
             body = [
                 [Cell(label)] + [cell(row_id, column_id, total) for row_id, _, total in rows]
                 for column_id, label, _ in columns
@@ -372,16 +399,17 @@ class _Builder:
             return Table(header, body)
         header = _grouped_header(table.first_column_label, columns)
         body = [
-            [Cell(label, bold=total)] + [cell(row_id, column_id, total)
-                                         for column_id, _, _ in columns]
+            [Cell(label, bold=total)]
+            + [cell(row_id, column_id, total) for column_id, _, _ in columns]
             for row_id, label, total in rows
         ]
         return Table(header, body)
 
     def list_table(self, question: ListQuestion) -> Table:
         """A list question as a table, one row per item."""
-        header = [[HeaderCell(t("report.list_number"))]
-                  + [HeaderCell(f.label) for f in question.fields]]
+        header = [
+            [HeaderCell(t("report.list_number"))] + [HeaderCell(f.label) for f in question.fields]
+        ]
         body = []
         for index, item in enumerate(self.values.get(question.id) or [], 1):
             cells = [Cell(str(index))]

@@ -552,9 +552,7 @@ def _table(document: DocumentObject, block: Table) -> None:
     for spot in placed:
         cell = grid[spot.row][spot.column]
         if spot.rowspan > 1 or spot.colspan > 1:
-            cell = cell.merge(
-                grid[spot.row + spot.rowspan - 1][spot.column + spot.colspan - 1]
-            )
+            cell = cell.merge(grid[spot.row + spot.rowspan - 1][spot.column + spot.colspan - 1])
         _text(_cell_paragraph(cell, True), spot.cell.text, size=size, bold=True)
     for index, row in enumerate(table.rows):
         _keep_row_whole(row._tr, repeat=index < header_rows)
