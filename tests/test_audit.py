@@ -122,6 +122,7 @@ def test_long_sentence_is_quoted_around_the_figure() -> None:
         # Dates and document numbers are not ratios.
         ("Ngày 30/6/2021 đạt 95%.", []),
         ("Báo cáo trước ngày 30/6 đạt 100%.", []),
+        ("Kết quả năm học 2020/2021 đạt 95%.", []),
     ],
 )
 def test_prose_patterns(sentence: str, found: list[tuple[str, str, str]]) -> None:
