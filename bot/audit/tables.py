@@ -153,9 +153,15 @@ def check_table(rows: list[list[str]], caption: str, note: str, tally: Tally) ->
     totals = [r for r in numbered if _key(r[0]) in _TOTAL_ROWS]
     note_row = totals[0] if totals else (numbered[0] if len(numbered) == 1 else None)
     unranked = unranked_count(note)
+    total_index = roles.index("total")
+    note_total = count_of(_cell(note_row, total_index)) if note_row else None
     for row in numbered:
+        # A row with the note row's total holds the same learners (THPT = Tổng in the seed),
+        # so its rates are over the same ranked learners.
+        same_learners = note_total is not None and count_of(_cell(row, total_index)) == note_total
         _Row(row + [""] * (width - len(row)), columns, caption, tally).check(
-            unranked if row is note_row else None
+            unranked if row is note_row else None,
+            rate_unranked=unranked if same_learners else None,
         )
 
 
@@ -184,7 +190,7 @@ class _Row:
     def _finding(self, kind: str, shown: str, correct: str, key: str, /, **params: str) -> Finding:
         return Finding(kind, self.context, shown, correct, t(key, **params))
 
-    def check(self, unranked: int | None) -> None:
+    def check(self, unranked: int | None, *, rate_unranked: int | None = None) -> None:
         total = count_of(self.cells[self._where("total")[0]])
         if total is None:
             return
@@ -200,9 +206,15 @@ class _Row:
         stated_above = count_of(self.cells[above_index[0]]) if above_index else None
         if not filled and stated_above is None:
             return
-        self._category_rates(counts, total)
+        # Rates are over the learners who were ranked, as the report templates compute them
+        # (538 HV with 13 "không xếp loại": 525/525 is 100%, not 525/538).
+        unranked_here = sum(filled[i] for i in self._where("unranked") if i in filled)
+        ranked = total - (unranked_here or unranked or rate_unranked or 0)
+        if ranked <= 0:
+            ranked = total
+        self._category_rates(counts, ranked)
         above = self._above(filled, stated_above)
-        self._above_rates(above, total)
+        self._above_rates(above, ranked)
         self._distribution(filled, total, unranked)
 
     def _category_rates(self, counts: dict[int, int | None], total: int) -> None:
