@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from bot import store
-from bot.channels.console import CHANNEL as CONSOLE, ConsoleChannel, console_sender
+from bot.channels.console import CHANNEL as CONSOLE
+from bot.channels.console import ConsoleChannel, console_sender
 from bot.database import Database
 from bot.demo import DemoPlayer
 from bot.engine.engine import ConversationEngine, EngineOptions
@@ -135,11 +136,22 @@ def demo(
                 deputy_name=frame.deputy_name,
                 is_demo=True,
             )
-            store.add_member(session, unit=unit, display_name=frame.signer_name,
-                             role="director", channel=CONSOLE, external_id=sender.external_id)
-            store.open_period(session, unit=unit, template_id=answers.template.id,
-                              template_version=answers.template.version, year=frame.year,
-                              report_date=frame.report_date)
+            store.add_member(
+                session,
+                unit=unit,
+                display_name=frame.signer_name,
+                role="director",
+                channel=CONSOLE,
+                external_id=sender.external_id,
+            )
+            store.open_period(
+                session,
+                unit=unit,
+                template_id=answers.template.id,
+                template_version=answers.template.version,
+                year=frame.year,
+                report_date=frame.report_date,
+            )
         engine = ConversationEngine(database, EngineOptions())
         player = DemoPlayer(engine, sender, answers)
         document = player.play()
@@ -159,8 +171,9 @@ def _load(path: Path, template: str | None) -> Any:
 
 
 @app.command()
-def render(template: TemplateOption, answers: AnswersOption,
-           out: Annotated[Path, typer.Option("--out")]) -> None:
+def render(
+    template: TemplateOption, answers: AnswersOption, out: Annotated[Path, typer.Option("--out")]
+) -> None:
     """Write the .docx of an answers file."""
     loaded = _load(answers, template)
     draft = render_draft(loaded.template, loaded.frame, loaded.values, set())
@@ -176,14 +189,22 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
     evaluation = evaluate(loaded.template, loaded.values)
     _, _, missing_sections = build_context(loaded.template, loaded.frame, loaded.values, set())
     figures = {
-        f.id: {"label": f.label, "kind": f.kind,
-               "value": None if f.value is None else str(f.value), "text": f.text}
+        f.id: {
+            "label": f.label,
+            "kind": f.kind,
+            "value": None if f.value is None else str(f.value),
+            "text": f.text,
+        }
         for f in [*evaluation.figures.values(), *computed_cells(loaded.template, evaluation)]
     }
     warnings = [{"key": f.key, "message": f.message} for f in evaluation.failures]
     if as_json:
-        payload = {"template": loaded.template.id, "figures": figures, "warnings": warnings,
-                   "missing_sections": missing_sections}
+        payload = {
+            "template": loaded.template.id,
+            "figures": figures,
+            "warnings": warnings,
+            "missing_sections": missing_sections,
+        }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     for figure in figures.values():
@@ -221,10 +242,16 @@ def templates(as_json: JsonOption = False) -> None:
     """List the report kinds."""
     kinds = all_templates()
     if as_json:
-        typer.echo(json.dumps(
-            [{"id": k.id, "name": k.name, "version": k.version,
-              "sections": len(k.sections)} for k in kinds],
-            ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {"id": k.id, "name": k.name, "version": k.version, "sections": len(k.sections)}
+                    for k in kinds
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for kind in kinds:
         typer.echo(f"{kind.id}  (v{kind.version})  {kind.name}")
@@ -233,7 +260,3 @@ def templates(as_json: JsonOption = False) -> None:
 def main() -> None:
     """Entry point for `python -m bot`."""
     app()
-
-
-
-

@@ -18,7 +18,7 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.engine import flow
-from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender, Text
+from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
 from bot.engine.state import State
 from bot.questionnaire.answers import (
@@ -225,8 +225,10 @@ class _Turn:
         ):
             return self.audit_document(event.file_name or "", event.data)
         if isinstance(event, Attachment):
-            return [Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
-                    *self.current()]
+            return [
+                Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
+                *self.current(),
+            ]
         return self.on_text(event.text)
 
     def audit_document(self, file_name: str, data: bytes) -> list[Outgoing]:
@@ -259,8 +261,10 @@ class _Turn:
         }
         handler = handlers.get(name)
         if handler is None:
-            return [Reply(t("input.unknown_command", command=clean_text(name)[:30])),
-                    *self.current()]
+            return [
+                Reply(t("input.unknown_command", command=clean_text(name)[:30])),
+                *self.current(),
+            ]
         return handler()
 
     def on_button(self, code: str) -> list[Outgoing]:
@@ -359,12 +363,16 @@ class _Turn:
             values=self.values,
             confirmed=confirmed,
         )
-        caption_lines = [t("draft.caption", report=self.template.name,
-                           year=_year_text(self.period.year))]
+        caption_lines = [
+            t("draft.caption", report=self.template.name, year=_year_text(self.period.year))
+        ]
         if draft.missing_sections:
             caption_lines.append(
-                t("draft.missing", count=draft.missing_count,
-                  sections=", ".join(draft.missing_sections))
+                t(
+                    "draft.missing",
+                    count=draft.missing_count,
+                    sections=", ".join(draft.missing_sections),
+                )
             )
         else:
             caption_lines.append(t("draft.complete"))
@@ -517,8 +525,12 @@ class _Turn:
             if isinstance(question, TextQuestion) and question.long:
                 lines.append(t("ask.long_text"))
             if current is not None:
-                lines.append(t("ask.current", value=_short(format_answer(question, current),
-                                                          REVIEW_ANSWER_PREVIEW)))
+                lines.append(
+                    t(
+                        "ask.current",
+                        value=_short(format_answer(question, current), REVIEW_ANSWER_PREVIEW),
+                    )
+                )
             buttons += self.option_buttons(question)
         buttons.append(self.nav_buttons(question, answered=current is not None))
         return Reply("\n".join(lines), [row for row in buttons if row])
@@ -526,15 +538,27 @@ class _Turn:
     def option_buttons(self, question: Question) -> list[list[Button]]:
         """Buttons for choices; numbered so channels without buttons can type the number."""
         if isinstance(question, YesNoQuestion):
-            return [[Button(self.code("o:yes"), f"1. {t('answer.yes')}"),
-                     Button(self.code("o:no"), f"2. {t('answer.no')}")]]
+            return [
+                [
+                    Button(self.code("o:yes"), f"1. {t('answer.yes')}"),
+                    Button(self.code("o:no"), f"2. {t('answer.no')}"),
+                ]
+            ]
         if isinstance(question, ChoiceQuestion):
-            return [[Button(self.code(f"o:{o.id}"), f"{i}. {o.label}")]
-                    for i, o in enumerate(question.options, 1)]
+            return [
+                [Button(self.code(f"o:{o.id}"), f"{i}. {o.label}")]
+                for i, o in enumerate(question.options, 1)
+            ]
         if isinstance(question, MultiChoiceQuestion):
-            rows = [[Button(self.code(f"o:{o.id}"),
-                            f"{'☑' if o.id in self.state.selected else '☐'} {i}. {o.label}")]
-                    for i, o in enumerate(question.options, 1)]
+            rows = [
+                [
+                    Button(
+                        self.code(f"o:{o.id}"),
+                        f"{'☑' if o.id in self.state.selected else '☐'} {i}. {o.label}",
+                    )
+                ]
+                for i, o in enumerate(question.options, 1)
+            ]
             rows.append([Button(self.code("done"), t("button.done"), "/xong")])
             return rows
         return []
@@ -554,8 +578,12 @@ class _Turn:
         row = table.rows[self.state.row_index]
         columns = ", ".join(c.label for c in table.columns)
         lines = [
-            t("ask.table_row", row=row.label, index=self.state.row_index + 1,
-              count=len(table.rows)),
+            t(
+                "ask.table_row",
+                row=row.label,
+                index=self.state.row_index + 1,
+                count=len(table.rows),
+            ),
             t("ask.table_columns", count=len(table.columns), columns=columns),
         ]
         if table.hint:
@@ -626,7 +654,7 @@ class _Turn:
     def next_question(self, question_id: str) -> Question | None:
         """The next relevant question after one, in the current section."""
         ids = [s.question.id for s in flow.slots(self.section)]
-        for slot in flow.slots(self.section)[ids.index(question_id) + 1:]:
+        for slot in flow.slots(self.section)[ids.index(question_id) + 1 :]:
             if flow.is_relevant(slot.question, self.values):
                 return slot.question
         return None
@@ -691,8 +719,10 @@ class _Turn:
         replies = self.accept(question, value)
         if pressed:
             # The question message is edited to show the choice; the next one is new.
-            return [Reply(t("ask.chosen", prompt=question.prompt, value=chosen), replace=True),
-                    *replies]
+            return [
+                Reply(t("ask.chosen", prompt=question.prompt, value=chosen), replace=True),
+                *replies,
+            ]
         return replies
 
     def go_back(self, question: Question) -> list[Outgoing]:
@@ -743,11 +773,17 @@ class _Turn:
             ]
             if computed:
                 lines.append(t("row.computed", values=" · ".join(computed)))
-            problems = [f for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")]
+            problems = [
+                f for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")
+            ]
             lines += [t("row.problem", message=f.message) for f in problems]
         lines.append(t("row.confirm"))
-        buttons = [[Button(self.code("ok"), t("button.row_ok")),
-                    Button(self.code("redo"), t("button.row_redo"))]]
+        buttons = [
+            [
+                Button(self.code("ok"), t("button.row_ok")),
+                Button(self.code("redo"), t("button.row_redo")),
+            ]
+        ]
         return Reply("\n".join(lines), buttons)
 
     def confirm_row_text(self, raw: str) -> list[Outgoing]:
@@ -776,20 +812,23 @@ class _Turn:
         value = self._with_pending(table)
         self._store(table, value)
         confirmed_now = [
-            f.key for f in evaluate(self.template, self.values).failures
+            f.key
+            for f in evaluate(self.template, self.values).failures
             if f.key.startswith(f"{table.id}.{row.id}.")
         ]
         if confirmed_now:
             # Confirming the echo that showed the problem keeps the row as it is.
-            store.confirm_checks(self.session, period_id=self.period_id, keys=confirmed_now,
-                                 member_id=self.member.id)
+            store.confirm_checks(
+                self.session,
+                period_id=self.period_id,
+                keys=confirmed_now,
+                member_id=self.member.id,
+            )
         ack = t("row.saved", row=row.label)
         self.state.pending_row = None
         self.state.pending_blank = False
         self.state.mode = "question"
-        following = next(
-            (i for i in range(self.state.row_index + 1, len(table.rows))), None
-        )
+        following = next((i for i in range(self.state.row_index + 1, len(table.rows))), None)
         if following is not None:
             self.state.row_index = following
             reply = self.ask()
@@ -821,8 +860,12 @@ class _Turn:
             return [self.ask()]
         items = [*(self.values.get(question.id) or []), dict(self.state.item)]
         self._store(question, items)
-        ack = t("list.saved", item=question.item_name, number=len(items),
-                value=format_item(question, self.state.item))
+        ack = t(
+            "list.saved",
+            item=question.item_name,
+            number=len(items),
+            value=format_item(question, self.state.item),
+        )
         self.state.item = {}
         self.state.field_index = 0
         if len(items) >= question.max_items:
@@ -844,14 +887,18 @@ class _Turn:
         return self.more_items_action("more:n")
 
     def ask_more_items(self) -> Reply:
-        """"Add another?" after a list item."""
+        """ "Add another?" after a list item."""
         self.state.step += 1
         question = self.question
         assert isinstance(question, ListQuestion)
         return Reply(
             t("list.more", item=question.item_name),
-            [[Button(self.code("more:y"), f"1. {t('answer.yes')}"),
-              Button(self.code("more:n"), f"2. {t('answer.no')}")]],
+            [
+                [
+                    Button(self.code("more:y"), f"1. {t('answer.yes')}"),
+                    Button(self.code("more:n"), f"2. {t('answer.no')}"),
+                ]
+            ],
         )
 
     def more_items_action(self, action: str) -> list[Outgoing]:
@@ -884,8 +931,12 @@ class _Turn:
         evaluation = evaluate(self.template, self.values)
         messages = [f.message for f in evaluation.failures if f.key in self.state.check_keys]
         lines = [t("check.title"), *(f"• {m}" for m in messages), t("check.choose")]
-        buttons = [[Button(self.code("fix"), f"1. {t('button.fix')}"),
-                    Button(self.code("accept"), f"2. {t('button.accept')}")]]
+        buttons = [
+            [
+                Button(self.code("fix"), f"1. {t('button.fix')}"),
+                Button(self.code("accept"), f"2. {t('button.accept')}"),
+            ]
+        ]
         return Reply("\n".join(lines), buttons)
 
     def check_text(self, raw: str) -> list[Outgoing]:
@@ -909,7 +960,9 @@ class _Turn:
             return self.go_to(self.question)
         if action == "accept":
             store.confirm_checks(
-                self.session, period_id=self.period_id, keys=self.state.check_keys,
+                self.session,
+                period_id=self.period_id,
+                keys=self.state.check_keys,
                 member_id=self.member.id,
             )
             self.state.check_keys = []
@@ -953,7 +1006,7 @@ class _Turn:
             ]
         lines.append(t("review.hint"))
         numbers = [Button(self.code(f"e:{i}"), str(i)) for i in range(1, len(relevant) + 1)]
-        buttons = [numbers[i: i + 8] for i in range(0, len(numbers), 8)]
+        buttons = [numbers[i : i + 8] for i in range(0, len(numbers), 8)]
         actions = [Button(self.code("finish"), t("button.finish"), "/xong")]
         if self.first_open(section) is not None:
             actions.insert(0, Button(self.code("resume"), t("button.continue"), "/tiep"))
@@ -993,17 +1046,23 @@ class _Turn:
         """Marks the section finished when every required question is answered."""
         section = self.section
         missing = [
-            s.question for s in flow.relevant_slots(section, self.values)
+            s.question
+            for s in flow.relevant_slots(section, self.values)
             if s.question.required
             and not flow.is_complete(s.question, self.values.get(s.question.id))
         ]
         if missing:
             names = "\n".join(f"• {_short(q.label or q.prompt, 80)}" for q in missing[:10])
-            return [Reply(t("review.cannot_finish", count=len(missing), questions=names)),
-                    *self.show_review()]
+            return [
+                Reply(t("review.cannot_finish", count=len(missing), questions=names)),
+                *self.show_review(),
+            ]
         store.set_section_finished(
-            self.session, period_id=self.period_id, section_id=section.id,
-            member_id=self.member.id, finished=True,
+            self.session,
+            period_id=self.period_id,
+            section_id=section.id,
+            member_id=self.member.id,
+            finished=True,
         )
         done = t("review.finished", number=section.number, title=section.title)
         return [Reply(done), *self.show_menu()]
@@ -1033,4 +1092,3 @@ def _short(text: str, limit: int) -> str:
 def _year_text(year: str) -> str:
     """'2020-2021' as written in reports: '2020 - 2021'."""
     return year.replace("-", " - ")
-
