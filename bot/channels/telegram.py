@@ -100,6 +100,28 @@ def event_of(update: Update) -> Incoming | None:
     return Attachment(kind, file_name=file_name)
 
 
+# A .docx larger than this is no report; the Bot API itself refuses downloads over 20 MB.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+async def with_document_data(bot: Bot, update: Update, event: Attachment) -> Attachment:
+    """A .docx attachment with its bytes downloaded (for the audit); others as they came."""
+    document = update.message.document if update.message else None
+    if (
+        document is None
+        or not (event.file_name or "").lower().endswith(".docx")
+        or (document.file_size or 0) > MAX_DOCUMENT_BYTES
+    ):
+        return event
+    try:
+        telegram_file = await bot.get_file(document.file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError:
+        log.warning("could not download %s", event.file_name, exc_info=True)
+        return event
+    return Attachment(event.kind, file_name=event.file_name, data=data)
+
+
 def is_private(update: Update) -> bool:
     """Whether the update comes from a one-to-one chat with the bot."""
     chat = update.effective_chat
@@ -283,6 +305,8 @@ class TelegramChannel:
             if query is not None:
                 await self.acknowledge(bot, query)
             return
+        if isinstance(event, Attachment):
+            event = await with_document_data(bot, update, event)
         delay = self.typing_after if typing_after is None else typing_after
         try:
             async with typing(bot, chat.id, after=delay):
