@@ -7,11 +7,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
+# The revision matching the tables of 0.1.0, which made them without a version table.
+FIRST_REVISION = "0001_initial"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -40,8 +46,38 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def create_schema(self) -> None:
-        """Creates any missing table."""
-        SQLModel.metadata.create_all(self.engine)
+        """Brings the database to the newest schema with the Alembic migrations."""
+        self.migrate()
+
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrades to `revision`; a 0.1.0 database (no version table) is adopted first."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as connection:
+            if sqlite:
+                # SQLite migrations copy tables to alter them; foreign keys would refuse
+                # dropping the old copy. The pragma only works outside a transaction.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                config = _alembic_config(connection)
+                tables = set(inspect(connection).get_table_names())
+                if "unit" in tables and "alembic_version" not in tables:
+                    command.stamp(config, FIRST_REVISION)
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None before any migration)."""
+        with self.engine.connect() as connection:
+            if "alembic_version" not in inspect(connection).get_table_names():
+                return None
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -57,3 +93,11 @@ class Database:
     def dispose(self) -> None:
         """Closes every pooled connection."""
         self.engine.dispose()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration, running over an open connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config

@@ -3,9 +3,11 @@
 from models.tables import (
     Answer,
     AnswerChange,
+    Assignment,
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
+    Invite,
     Member,
     Period,
     ProcessedEvent,
@@ -16,9 +18,11 @@ from models.tables import (
 __all__ = [
     "Answer",
     "AnswerChange",
+    "Assignment",
     "ChatIdentity",
     "ConfirmedCheck",
     "Conversation",
+    "Invite",
     "Member",
     "Period",
     "ProcessedEvent",

@@ -42,6 +42,7 @@ class Member(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     display_name: str
     role: str = Field(default="staff", description="director | deputy | staff")
+    active: bool = Field(default=True, description="False once removed from the unit.")
     created_at: datetime = _timestamp(nullable=False)
 
 
@@ -70,6 +71,8 @@ class Period(SQLModel, table=True):
     report_date: date | None = None
     document_number: str | None = None
     status: str = Field(default="open", description="open | closed | final")
+    opened_by: int | None = Field(default=None, foreign_key="member.id")
+    finalized_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     created_at: datetime = _timestamp(nullable=False)
 
 
@@ -110,6 +113,12 @@ class SectionProgress(SQLModel, table=True):
     finished: bool = False
     finished_by: int | None = Field(default=None, foreign_key="member.id")
     finished_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    # The director sent the section back to its authors with a comment ("Revising").
+    returned_comment: str | None = None
+    returned_by: int | None = Field(default=None, foreign_key="member.id")
+    returned_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    # After the report is final, answers are locked unless the director reopens the section.
+    reopened: bool = False
 
 
 class ConfirmedCheck(SQLModel, table=True):
@@ -145,3 +154,31 @@ class ProcessedEvent(SQLModel, table=True):
     channel: str
     event_id: str
     processed_at: datetime = _timestamp(nullable=False)
+
+
+class Assignment(SQLModel, table=True):
+    """A top section of a period given to a member (several may share one)."""
+
+    __table_args__ = (UniqueConstraint("period_id", "section_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    section_id: str
+    member_id: int = Field(foreign_key="member.id", index=True)
+    assigned_by: int | None = Field(default=None, foreign_key="member.id")
+    assigned_at: datetime = _timestamp(nullable=False)
+
+
+class Invite(SQLModel, table=True):
+    """An invite code that joins a unit with a role; it expires and can be revoked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(description="director | deputy | staff")
+    single_use: bool = True
+    uses: int = 0
+    created_by: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = _timestamp(nullable=False)
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))

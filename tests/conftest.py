@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,17 +15,28 @@ from tests.transcript import Chat
 FIXTURE_TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file brought to the newest schema by the migrations, once per run."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """An SQLite file of the test's own."""
-    return f"sqlite:///{tmp_path / 'baocao.db'}"
+def database_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """An SQLite file of the test's own, a copy of the migrated one."""
+    path = tmp_path / "baocao.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
-    """A fresh database with every table."""
+    """A fresh database at the newest schema."""
     db = Database(database_url)
-    db.create_schema()
     yield db
     db.dispose()
 

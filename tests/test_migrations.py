@@ -1,0 +1,71 @@
+"""The Alembic migrations: they build the models' schema and upgrade a 0.1.0 database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+from bot import store
+from bot.database import Database
+from models import Answer, Assignment, Member, Period, SectionProgress
+
+RELEASE_0_1_0 = Path(__file__).parent / "fixtures" / "db" / "release-0.1.0.sql"
+
+
+def _schema_differences(database: Database) -> list[object]:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
+def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    database.migrate()
+    assert database.revision() == "0002_units_roles"
+    assert _schema_differences(database) == []
+    database.dispose()
+
+
+def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(RELEASE_0_1_0.read_text(encoding="utf-8"))
+    database = Database(f"sqlite:///{path}")
+    assert database.revision() is None
+
+    database.migrate()
+
+    assert database.revision() == "0002_units_roles"
+    assert _schema_differences(database) == []
+    with database.session() as session:
+        member = session.exec(select(Member)).one()
+        assert (member.display_name, member.role, member.active) == (
+            "Nguyễn Thị Lan",
+            "director",
+            True,
+        )
+        found = store.member_by_identity(session, channel="telegram", external_id="1001")
+        assert found is not None and found.id == member.id
+        answer = session.exec(select(Answer)).one()
+        assert answer.value == "Trung tâm đã hoàn thành nhiệm vụ."
+        assert answer.updated_at.tzinfo is not None
+        period = session.exec(select(Period)).one()
+        assert (period.status, period.opened_by) == ("open", None)
+        # The new tables work on the upgraded database.
+        session.add(Assignment(period_id=period.id, section_id="campaigns", member_id=member.id))  # type: ignore[arg-type]
+        session.add(SectionProgress(period_id=period.id, section_id="campaigns"))  # type: ignore[arg-type]
+    with database.session() as session:
+        assert len(session.exec(select(Assignment)).all()) == 1
+    database.dispose()
+
+
+def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'twice.db'}")
+    database.migrate()
+    database.migrate()
+    assert database.revision() == "0002_units_roles"
+    database.dispose()
