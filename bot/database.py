@@ -13,7 +13,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+import models  # registers every table on SQLModel.metadata
 
 MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
 # The revision matching the tables of 0.1.0, which made them without a version table.
