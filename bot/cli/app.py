@@ -1,0 +1,49 @@
+"""The `baocao` Typer application and what its commands share."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.database import Database
+from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
+from bot.settings import get_settings
+
+app = typer.Typer(
+    help="baocao: soạn báo cáo định kỳ của đơn vị giáo dục qua trò chuyện.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+TemplateOption = Annotated[str, typer.Option("--template", help="Report kind id.")]
+AnswersOption = Annotated[
+    Path, typer.Option("--answers", exists=True, dir_okay=False, help="Answers file (YAML).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def setup_logging() -> None:
+    """Logging at the configured level."""
+    logging.basicConfig(
+        level=get_settings().log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def open_database() -> Database:
+    """The configured database, migrated to the newest schema."""
+    database = Database(get_settings().effective_database_url)
+    database.migrate()
+    return database
+
+
+def load_answers(path: Path, template: str | None) -> Any:
+    """An answers file, or a clean exit with its error."""
+    try:
+        return load_answers_file(path, template_id=template)
+    except AnswersFileError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err

@@ -1,0 +1,133 @@
+"""Commands that talk: the bot itself and the demo conversation."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot import store
+from bot.channels.console import CHANNEL as CONSOLE
+from bot.channels.console import ConsoleChannel, console_sender
+from bot.cli.app import app, load_answers, open_database, setup_logging
+from bot.database import Database
+from bot.demo import DemoPlayer
+from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.questionnaire.loader import sample_answers_path
+from bot.settings import get_settings
+
+
+@app.command()
+def run(
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook-url",
+            help="Telegram webhook mode: the public HTTPS URL "
+            "Telegram posts updates to (default: long polling). "
+            "Env: TELEGRAM_WEBHOOK_URL.",
+        ),
+    ] = None,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            "--listen",
+            help="Webhook mode: address to listen on (default 0.0.0.0). "
+            "Env: TELEGRAM_WEBHOOK_LISTEN.",
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            help="Webhook mode: port to listen on (default 8443). Env: TELEGRAM_WEBHOOK_PORT.",
+        ),
+    ] = None,
+    secret_token: Annotated[
+        str | None,
+        typer.Option(
+            "--secret-token",
+            help="Webhook mode: secret Telegram sends with every "
+            "update (required). Env: TELEGRAM_WEBHOOK_SECRET.",
+        ),
+    ] = None,
+) -> None:
+    """Start the bot: Telegram when a token is configured, otherwise the terminal chat."""
+    settings = get_settings()
+    setup_logging()
+    if settings.telegram_bot_token is not None:
+        # Imported here: the terminal chat does not need python-telegram-bot.
+        from bot.channels.telegram_app import (
+            WebhookConfig,
+            run_telegram,
+        )
+
+        try:
+            webhook = WebhookConfig.from_settings(
+                settings, url=webhook_url, listen=listen, port=port, secret_token=secret_token
+            )
+        except ValueError as err:
+            typer.echo(f"webhook: {err}", err=True)
+            raise typer.Exit(2) from err
+        run_telegram(settings, open_database(), webhook=webhook)
+        return
+    if webhook_url:
+        typer.echo("--webhook-url needs TELEGRAM_BOT_TOKEN", err=True)
+        raise typer.Exit(2)
+    database = open_database()
+    # The terminal is a one-person trial: the user becomes director of a demo unit.
+    demo = True if settings.demo is None else settings.demo
+    engine = ConversationEngine(database, EngineOptions(demo=demo))
+    ConsoleChannel(engine, settings.drafts_dir).run()
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the .docx.")],
+    template: Annotated[str, typer.Option("--template")] = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx",
+) -> None:
+    """Play the whole conversation with the bundled sample answers and write the draft."""
+    answers = load_answers(sample_answers_path(template), template)
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(f"sqlite:///{Path(folder) / 'demo.db'}")
+        database.create_schema()
+        sender = console_sender()
+        with database.session() as session:
+            frame = answers.frame
+            unit = store.create_unit(
+                session,
+                name=frame.unit_name,
+                parent_body=frame.parent_body,
+                place=frame.place,
+                signer_title=frame.signer_title,
+                signer_name=frame.signer_name,
+                deputy_title=frame.deputy_title,
+                deputy_name=frame.deputy_name,
+                is_demo=True,
+            )
+            store.add_member(
+                session,
+                unit=unit,
+                display_name=frame.signer_name,
+                role="director",
+                channel=CONSOLE,
+                external_id=sender.external_id,
+            )
+            store.open_period(
+                session,
+                unit=unit,
+                template_id=answers.template.id,
+                template_version=answers.template.version,
+                year=frame.year,
+                report_date=frame.report_date,
+            )
+        engine = ConversationEngine(database, EngineOptions())
+        player = DemoPlayer(engine, sender, answers)
+        document = player.play()
+        database.dispose()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(document.data)
+    typer.echo(f"{len(player.transcript)} messages exchanged; draft written to {out}")
+    typer.echo(document.caption)

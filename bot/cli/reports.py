@@ -1,0 +1,101 @@
+"""Commands over answers files and reports: render, check, audit, templates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.app import AnswersOption, JsonOption, TemplateOption, app, load_answers
+from bot.questionnaire.evaluate import computed_cells, evaluate
+from bot.questionnaire.loader import all_templates
+from bot.report.build import build_context, render_draft
+
+
+@app.command()
+def render(
+    template: TemplateOption, answers: AnswersOption, out: Annotated[Path, typer.Option("--out")]
+) -> None:
+    """Write the .docx of an answers file."""
+    loaded = load_answers(answers, template)
+    draft = render_draft(loaded.template, loaded.frame, loaded.values, set())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(draft.data)
+    typer.echo(f"{out} ({len(draft.missing)} missing, {len(draft.warnings)} warnings)")
+
+
+@app.command()
+def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption = False) -> None:
+    """Print the computed figures and the failed checks of an answers file."""
+    loaded = load_answers(answers, template)
+    evaluation = evaluate(loaded.template, loaded.values)
+    _, _, missing_sections = build_context(loaded.template, loaded.frame, loaded.values, set())
+    figures = {
+        f.id: {
+            "label": f.label,
+            "kind": f.kind,
+            "value": None if f.value is None else str(f.value),
+            "text": f.text,
+        }
+        for f in [*evaluation.figures.values(), *computed_cells(loaded.template, evaluation)]
+    }
+    warnings = [{"key": f.key, "message": f.message} for f in evaluation.failures]
+    if as_json:
+        payload = {
+            "template": loaded.template.id,
+            "figures": figures,
+            "warnings": warnings,
+            "missing_sections": missing_sections,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for figure in figures.values():
+        typer.echo(f"{figure['label']}: {figure['text'] or '—'}")
+    if warnings:
+        typer.echo(f"\n{len(warnings)} cảnh báo:")
+        for warning in warnings:
+            typer.echo(f"⚠️ {warning['message']}")
+    else:
+        typer.echo("\nKhông có cảnh báo số liệu.")
+
+
+@app.command()
+def audit(
+    file: Annotated[Path, typer.Argument(help="Report to audit: .docx or UTF-8 text.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the figures of a report someone else wrote and list each mismatch."""
+    from bot.audit import SourceError, audit_path, text_report
+    from bot.texts import t
+
+    try:
+        report = audit_path(file)
+    except SourceError as err:
+        typer.echo(t("audit.unreadable_file", file=file.name), err=True)
+        raise typer.Exit(2) from err
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(text_report(report))
+
+
+@app.command()
+def templates(as_json: JsonOption = False) -> None:
+    """List the report kinds."""
+    kinds = all_templates()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {"id": k.id, "name": k.name, "version": k.version, "sections": len(k.sections)}
+                    for k in kinds
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for kind in kinds:
+        typer.echo(f"{kind.id}  (v{kind.version})  {kind.name}")
