@@ -62,6 +62,17 @@ class QuestionBase(Strict):
     in_document: bool = Field(
         default=True, description="False for figures used only in prose or computations."
     )
+    # Carry-over between periods of the same kind.
+    carry: bool = Field(
+        default=False, description="Offer last period's answer as the starting point."
+    )
+    previous_from: str | dict[str, str] | None = Field(
+        default=None,
+        description=(
+            "Filled when a period opens from last period's value: a question or figure id, "
+            "or for a table {column: 'ref with {row}'}, e.g. {rate: 'conduct.{row}.avg_up_rate'}."
+        ),
+    )
 
 
 class TextQuestion(QuestionBase):
