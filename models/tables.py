@@ -182,3 +182,15 @@ class Invite(SQLModel, table=True):
     created_at: datetime = _timestamp(nullable=False)
     expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+
+
+class CarriedAnswer(SQLModel, table=True):
+    """Last period's answer offered as the starting point of a question marked `carry`."""
+
+    __table_args__ = (UniqueConstraint("period_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    question_id: str
+    value: Any = Field(default=None, sa_column=Column(JSON))
+    source_period_id: int = Field(foreign_key="period.id")

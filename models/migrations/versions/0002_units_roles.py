@@ -67,10 +67,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_invite_code", "invite", ["code"], unique=True)
     op.create_index("ix_invite_unit_id", "invite", ["unit_id"])
+    op.create_table(
+        "carriedanswer",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("period_id", sa.Integer(), sa.ForeignKey("period.id"), nullable=False),
+        sa.Column("question_id", sa.String(), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("source_period_id", sa.Integer(), sa.ForeignKey("period.id"), nullable=False),
+        sa.UniqueConstraint("period_id", "question_id"),
+    )
+    op.create_index("ix_carriedanswer_period_id", "carriedanswer", ["period_id"])
 
 
 def downgrade() -> None:
     """Removes what `upgrade` added."""
+    op.drop_table("carriedanswer")
     op.drop_table("invite")
     op.drop_table("assignment")
     with op.batch_alter_table("sectionprogress") as batch:
