@@ -12,6 +12,7 @@ from bot.clock import now
 from models import (
     Answer,
     AnswerChange,
+    Assignment,
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
@@ -233,3 +234,82 @@ def unit_of(session: Session, *, member: Member) -> Unit:
     unit = session.get(Unit, member.unit_id)
     assert unit is not None  # a foreign key guarantees it
     return unit
+
+
+# -- units, members and assignments (the director's workflow) -----------------------------
+
+
+def unit_by_id(session: Session, *, unit_id: int) -> Unit | None:
+    """A unit by id."""
+    return session.get(Unit, unit_id)
+
+
+def period_by_id(session: Session, *, period_id: int) -> Period | None:
+    """A period by id."""
+    return session.get(Period, period_id)
+
+
+def member_by_id(session: Session, *, member_id: int) -> Member | None:
+    """A member by id."""
+    return session.get(Member, member_id)
+
+
+def unlink_identity(session: Session, *, channel: str, external_id: str) -> None:
+    """Detaches a chat account from its member (the member and their answers stay)."""
+    identity = session.exec(
+        select(ChatIdentity).where(
+            ChatIdentity.channel == channel, ChatIdentity.external_id == external_id
+        )
+    ).first()
+    if identity is not None:
+        session.delete(identity)
+        session.flush()
+
+
+def members_of(session: Session, *, unit_id: int) -> list[Member]:
+    """The unit's active members, director first."""
+    order = {"director": 0, "deputy": 1, "staff": 2}
+    rows = session.exec(
+        select(Member).where(Member.unit_id == unit_id, col(Member.active).is_(True))
+    ).all()
+    return sorted(rows, key=lambda m: (order.get(m.role, 3), m.id or 0))
+
+
+def identities_of(session: Session, *, member_ids: list[int]) -> dict[int, list[ChatIdentity]]:
+    """The chat accounts of members, by member id."""
+    found: dict[int, list[ChatIdentity]] = {}
+    if not member_ids:
+        return found
+    rows = session.exec(
+        select(ChatIdentity).where(col(ChatIdentity.member_id).in_(member_ids))
+    ).all()
+    for row in rows:
+        found.setdefault(row.member_id, []).append(row)
+    return found
+
+
+def periods_of(session: Session, *, unit_id: int) -> list[Period]:
+    """Every period of a unit, newest first."""
+    return list(
+        session.exec(
+            select(Period).where(Period.unit_id == unit_id).order_by(col(Period.id).desc())
+        ).all()
+    )
+
+
+def assignments_of(session: Session, *, period_id: int) -> list[Assignment]:
+    """Every assignment of a period."""
+    return list(session.exec(select(Assignment).where(Assignment.period_id == period_id)).all())
+
+
+def section_progress(session: Session, *, period_id: int) -> dict[str, SectionProgress]:
+    """The progress rows of a period by section id."""
+    rows = session.exec(
+        select(SectionProgress).where(SectionProgress.period_id == period_id)
+    ).all()
+    return {row.section_id: row for row in rows}
+
+
+def answer_rows(session: Session, *, period_id: int) -> list[Answer]:
+    """Every answer row of a period (with author and time)."""
+    return list(session.exec(select(Answer).where(Answer.period_id == period_id)).all())

@@ -1,0 +1,143 @@
+"""Invite codes: a link per role that joins a unit, expires and can be revoked."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bot import store
+from bot.clock import now
+from bot.workflow.access import Role
+from models import Invite, Member
+
+DIRECTOR_INVITE_TTL = timedelta(days=14)
+STAFF_INVITE_TTL = timedelta(days=7)
+# Telegram's deep-link parameter allows A-Z, a-z, 0-9, _ and - (up to 64 characters).
+CODE_BYTES = 12
+
+
+class InviteError(Exception):
+    """An invite that cannot be used; `reason` is a key of the Vietnamese catalogue."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The result of redeeming an invite."""
+
+    member: Member
+    already_member: bool
+
+
+def create_invite(
+    session: Session,
+    *,
+    unit_id: int,
+    role: Role,
+    created_by: int | None,
+    single_use: bool | None = None,
+    ttl: timedelta | None = None,
+) -> Invite:
+    """A new invite code; the director's is single-use, a staff link serves many people."""
+    if single_use is None:
+        single_use = role is not Role.STAFF
+    if ttl is None:
+        ttl = DIRECTOR_INVITE_TTL if role is Role.DIRECTOR else STAFF_INVITE_TTL
+    invite = Invite(
+        code=secrets.token_urlsafe(CODE_BYTES),
+        unit_id=unit_id,
+        role=role.value,
+        single_use=single_use,
+        created_by=created_by,
+        expires_at=now() + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    """The t.me deep link that opens the bot with `/start <code>`."""
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+def usable_invite(session: Session, code: str) -> Invite:
+    """The invite behind a code, or InviteError saying why it cannot be used."""
+    if not code or len(code) > 64:
+        raise InviteError("unknown")
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    if invite is None:
+        raise InviteError("unknown")
+    if invite.revoked_at is not None:
+        raise InviteError("revoked")
+    if invite.expires_at <= now():
+        raise InviteError("expired")
+    if invite.single_use and invite.uses > 0:
+        raise InviteError("used")
+    return invite
+
+
+def redeem(
+    session: Session,
+    *,
+    code: str,
+    channel: str,
+    external_id: str,
+    display_name: str,
+    current: Member | None,
+) -> Joined:
+    """Joins the unit of an invite; a member of another unit cannot switch by a code."""
+    invite = usable_invite(session, code)
+    if current is not None:
+        if current.unit_id == invite.unit_id:
+            return Joined(current, already_member=True)
+        if not _is_demo_member(session, current):
+            raise InviteError("other_unit")
+        # A demo user joining a real unit leaves the demo behind.
+        store.unlink_identity(session, channel=channel, external_id=external_id)
+    unit = store.unit_by_id(session, unit_id=invite.unit_id)
+    if unit is None:
+        raise InviteError("unknown")
+    member = store.add_member(
+        session,
+        unit=unit,
+        display_name=display_name or "Thành viên",
+        role=invite.role,
+        channel=channel,
+        external_id=external_id,
+    )
+    invite.uses += 1
+    session.add(invite)
+    session.flush()
+    return Joined(member, already_member=False)
+
+
+def revoke(session: Session, *, invite_id: int, unit_id: int) -> bool:
+    """Revokes an invite of the unit; False when there is no such invite in that unit."""
+    invite = session.get(Invite, invite_id)
+    if invite is None or invite.unit_id != unit_id:
+        return False
+    if invite.revoked_at is None:
+        invite.revoked_at = now()
+        session.add(invite)
+    return True
+
+
+def active_invites(session: Session, *, unit_id: int) -> list[Invite]:
+    """The unit's invites that can still be used."""
+    rows = session.exec(
+        select(Invite).where(Invite.unit_id == unit_id, Invite.revoked_at == None)  # noqa: E711
+    ).all()
+    moment = now()
+    return [i for i in rows if i.expires_at > moment and not (i.single_use and i.uses)]
+
+
+def _is_demo_member(session: Session, member: Member) -> bool:
+    unit = store.unit_by_id(session, unit_id=member.unit_id)
+    return bool(unit and unit.is_demo)

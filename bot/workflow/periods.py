@@ -1,0 +1,303 @@
+"""Reporting periods: opening one (with last period's figures carried over), assigning
+sections, returning a section to its authors, finalising and reopening."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import store
+from bot.clock import now
+from bot.engine import flow
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
+from bot.questionnaire.schema import Question, TableQuestion, Template
+from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit
+
+log = logging.getLogger(__name__)
+
+
+class PeriodError(Exception):
+    """A workflow request that cannot be done; `reason` is a key of the text catalogue."""
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A newly opened period and what it took from the previous one."""
+
+    period: Period
+    previous: Period | None
+    filled: list[str]
+    offered: list[str]
+
+
+def open_period(
+    session: Session,
+    *,
+    unit: Unit,
+    template: Template,
+    year: str,
+    term: int | None = None,
+    deadline: date | None = None,
+    opened_by: int | None = None,
+) -> Opened:
+    """Opens a period; last period of the same kind fills comparison figures and offers
+    answers marked `carry`."""
+    for existing in store.periods_of(session, unit_id=unit.id or 0):
+        same = (existing.template_id, existing.year, existing.term) == (template.id, year, term)
+        if same and existing.status != "final":
+            raise PeriodError("already_open", period_id=existing.id)
+    previous = _previous_period(session, unit_id=unit.id or 0, template_id=template.id)
+    period = store.open_period(
+        session,
+        unit=unit,
+        template_id=template.id,
+        template_version=template.version,
+        year=year,
+        term=term,
+        deadline=deadline,
+    )
+    period.opened_by = opened_by
+    session.add(period)
+    filled: list[str] = []
+    offered: list[str] = []
+    if previous is not None:
+        filled, offered = _carry_over(session, template, previous, period)
+    session.flush()
+    return Opened(period, previous, filled, offered)
+
+
+def _previous_period(session: Session, *, unit_id: int, template_id: str) -> Period | None:
+    """The unit's most recent period of the same kind."""
+    return session.exec(
+        select(Period)
+        .where(Period.unit_id == unit_id, Period.template_id == template_id)
+        .order_by(col(Period.id).desc())
+    ).first()
+
+
+def _carry_over(
+    session: Session, template: Template, previous: Period, period: Period
+) -> tuple[list[str], list[str]]:
+    """Fills `previous_from` questions and offers `carry` answers from the previous period."""
+    try:
+        old_template = load_template(previous.template_id, DEFAULT_TEMPLATES_DIR)
+    except LookupError:
+        old_template = template
+    values, _ = store.answer_values(session, period_id=previous.id or 0)
+    evaluation = evaluate(old_template, values)
+    filled: list[str] = []
+    offered: list[str] = []
+    for slot in flow.all_slots(template):
+        question = slot.question
+        if question.previous_from is not None:
+            value = _previous_value(question, values, evaluation)
+            if value is not None:
+                store.save_answer(
+                    session,
+                    period_id=period.id or 0,
+                    question_id=question.id,
+                    value=value,
+                    member_id=None,
+                )
+                filled.append(question.id)
+        elif question.carry and question.id in values:
+            session.add(
+                CarriedAnswer(
+                    period_id=period.id or 0,
+                    question_id=question.id,
+                    value=values[question.id],
+                    source_period_id=previous.id or 0,
+                )
+            )
+            offered.append(question.id)
+    return filled, offered
+
+
+def _previous_value(question: Question, values: dict[str, Any], evaluation: Any) -> Any:
+    """The stored form of a `previous_from` question, read from last period's figures."""
+    source = question.previous_from
+    if isinstance(source, str):
+        if source in values:
+            return values[source]
+        number = evaluation.numbers.get(source)
+        if number is None and source in evaluation.figures:
+            number = evaluation.figures[source].value
+        return None if number is None else _plain(number)
+    if isinstance(question, TableQuestion) and isinstance(source, dict):
+        rows: dict[str, dict[str, Any]] = {}
+        for row in question.rows:
+            cells = {}
+            for column, pattern in source.items():
+                number = evaluation.numbers.get(pattern.replace("{row}", row.id))
+                cells[column] = None if number is None else _plain(number)
+            if any(v is not None for v in cells.values()):
+                rows[row.id] = cells
+        return rows or None
+    return None
+
+
+def _plain(number: Any) -> Any:
+    """A Decimal as stored in answers (JSON): an int when whole, else its text."""
+    if number == number.to_integral_value():
+        return int(number)
+    return str(number)
+
+
+def carried_answers(session: Session, *, period_id: int) -> dict[str, Any]:
+    """Last period's answers offered for this period, by question id."""
+    rows = session.exec(select(CarriedAnswer).where(CarriedAnswer.period_id == period_id)).all()
+    return {row.question_id: row.value for row in rows}
+
+
+# -- assignments --------------------------------------------------------------------------
+
+
+def assign(
+    session: Session,
+    *,
+    period: Period,
+    template: Template,
+    section_id: str,
+    member: Member,
+    assigned_by: int | None,
+) -> bool:
+    """Gives a top section to a member of the period's unit; False if they already have it."""
+    if flow.top_section(template, section_id) is None:
+        raise PeriodError("no_section", section=section_id)
+    if member.unit_id != period.unit_id or not member.active:
+        raise PeriodError("no_member", member=member.id)
+    existing = session.exec(
+        select(Assignment).where(
+            Assignment.period_id == period.id,
+            Assignment.section_id == section_id,
+            Assignment.member_id == member.id,
+        )
+    ).first()
+    if existing is not None:
+        return False
+    session.add(
+        Assignment(
+            period_id=period.id or 0,
+            section_id=section_id,
+            member_id=member.id or 0,
+            assigned_by=assigned_by,
+        )
+    )
+    session.flush()
+    return True
+
+
+def unassign(session: Session, *, period: Period, section_id: str, member_id: int) -> bool:
+    """Takes a section away from a member; False when they did not have it."""
+    existing = session.exec(
+        select(Assignment).where(
+            Assignment.period_id == period.id,
+            Assignment.section_id == section_id,
+            Assignment.member_id == member_id,
+        )
+    ).first()
+    if existing is None:
+        return False
+    session.delete(existing)
+    session.flush()
+    return True
+
+
+def assignees(session: Session, *, period_id: int) -> dict[str, list[int]]:
+    """Member ids by section id."""
+    found: dict[str, list[int]] = {}
+    for row in store.assignments_of(session, period_id=period_id):
+        found.setdefault(row.section_id, []).append(row.member_id)
+    return found
+
+
+def sections_of(
+    session: Session, *, period: Period, template: Template, member: Member
+) -> list[str]:
+    """The top sections a member works on: theirs; for the lead, all of them."""
+    from bot.workflow.access import is_lead
+
+    if is_lead(member):
+        return [s.id for s in template.sections]
+    mine = {
+        row.section_id
+        for row in store.assignments_of(session, period_id=period.id or 0)
+        if row.member_id == member.id
+    }
+    return [s.id for s in template.sections if s.id in mine]
+
+
+def may_answer(
+    session: Session, *, period: Period, template: Template, member: Member, section_id: str
+) -> bool:
+    """Whether a member may change the answers of a section now (role, assignment, lock)."""
+    if section_id not in sections_of(session, period=period, template=template, member=member):
+        return False
+    return not is_locked(session, period=period, section_id=section_id)
+
+
+def is_locked(session: Session, *, period: Period, section_id: str) -> bool:
+    """A final report's answers are locked, unless the director reopened the section."""
+    if period.status != "final":
+        return False
+    row = store.section_progress(session, period_id=period.id or 0).get(section_id)
+    return not (row is not None and row.reopened)
+
+
+# -- returning, finalising, reopening -----------------------------------------------------
+
+
+def return_section(
+    session: Session, *, period: Period, section_id: str, comment: str, by: Member
+) -> SectionProgress:
+    """Sends a section back to its authors with a comment; it is no longer finished."""
+    row = _progress_row(session, period=period, section_id=section_id)
+    row.finished = False
+    row.finished_by = None
+    row.finished_at = None
+    row.returned_comment = comment
+    row.returned_by = by.id
+    row.returned_at = now()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def finalize(session: Session, *, period: Period) -> None:
+    """Marks the report final: answers are locked from now on."""
+    period.status = "final"
+    period.finalized_at = now()
+    session.add(period)
+    for row in store.section_progress(session, period_id=period.id or 0).values():
+        if row.reopened:
+            row.reopened = False
+            session.add(row)
+    session.flush()
+
+
+def reopen_section(session: Session, *, period: Period, section_id: str) -> None:
+    """Unlocks one section of a final report for its authors."""
+    if period.status != "final":
+        raise PeriodError("not_final")
+    row = _progress_row(session, period=period, section_id=section_id)
+    row.reopened = True
+    row.finished = False
+    session.add(row)
+    session.flush()
+
+
+def _progress_row(session: Session, *, period: Period, section_id: str) -> SectionProgress:
+    row = store.section_progress(session, period_id=period.id or 0).get(section_id)
+    if row is None:
+        row = SectionProgress(period_id=period.id or 0, section_id=section_id)
+    return row
