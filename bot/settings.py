@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(
         default=None, alias="TELEGRAM_WEBHOOK_SECRET"
     )
+    # The bot's @username, for invite links (https://t.me/<username>?start=<code>); asked
+    # from Telegram (getMe) when unset and a token is configured.
+    telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
     demo: bool | None = Field(default=None, alias="BAOCAO_DEMO")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 

@@ -126,8 +126,7 @@ def period_progress(
         answered = sum(
             1
             for s in relevant
-            if s.question.id in skipped
-            or flow.is_complete(s.question, values.get(s.question.id))
+            if s.question.id in skipped or flow.is_complete(s.question, values.get(s.question.id))
         )
         times = [updated[s.question.id] for s in flow.slots(section) if s.question.id in updated]
         row = progress_rows.get(section.id)

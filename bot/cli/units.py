@@ -1,0 +1,348 @@
+"""Commands for operators: units, members, invites, periods, assignments and progress.
+
+Everything a director does in chat can be done here too, for support and scripting; each
+command prints JSON with --json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from bot import store
+from bot.cli.app import JsonOption, app, open_database
+from bot.clock import school_year_of, today
+from bot.questionnaire.loader import TemplateNotFoundError, load_template
+from bot.settings import get_settings
+from bot.workflow.access import Role
+from bot.workflow.invites import create_invite, invite_link, revoke
+from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
+from bot.workflow.progress import period_progress
+from models import Period
+
+log = logging.getLogger(__name__)
+
+unit_app = typer.Typer(help="Units (centres, schools, district offices).", no_args_is_help=True)
+member_app = typer.Typer(help="Members of a unit.", no_args_is_help=True)
+period_app = typer.Typer(help="Reporting periods.", no_args_is_help=True)
+invite_app = typer.Typer(help="Invite links.", no_args_is_help=True)
+app.add_typer(unit_app, name="unit")
+app.add_typer(member_app, name="member")
+app.add_typer(period_app, name="period")
+app.add_typer(invite_app, name="invite")
+
+UnitOption = Annotated[int, typer.Option("--unit", help="Unit id.")]
+PeriodOption = Annotated[int, typer.Option("--period", help="Period id.")]
+
+
+def _emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
+    """JSON for scripts, or one readable line."""
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else text)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def bot_username() -> str | None:
+    """The bot's @username: TELEGRAM_BOT_USERNAME, else asked with getMe when a token is set."""
+    settings = get_settings()
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_bot_token is None:
+        return None
+    import httpx
+
+    url = f"{settings.telegram_api_base_url}{settings.telegram_bot_token.get_secret_value()}"
+    try:
+        answer = httpx.get(f"{url}/getMe", timeout=10).json()
+        return str(answer["result"]["username"])
+    except (httpx.HTTPError, KeyError, TypeError, ValueError) as err:
+        log.warning("could not ask Telegram for the bot's username: %s", err)
+        return None
+
+
+def _invite_payload(code: str, role: str, expires: Any, invite_id: int | None) -> dict[str, Any]:
+    username = bot_username()
+    return {
+        "invite_id": invite_id,
+        "role": role,
+        "invite_code": code,
+        "invite_link": invite_link(username, code) if username else None,
+        "start_command": f"/start {code}",
+        "expires_at": expires.isoformat(),
+    }
+
+
+def _invite_text(payload: dict[str, Any]) -> str:
+    link = payload["invite_link"] or (
+        f"(đặt TELEGRAM_BOT_USERNAME để có đường dẫn) {payload['start_command']}"
+    )
+    return f"Lời mời ({payload['role']}), hết hạn {payload['expires_at']}: {link}"
+
+
+@unit_app.command("create")
+def unit_create(
+    name: Annotated[str, typer.Option("--name", help="Unit name as in the report header.")],
+    place: Annotated[str, typer.Option("--place", help="Place name of the date line.")],
+    parent_body: Annotated[
+        str, typer.Option("--parent-body", help="Governing body (first header line).")
+    ] = "",
+    address: Annotated[str, typer.Option("--address")] = "",
+    signer_title: Annotated[str, typer.Option("--signer-title")] = "Giám đốc",
+    signer_name: Annotated[str, typer.Option("--signer-name")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a unit and print its id and a one-time director invite link."""
+    if not name.strip() or not place.strip():
+        raise _fail("--name and --place must not be empty")
+    database = open_database()
+    with database.session() as session:
+        unit = store.create_unit(
+            session,
+            name=name.strip(),
+            place=place.strip(),
+            parent_body=parent_body.strip(),
+            address=address.strip(),
+            signer_title=signer_title.strip(),
+            signer_name=signer_name.strip(),
+        )
+        invite = create_invite(session, unit_id=unit.id or 0, role=Role.DIRECTOR, created_by=None)
+        payload = {
+            "unit_id": unit.id,
+            "name": unit.name,
+            **_invite_payload(invite.code, invite.role, invite.expires_at, invite.id),
+        }
+    database.dispose()
+    _emit(payload, as_json, f"Đơn vị {payload['unit_id']}: {name}\n{_invite_text(payload)}")
+
+
+@member_app.command("list")
+def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
+    """List a unit's members with their role and chat accounts."""
+    database = open_database()
+    with database.session() as session:
+        if store.unit_by_id(session, unit_id=unit) is None:
+            raise _fail(f"no unit {unit}")
+        members = store.members_of(session, unit_id=unit)
+        identities = store.identities_of(session, member_ids=[m.id or 0 for m in members])
+        payload = [
+            {
+                "member_id": m.id,
+                "name": m.display_name,
+                "role": m.role,
+                "chats": [f"{i.channel}:{i.external_id}" for i in identities.get(m.id or 0, [])],
+                "joined_at": m.created_at.isoformat(),
+            }
+            for m in members
+        ]
+    database.dispose()
+    lines = [f"{m['member_id']:>4}  {m['role']:<8} {m['name']}" for m in payload]
+    _emit(payload, as_json, "\n".join(lines) or "(chưa có thành viên)")
+
+
+@invite_app.command("create")
+def invite_create(
+    unit: UnitOption,
+    role: Annotated[Role, typer.Option("--role", help="director | deputy | staff")] = Role.STAFF,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an invite link for a role (staff links serve many people until they expire)."""
+    database = open_database()
+    with database.session() as session:
+        if store.unit_by_id(session, unit_id=unit) is None:
+            raise _fail(f"no unit {unit}")
+        invite = create_invite(session, unit_id=unit, role=role, created_by=None)
+        payload = {
+            "unit_id": unit,
+            **_invite_payload(invite.code, role.value, invite.expires_at, invite.id),
+        }
+    database.dispose()
+    _emit(payload, as_json, _invite_text(payload))
+
+
+@invite_app.command("revoke")
+def invite_revoke(
+    unit: UnitOption,
+    invite: Annotated[int, typer.Option("--invite", help="Invite id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an invite so its link no longer joins anyone."""
+    database = open_database()
+    with database.session() as session:
+        done = revoke(session, invite_id=invite, unit_id=unit)
+    database.dispose()
+    if not done:
+        raise _fail(f"no invite {invite} in unit {unit}")
+    _emit({"invite_id": invite, "revoked": True}, as_json, f"Đã thu hồi lời mời {invite}.")
+
+
+def _parse_deadline(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise _fail(f"--deadline must be YYYY-MM-DD, not {text!r}") from err
+
+
+@period_app.command("open")
+def period_open(
+    unit: UnitOption,
+    template: Annotated[str, typer.Option("--template", help="Report kind id.")],
+    deadline: Annotated[str, typer.Option("--deadline", help="YYYY-MM-DD")],
+    year: Annotated[
+        str | None, typer.Option("--year", help="School year, e.g. 2025-2026.")
+    ] = None,
+    term: Annotated[int | None, typer.Option("--term", help="1 or 2 (omit for the year).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open a reporting period; last period of the same kind is carried over."""
+    due = _parse_deadline(deadline)
+    school_year = year or school_year_of(today())
+    if not _valid_year(school_year):
+        raise _fail(f"--year must look like 2025-2026, not {school_year!r}")
+    if term is not None and term not in (1, 2):
+        raise _fail("--term must be 1 or 2")
+    try:
+        kind = load_template(template)
+    except TemplateNotFoundError as err:
+        raise _fail(f"unknown report kind {template!r}; see `baocao templates`") from err
+    database = open_database()
+    with database.session() as session:
+        found = store.unit_by_id(session, unit_id=unit)
+        if found is None:
+            raise _fail(f"no unit {unit}")
+        try:
+            opened = open_period(
+                session, unit=found, template=kind, year=school_year, term=term, deadline=due
+            )
+        except PeriodError as err:
+            raise _fail(f"a period of this kind is already open: {err.details}") from err
+        payload = {
+            "period_id": opened.period.id,
+            "unit_id": unit,
+            "template": kind.id,
+            "year": school_year,
+            "term": term,
+            "deadline": due.isoformat(),
+            "carried_from": opened.previous.id if opened.previous else None,
+            "filled": opened.filled,
+            "offered": opened.offered,
+        }
+    database.dispose()
+    _emit(payload, as_json, f"Kỳ báo cáo {payload['period_id']}: {kind.name} {school_year}")
+
+
+@period_app.command("list")
+def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
+    """List a unit's periods, newest first."""
+    database = open_database()
+    with database.session() as session:
+        periods = store.periods_of(session, unit_id=unit)
+        payload = [_period_dict(p) for p in periods]
+    database.dispose()
+    lines = [f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}" for p in payload]
+    _emit(payload, as_json, "\n".join(lines) or "(chưa có kỳ báo cáo)")
+
+
+@period_app.command("final")
+def period_final(period: PeriodOption, as_json: JsonOption = False) -> None:
+    """Mark a report final: its answers are locked."""
+    database = open_database()
+    with database.session() as session:
+        found = store.period_by_id(session, period_id=period)
+        if found is None:
+            raise _fail(f"no period {period}")
+        finalize(session, period=found)
+        payload = _period_dict(found)
+    database.dispose()
+    _emit(payload, as_json, f"Kỳ báo cáo {period} đã chốt.")
+
+
+def _period_dict(period: Period) -> dict[str, Any]:
+    return {
+        "period_id": period.id,
+        "unit_id": period.unit_id,
+        "template": period.template_id,
+        "year": period.year,
+        "term": period.term,
+        "deadline": period.deadline.isoformat() if period.deadline else None,
+        "status": period.status,
+    }
+
+
+@app.command("assign")
+def assign_command(
+    period: PeriodOption,
+    section: Annotated[str, typer.Option("--section", help="Section id or number, e.g. 3.")],
+    member: Annotated[int, typer.Option("--member", help="Member id.")],
+    remove: Annotated[bool, typer.Option("--remove", help="Take the section away.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Give a section of a period to a member (several members may share one)."""
+    database = open_database()
+    with database.session() as session:
+        found = store.period_by_id(session, period_id=period)
+        person = store.member_by_id(session, member_id=member)
+        if found is None:
+            raise _fail(f"no period {period}")
+        if person is None or person.unit_id != found.unit_id:
+            raise _fail(f"no member {member} in the unit of period {period}")
+        kind = load_template(found.template_id)
+        section_id = next(
+            (s.id for s in kind.sections if section in (s.id, s.number, f"{s.number}.")), None
+        )
+        if section_id is None:
+            ids = ", ".join(f"{s.number}={s.id}" for s in kind.sections)
+            raise _fail(f"no section {section!r} in {kind.id} ({ids})")
+        if remove:
+            changed = unassign(session, period=found, section_id=section_id, member_id=member)
+        else:
+            changed = assign(
+                session,
+                period=found,
+                template=kind,
+                section_id=section_id,
+                member=person,
+                assigned_by=None,
+            )
+        payload = {
+            "period_id": period,
+            "section": section_id,
+            "member_id": member,
+            "assigned": not remove,
+            "changed": changed,
+        }
+    database.dispose()
+    verb = "bỏ giao" if remove else "giao"
+    _emit(payload, as_json, f"Đã {verb} phần {section_id} cho thành viên {member}.")
+
+
+@app.command("progress")
+def progress_command(period: PeriodOption, as_json: JsonOption = False) -> None:
+    """Show a period's progress per section and per person."""
+    database = open_database()
+    with database.session() as session:
+        found = store.period_by_id(session, period_id=period)
+        if found is None:
+            raise _fail(f"no period {period}")
+        progress = period_progress(
+            session, period=found, template=load_template(found.template_id)
+        )
+        payload = progress.as_dict()
+    database.dispose()
+    if as_json:
+        _emit(payload, True, "")
+        return
+    from bot.workflow.render import progress_text
+
+    typer.echo(progress_text(progress, load_template(found.template_id)))
+
+
+def _valid_year(text: str) -> bool:
+    first, _, second = text.partition("-")
+    return first.isdigit() and second.isdigit() and int(second) == int(first) + 1
