@@ -7,12 +7,13 @@ typed by a user is trusted as a rate. Values are addressed by reference:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bot.numbers import format_decimal, format_integer, format_percent
+from bot.numbers import format_decimal, format_integer, format_percent, round_half_up
+from bot.questionnaire.infer import InferredCheck, inferred_checks
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
     Check,
@@ -27,6 +28,7 @@ from bot.rates import balanced_rates, change, describe_change, rate
 from bot.texts import t
 
 Number = Decimal
+_FINE = Decimal(10) ** 8
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,36 @@ def _all_present(values: Iterable[Decimal | None]) -> list[Decimal] | None:
     return None if any(v is None for v in out) else out  # type: ignore[return-value]
 
 
+def _places(stated: Decimal) -> int:
+    """The decimals a typed number shows ("91,8" 1, "100" 0), at most 4."""
+    exponent = stated.as_tuple().exponent
+    return 0 if not isinstance(exponent, int) else min(max(-exponent, 0), 4)
+
+
+def rate_matches(stated: Decimal, part: Decimal, whole: Decimal) -> bool:
+    """Whether a typed rate is part/whole rounded half up to the decimals it shows.
+
+    A two-decimal rate rounded again to fewer places is accepted too (as the audit does):
+    91,82% typed as "91,8" holds.
+    """
+    fine = rate(part * _FINE, whole)
+    if fine is None:
+        return True
+    places = _places(stated)
+    candidates = {round_half_up(fine / _FINE, places)}
+    shown = rate(part, whole)
+    if shown is not None and places <= 2:
+        candidates.add(round_half_up(shown, places))
+    return stated in candidates
+
+
+def expected_rate(stated: Decimal, part: Decimal, whole: Decimal) -> str:
+    """part/whole as the typed rate should read: its decimals, or two when it shows none."""
+    fine = (rate(part * _FINE, whole) or Decimal(0)) / _FINE
+    places = _places(stated)
+    return format_decimal(fine, places or 2, trim=places == 0) + "%"
+
+
 def _column_labels(table: TableQuestion) -> dict[str, str]:
     """Answered and computed columns of a table, by id."""
     labels = {c.id: c.label for c in table.columns}
@@ -129,10 +161,17 @@ class _Evaluator:
             self._computed_cells(table)
         for figure in self.template.figures:
             self._figure(figure)
+        inferred = inferred_checks(self.template)
         for table in tables:
             self._table_checks(table)
-        for check in self.template.checks:
-            self._check(check)
+            for check in inferred:
+                if check.table == table.id:
+                    self._inferred(check)
+        for check in inferred:
+            if check.table is None:
+                self._inferred(check)
+        for declared in self.template.checks:
+            self._check(declared)
         self.result.failures = [
             CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
             for f in self.result.failures
@@ -286,29 +325,114 @@ class _Evaluator:
 
     def _total_message(self, check: Check) -> str | None:
         """The wording of a failed sum_equals or not_above check, or None when it holds."""
+        return self._sum_or_above(
+            check.kind, check.parts, check.part, check.total or "", self._label
+        )
+
+    def _sum_or_above(
+        self,
+        kind: str,
+        parts_refs: Iterable[str],
+        part_ref: str | None,
+        total_ref: str,
+        label: Callable[[str], str],
+    ) -> str | None:
+        """A failed "parts add up to the total" or "part not above total", worded with
+        `label` for each reference; None when it holds or a value is missing."""
         get = self.result.numbers.get
-        total_ref = check.total or ""
         total = get(total_ref)
-        if check.kind == "sum_equals":
-            parts = _all_present(get(r) for r in check.parts)
+        if kind == "sum_equals":
+            refs = list(parts_refs)
+            parts = _all_present(get(r) for r in refs)
             if parts is None or total is None or sum(parts, Decimal(0)) == total:
                 return None
             return t(
                 "check.sum_equals",
-                parts=" + ".join(f"{self._label(r)} ({self._text(r)})" for r in check.parts),
+                parts=" + ".join(f"{label(r)} ({self._text(r)})" for r in refs),
                 sum=format_value("sum", sum(parts, Decimal(0))),
-                total_label=self._label(total_ref),
+                total_label=label(total_ref),
                 total=self._text(total_ref),
             )
-        part = get(check.part or "")
+        part = get(part_ref or "")
         if part is None or total is None or part <= total:
             return None
         return t(
             "check.not_above",
-            part_label=self._label(check.part or ""),
-            part=self._text(check.part or ""),
-            total_label=self._label(total_ref),
+            part_label=label(part_ref or ""),
+            part=self._text(part_ref or ""),
+            total_label=label(total_ref),
             total=self._text(total_ref),
+        )
+
+    def _inferred(self, check: InferredCheck) -> None:
+        """Runs a check derived from the template's structure."""
+        labels: dict[str, str] = {}
+        table = self.questions.get(check.table or "")
+        if check.row and isinstance(table, TableQuestion):
+            prefix = f"{table.id}.{check.row}."
+            labels = {prefix + c: name for c, name in _column_labels(table).items()}
+
+        def label(ref: str) -> str:
+            return labels.get(ref) or self._label(ref)
+
+        if check.kind in ("sum_equals", "not_above"):
+            message = self._sum_or_above(
+                check.kind, check.parts, check.part, check.total or "", label
+            )
+        elif check.kind == "rate_matches":
+            message = self._rate_message(check, label)
+        else:
+            message = self._change_message(check, label)
+        if message is None:
+            return
+        if check.row and isinstance(table, TableQuestion):
+            rows = {r.id: r.label for r in table.rows}
+            if table.total_row:
+                rows[table.total_row.id] = table.total_row.label
+            where = t(
+                "check.where_row",
+                table=table.label or table.prompt,
+                row=rows.get(check.row, check.row),
+            )
+            message = f"{where}: {message}"
+        self._fail(check.key, message, check.references())
+
+    def _rate_message(self, check: InferredCheck, label: Callable[[str], str]) -> str | None:
+        """A typed rate that is not its count over its total, to the decimals typed."""
+        get = self.result.numbers.get
+        stated, part = get(check.stated or ""), get(check.part or "")
+        whole = _all_present(get(r) for r in check.denominator)
+        if stated is None or part is None or whole is None:
+            return None
+        total = sum(whole, Decimal(0))
+        if total == 0 or rate_matches(stated, part, total):
+            return None
+        return t(
+            "check.rate",
+            label=label(check.stated or ""),
+            stated=self._text(check.stated or ""),
+            part=format_value("sum", part),
+            total=format_value("sum", total),
+            expected=expected_rate(stated, part, total),
+        )
+
+    def _change_message(self, check: InferredCheck, label: Callable[[str], str]) -> str | None:
+        """A typed change that is not the difference of its two rates."""
+        get = self.result.numbers.get
+        stated = get(check.stated or "")
+        current, previous = get(check.current or ""), get(check.previous or "")
+        if stated is None or current is None or previous is None:
+            return None
+        delta = round_half_up(change(current, previous), _places(stated))
+        if stated == (delta if check.signed else abs(delta)):
+            return None
+        return t(
+            "check.change",
+            label=label(check.stated or ""),
+            stated=self._text(check.stated or ""),
+            current=self._text(check.current or ""),
+            previous=self._text(check.previous or ""),
+            expected=describe_change(change(current, previous)),
         )
 
     def _moved_message(self, check: Check) -> str | None:
@@ -352,31 +476,13 @@ class _Evaluator:
     def _table_check(
         self, table: TableQuestion, row_id: str, check: TableCheck, labels: dict[str, str]
     ) -> str | None:
-        def ref(column_id: str) -> str:
-            return f"{table.id}.{row_id}.{column_id}"
-
-        get = self.result.numbers.get
-        total = get(ref(check.total))
-        if check.kind == "sum_equals":
-            parts = _all_present(get(ref(c)) for c in check.parts)
-            if parts is None or total is None or sum(parts, Decimal(0)) == total:
-                return None
-            return t(
-                "check.sum_equals",
-                parts=" + ".join(f"{labels[c]} ({self._text(ref(c))})" for c in check.parts),
-                sum=format_value("sum", sum(parts, Decimal(0))),
-                total_label=labels[check.total],
-                total=self._text(ref(check.total)),
-            )
-        part = get(ref(check.part or ""))
-        if part is None or total is None or part <= total:
-            return None
-        return t(
-            "check.not_above",
-            part_label=labels[check.part or ""],
-            part=self._text(ref(check.part or "")),
-            total_label=labels[check.total],
-            total=self._text(ref(check.total)),
+        prefix = f"{table.id}.{row_id}."
+        return self._sum_or_above(
+            check.kind,
+            [prefix + c for c in check.parts],
+            None if check.part is None else prefix + check.part,
+            prefix + check.total,
+            lambda ref: labels[ref.removeprefix(prefix)],
         )
 
 

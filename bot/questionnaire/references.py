@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.questionnaire.infer import inference_problems
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
     ChoiceQuestion,
@@ -78,6 +79,7 @@ def validate_template(template: Template) -> list[str]:
         *_condition_problems(index),
         *_layout_problems(template),
         *_prose_problems(template, index),
+        *inference_problems(template),
     ]
 
 

@@ -145,6 +145,11 @@ class TableRow(Strict):
 
     id: Identifier
     label: str
+    role: Literal["total", "subset"] | None = Field(
+        default=None,
+        description="For inferred checks: 'total', a typed row that the other rows add up "
+        "to; 'subset', a row inside the total row ('Trong đó: nữ'), not one of its parts.",
+    )
 
 
 class TableColumn(Strict):
@@ -156,6 +161,12 @@ class TableColumn(Strict):
     min: Decimal | None = Decimal(0)
     max: Decimal | None = None
     group: str | None = Field(default=None, description="Merged header cell above the column.")
+    role: Literal["total", "part", "unclassified", "subset", "other"] | None = Field(
+        default=None,
+        description="For inferred checks: the 'total' of the row, a 'part' of it, the "
+        "'unclassified' part (không xếp loại, left out of rates), a 'subset' of the total "
+        "that is not a part ('trong đó nữ'), or 'other' (no relation to the total).",
+    )
 
 
 class ComputedColumn(Strict):
@@ -213,6 +224,9 @@ class TableQuestion(QuestionBase):
     )
     caption: str | None = Field(
         default=None, description="A line above the table in the document, e.g. 'Cấp trung tâm'."
+    )
+    infer_checks: bool = Field(
+        default=True, description="False: derive no check from this table's structure."
     )
 
 
@@ -376,6 +390,14 @@ class Template(Strict):
     sections: list[Section] = Field(min_length=1)
     figures: list[Figure] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
+    infer_checks: bool = Field(
+        default=True, description="False: derive no check from the template's structure."
+    )
+    skip_checks: list[str] = Field(
+        default_factory=list,
+        description="Inferred checks not to run: a key ('not_above:dropouts:enrolled') or, "
+        "for a table's rows, 'table.name' ('conduct.sum:total').",
+    )
     document: DocumentSpec
 
     def iter_sections(self) -> list[Section]:
