@@ -132,25 +132,27 @@ def _previous_value(question: Question, values: dict[str, Any], evaluation: Any)
         number = evaluation.numbers.get(source)
         if number is None and source in evaluation.figures:
             number = evaluation.figures[source].value
-        return None if number is None else _plain(number)
+        if number is None:
+            return None
+        whole = number == number.to_integral_value()
+        return int(number) if whole and question.kind == "integer" else _text(number)
     if isinstance(question, TableQuestion) and isinstance(source, dict):
-        rows: dict[str, dict[str, Any]] = {}
+        rows: dict[str, dict[str, Any] | None] = {}
         for row in question.rows:
-            cells = {}
-            for column, pattern in source.items():
-                number = evaluation.numbers.get(pattern.replace("{row}", row.id))
-                cells[column] = None if number is None else _plain(number)
-            if any(v is not None for v in cells.values()):
-                rows[row.id] = cells
-        return rows or None
+            cells = {
+                column: evaluation.numbers.get(pattern.replace("{row}", row.id))
+                for column, pattern in source.items()
+            }
+            # A row last period did not have ("-") stays empty this time too.
+            known = {c: _text(v) for c, v in cells.items() if v is not None}
+            rows[row.id] = known if len(known) == len(cells) else None
+        return rows if any(rows.values()) else None
     return None
 
 
-def _plain(number: Any) -> Any:
-    """A Decimal as stored in answers (JSON): an int when whole, else its text."""
-    if number == number.to_integral_value():
-        return int(number)
-    return str(number)
+def _text(number: Any) -> str:
+    """A Decimal as typed answers store it: '100', '91.82'."""
+    return format(number.normalize(), "f")
 
 
 def carried_answers(session: Session, *, period_id: int) -> dict[str, Any]:
