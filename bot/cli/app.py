@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlmodel import Session
 
 from bot.database import Database
 from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
@@ -38,6 +41,17 @@ def open_database() -> Database:
     database = Database(get_settings().effective_database_url)
     database.migrate()
     return database
+
+
+@contextmanager
+def database_session() -> Iterator[Session]:
+    """One committed session on the configured database, closed whatever happens."""
+    database = open_database()
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
 
 
 def load_answers(path: Path, template: str | None) -> Any:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from bot import store
-from bot.cli.app import JsonOption, app, open_database
+from bot.cli.app import JsonOption, app, database_session
 from bot.clock import school_year_of, today
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.settings import get_settings
@@ -101,8 +101,7 @@ def unit_create(
     """Create a unit and print its id and a one-time director invite link."""
     if not name.strip() or not place.strip():
         raise _fail("--name and --place must not be empty")
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         unit = store.create_unit(
             session,
             name=name.strip(),
@@ -118,15 +117,13 @@ def unit_create(
             "name": unit.name,
             **_invite_payload(invite.code, invite.role, invite.expires_at, invite.id),
         }
-    database.dispose()
     _emit(payload, as_json, f"Đơn vị {payload['unit_id']}: {name}\n{_invite_text(payload)}")
 
 
 @member_app.command("list")
 def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     """List a unit's members with their role and chat accounts."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         if store.unit_by_id(session, unit_id=unit) is None:
             raise _fail(f"no unit {unit}")
         members = store.members_of(session, unit_id=unit)
@@ -141,7 +138,6 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
             }
             for m in members
         ]
-    database.dispose()
     lines = [f"{m['member_id']:>4}  {m['role']:<8} {m['name']}" for m in payload]
     _emit(payload, as_json, "\n".join(lines) or "(chưa có thành viên)")
 
@@ -153,8 +149,7 @@ def invite_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an invite link for a role (staff links serve many people until they expire)."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         if store.unit_by_id(session, unit_id=unit) is None:
             raise _fail(f"no unit {unit}")
         invite = create_invite(session, unit_id=unit, role=role, created_by=None)
@@ -162,7 +157,6 @@ def invite_create(
             "unit_id": unit,
             **_invite_payload(invite.code, role.value, invite.expires_at, invite.id),
         }
-    database.dispose()
     _emit(payload, as_json, _invite_text(payload))
 
 
@@ -173,10 +167,8 @@ def invite_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an invite so its link no longer joins anyone."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         done = revoke(session, invite_id=invite, unit_id=unit)
-    database.dispose()
     if not done:
         raise _fail(f"no invite {invite} in unit {unit}")
     _emit({"invite_id": invite, "revoked": True}, as_json, f"Đã thu hồi lời mời {invite}.")
@@ -211,8 +203,7 @@ def period_open(
         kind = load_template(template)
     except TemplateNotFoundError as err:
         raise _fail(f"unknown report kind {template!r}; see `baocao templates`") from err
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         found = store.unit_by_id(session, unit_id=unit)
         if found is None:
             raise _fail(f"no unit {unit}")
@@ -233,18 +224,15 @@ def period_open(
             "filled": opened.filled,
             "offered": opened.offered,
         }
-    database.dispose()
     _emit(payload, as_json, f"Kỳ báo cáo {payload['period_id']}: {kind.name} {school_year}")
 
 
 @period_app.command("list")
 def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     """List a unit's periods, newest first."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         periods = store.periods_of(session, unit_id=unit)
         payload = [_period_dict(p) for p in periods]
-    database.dispose()
     lines = [f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}" for p in payload]
     _emit(payload, as_json, "\n".join(lines) or "(chưa có kỳ báo cáo)")
 
@@ -252,14 +240,12 @@ def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
 @period_app.command("final")
 def period_final(period: PeriodOption, as_json: JsonOption = False) -> None:
     """Mark a report final: its answers are locked."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         if found is None:
             raise _fail(f"no period {period}")
         finalize(session, period=found)
         payload = _period_dict(found)
-    database.dispose()
     _emit(payload, as_json, f"Kỳ báo cáo {period} đã chốt.")
 
 
@@ -284,8 +270,7 @@ def assign_command(
     as_json: JsonOption = False,
 ) -> None:
     """Give a section of a period to a member (several members may share one)."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         person = store.member_by_id(session, member_id=member)
         if found is None:
@@ -317,7 +302,6 @@ def assign_command(
             "assigned": not remove,
             "changed": changed,
         }
-    database.dispose()
     verb = "bỏ giao" if remove else "giao"
     _emit(payload, as_json, f"Đã {verb} phần {section_id} cho thành viên {member}.")
 
@@ -325,8 +309,7 @@ def assign_command(
 @app.command("progress")
 def progress_command(period: PeriodOption, as_json: JsonOption = False) -> None:
     """Show a period's progress per section and per person."""
-    database = open_database()
-    with database.session() as session:
+    with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         if found is None:
             raise _fail(f"no period {period}")
@@ -334,7 +317,6 @@ def progress_command(period: PeriodOption, as_json: JsonOption = False) -> None:
             session, period=found, template=load_template(found.template_id)
         )
         payload = progress.as_dict()
-    database.dispose()
     if as_json:
         _emit(payload, True, "")
         return

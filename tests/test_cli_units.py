@@ -1,0 +1,199 @@
+"""The operator's commands: a unit, its director's invite, a period, assignments and
+progress, from the command line with --json, on the test database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot import store
+from bot.cli import app
+from bot.database import Database
+from bot.settings import get_settings
+from bot.workflow.invites import redeem
+
+KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_database(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The commands work on the test's database."""
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@baocao_pn_bot")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    get_settings.cache_clear()
+    yield database
+    get_settings.cache_clear()
+
+
+def baocao_json(*args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_unit_with_its_director_a_period_an_assignment_and_progress(
+    cli_database: Database,
+) -> None:
+    unit = baocao_json(
+        "unit", "create", "--name", "Trung tâm GDNN-GDTX quận Phú Nhuận", "--place", "Phú Nhuận"
+    )
+    assert isinstance(unit["unit_id"], int)
+    assert unit["invite_link"] == f"https://t.me/baocao_pn_bot?start={unit['invite_code']}"
+
+    with cli_database.session() as session:
+        redeem(
+            session,
+            code=unit["invite_code"],
+            channel="telegram",
+            external_id="501",
+            display_name="Nguyễn Thị Lan",
+            current=None,
+        )
+    staff_invite = baocao_json("invite", "create", "--unit", str(unit["unit_id"]))
+    with cli_database.session() as session:
+        redeem(
+            session,
+            code=staff_invite["invite_code"],
+            channel="telegram",
+            external_id="502",
+            display_name="Trần Văn Hùng",
+            current=None,
+        )
+
+    members = baocao_json("member", "list", "--unit", str(unit["unit_id"]))
+    assert [(m["name"], m["role"]) for m in members] == [
+        ("Nguyễn Thị Lan", "director"),
+        ("Trần Văn Hùng", "staff"),
+    ]
+    assert members[1]["chats"] == ["telegram:502"]
+    teacher_id = members[1]["member_id"]
+
+    period = baocao_json(
+        "period",
+        "open",
+        "--unit",
+        str(unit["unit_id"]),
+        "--template",
+        KIND,
+        "--year",
+        "2025-2026",
+        "--deadline",
+        "2026-06-30",
+    )
+    assert isinstance(period["period_id"], int) and period["carried_from"] is None
+
+    # A section by its number, as the director sees it.
+    given = baocao_json(
+        "assign",
+        "--period",
+        str(period["period_id"]),
+        "--section",
+        "3",
+        "--member",
+        str(teacher_id),
+    )
+    assert (given["section"], given["changed"]) == ("curriculum", True)
+
+    with cli_database.session() as session:
+        store.save_answer(
+            session,
+            period_id=period["period_id"],
+            question_id="enrolled",
+            value=591,
+            member_id=teacher_id,
+        )
+    progress = baocao_json("progress", "--period", str(period["period_id"]))
+    curriculum = next(s for s in progress["sections"] if s["section"] == "curriculum")
+    assert curriculum["answered"] == 1 and curriculum["assignees"] == [teacher_id]
+    people = {p["name"]: p for p in progress["people"]}
+    assert people["Trần Văn Hùng"]["sections"] == ["curriculum"]
+
+    text = runner.invoke(app, ["progress", "--period", str(period["period_id"])])
+    assert "Trần Văn Hùng" in text.stdout and "3. " in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["period", "open", "--unit", "999", "--template", KIND, "--deadline", "2026-06-30"],
+            "no unit 999",
+        ),
+        (
+            ["period", "open", "--unit", "1", "--template", "nope", "--deadline", "2026-06-30"],
+            "unknown report kind",
+        ),
+        (
+            ["period", "open", "--unit", "1", "--template", KIND, "--deadline", "30/06/2026"],
+            "YYYY-MM-DD",
+        ),
+        (
+            [
+                "period",
+                "open",
+                "--unit",
+                "1",
+                "--template",
+                KIND,
+                "--year",
+                "2025",
+                "--deadline",
+                "2026-06-30",
+            ],
+            "2025-2026",
+        ),
+        (["assign", "--period", "999", "--section", "3", "--member", "1"], "no period 999"),
+        (["progress", "--period", "999"], "no period 999"),
+        (["member", "list", "--unit", "999"], "no unit 999"),
+    ],
+)
+def test_wrong_arguments_are_refused_clearly(
+    cli_database: Database, args: list[str], message: str
+) -> None:
+    runner.invoke(app, ["unit", "create", "--name", "Trường A", "--place", "Quận 1"])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_member_of_another_unit_cannot_be_assigned(cli_database: Database) -> None:
+    first = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    second = baocao_json("unit", "create", "--name", "Trường B", "--place", "Quận 3")
+    with cli_database.session() as session:
+        outsider = redeem(
+            session,
+            code=second["invite_code"],
+            channel="telegram",
+            external_id="9",
+            display_name="Người ngoài",
+            current=None,
+        ).member.id
+    period = baocao_json(
+        "period",
+        "open",
+        "--unit",
+        str(first["unit_id"]),
+        "--template",
+        KIND,
+        "--deadline",
+        "2026-06-30",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "assign",
+            "--period",
+            str(period["period_id"]),
+            "--section",
+            "1",
+            "--member",
+            str(outsider),
+        ],
+    )
+    assert result.exit_code == 2 and "no member" in result.stderr
