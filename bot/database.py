@@ -18,6 +18,20 @@ import models  # registers every table on SQLModel.metadata
 MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
 # The revision matching the tables of 0.1.0, which made them without a version table.
 FIRST_REVISION = "0001_initial"
+# The PostgreSQL advisory lock key held while migrating ("baocao" in ASCII).
+MIGRATION_LOCK = 0x62616F63616F
+
+
+def normalize_url(url: str) -> str:
+    """The URL with psycopg (3) as PostgreSQL's driver unless another one is named.
+
+    SQLAlchemy would pick psycopg2 for `postgresql://`, which is not installed, and does not
+    know the `postgres://` scheme many hosting providers hand out.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,8 +48,12 @@ class Database:
     """Owns the SQLAlchemy engine; hands out one session per incoming event."""
 
     def __init__(self, url: str) -> None:
+        url = normalize_url(url)
         self.url = url
         kwargs: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            # A server restart or an idle timeout must not fail the next event.
+            kwargs["pool_pre_ping"] = True
         if url.startswith("sqlite"):
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
@@ -59,6 +77,10 @@ class Database:
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
             with connection.begin():
+                if self.engine.dialect.name == "postgresql":
+                    # Several processes may start at once on one server: one migrates, the
+                    # others wait for it and then find nothing to do.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 config = _alembic_config(connection)
                 tables = set(inspect(connection).get_table_names())
                 if "unit" in tables and "alembic_version" not in tables:

@@ -1,5 +1,6 @@
 """Database tables of baocao (SQLModel)."""
 
+from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
     AnswerChange,
@@ -21,6 +22,7 @@ __all__ = [
     "AnswerChange",
     "Assignment",
     "CarriedAnswer",
+    "ChatBlock",
     "ChatIdentity",
     "ConfirmedCheck",
     "Conversation",
@@ -28,6 +30,9 @@ __all__ = [
     "Member",
     "Period",
     "ProcessedEvent",
+    "Reminder",
+    "ReminderPolicy",
     "SectionProgress",
+    "SectorDeadline",
     "Unit",
 ]

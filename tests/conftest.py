@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +12,14 @@ import pytest
 
 from bot.database import Database
 from bot.engine.engine import ConversationEngine, EngineOptions
+from tests.postgres import PostgresServer, PostgresUnavailableError, start_server
 from tests.transcript import Chat
 
 FIXTURE_TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
+# CI sets this: without a PostgreSQL server the PostgreSQL variants fail instead of skipping.
+REQUIRE_POSTGRES = "BAOCAO_REQUIRE_POSTGRES"
+POSTGRES_TEMPLATE = "baocao_template"
+_DATABASE_NUMBERS = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -25,12 +32,45 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, migrated_sqlite: Path) -> str:
-    """An SQLite file of the test's own, a copy of the migrated one."""
-    path = tmp_path / "baocao.db"
-    shutil.copyfile(migrated_sqlite, path)
-    return f"sqlite:///{path}"
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the run's own on a loopback port (skips when there is none)."""
+    try:
+        server = start_server()
+    except PostgresUnavailableError as err:
+        if os.environ.get(REQUIRE_POSTGRES) == "1":
+            pytest.fail(f"{err} ({REQUIRE_POSTGRES}=1 requires the PostgreSQL tests to run)")
+        pytest.skip(str(err))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """A database brought to the newest schema, copied by each test (CREATE … TEMPLATE)."""
+    database = Database(postgres_server.create_database(POSTGRES_TEMPLATE))
+    database.migrate()
+    database.dispose()
+    return POSTGRES_TEMPLATE
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own at the newest schema, on SQLite and on PostgreSQL.
+
+    SQLite: a copy of a file migrated once per run. PostgreSQL: a copy of a template
+    database migrated once per run, dropped after the test.
+    """
+    if request.param == "sqlite":
+        path = tmp_path / "baocao.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"test_{next(_DATABASE_NUMBERS)}"
+    yield server.create_database(name, template=template)
+    server.drop_database(name)
 
 
 @pytest.fixture

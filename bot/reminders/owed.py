@@ -1,0 +1,81 @@
+"""Who owes what: the unfinished sections of a period and the members they wait for.
+
+A section is finished when its SectionProgress row says so. An unfinished section waits for
+the active members it is assigned to; a section assigned to nobody (or only to people who
+left) is the director's.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot.questionnaire.schema import Template
+from models import Assignment, ChatBlock, Member, Period, SectionProgress
+
+DIRECTOR = "director"
+
+
+def finished_section_ids(session: Session, *, period_id: int) -> set[str]:
+    """The ids of the period's sections marked finished."""
+    rows = session.exec(
+        select(SectionProgress.section_id).where(
+            SectionProgress.period_id == period_id, col(SectionProgress.finished).is_(True)
+        )
+    ).all()
+    return set(rows)
+
+
+def directors_of(session: Session, *, unit_id: int) -> list[int]:
+    """The active directors of a unit, oldest first."""
+    rows = session.exec(
+        select(Member.id)
+        .where(Member.unit_id == unit_id, Member.role == DIRECTOR, col(Member.active).is_(True))
+        .order_by(col(Member.id))
+    ).all()
+    return [member_id for member_id in rows if member_id is not None]
+
+
+def section_owners(
+    session: Session, *, period: Period, template: Template
+) -> dict[str, list[int]]:
+    """Every unfinished top section, in the template's order, with who must finish it."""
+    period_id = period.id or 0
+    finished = finished_section_ids(session, period_id=period_id)
+    assigned: dict[str, list[int]] = {}
+    rows = session.exec(
+        select(Assignment.section_id, Assignment.member_id)
+        .join(Member, col(Member.id) == col(Assignment.member_id))
+        .where(Assignment.period_id == period_id, col(Member.active).is_(True))
+        .order_by(col(Assignment.id))
+    ).all()
+    for section_id, member_id in rows:
+        assigned.setdefault(section_id, []).append(member_id)
+    directors: list[int] | None = None
+    owners: dict[str, list[int]] = {}
+    for section in template.sections:
+        if section.id in finished:
+            continue
+        people = assigned.get(section.id)
+        if not people:
+            if directors is None:
+                directors = directors_of(session, unit_id=period.unit_id)
+            people = directors
+        owners[section.id] = list(dict.fromkeys(people))
+    return owners
+
+
+def owed_by_member(
+    session: Session, *, period: Period, template: Template
+) -> dict[int, list[str]]:
+    """Member id -> the unfinished sections they must still finish, in the template's order."""
+    owed: dict[int, list[str]] = {}
+    for section_id, people in section_owners(session, period=period, template=template).items():
+        for member_id in people:
+            owed.setdefault(member_id, []).append(section_id)
+    return owed
+
+
+def blocked_members(session: Session, *, channel: str) -> set[int]:
+    """Members whose chat on `channel` refused our messages."""
+    rows = session.exec(select(ChatBlock.member_id).where(ChatBlock.channel == channel)).all()
+    return set(rows)
