@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Table, bindparam, insert, literal, null, true, union_all, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.clock import now
 from models import (
@@ -220,13 +225,212 @@ def confirm_checks(
 
 
 def claim_event(session: Session, *, channel: str, event_id: str) -> bool:
-    """Records an incoming event id; False when it was already handled."""
+    """Records an incoming event id; False when it was already handled.
+
+    On SQLite and PostgreSQL one `INSERT … ON CONFLICT DO NOTHING`, with no savepoint: on
+    SQLite, releasing a savepoint opened outside a transaction commits it, which cost each
+    event a second durable commit. As the first write of the event it also takes SQLite's
+    write lock at once, so what the event reads next stays true until it commits.
+    """
+    statement = _CLAIM_EVENT.get(session.get_bind().dialect.name)
+    if statement is not None:
+        params = {"channel": channel, "event_id": event_id, "processed_at": now()}
+        # The id comes back only when the row was inserted (rowcount is not reliable here:
+        # PostgreSQL's driver reports -1 for an INSERT … RETURNING).
+        return session.connection().execute(statement, params).first() is not None
     try:
         with session.begin_nested():
             session.add(ProcessedEvent(channel=channel, event_id=event_id))
     except IntegrityError:
         return False
     return True
+
+
+# -- one event's reads and writes, in few statements built once -----------------------------
+#
+# Every event reads the member with their unit, period and conversation, then the period's
+# answers, and writes an answer and the conversation: the statements are built once here
+# (building and keying a statement cost as much as running it on SQLite), and the writes go
+# straight to the tables, without the ORM's unit of work.
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table behind a model."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+_EVENTS = _table(ProcessedEvent)
+_CLAIM_EVENT = {
+    "sqlite": sqlite_insert(_EVENTS)
+    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    .returning(_EVENTS.c.id),
+    "postgresql": postgresql_insert(_EVENTS)
+    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    .returning(_EVENTS.c.id),
+}
+_ANSWERS = _table(Answer)
+_CONVERSATIONS = _table(Conversation)
+
+
+def _member_context_statement() -> Any:
+    current = (
+        sa_select(col(Period.id))
+        .where(col(Period.unit_id) == col(Member.unit_id), col(Period.status) != "final")
+        .order_by(col(Period.id).desc())
+        .limit(1)
+        .correlate(_table(Member))
+        .scalar_subquery()
+    )
+    conversation = _CONVERSATIONS.c
+    return (
+        sa_select(
+            Member, Unit, Period, conversation.id, conversation.period_id, conversation.state
+        )
+        .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
+        .join(Unit, col(Unit.id) == col(Member.unit_id))
+        .outerjoin(Period, col(Period.id) == current)
+        .outerjoin(_CONVERSATIONS, conversation.member_id == col(Member.id))
+        .where(
+            col(ChatIdentity.channel) == bindparam("channel"),
+            col(ChatIdentity.external_id) == bindparam("external_id"),
+        )
+    )
+
+
+def _period_answers_statement() -> Any:
+    answer, progress, checks = _ANSWERS.c, _table(SectionProgress).c, _table(ConfirmedCheck).c
+    period_id: Any = bindparam("period_id")
+    return union_all(
+        sa_select(literal("a"), answer.question_id, answer.value, answer.skipped).where(
+            answer.period_id == period_id
+        ),
+        sa_select(literal("f"), progress.section_id, null(), progress.finished).where(
+            progress.period_id == period_id, progress.finished.is_(True)
+        ),
+        sa_select(literal("c"), checks.check_key, null(), true()).where(
+            checks.period_id == period_id
+        ),
+    )
+
+
+_MEMBER_CONTEXT = _member_context_statement()
+_PERIOD_ANSWERS = _period_answers_statement()
+_INSERT_ANSWER = insert(_ANSWERS)
+_UPDATE_ANSWER = update(_ANSWERS).where(
+    _ANSWERS.c.period_id == bindparam("where_period_id"),
+    _ANSWERS.c.question_id == bindparam("where_question_id"),
+)
+_INSERT_CHANGE = insert(_table(AnswerChange))
+_INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
+
+
+@dataclass
+class MemberContext:
+    """The member behind a chat account, their unit, its current period and where they are."""
+
+    member: Member
+    unit: Unit
+    period: Period | None
+    conversation_id: int | None
+    conversation_period_id: int | None
+    conversation_state: dict[str, Any] | None
+
+
+def member_context(session: Session, *, channel: str, external_id: str) -> MemberContext | None:
+    """`member_by_identity`, `unit_of`, `current_period` and the conversation in one query."""
+    params = {"channel": channel, "external_id": external_id}
+    row = session.execute(_MEMBER_CONTEXT, params).first()
+    if row is None:
+        return None
+    member, unit, period, conversation_id, conversation_period_id, state = row
+    return MemberContext(member, unit, period, conversation_id, conversation_period_id, state)
+
+
+@dataclass
+class PeriodAnswers:
+    """What an event needs of a period: values, skipped ids, finished sections, kept checks."""
+
+    values: dict[str, Any]
+    skipped: set[str]
+    finished: set[str]
+    confirmed: set[str]
+    # Question ids that have a stored row (answered or skipped).
+    stored: set[str] = field(default_factory=set)
+
+
+def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
+    """`answer_values`, `finished_sections` and `confirmed_checks` in one query."""
+    found = PeriodAnswers({}, set(), set(), set())
+    rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
+    for kind, key, value, flag in rows:
+        if kind == "a":
+            found.stored.add(key)
+            if flag:
+                found.skipped.add(key)
+            else:
+                found.values[key] = value
+        elif kind == "f":
+            found.finished.add(key)
+        else:
+            found.confirmed.add(key)
+    return found
+
+
+def write_answer(
+    session: Session,
+    *,
+    period_id: int,
+    question_id: str,
+    value: Any,
+    member_id: int | None,
+    skipped: bool,
+    exists: bool,
+    old: Any,
+) -> None:
+    """`save_answer` for a caller that read the stored row in this transaction.
+
+    `exists` and `old` are that row as read (`period_answers`): no statement to look it up.
+    """
+    connection = session.connection()
+    changed_at = now()
+    fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
+    if exists:
+        where = {"where_period_id": period_id, "where_question_id": question_id}
+        connection.execute(_UPDATE_ANSWER, {**where, **fields})
+    else:
+        connection.execute(
+            _INSERT_ANSWER, {"period_id": period_id, "question_id": question_id, **fields}
+        )
+    if old != value or not exists:
+        change = {
+            "period_id": period_id,
+            "question_id": question_id,
+            "member_id": member_id,
+            "old_value": old,
+            "new_value": value,
+            "changed_at": changed_at,
+        }
+        connection.execute(_INSERT_CHANGE, change)
+
+
+def write_conversation(
+    session: Session,
+    *,
+    conversation_id: int | None,
+    member_id: int,
+    period_id: int | None,
+    state: dict[str, Any],
+) -> None:
+    """`save_conversation` by id, creating the row when the member has none yet."""
+    fields = {"period_id": period_id, "state": state, "updated_at": now()}
+    connection = session.connection()
+    if conversation_id is None:
+        connection.execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
+    else:
+        connection.execute(_UPDATE_CONVERSATION, {"where_id": conversation_id, **fields})
 
 
 def unit_of(session: Session, *, member: Member) -> Unit:

@@ -7,8 +7,10 @@ are returned, so an answer the user sees acknowledged survives any crash after i
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from bot.questionnaire.answers import (
     parse_cell,
     parse_table_row,
 )
-from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluate import CheckFailure, Evaluation, evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import (
     ChoiceQuestion,
@@ -66,12 +68,64 @@ class EngineOptions:
     demo_template: str = DEMO_TEMPLATE
 
 
+class EvaluationCache:
+    """The last evaluations of each period's answers, reused while the answers are the same.
+
+    Evaluating a template (every figure and check) is the costliest step of an answer, and
+    consecutive events often ask it of the same answers: a table row is evaluated when it is
+    read back, and again when it is confirmed unchanged. An entry is used only when its
+    template is the same object and its answers are equal value for value, types included.
+    """
+
+    def __init__(self, periods: int = 256, per_period: int = 2) -> None:
+        self.periods = periods
+        self.per_period = per_period
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[int, list[tuple[Template, dict[str, Any], Evaluation]]] = (
+            OrderedDict()
+        )
+
+    def evaluate(self, template: Template, period_id: int, values: dict[str, Any]) -> Evaluation:
+        """`evaluate(template, values)`, from the cache when the same answers were seen."""
+        with self._lock:
+            entries = list(self._entries.get(period_id, ()))
+        for cached_template, cached_values, evaluation in entries:
+            if cached_template is template and _same(cached_values, values):
+                return evaluation
+        evaluation = evaluate(template, values)
+        with self._lock:
+            kept = [
+                e
+                for e in self._entries.pop(period_id, [])
+                if e[0] is template and not _same(e[1], values)
+            ]
+            kept.insert(0, (template, dict(values), evaluation))
+            self._entries[period_id] = kept[: self.per_period]
+            while len(self._entries) > self.periods:
+                self._entries.popitem(last=False)
+        return evaluation
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality of JSON-like values that also tells 1, 1.0 and True apart."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 class ConversationEngine:
     """Handles one neutral event at a time for any chat channel."""
 
     def __init__(self, database: Database, options: EngineOptions | None = None) -> None:
         self.database = database
         self.options = options or EngineOptions()
+        self.evaluations = EvaluationCache()
 
     def handle(
         self, sender: Sender, event: Incoming, *, event_id: str | None = None
@@ -83,16 +137,21 @@ class ConversationEngine:
             ):
                 log.info("event %s/%s already handled", sender.channel, event_id)
                 return []
-            member = store.member_by_identity(
+            context = store.member_context(
                 session, channel=sender.channel, external_id=sender.external_id
             )
-            if member is None:
+            if context is None:
                 if not self.options.demo:
                     return [Reply(t("start.stranger"))]
-                member = self._create_demo(session, sender)
-            turn = _Turn.load(session, member, self.options)
-            if turn is None:
+                self._create_demo(session, sender)
+                context = store.member_context(
+                    session, channel=sender.channel, external_id=sender.external_id
+                )
+                assert context is not None  # just created
+            if context.period is None:
                 return [Reply(t("start.no_period"))]
+            template = load_template(context.period.template_id, self.options.templates_root)
+            turn = _Turn(session, context, template, self.options, self.evaluations)
             replies = turn.dispatch(event)
             turn.save()
         return replies
@@ -134,39 +193,34 @@ class _Turn:
     def __init__(
         self,
         session: Session,
-        member: Member,
-        unit: Unit,
-        period: Period,
+        context: store.MemberContext,
         template: Template,
         options: EngineOptions,
+        evaluations: EvaluationCache,
     ) -> None:
+        assert context.period is not None
         self.session = session
-        self.member = member
-        self.unit = unit
-        self.period = period
+        self.member: Member = context.member
+        self.unit: Unit = context.unit
+        self.period: Period = context.period
         self.template = template
         self.options = options
-        self.conversation = store.conversation_of(session, member_id=member.id or 0)
-        saved = self.conversation.state if self.conversation.period_id == period.id else {}
+        self.evaluations = evaluations
+        self.conversation_id = context.conversation_id
+        same_period = context.conversation_period_id == self.period.id
+        saved = context.conversation_state if same_period else {}
         self.state = State.model_validate(saved or {})
-        self._reload_answers()
-
-    @classmethod
-    def load(cls, session: Session, member: Member, options: EngineOptions) -> _Turn | None:
-        """The turn for a member, or None when their unit has no open period."""
-        unit = store.unit_of(session, member=member)
-        period = store.current_period(session, unit_id=unit.id or 0)
-        if period is None:
-            return None
-        template = load_template(period.template_id, options.templates_root)
-        return cls(session, member, unit, period, template, options)
+        # The answers, finished sections and kept checks, read once; this turn's own writes
+        # update them as it goes.
+        answers = store.period_answers(session, period_id=self.period_id)
+        self.values: dict[str, Any] = answers.values
+        self.skipped: set[str] = answers.skipped
+        self.finished: set[str] = answers.finished
+        self.confirmed: set[str] = answers.confirmed
+        self._stored: set[str] = answers.stored
+        self._evaluation: Evaluation | None = None
 
     # -- persistence ------------------------------------------------------------------------
-
-    def _reload_answers(self) -> None:
-        self.values: dict[str, Any]
-        self.skipped: set[str]
-        self.values, self.skipped = store.answer_values(self.session, period_id=self.period_id)
 
     @property
     def period_id(self) -> int:
@@ -174,22 +228,27 @@ class _Turn:
 
     def save(self) -> None:
         """Stores the conversation state with the answers, in the same transaction."""
-        store.save_conversation(
+        store.write_conversation(
             self.session,
-            conversation=self.conversation,
+            conversation_id=self.conversation_id,
+            member_id=self.member.id or 0,
             period_id=self.period_id,
             state=self.state.model_dump(mode="json"),
         )
 
     def _store(self, question: Question, value: Any, *, skipped: bool = False) -> None:
-        store.save_answer(
+        store.write_answer(
             self.session,
             period_id=self.period_id,
             question_id=question.id,
             value=value,
             member_id=self.member.id,
             skipped=skipped,
+            exists=question.id in self._stored,
+            old=self.values.get(question.id),
         )
+        self._stored.add(question.id)
+        self._evaluation = None
         if skipped:
             self.values.pop(question.id, None)
             self.skipped.add(question.id)
@@ -197,9 +256,7 @@ class _Turn:
             self.values[question.id] = value
             self.skipped.discard(question.id)
         section = flow.owner_section(self.template, question.id)
-        if section and section.id in store.finished_sections(
-            self.session, period_id=self.period_id
-        ):
+        if section and section.id in self.finished:
             # A change after finishing reopens the section until it is reviewed again.
             store.set_section_finished(
                 self.session,
@@ -208,6 +265,29 @@ class _Turn:
                 member_id=self.member.id,
                 finished=False,
             )
+            self.finished.discard(section.id)
+
+    def evaluation(self) -> Evaluation:
+        """The figures and failed checks of the answers as they stand (kept ones included)."""
+        if self._evaluation is None:
+            self._evaluation = self.evaluations.evaluate(
+                self.template, self.period_id, self.values
+            )
+        return self._evaluation
+
+    def failures(self) -> list[CheckFailure]:
+        """The failed checks, each marked `confirmed` when someone chose to keep it."""
+        return [
+            replace(f, confirmed=True) if f.key in self.confirmed else f
+            for f in self.evaluation().failures
+        ]
+
+    def _confirm(self, keys: list[str]) -> None:
+        """Records failed checks as kept on purpose."""
+        store.confirm_checks(
+            self.session, period_id=self.period_id, keys=keys, member_id=self.member.id
+        )
+        self.confirmed.update(keys)
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -355,13 +435,12 @@ class _Turn:
 
     def cmd_draft(self) -> list[Outgoing]:
         """Builds the draft of the whole report as it stands."""
-        confirmed = store.confirmed_checks(self.session, period_id=self.period_id)
         draft = build_draft(
             template=self.template,
             unit=self.unit,
             period=self.period,
             values=self.values,
-            confirmed=confirmed,
+            confirmed=set(self.confirmed),
         )
         caption_lines = [
             t("draft.caption", report=self.template.name, year=_year_text(self.period.year))
@@ -392,7 +471,7 @@ class _Turn:
         self.state.mode = "menu"
         self.state.question_id = None
         self.state.from_review = False
-        finished = store.finished_sections(self.session, period_id=self.period_id)
+        finished = self.finished
         lines = [t("menu.title", report=self.template.name, year=_year_text(self.period.year))]
         buttons: list[list[Button]] = []
         for section in self.template.sections:
@@ -765,7 +844,7 @@ class _Turn:
         lines = [t("row.echo", row=row.label, values=format_row(table, self.state.pending_row))]
         if self.state.pending_row is not None:
             values = {**self.values, table.id: self._with_pending(table)}
-            evaluation = evaluate(self.template, values)
+            evaluation = self.evaluations.evaluate(self.template, self.period_id, values)
             computed = [
                 f"{c.label} {evaluation.text(f'{table.id}.{row.id}.{c.id}')}"
                 for c in table.computed
@@ -812,18 +891,11 @@ class _Turn:
         value = self._with_pending(table)
         self._store(table, value)
         confirmed_now = [
-            f.key
-            for f in evaluate(self.template, self.values).failures
-            if f.key.startswith(f"{table.id}.{row.id}.")
+            f.key for f in self.evaluation().failures if f.key.startswith(f"{table.id}.{row.id}.")
         ]
         if confirmed_now:
             # Confirming the echo that showed the problem keeps the row as it is.
-            store.confirm_checks(
-                self.session,
-                period_id=self.period_id,
-                keys=confirmed_now,
-                member_id=self.member.id,
-            )
+            self._confirm(confirmed_now)
         ack = t("row.saved", row=row.label)
         self.state.pending_row = None
         self.state.pending_blank = False
@@ -921,15 +993,16 @@ class _Turn:
 
     def new_failures(self, question_id: str) -> list[Any]:
         """Failed checks involving a question that nobody has confirmed yet."""
-        confirmed = store.confirmed_checks(self.session, period_id=self.period_id)
-        evaluation = evaluate(self.template, self.values, confirmed)
-        return [f for f in evaluation.failures_for(question_id) if not f.confirmed]
+        return [
+            f for f in self.evaluation().failures_for(question_id) if f.key not in self.confirmed
+        ]
 
     def check_prompt(self) -> Reply:
         """The failed checks with the numbers involved: fix or keep."""
         self.state.step += 1
-        evaluation = evaluate(self.template, self.values)
-        messages = [f.message for f in evaluation.failures if f.key in self.state.check_keys]
+        messages = [
+            f.message for f in self.evaluation().failures if f.key in self.state.check_keys
+        ]
         lines = [t("check.title"), *(f"• {m}" for m in messages), t("check.choose")]
         buttons = [
             [
@@ -959,12 +1032,7 @@ class _Turn:
             self.state.check_keys = []
             return self.go_to(self.question)
         if action == "accept":
-            store.confirm_checks(
-                self.session,
-                period_id=self.period_id,
-                keys=self.state.check_keys,
-                member_id=self.member.id,
-            )
+            self._confirm(self.state.check_keys)
             self.state.check_keys = []
             self.state.mode = "question"
             return self.advance(t("check.kept"))
@@ -994,10 +1062,8 @@ class _Turn:
                 shown = _short(format_answer(question, value), REVIEW_ANSWER_PREVIEW)
             title = question.label or question.prompt
             lines.append(f"{index}. [{slot.section.number}] {_short(title, 70)}: {shown}")
-        confirmed = store.confirmed_checks(self.session, period_id=self.period_id)
-        evaluation = evaluate(self.template, self.values, confirmed)
         ids = {s.question.id for s in relevant}
-        failures = [f for f in evaluation.failures if f.question_ids & ids]
+        failures = [f for f in self.failures() if f.question_ids & ids]
         if failures:
             lines.append(t("review.warnings"))
             lines += [
@@ -1064,6 +1130,7 @@ class _Turn:
             member_id=self.member.id,
             finished=True,
         )
+        self.finished.add(section.id)
         done = t("review.finished", number=section.number, title=section.title)
         return [Reply(done), *self.show_menu()]
 

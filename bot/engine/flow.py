@@ -23,35 +23,84 @@ class Slot:
     question: Question
 
 
+# Templates are immutable and live as long as the process (`load_template` caches them), so
+# what is derived from their shape is computed once. The caches key by `id()` and keep the
+# object itself, so an id cannot be reused while its entry exists; they are emptied past a
+# bound, should a process (a test run) validate many templates of its own.
+_CACHE_BOUND = 512
+_SECTION_SLOTS: dict[int, tuple[Section, tuple[Slot, ...]]] = {}
+_TEMPLATE_INDEX: dict[int, tuple[Template, _Index]] = {}
+
+
+@dataclass(frozen=True)
+class _Index:
+    """A template's lookups by id: top sections, slots, and the top section of each question."""
+
+    tops: dict[str, Section]
+    slots: tuple[Slot, ...]
+    by_question: dict[str, Slot]
+    owner: dict[str, Section]
+
+
+def _slots(section: Section) -> tuple[Slot, ...]:
+    cached = _SECTION_SLOTS.get(id(section))
+    if cached is not None and cached[0] is section:
+        return cached[1]
+    out = [Slot(section, q) for q in section.questions]
+    for sub in section.sections:
+        out.extend(_slots(sub))
+    found = tuple(out)
+    if len(_SECTION_SLOTS) >= _CACHE_BOUND:
+        _SECTION_SLOTS.clear()
+    _SECTION_SLOTS[id(section)] = (section, found)
+    return found
+
+
+def _index(template: Template) -> _Index:
+    cached = _TEMPLATE_INDEX.get(id(template))
+    if cached is not None and cached[0] is template:
+        return cached[1]
+    by_question: dict[str, Slot] = {}
+    owner: dict[str, Section] = {}
+    every: list[Slot] = []
+    for section in template.sections:
+        for slot in _slots(section):
+            every.append(slot)
+            by_question.setdefault(slot.question.id, slot)
+            owner.setdefault(slot.question.id, section)
+    tops: dict[str, Section] = {}
+    for section in template.sections:
+        tops.setdefault(section.id, section)
+    index = _Index(tops, tuple(every), by_question, owner)
+    if len(_TEMPLATE_INDEX) >= _CACHE_BOUND:
+        _TEMPLATE_INDEX.clear()
+    _TEMPLATE_INDEX[id(template)] = (template, index)
+    return index
+
+
 def top_section(template: Template, section_id: str) -> Section | None:
     """The top section with that id."""
-    return next((s for s in template.sections if s.id == section_id), None)
+    return _index(template).tops.get(section_id)
 
 
 def slots(section: Section) -> list[Slot]:
     """Every question of a top section and its sub-sections, in asking order."""
-    out = [Slot(section, q) for q in section.questions]
-    for sub in section.sections:
-        out.extend(slots(sub))
-    return out
+    return list(_slots(section))
 
 
 def all_slots(template: Template) -> list[Slot]:
     """Every question of the template in order."""
-    return [slot for section in template.sections for slot in slots(section)]
+    return list(_index(template).slots)
 
 
 def find_slot(template: Template, question_id: str) -> Slot | None:
     """The slot of a question id."""
-    return next((s for s in all_slots(template) if s.question.id == question_id), None)
+    return _index(template).by_question.get(question_id)
 
 
 def owner_section(template: Template, question_id: str) -> Section | None:
     """The top section a question belongs to."""
-    for section in template.sections:
-        if any(s.question.id == question_id for s in slots(section)):
-            return section
-    return None
+    return _index(template).owner.get(question_id)
 
 
 def is_relevant(question: Question, values: Mapping[str, Any]) -> bool:
@@ -80,14 +129,14 @@ def is_complete(question: Question, value: Any) -> bool:
 
 def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     """The questions of a top section that apply given the answers so far."""
-    return [s for s in slots(section) if is_relevant(s.question, values)]
+    return [s for s in _slots(section) if is_relevant(s.question, values)]
 
 
 def position(
     section: Section, question_id: str, values: Mapping[str, Any]
 ) -> tuple[str, int, int]:
     """(sub-section number, index, count) of a question among its sub-section's relevant ones."""
-    slot = next(s for s in slots(section) if s.question.id == question_id)
+    slot = next(s for s in _slots(section) if s.question.id == question_id)
     siblings = [q for q in slot.section.questions if is_relevant(q, values)]
     ids = [q.id for q in siblings]
     index = ids.index(question_id) + 1 if question_id in ids else 1
