@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from bot.questionnaire.answers_file import AnswersFile, load_answers_file
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.infer import inferred_checks
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,
     QUESTIONNAIRE_FILE,
@@ -98,6 +100,27 @@ def test_sample_answers_render_a_complete_document(
         )
         assert any(heading.search(text) for text in texts), f"no heading {section.number}"
     assert sample.frame.unit_name.upper() in "\n".join(texts)
+
+
+# Inferred checks the sample answers knowingly fail, by report kind: figures copied from a
+# seed as it was sent, mistakes included. None so far.
+KNOWN_SEED_MISMATCHES: dict[str, set[str]] = {}
+
+
+def test_inferred_checks_hold_on_the_sample_answers(
+    template: Template, sample: AnswersFile
+) -> None:
+    inferred = {c.key for c in inferred_checks(template)}
+    failed = {f.key for f in evaluate(template, sample.values).failures if f.key in inferred}
+    assert failed == KNOWN_SEED_MISMATCHES.get(template.id, set())
+
+
+def test_inferred_checks_run_on_answered_values(template: Template) -> None:
+    """Every operand of an inferred check is a value the evaluation knows."""
+    numbers = evaluate(template, {}).numbers
+    for check in inferred_checks(template):
+        unknown = [ref for ref in check.references() if ref not in numbers]
+        assert unknown == [], check.key
 
 
 # -- the validator catches each kind of broken reference ------------------------------------

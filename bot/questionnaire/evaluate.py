@@ -125,13 +125,6 @@ def rate_matches(stated: Decimal, part: Decimal, whole: Decimal) -> bool:
     return stated in candidates
 
 
-def expected_rate(stated: Decimal, part: Decimal, whole: Decimal) -> str:
-    """part/whole as the typed rate should read: its decimals, or two when it shows none."""
-    fine = (rate(part * _FINE, whole) or Decimal(0)) / _FINE
-    places = _places(stated)
-    return format_decimal(fine, places or 2, trim=places == 0) + "%"
-
-
 def _column_labels(table: TableQuestion) -> dict[str, str]:
     """Answered and computed columns of a table, by id."""
     labels = {c.id: c.label for c in table.columns}
@@ -371,6 +364,12 @@ class _Evaluator:
         if check.row and isinstance(table, TableQuestion):
             prefix = f"{table.id}.{check.row}."
             labels = {prefix + c: name for c, name in _column_labels(table).items()}
+            # "SL" under "Giỏi" and "SL" under "Khá" need their group to be told apart.
+            labels |= {
+                prefix + c.id: f"{c.label} «{c.group}»"
+                for c in [*table.columns, *table.computed]
+                if c.group
+            }
 
         def label(ref: str) -> str:
             return labels.get(ref) or self._label(ref)
@@ -413,7 +412,7 @@ class _Evaluator:
             stated=self._text(check.stated or ""),
             part=format_value("sum", part),
             total=format_value("sum", total),
-            expected=expected_rate(stated, part, total),
+            expected=format_percent(rate(part, total) or Decimal(0)),
         )
 
     def _change_message(self, check: InferredCheck, label: Callable[[str], str]) -> str | None:
