@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
     demo: bool | None = Field(default=None, alias="BAOCAO_DEMO")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # Deadline reminders (bot.reminders): seconds between two sweeps (0 turns them off), a
+    # dead process's claim is taken over after the lease, and sends per second overall.
+    reminder_sweep_seconds: float = Field(default=60.0, alias="BAOCAO_REMINDER_SWEEP_SECONDS")
+    reminder_lease_seconds: float = Field(default=300.0, alias="BAOCAO_REMINDER_LEASE_SECONDS")
+    reminder_rate: float = Field(default=30.0, alias="BAOCAO_REMINDER_RATE")
 
     @field_validator("telegram_bot_token")
     @classmethod

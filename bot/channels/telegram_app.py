@@ -25,6 +25,7 @@ import handlers
 from bot.channels.telegram import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
 from bot.database import Database
 from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.reminders.runner import start_reminders
 from bot.settings import Settings
 from bot.texts import t
 
@@ -164,6 +165,8 @@ def build_application(
     application = builder.build()
     application.bot_data[CHANNEL_KEY] = TelegramChannel(engine)
     handlers.register(application)
+    # Deadline reminders: a periodic sweep on the application's job queue (bot.reminders).
+    start_reminders(application, engine.database, settings)
     return application
 
 

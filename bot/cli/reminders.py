@@ -1,0 +1,44 @@
+"""`baocao reminders`: what is planned, sent and failed for a reporting period."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from bot.cli.app import JsonOption, app, open_database
+from bot.clock import VIETNAM
+from bot.reminders.service import counts, kind_text, schedule_entries
+from models import Period
+
+
+@app.command()
+def reminders(
+    period: Annotated[int, typer.Option("--period", help="Reporting period id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a period's deadline reminders: planned, sent, failed and dropped."""
+    database = open_database()
+    try:
+        with database.session() as session:
+            if session.get(Period, period) is None:
+                typer.echo(f"Không có kỳ báo cáo {period}.", err=True)
+                raise typer.Exit(2)
+            entries = schedule_entries(session, period_id=period)
+            totals = counts(session, period_id=period)
+    finally:
+        database.dispose()
+    if as_json:
+        payload = {
+            "period_id": period,
+            "counts": totals,
+            "reminders": [entry.as_dict() for entry in entries],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        when = (entry.sent_at or entry.due_at).astimezone(VIETNAM).isoformat(timespec="minutes")
+        error = f"  ({entry.last_error})" if entry.last_error else ""
+        typer.echo(f"{entry.status:8} {when}  {entry.member} — {kind_text(entry.kind)}{error}")
+    typer.echo(", ".join(f"{status}: {count}" for status, count in totals.items()))
