@@ -36,4 +36,15 @@ class DocumentReply:
     caption: str
 
 
-Outgoing = Reply | DocumentReply
+@dataclass(frozen=True)
+class Notice:
+    """A message for another person (the director told a section is finished, a teacher
+    told a section was assigned), addressed to their chat account on a channel."""
+
+    channel: str
+    external_id: str
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+Outgoing = Reply | DocumentReply | Notice
