@@ -133,8 +133,10 @@ def plan_period(
         if row.status == "planned" and row.due_at != due:
             if due > now:
                 result.moved += _guarded(session, row, status="planned", due_at=due)
-            else:
+            elif row.last_error is None:
+                # Its time moved into the past (an earlier deadline): too late for it now.
                 result.dropped += _guarded(session, row, status="dropped", last_error="passed")
+            # Otherwise the sweep postponed it (quiet hours, flood control): keep its time.
         elif row.status == "dropped" and due > now:
             result.revived += _guarded(
                 session,

@@ -304,6 +304,8 @@ class Sweeper:
                 claimed_by=None,
                 claimed_at=None,
                 attempts=max(decision.attempts - 1, 0),
+                # Marks it postponed: re-planning keeps the later time.
+                last_error=f"postponed: {decision.reason}",
             )
             report.postponed += 1
             return
