@@ -1,0 +1,83 @@
+"""Commands that hand the users their data: export to Excel, back up the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.app import JsonOption, app, open_database
+from bot.numbers import format_integer
+from bot.settings import get_settings
+
+
+@app.command()
+def export(
+    unit: Annotated[int, typer.Option("--unit", help="Unit id.")],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="Workbook to write (.xlsx).")],
+    period: Annotated[
+        int | None, typer.Option("--period", help="Only this reporting period.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a unit's periods, answers and audit trail to an Excel workbook."""
+    from bot.export import ExportError, export_unit
+
+    if out.suffix.lower() != ".xlsx":
+        typer.echo(f"Tệp xuất phải có đuôi .xlsx: {out}", err=True)
+        raise typer.Exit(2)
+    database = open_database()
+    try:
+        result = export_unit(database, unit_id=unit, out=out, period_id=period)
+    except ExportError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+    finally:
+        database.dispose()
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"Đã xuất {format_integer(result.answers)} câu trả lời và "
+        f"{format_integer(result.changes)} lần sửa của {len(result.periods)} kỳ báo cáo "
+        f"vào {result.file} ({len(result.sheets)} trang tính)."
+    )
+
+
+@app.command()
+def backup(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", dir_okay=False, help="Backup file (default: data/backups/…)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the database consistently while the bot runs, and check the copy."""
+    from bot.backup import BackupError, backup_database
+
+    settings = get_settings()
+    # No migration first: a backup is what one takes before upgrading.
+    try:
+        result = backup_database(
+            settings.effective_database_url, out=out, data_dir=settings.data_dir
+        )
+    except BackupError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    answers = "?" if result.answers is None else format_integer(result.answers)
+    typer.echo(
+        f"Đã sao lưu cơ sở dữ liệu vào {result.file} ({_size(result.size)}); "
+        f"kiểm tra toàn vẹn: {result.integrity}; {answers} câu trả lời."
+    )
+
+
+def _size(size: int) -> str:
+    """A file size the Vietnamese way: 12 KB, 1,5 MB."""
+    if size < 1024 * 1024:
+        return f"{format_integer(max(1, round(size / 1024)))} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
