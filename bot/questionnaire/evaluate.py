@@ -21,6 +21,7 @@ from bot.questionnaire.schema import (
     Figure,
     Question,
     TableCheck,
+    TableColumn,
     TableQuestion,
     Template,
 )
@@ -365,11 +366,8 @@ class _Evaluator:
             prefix = f"{table.id}.{check.row}."
             labels = {prefix + c: name for c, name in _column_labels(table).items()}
             # "SL" under "Giỏi" and "SL" under "Khá" need their group to be told apart.
-            labels |= {
-                prefix + c.id: f"{c.label} «{c.group}»"
-                for c in [*table.columns, *table.computed]
-                if c.group
-            }
+            columns: list[TableColumn | ComputedColumn] = [*table.columns, *table.computed]
+            labels |= {prefix + c.id: f"{c.label} «{c.group}»" for c in columns if c.group}
 
         def label(ref: str) -> str:
             return labels.get(ref) or self._label(ref)
