@@ -79,3 +79,27 @@ def blocked_members(session: Session, *, channel: str) -> set[int]:
     """Members whose chat on `channel` refused our messages."""
     rows = session.exec(select(ChatBlock.member_id).where(ChatBlock.channel == channel)).all()
     return set(rows)
+
+
+def owed_by(session: Session, *, period: Period, template: Template, member_id: int) -> list[str]:
+    """The unfinished sections one member must still finish (a query for that member only)."""
+    period_id = period.id or 0
+    finished = finished_section_ids(session, period_id=period_id)
+    mine = set(
+        session.exec(
+            select(Assignment.section_id).where(
+                Assignment.period_id == period_id, Assignment.member_id == member_id
+            )
+        ).all()
+    )
+    if member_id in directors_of(session, unit_id=period.unit_id):
+        covered = set(
+            session.exec(
+                select(Assignment.section_id)
+                .join(Member, col(Member.id) == col(Assignment.member_id))
+                .where(Assignment.period_id == period_id, col(Member.active).is_(True))
+                .distinct()
+            ).all()
+        )
+        mine |= {s.id for s in template.sections if s.id not in covered}
+    return [s.id for s in template.sections if s.id in mine and s.id not in finished]

@@ -22,7 +22,14 @@ from bot.channels.telegram import CHANNEL
 from bot.clock import VIETNAM
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.owed import blocked_members, directors_of, owed_by_member
-from bot.reminders.policy import SUMMARY, default_policy, is_planned_kind, schedule
+from bot.reminders.policy import (
+    BLOCKED_PREFIX,
+    NUDGE,
+    SUMMARY,
+    default_policy,
+    is_planned_kind,
+    schedule,
+)
 from models import Period, Reminder, ReminderPolicy
 
 NO_LONGER_NEEDED = "no longer needed"
@@ -108,9 +115,27 @@ def plan_period(
     result = PlanResult()
     period_id = period.id or 0
     wanted = desired_rows(session, period=period, templates_root=templates_root)
+    if (
+        not wanted
+        and not session.exec(
+            select(Reminder.id).where(
+                Reminder.period_id == period_id,
+                Reminder.status == "planned",
+                col(Reminder.kind).not_in([NUDGE]),
+                col(Reminder.kind).not_like(f"{BLOCKED_PREFIX}%"),
+            )
+        ).first()
+    ):
+        return result  # nothing to plan and nothing planned to drop
     existing = {
         (row.member_id, row.kind): row
-        for row in session.exec(select(Reminder).where(Reminder.period_id == period_id)).all()
+        for row in session.exec(
+            select(Reminder).where(
+                Reminder.period_id == period_id,
+                col(Reminder.kind).not_in([NUDGE]),
+                col(Reminder.kind).not_like(f"{BLOCKED_PREFIX}%"),
+            )
+        ).all()
         if is_planned_kind(row.kind)
     }
     new_rows: list[dict[str, object]] = []

@@ -9,7 +9,8 @@ the row is still claimed by this process.
 
 What a crash can do: rows a dead process had claimed but not sent are sent by the next sweep
 after the lease; a row sent in the instant between Telegram accepting it and the database
-recording it would be sent again (at most the messages in flight at the crash).
+recording it would be sent again (at most the `concurrency` messages in flight, one by
+default).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bot.reminders.messages import (
     director_summary,
     member_reminder,
 )
-from bot.reminders.owed import blocked_members, directors_of, owed_by_member, section_owners
+from bot.reminders.owed import directors_of, owed_by, section_owners
 from bot.reminders.planner import REMINDER, PlanResult, plan_all, policy_of
 from bot.reminders.policy import (
     BLOCKED_PREFIX,
@@ -76,7 +77,9 @@ class SweepOptions:
     # Telegram's limits: about 30 messages a second overall, one a second per chat.
     rate: float | None = 30.0
     chat_interval: float = 1.0
-    concurrency: int = 8
+    # Sends at a time. One: a process killed at any moment leaves at most one message whose
+    # fate is unknown (sent, but not yet recorded), which is sent again after the lease.
+    concurrency: int = 1
     max_attempts: int = 5
     plan: bool = True
     templates_root: Path = DEFAULT_TEMPLATES_DIR
@@ -455,9 +458,13 @@ def decide(
         return replace(base, action="drop", reason="deadline passed")
     if period.deadline is None and row.kind != NUDGE:
         return replace(base, action="drop", reason="no deadline")
-    if row.member_id in blocked_members(session, channel=channel):
+    if session.exec(
+        sql_select(ChatBlock.id).where(
+            ChatBlock.member_id == row.member_id, ChatBlock.channel == channel
+        )
+    ).first():
         return replace(base, action="drop", reason="blocked the bot")
-    owed = owed_by_member(session, period=period, template=template).get(row.member_id)
+    owed = owed_by(session, period=period, template=template, member_id=row.member_id)
     if not owed:
         return replace(base, action="drop", reason="nothing missing")
     if is_planned_kind(row.kind) and _superseded(session, row, now):
