@@ -492,6 +492,13 @@ def identities_of(session: Session, *, member_ids: list[int]) -> dict[int, list[
     return found
 
 
+def latest_period(session: Session, *, unit_id: int) -> Period | None:
+    """The unit's newest period, final or not."""
+    return session.exec(
+        select(Period).where(Period.unit_id == unit_id).order_by(col(Period.id).desc())
+    ).first()
+
+
 def periods_of(session: Session, *, unit_id: int) -> list[Period]:
     """Every period of a unit, newest first."""
     return list(

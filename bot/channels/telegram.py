@@ -30,7 +30,7 @@ from telegram.ext import ContextTypes
 
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
-from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
 
 log = logging.getLogger(__name__)
 
@@ -341,11 +341,23 @@ class TelegramChannel:
             if isinstance(reply, DocumentReply):
                 await self.send_document(bot, chat_id, reply)
                 continue
+            if isinstance(reply, Notice):
+                await self.send_notice(bot, reply)
+                continue
             if reply.replace and pressed is not None and not edited:
                 edited = True
                 if await self.edit(bot, pressed, reply):
                     continue
             await self.send_reply(bot, chat_id, reply)
+
+    async def send_notice(self, bot: Bot, notice: Notice) -> None:
+        """A message for another member's private chat; one who blocked the bot is skipped."""
+        if notice.channel != CHANNEL or not notice.external_id.lstrip("-").isdigit():
+            return
+        try:
+            await self.send_reply(bot, int(notice.external_id), Reply(notice.text, notice.buttons))
+        except Forbidden as err:
+            log.info("notice not delivered to %s: %s", notice.external_id, err)
 
     async def send_reply(self, bot: Bot, chat_id: int, reply: Reply) -> None:
         """Sends a reply as one message or more; the buttons go under the last."""

@@ -12,7 +12,7 @@ import re
 import signal
 from collections.abc import Awaitable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -133,6 +133,11 @@ async def announce_commands(application: Application) -> None:
         await application.bot.set_my_commands(menu_commands())
     except TelegramError as err:
         log.warning("command menu not set: %s", err)
+    # Invite links name the bot: https://t.me/<username>?start=<code>.
+    channel = application.bot_data.get(CHANNEL_KEY)
+    if isinstance(channel, TelegramChannel) and application.bot.username:
+        engine = channel.engine
+        engine.options = replace(engine.options, bot_username=application.bot.username)
 
 
 def build_application(

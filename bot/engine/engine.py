@@ -20,7 +20,9 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.engine import flow
+from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
+from bot.engine.lobby import Lobby
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
 from bot.engine.state import State
 from bot.questionnaire.answers import (
@@ -49,6 +51,9 @@ from bot.questionnaire.schema import (
 )
 from bot.report.build import build_draft
 from bot.texts import t
+from bot.workflow import periods
+from bot.workflow.access import Action, can, is_lead, role_of
+from bot.workflow.invites import InviteError, redeem
 from models import Member, Period, Unit
 
 log = logging.getLogger(__name__)
@@ -66,6 +71,8 @@ class EngineOptions:
     demo: bool = False
     templates_root: Path = DEFAULT_TEMPLATES_DIR
     demo_template: str = DEMO_TEMPLATE
+    # The bot's @username, for invite links; set by the Telegram channel at start-up.
+    bot_username: str | None = None
 
 
 class EvaluationCache:
@@ -198,6 +205,11 @@ class ConversationEngine:
             context = store.member_context(
                 session, channel=sender.channel, external_id=sender.external_id
             )
+            joined: list[Outgoing] = []
+            if isinstance(event, Command) and event.name == "start" and event.argument:
+                joined, context = self._join(session, sender, event.argument, context)
+                if context is None:
+                    return joined
             if context is None:
                 if not self.options.demo:
                     return [Reply(t("start.stranger"))]
@@ -207,12 +219,57 @@ class ConversationEngine:
                 )
                 assert context is not None  # just created
             if context.period is None:
-                return [Reply(t("start.no_period"))]
+                # A final report stays readable (and the director can reopen a section).
+                context.period = store.latest_period(session, unit_id=context.unit.id or 0)
+            if context.period is None:
+                lobby = Lobby(session, context, self.options)
+                replies = lobby.dispatch(Command("start") if joined else event)
+                lobby.save()
+                return [*joined, *replies]
             template = load_template(context.period.template_id, self.options.templates_root)
             turn = _Turn(session, context, template, self.options, self.evaluations)
-            replies = turn.dispatch(event)
+            replies = turn.dispatch(Command("start") if joined else event)
             turn.save()
-        return replies
+        return [*joined, *replies]
+
+    def _join(
+        self,
+        session: Session,
+        sender: Sender,
+        code: str,
+        context: store.MemberContext | None,
+    ) -> tuple[list[Outgoing], store.MemberContext | None]:
+        """`/start <code>`: joins the invite's unit; a bad code is explained and logged."""
+        try:
+            joined = redeem(
+                session,
+                code=code.strip(),
+                channel=sender.channel,
+                external_id=sender.external_id,
+                display_name=sender.display_name,
+                current=context.member if context else None,
+            )
+        except InviteError as err:
+            log.warning(
+                "invite refused for %s/%s: %s", sender.channel, sender.external_id, err.reason
+            )
+            key = "invite.revoked_code" if err.reason == "revoked" else f"invite.{err.reason}"
+            return [Reply(t(key))], context
+        if joined.already_member and context is not None:
+            return [Reply(t("invite.already", unit=context.unit.name))], context
+        fresh = store.member_context(
+            session, channel=sender.channel, external_id=sender.external_id
+        )
+        assert fresh is not None  # just joined
+        member = fresh.member
+        role = t(f"role.{role_of(member).value}")
+        welcome = t("invite.joined", name=member.display_name, unit=fresh.unit.name, role=role)
+        leads = lead_ids(session, unit_id=fresh.unit.id or 0, besides=member.id)
+        told = notices(
+            session, leads, t("invite.member_joined", name=member.display_name, role=role)
+        )
+        log.info("member %s joined unit %s as %s", member.id, fresh.unit.id, member.role)
+        return [Reply(welcome), *told], fresh
 
     def _create_demo(self, session: Session, sender: Sender) -> Member:
         """A demo unit with an open annual report, whose director is the newcomer."""
@@ -277,12 +334,57 @@ class _Turn:
         self.confirmed: set[str] = answers.confirmed
         self._stored: set[str] = answers.stored
         self._evaluation: Evaluation | None = None
+        self._my_sections: list[str] | None = None
+        self._carried: dict[str, Any] | None = None
 
     # -- persistence ------------------------------------------------------------------------
 
     @property
     def period_id(self) -> int:
         return self.period.id or 0
+
+    # -- who may do what ----------------------------------------------------------------------
+
+    @property
+    def my_sections(self) -> list[str]:
+        """The top sections this member works on (all of them for the director)."""
+        if self._my_sections is None:
+            self._my_sections = periods.sections_of(
+                self.session, period=self.period, template=self.template, member=self.member
+            )
+        return self._my_sections
+
+    def locked(self, section_id: str) -> bool:
+        """Whether the final report locks this section's answers."""
+        return periods.is_locked(self.session, period=self.period, section_id=section_id)
+
+    def template_section(self, section_id: str) -> Section | None:
+        """A top section of this period's report kind, by id."""
+        return flow.top_section(self.template, section_id)
+
+    def switch_period(self, period: Period, template: Template) -> None:
+        """Continues this turn in a period just opened."""
+        self.period = period
+        self.template = template
+        self.state = State(step=self.state.step)
+        answers = store.period_answers(self.session, period_id=self.period_id)
+        self.values, self.skipped = answers.values, answers.skipped
+        self.finished, self.confirmed = answers.finished, answers.confirmed
+        self._stored = answers.stored
+        self._evaluation = None
+        self._my_sections = None
+        self._carried = None
+
+    def notify(self, member_ids: list[int], text: str) -> list[Outgoing]:
+        """Messages for other members' chats."""
+        return notices(self.session, member_ids, text)
+
+    @property
+    def carried(self) -> dict[str, Any]:
+        """Last period's answers offered for questions marked `carry`."""
+        if self._carried is None:
+            self._carried = periods.carried_answers(self.session, period_id=self.period_id)
+        return self._carried
 
     def save(self) -> None:
         """Stores the conversation state with the answers, in the same transaction."""
@@ -353,6 +455,15 @@ class _Turn:
         """Routes an event by its kind."""
         if isinstance(event, Command):
             return self.on_command(event)
+        section_id = self.state.section_id
+        if (
+            self.state.mode not in ("menu", "desk")
+            and section_id
+            and not self.may_work(section_id)
+        ):
+            # The section was taken away or locked since the member opened it.
+            self.state.section_id = None
+            return self.refuse_section(section_id)
         if isinstance(event, ButtonPress):
             return self.on_button(event.code)
         if (
@@ -397,6 +508,8 @@ class _Turn:
             "xem": lambda: self.on_action("review"),
             "xong": lambda: self.on_action("done"),
         }
+        if name in DESK_COMMANDS:
+            return Desk(self).command(name)
         handler = handlers.get(name)
         if handler is None:
             return [
@@ -416,6 +529,8 @@ class _Turn:
             return self.on_action(action)
         if int(step) != self.state.step:
             return [Reply(t("input.stale_button")), *self.current()]
+        if action.startswith("d:"):
+            return Desk(self).button(action)
         return self.on_action(action, pressed=True)
 
     def on_action(self, action: str, *, pressed: bool = False) -> list[Outgoing]:
@@ -456,6 +571,8 @@ class _Turn:
             return self.check_text(raw)
         if mode == "review":
             return self.review_text(raw)
+        if mode == "desk":
+            return Desk(self).text(raw)
         return self.menu_text(raw)
 
     # -- commands ---------------------------------------------------------------------------
@@ -480,7 +597,7 @@ class _Turn:
         if self.state.mode != "menu" and self.state.section_id:
             return self.current()
         for section in self.template.sections:
-            if self.first_open(section) is not None:
+            if self.may_work(section.id) and self.first_open(section) is not None:
                 return self.open_section(section.id)
         return [Reply(t("menu.all_answered")), *self.show_menu()]
 
@@ -492,7 +609,12 @@ class _Turn:
         return [Reply(t("input.cancelled")), *self.show_menu()]
 
     def cmd_draft(self) -> list[Outgoing]:
-        """Builds the draft of the whole report as it stands."""
+        """Builds the draft of the whole report as it stands (for the unit's leaders)."""
+        if not can(self.member, Action.VIEW_DRAFT):
+            log.warning(
+                "refused: member %s (%s) asked for the draft", self.member.id, self.member.role
+            )
+            return [Reply(t("denied.lead_only")), *self.current(quiet_menu=True)]
         draft = build_draft(
             template=self.template,
             unit=self.unit,
@@ -531,11 +653,24 @@ class _Turn:
         self.state.from_review = False
         finished = self.finished
         lines = [t("menu.title", report=self.template.name, year=_year_text(self.period.year))]
+        if self.period.deadline:
+            lines.append(t("menu.deadline", deadline=self.period.deadline.strftime("%d/%m/%Y")))
+        if self.period.status == "final":
+            lines.append(t("period.closed"))
+        mine = self.my_sections
+        if not mine:
+            return [Reply("\n".join([*lines, t("section.none_assigned")]))]
+        returned = store.section_progress(self.session, period_id=self.period_id)
         buttons: list[list[Button]] = []
         for section in self.template.sections:
+            if section.id not in mine:
+                continue
             done, total = self.section_counts(section)
+            progress = returned.get(section.id)
             if section.id in finished:
                 icon = "✅"
+            elif progress is not None and progress.returned_comment:
+                icon = "↩️"
             elif done:
                 icon = "✏️"
             else:
@@ -544,14 +679,16 @@ class _Turn:
             lines.append(t("menu.line", label=label, done=done, total=total))
             buttons.append([Button(self.code(f"s:{section.id}"), _short(label, 60))])
         lines.append(t("menu.hint"))
-        buttons.append([Button(self.code("draft"), t("button.draft"), "/duthao")])
+        if can(self.member, Action.VIEW_DRAFT):
+            buttons.append([Button(self.code("draft"), t("button.draft"), "/duthao")])
+            lines.append(t("menu.lead_hint"))
         return [Reply("\n".join(lines), buttons)]
 
     def menu_text(self, raw: str) -> list[Outgoing]:
         """In the menu, a typed number opens the section with that number."""
         typed = fold(clean_text(raw)).rstrip(".")
         for section in self.template.sections:
-            if typed == section.number:
+            if typed == section.number and section.id in self.my_sections:
                 return self.open_section(section.id)
         return [Reply(t("menu.pick_section")), *self.show_menu()]
 
@@ -581,13 +718,37 @@ class _Turn:
         section = flow.top_section(self.template, section_id)
         if section is None:
             return [Reply(t("input.stale_button")), *self.show_menu()]
+        if not self.may_work(section.id):
+            return self.refuse_section(section.id)
         self.state.clear_input()
         self.state.section_id = section.id
         self.state.from_review = False
+        note = self.returned_note(section.id)
         question = self.first_open(section)
-        if question is None:
-            return self.show_review()
-        return self.go_to(question)
+        replies = self.show_review() if question is None else self.go_to(question)
+        return [Reply(note), *replies] if note else replies
+
+    def may_work(self, section_id: str) -> bool:
+        """Whether this member may answer a section now: theirs, and not locked."""
+        return section_id in self.my_sections and not self.locked(section_id)
+
+    def refuse_section(self, section_id: str) -> list[Outgoing]:
+        """Explains why a section cannot be opened, and logs the attempt."""
+        if section_id not in self.my_sections:
+            log.warning(
+                "refused: member %s opened section %r not assigned to them",
+                self.member.id,
+                section_id,
+            )
+            return [Reply(t("section.not_yours")), *self.show_menu()]
+        return [Reply(t("section.locked")), *self.show_menu()]
+
+    def returned_note(self, section_id: str) -> str | None:
+        """The director's comment on a section sent back for revision."""
+        row = store.section_progress(self.session, period_id=self.period_id).get(section_id)
+        if row is None or row.finished or not row.returned_comment:
+            return None
+        return t("section.returned_note", comment=row.returned_comment)
 
     # -- asking -----------------------------------------------------------------------------
 
@@ -668,8 +829,13 @@ class _Turn:
                         value=_short(format_answer(question, current), REVIEW_ANSWER_PREVIEW),
                     )
                 )
+            elif question.carry and question.id in self.carried:
+                # Last period's answer, offered as the starting point: keep it or type anew.
+                previous = format_answer(question, self.carried[question.id])
+                lines.append(t("ask.carried", value=_short(previous, REVIEW_ANSWER_PREVIEW)))
             buttons += self.option_buttons(question)
-        buttons.append(self.nav_buttons(question, answered=current is not None))
+        offered = current is None and question.carry and question.id in self.carried
+        buttons.append(self.nav_buttons(question, answered=current is not None or offered))
         return Reply("\n".join(lines), [row for row in buttons if row])
 
     def option_buttons(self, question: Question) -> list[list[Button]]:
@@ -817,6 +983,8 @@ class _Turn:
             self._store(question, None, skipped=True)
             return self.advance(t("ask.skipped"))
         if action == "keep":
+            if question.id not in self.values and question.carry and question.id in self.carried:
+                return self.accept(question, self.carried[question.id])
             if question.id not in self.values:
                 return [Reply(t("input.nothing_to_keep")), self.ask()]
             return self.advance(t("ask.kept"))
@@ -1190,7 +1358,17 @@ class _Turn:
         )
         self.finished.add(section.id)
         done = t("review.finished", number=section.number, title=section.title)
-        return [Reply(done), *self.show_menu()]
+        told: list[Outgoing] = []
+        if not is_lead(self.member):
+            leads = lead_ids(self.session, unit_id=self.unit.id or 0, besides=self.member.id)
+            message = t(
+                "section.finished_notify",
+                name=self.member.display_name,
+                number=section.number,
+                title=section.title,
+            )
+            told = self.notify(leads, message)
+        return [Reply(done), *self.show_menu(), *told]
 
     def pick_text(
         self, raw: str, actions: list[str], handler: Callable[[str], list[Outgoing]]

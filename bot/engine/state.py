@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Mode = Literal["menu", "question", "confirm_row", "more_items", "check", "review"]
+Mode = Literal["menu", "question", "confirm_row", "more_items", "check", "review", "desk"]
 
 
 class State(BaseModel):
@@ -28,6 +28,8 @@ class State(BaseModel):
     selected: list[str] = Field(default_factory=list)
     # Failed checks shown to the user, waiting for "fix" or "keep".
     check_keys: list[str] = Field(default_factory=list)
+    # The director's desk dialogue (opening a period, assigning, returning a section).
+    desk: dict[str, Any] = Field(default_factory=dict)
     # Increments with every prompt; buttons carry it so a stale press is recognised.
     step: int = 0
 

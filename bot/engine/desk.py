@@ -1,0 +1,573 @@
+"""The director's desk in chat: open a period, assign sections, follow progress, invite
+people, return a section, mark the report final and reopen a locked section.
+
+Every request is authorised here on the server, whatever the button said: the period is
+always the member's own unit's, ids in button codes are looked up again within that unit,
+and the role is checked for each action.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot import store
+from bot.clock import VIETNAM, school_year_of, today
+from bot.engine.messages import Button, Notice, Outgoing, Reply
+from bot.questionnaire.answers import clean_text
+from bot.questionnaire.loader import all_templates, load_template
+from bot.texts import t
+from bot.workflow import periods
+from bot.workflow.access import Action, ForbiddenError, Role, can, require, role_of
+from bot.workflow.invites import active_invites, create_invite, invite_link, revoke
+from bot.workflow.progress import period_progress
+from bot.workflow.render import progress_text, year_text
+
+if TYPE_CHECKING:
+    from bot.engine.engine import _Turn
+
+log = logging.getLogger(__name__)
+
+# Commands of the unit's leaders (each checked again against the member's role).
+DESK_COMMANDS = ("tiendo", "moky", "giao", "moi", "tralai", "chot", "mokhoa", "thanhvien")
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+
+
+class Desk:
+    """The director's commands and buttons for one turn."""
+
+    def __init__(self, turn: _Turn) -> None:
+        self.turn = turn
+        self.session = turn.session
+        self.member = turn.member
+
+    # -- entry points -------------------------------------------------------------------
+
+    def command(self, name: str) -> list[Outgoing]:
+        """A desk command typed or chosen from the menu."""
+        handlers = {
+            "tiendo": self.show_progress,
+            "moky": self.start_open_period,
+            "giao": self.start_assign,
+            "moi": self.start_invite,
+            "tralai": self.start_return,
+            "chot": self.start_finalize,
+            "mokhoa": self.start_reopen,
+            "thanhvien": self.show_members,
+        }
+        return self.guarded(handlers[name])
+
+    def button(self, action: str) -> list[Outgoing]:
+        """A desk button: "d:<what>:<arguments>", every part checked again."""
+        parts = action.split(":")
+        what, args = parts[1] if len(parts) > 1 else "", parts[2:]
+        handlers = {
+            "kind": self.pick_kind,
+            "year": self.pick_year,
+            "term": self.pick_term,
+            "as": self.pick_assign_section,
+            "am": self.toggle_assignee,
+            "inv": self.make_invite,
+            "ret": self.pick_return_section,
+            "fin": self.confirm_finalize,
+            "reo": self.reopen,
+            "list": lambda _args: self.start_assign(),
+            "end": self.end,
+        }
+        handler = handlers.get(what)
+        if handler is None:
+            log.warning("unknown desk button from member %s: %r", self.member.id, action[:64])
+            return [Reply(t("input.stale_button")), *self.turn.show_menu()]
+        return self.guarded(lambda: handler(args))
+
+    def text(self, raw: str) -> list[Outgoing]:
+        """Typed text while a desk dialogue waits for it (a deadline, a comment)."""
+        waiting = self.turn.state.desk.get("wait")
+        if waiting == "deadline":
+            return self.guarded(lambda: self.typed_deadline(raw))
+        if waiting == "comment":
+            return self.guarded(lambda: self.typed_comment(raw))
+        return self.current()
+
+    def current(self) -> list[Outgoing]:
+        """Repeats the question the desk dialogue is waiting on."""
+        waiting = self.turn.state.desk.get("wait")
+        if waiting == "deadline":
+            return [Reply(t("period.ask_deadline", year=self._year_end()))]
+        if waiting == "comment":
+            section = self.turn.template_section(self.turn.state.desk.get("section", ""))
+            if section is not None:
+                return [Reply(t("return.ask_comment", number=section.number, title=section.title))]
+        return self.end([])
+
+    def guarded(self, step: Any) -> list[Outgoing]:
+        """Runs a desk step; a refused one is answered politely and logged by `require`."""
+        try:
+            result: list[Outgoing] = step()
+        except ForbiddenError as err:
+            key = (
+                "denied.director_only"
+                if err.action in (Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY)
+                else "denied.lead_only"
+            )
+            self.turn.state.desk = {}
+            if self.turn.state.mode == "desk":
+                self.turn.state.mode = "menu"
+            return [Reply(t(key)), *self.turn.current(quiet_menu=True)]
+        return result
+
+    def begin(self, **desk: Any) -> None:
+        """Enters a desk dialogue (the questionnaire cursor stays where it was)."""
+        self.turn.state.clear_input()
+        self.turn.state.mode = "desk"
+        self.turn.state.desk = desk
+
+    def end(self, _args: list[str]) -> list[Outgoing]:
+        """Leaves the desk dialogue for the menu."""
+        self.turn.state.desk = {}
+        return self.turn.show_menu()
+
+    def code(self, action: str) -> str:
+        return self.turn.code(f"d:{action}")
+
+    # -- progress and members -------------------------------------------------------------
+
+    def show_progress(self) -> list[Outgoing]:
+        """/tiendo: answered / total per section and per person, late ones marked."""
+        period = self.turn.period
+        require(self.member, Action.VIEW_PROGRESS, period=period)
+        progress = period_progress(self.session, period=period, template=self.turn.template)
+        return [Reply(progress_text(progress, self.turn.template))]
+
+    def show_members(self) -> list[Outgoing]:
+        """/thanhvien: the unit's members and roles."""
+        require(self.member, Action.LIST_MEMBERS)
+        members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
+        lines = [t("members.title", unit=self.turn.unit.name)]
+        lines += [
+            t("members.line", index=i, name=m.display_name, role=t(f"role.{role_of(m).value}"))
+            for i, m in enumerate(members, 1)
+        ]
+        return [Reply("\n".join(lines))]
+
+    # -- opening a period -----------------------------------------------------------------
+
+    def start_open_period(self) -> list[Outgoing]:
+        """/moky: pick the report kind, the year, the term, then type the deadline."""
+        require(self.member, Action.OPEN_PERIOD)
+        self.begin()
+        self.turn.state.step += 1
+        kinds = all_templates(self.turn.options.templates_root)
+        buttons = [
+            [Button(self.code(f"kind:{i}"), f"{i + 1}. {k.name}"[:60])]
+            for i, k in enumerate(kinds)
+        ]
+        return [Reply(t("period.ask_kind"), buttons)]
+
+    def pick_kind(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.OPEN_PERIOD)
+        kinds = all_templates(self.turn.options.templates_root)
+        if not args or not args[0].isdigit() or not 0 <= int(args[0]) < len(kinds):
+            return [Reply(t("input.stale_button")), *self.start_open_period()]
+        self.begin(kind=kinds[int(args[0])].id)
+        self.turn.state.step += 1
+        current = school_year_of(today())
+        start = int(current[:4])
+        years = [current, f"{start + 1}-{start + 2}"]
+        buttons = [[Button(self.code(f"year:{y}"), year_text(y)) for y in years]]
+        return [Reply(t("period.ask_year"), buttons)]
+
+    def pick_year(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.OPEN_PERIOD)
+        year = args[0] if args else ""
+        start = int(school_year_of(today())[:4])
+        if "kind" not in self.turn.state.desk or year not in (
+            f"{start}-{start + 1}",
+            f"{start + 1}-{start + 2}",
+        ):
+            return [Reply(t("input.stale_button")), *self.start_open_period()]
+        self.turn.state.desk["year"] = year
+        self.turn.state.step += 1
+        buttons = [
+            [
+                Button(self.code("term:0"), t("period.whole_year")),
+                Button(self.code("term:1"), t("period.term_button", term=1)),
+                Button(self.code("term:2"), t("period.term_button", term=2)),
+            ]
+        ]
+        return [Reply(t("period.ask_term"), buttons)]
+
+    def pick_term(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.OPEN_PERIOD)
+        if "year" not in self.turn.state.desk or not args or args[0] not in ("0", "1", "2"):
+            return [Reply(t("input.stale_button")), *self.start_open_period()]
+        self.turn.state.desk["term"] = int(args[0]) or None
+        self.turn.state.desk["wait"] = "deadline"
+        self.turn.state.step += 1
+        return [Reply(t("period.ask_deadline", year=self._year_end()))]
+
+    def _year_end(self) -> str:
+        year = str(self.turn.state.desk.get("year") or school_year_of(today()))
+        return year[-4:]
+
+    def typed_deadline(self, raw: str) -> list[Outgoing]:
+        require(self.member, Action.OPEN_PERIOD)
+        text = clean_text(raw)
+        deadline = _parse_date(text)
+        if deadline is None:
+            return [Reply(t("period.bad_deadline", text=text[:30], year=self._year_end()))]
+        if deadline < today():
+            return [Reply(t("period.past_deadline", deadline=deadline.strftime("%d/%m/%Y")))]
+        desk = self.turn.state.desk
+        template = load_template(str(desk["kind"]), self.turn.options.templates_root)
+        try:
+            opened = periods.open_period(
+                self.session,
+                unit=self.turn.unit,
+                template=template,
+                year=str(desk["year"]),
+                term=desk.get("term"),
+                deadline=deadline,
+                opened_by=self.member.id,
+            )
+        except periods.PeriodError:
+            self.turn.state.desk = {}
+            return [Reply(t("period.already_open")), *self.turn.show_menu()]
+        self.turn.state.desk = {}
+        term = f", học kỳ {opened.period.term}" if opened.period.term else ""
+        lines = [
+            t(
+                "period.opened",
+                report=template.name,
+                year=year_text(opened.period.year),
+                term=term,
+                deadline=deadline.strftime("%d/%m/%Y"),
+            )
+        ]
+        if opened.filled or opened.offered:
+            lines.append(
+                t("period.carried", filled=len(opened.filled), offered=len(opened.offered))
+            )
+        lines.append(t("period.next_assign"))
+        self.turn.switch_period(opened.period, template)
+        return [Reply("\n".join(lines)), *self.turn.show_menu()]
+
+    # -- assigning ------------------------------------------------------------------------
+
+    def start_assign(self) -> list[Outgoing]:
+        """/giao: the sections with who has them; pick one to (re)assign."""
+        require(self.member, Action.ASSIGN, period=self.turn.period)
+        self.begin()
+        self.turn.state.step += 1
+        names = self._names()
+        by_section = periods.assignees(self.session, period_id=self.turn.period_id)
+        lines = [t("assign.ask_section")]
+        buttons = []
+        for section in self.turn.template.sections:
+            who = ", ".join(names.get(m, "?") for m in by_section.get(section.id, []))
+            lines.append(
+                t(
+                    "assign.section_line",
+                    number=section.number,
+                    title=section.title,
+                    who=f" → {who}" if who else "",
+                )
+            )
+            label = f"{section.number}. {section.title}"
+            buttons.append([Button(self.code(f"as:{section.id}"), _short(label, 60))])
+        buttons.append([Button(self.code("end:"), t("button.done_assigning"))])
+        return [Reply("\n".join(lines), buttons)]
+
+    def pick_assign_section(self, args: list[str], *, replace: bool = False) -> list[Outgoing]:
+        require(self.member, Action.ASSIGN, period=self.turn.period)
+        section = self.turn.template_section(args[0] if args else "")
+        if section is None:
+            return [Reply(t("input.stale_button")), *self.start_assign()]
+        staff = [
+            m
+            for m in store.members_of(self.session, unit_id=self.turn.unit.id or 0)
+            if m.id != self.member.id or role_of(m) is Role.STAFF
+        ]
+        if not staff:
+            return [Reply(t("assign.no_staff"))]
+        self.begin(section=section.id)
+        self.turn.state.step += 1
+        chosen = set(
+            periods.assignees(self.session, period_id=self.turn.period_id).get(section.id, [])
+        )
+        buttons = [
+            [
+                Button(
+                    self.code(f"am:{section.id}:{m.id}"),
+                    _short(f"{'☑' if m.id in chosen else '☐'} {m.display_name}", 60),
+                )
+            ]
+            for m in staff
+        ]
+        buttons.append(
+            [
+                Button(self.code("list:"), t("button.back")),
+                Button(self.code("end:"), t("button.done_assigning")),
+            ]
+        )
+        text = t("assign.ask_member", number=section.number, title=section.title)
+        return [Reply(text, buttons, replace=replace)]
+
+    def toggle_assignee(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.ASSIGN, period=self.turn.period)
+        section = self.turn.template_section(args[0] if args else "")
+        member_id = args[1] if len(args) > 1 else ""
+        if section is None or not member_id.isdigit():
+            return [Reply(t("input.stale_button")), *self.start_assign()]
+        person = store.member_by_id(self.session, member_id=int(member_id))
+        if person is None or person.unit_id != self.turn.unit.id or not person.active:
+            log.warning(
+                "refused: member %s of unit %s pressed assign for member %s outside the unit",
+                self.member.id,
+                self.member.unit_id,
+                member_id,
+            )
+            return [Reply(t("input.stale_button")), *self.start_assign()]
+        removed = periods.unassign(
+            self.session, period=self.turn.period, section_id=section.id, member_id=person.id or 0
+        )
+        notices: list[Outgoing] = []
+        if removed:
+            ack = t(
+                "assign.taken",
+                number=section.number,
+                title=section.title,
+                name=person.display_name,
+            )
+        else:
+            periods.assign(
+                self.session,
+                period=self.turn.period,
+                template=self.turn.template,
+                section_id=section.id,
+                member=person,
+                assigned_by=self.member.id,
+            )
+            ack = t(
+                "assign.given",
+                number=section.number,
+                title=section.title,
+                name=person.display_name,
+            )
+            if person.id != self.member.id:
+                notices += self.turn.notify(
+                    [person.id or 0], self._assigned_text(section.number, section.title)
+                )
+        replies = self.pick_assign_section([section.id], replace=True)
+        return [Reply(ack), *replies, *notices]
+
+    def _assigned_text(self, number: str, title: str) -> str:
+        period = self.turn.period
+        common = {
+            "director": self.member.display_name,
+            "number": number,
+            "title": title,
+            "report": self.turn.template.name,
+        }
+        if period.deadline:
+            return t(
+                "assign.notify_deadline", deadline=period.deadline.strftime("%d/%m/%Y"), **common
+            )
+        return t("assign.notify", **common)
+
+    # -- invites --------------------------------------------------------------------------
+
+    def start_invite(self) -> list[Outgoing]:
+        """/moi: pick the role of the person to invite, or revoke the open links."""
+        require(self.member, Action.INVITE_STAFF)
+        self.begin()
+        self.turn.state.step += 1
+        row = [Button(self.code("inv:staff"), t("button.role_staff"))]
+        if can(self.member, Action.INVITE_DEPUTY):
+            row.append(Button(self.code("inv:deputy"), t("button.role_deputy")))
+        buttons = [row, [Button(self.code("inv:revoke"), t("button.revoke_invites"))]]
+        return [Reply(t("invite.ask_role"), buttons)]
+
+    def make_invite(self, args: list[str]) -> list[Outgoing]:
+        choice = args[0] if args else ""
+        unit_id = self.turn.unit.id or 0
+        if choice == "revoke":
+            require(self.member, Action.INVITE_STAFF)
+            invites = active_invites(self.session, unit_id=unit_id)
+            for invite in invites:
+                revoke(self.session, invite_id=invite.id or 0, unit_id=unit_id)
+            self.turn.state.desk = {}
+            return [Reply(t("invite.revoked", count=len(invites))), *self.turn.show_menu()]
+        if choice not in ("staff", "deputy"):
+            return [Reply(t("input.stale_button")), *self.start_invite()]
+        role = Role(choice)
+        require(self.member, Action.INVITE_DEPUTY if role is Role.DEPUTY else Action.INVITE_STAFF)
+        invite = create_invite(self.session, unit_id=unit_id, role=role, created_by=self.member.id)
+        self.turn.state.desk = {}
+        expires = invite.expires_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
+        role_name = t(f"role.{role.value}")
+        username = self.turn.options.bot_username
+        if username:
+            text = t(
+                "invite.created",
+                role=role_name,
+                expires=expires,
+                link=invite_link(username, invite.code),
+            )
+        else:
+            text = t("invite.created_no_link", role=role_name, expires=expires, code=invite.code)
+        usage = t("invite.single_use") if invite.single_use else t("invite.multi_use")
+        return [Reply(f"{text}\n{usage}"), *self.turn.show_menu()]
+
+    # -- returning a section --------------------------------------------------------------
+
+    def start_return(self) -> list[Outgoing]:
+        """/tralai: pick a section to send back to its authors with a comment."""
+        require(self.member, Action.RETURN_SECTION, period=self.turn.period)
+        progress = store.section_progress(self.session, period_id=self.turn.period_id)
+        candidates = [
+            s
+            for s in self.turn.template.sections
+            if (s.id in progress and progress[s.id].finished) or self.turn.section_counts(s)[0]
+        ]
+        if not candidates:
+            return [Reply(t("return.nothing"))]
+        self.begin()
+        self.turn.state.step += 1
+        buttons = [
+            [Button(self.code(f"ret:{s.id}"), _short(f"{s.number}. {s.title}", 60))]
+            for s in candidates
+        ]
+        return [Reply(t("return.ask_section"), buttons)]
+
+    def pick_return_section(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.RETURN_SECTION, period=self.turn.period)
+        section = self.turn.template_section(args[0] if args else "")
+        if section is None:
+            return [Reply(t("input.stale_button")), *self.start_return()]
+        self.begin(section=section.id, wait="comment")
+        self.turn.state.step += 1
+        return [Reply(t("return.ask_comment", number=section.number, title=section.title))]
+
+    def typed_comment(self, raw: str) -> list[Outgoing]:
+        require(self.member, Action.RETURN_SECTION, period=self.turn.period)
+        section = self.turn.template_section(str(self.turn.state.desk.get("section", "")))
+        comment = clean_text(raw)[:500]
+        if section is None or not comment:
+            return self.current()
+        periods.return_section(
+            self.session,
+            period=self.turn.period,
+            section_id=section.id,
+            comment=comment,
+            by=self.member,
+        )
+        self.turn.state.desk = {}
+        authors = periods.assignees(self.session, period_id=self.turn.period_id).get(
+            section.id, []
+        )
+        notice = t(
+            "return.notify",
+            director=self.member.display_name,
+            number=section.number,
+            title=section.title,
+            comment=comment,
+        )
+        done = t("return.done", number=section.number, title=section.title)
+        others = [m for m in authors if m != self.member.id]
+        return [Reply(done), *self.turn.show_menu(), *self.turn.notify(others, notice)]
+
+    # -- final and reopen -----------------------------------------------------------------
+
+    def start_finalize(self) -> list[Outgoing]:
+        """/chot: confirm, then lock the report."""
+        require(self.member, Action.FINALIZE, period=self.turn.period)
+        self.begin()
+        self.turn.state.step += 1
+        buttons = [
+            [
+                Button(self.code("fin:yes"), t("button.confirm_final")),
+                Button(self.code("fin:no"), t("button.cancel")),
+            ]
+        ]
+        text = t(
+            "final.confirm",
+            report=self.turn.template.name,
+            year=year_text(self.turn.period.year),
+        )
+        return [Reply(text, buttons)]
+
+    def confirm_finalize(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.FINALIZE, period=self.turn.period)
+        self.turn.state.desk = {}
+        if args[:1] != ["yes"]:
+            return [Reply(t("final.cancelled")), *self.turn.show_menu()]
+        periods.finalize(self.session, period=self.turn.period)
+        return [Reply(t("final.done")), *self.turn.show_menu()]
+
+    def start_reopen(self) -> list[Outgoing]:
+        """/mokhoa: unlock one section of a final report."""
+        require(self.member, Action.REOPEN, period=self.turn.period)
+        if self.turn.period.status != "final":
+            return [Reply(t("final.not_final"))]
+        self.begin()
+        self.turn.state.step += 1
+        buttons = [
+            [Button(self.code(f"reo:{s.id}"), _short(f"{s.number}. {s.title}", 60))]
+            for s in self.turn.template.sections
+        ]
+        return [Reply(t("final.reopen_ask"), buttons)]
+
+    def reopen(self, args: list[str]) -> list[Outgoing]:
+        require(self.member, Action.REOPEN, period=self.turn.period)
+        section = self.turn.template_section(args[0] if args else "")
+        if section is None or self.turn.period.status != "final":
+            return [Reply(t("input.stale_button")), *self.turn.show_menu()]
+        periods.reopen_section(self.session, period=self.turn.period, section_id=section.id)
+        self.turn.state.desk = {}
+        reply = t("final.reopened", number=section.number, title=section.title)
+        return [Reply(reply), *self.turn.show_menu()]
+
+    def _names(self) -> dict[int, str]:
+        members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
+        return {m.id or 0: m.display_name for m in members}
+
+
+def notices(session: Session, member_ids: list[int], text: str) -> list[Outgoing]:
+    """The same message to each member's chat accounts."""
+    found = store.identities_of(session, member_ids=sorted(set(member_ids)))
+    return [
+        Notice(identity.channel, identity.external_id, text)
+        for member_id in sorted(found)
+        for identity in found[member_id]
+    ]
+
+
+def lead_ids(session: Session, *, unit_id: int, besides: int | None = None) -> list[int]:
+    """The director and deputies of a unit (but `besides`)."""
+    return [
+        m.id or 0
+        for m in store.members_of(session, unit_id=unit_id)
+        if role_of(m) in (Role.DIRECTOR, Role.DEPUTY) and m.id != besides
+    ]
+
+
+def _parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (also with '.' or '-'), or yyyy-mm-dd."""
+    match = _DATE.match(text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _short(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
