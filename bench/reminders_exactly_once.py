@@ -43,7 +43,7 @@ from bot.reminders.sweep import Sweeper, SweepOptions  # noqa: E402
 from models import Assignment, ChatIdentity, Member, Reminder, ReminderPolicy  # noqa: E402
 
 TEMPLATES = ROOT / "tests" / "fixtures" / "templates"
-LEASE_SECONDS = 2.0
+LEASE_SECONDS = 3.0
 
 
 class CountingSender:

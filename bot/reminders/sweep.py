@@ -236,6 +236,10 @@ class Sweeper:
             return bool(result.rowcount)
 
     def _decide(self, reminder_id: int) -> Decision | None:
+        # Renews the claim first: a batch slower than the lease (a loaded machine) must not
+        # let another process take a row over while this one is about to send it.
+        if not self._finish(reminder_id, claimed_at=self.clock()):
+            return None
         with self.database.session() as session:
             return decide(
                 session,
