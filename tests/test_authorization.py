@@ -1,0 +1,258 @@
+"""Authorization on the server: every command and every desk button, for every role, in two
+units. A member of one unit can never read or change anything of another; staff cannot do
+the director's work, even with forged button codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+
+from bot import store
+from bot.database import Database
+from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.engine.events import ButtonPress, Command, Sender
+from bot.engine.messages import DocumentReply, Notice, Outgoing, Reply
+from bot.questionnaire.loader import load_template
+from bot.texts import t
+from bot.workflow import periods
+from bot.workflow.access import Role
+from bot.workflow.invites import create_invite
+from models import Assignment, Conversation, Invite, Period
+from tests.conftest import FIXTURE_TEMPLATES
+
+KIND = "mini-report"
+ROLES = ("director", "deputy", "staff", "idle_staff", "stranger")
+DESK_COMMANDS = ("tiendo", "moky", "giao", "moi", "tralai", "chot", "mokhoa", "thanhvien")
+MEMBER_COMMANDS = ("start", "help", "tiep", "viec", "huy", "lai", "boqua", "giu", "xem", "xong")
+DIRECTOR_ONLY = {"chot", "mokhoa"}
+
+
+@dataclass
+class Unit:
+    """Ids of one unit's people and period."""
+
+    unit_id: int
+    period_id: int
+    members: dict[str, int]
+
+
+@pytest.fixture
+def engine(database: Database) -> ConversationEngine:
+    """No demo mode: strangers are strangers."""
+    return ConversationEngine(
+        database, EngineOptions(demo=False, templates_root=FIXTURE_TEMPLATES)
+    )
+
+
+def _unit(database: Database, prefix: str) -> Unit:
+    template = load_template(KIND, FIXTURE_TEMPLATES)
+    with database.session() as session:
+        unit = store.create_unit(session, name=f"Trường {prefix}", place="Quận 1")
+        members = {}
+        for role in ("director", "deputy", "staff", "idle_staff"):
+            member = store.add_member(
+                session,
+                unit=unit,
+                display_name=f"{role} {prefix}",
+                role="staff" if role == "idle_staff" else role,
+                channel="test",
+                external_id=f"{prefix}-{role}",
+            )
+            members[role] = member.id or 0
+        period = periods.open_period(session, unit=unit, template=template, year="2025-2026")
+        staff = store.member_by_id(session, member_id=members["staff"])
+        assert staff is not None
+        periods.assign(
+            session,
+            period=period.period,
+            template=template,
+            section_id="general",
+            member=staff,
+            assigned_by=members["director"],
+        )
+        return Unit(unit.id or 0, period.period.id or 0, members)
+
+
+@pytest.fixture
+def units(database: Database) -> tuple[Unit, Unit]:
+    return _unit(database, "A"), _unit(database, "B")
+
+
+def _sender(role: str, prefix: str = "A") -> Sender:
+    return Sender("test", f"{prefix}-{role}", role)
+
+
+def _text(replies: list[Outgoing]) -> str:
+    return "\n".join(
+        r.text if isinstance(r, Reply | Notice) else r.caption
+        for r in replies
+        if not isinstance(r, Notice)
+    )
+
+
+def _denied(replies: list[Outgoing]) -> bool:
+    text = _text(replies)
+    return t("denied.lead_only") in text or t("denied.director_only") in text
+
+
+def _expected(role: str, command: str) -> str:
+    if role == "stranger":
+        return "stranger"
+    if command in DESK_COMMANDS:
+        if role in ("staff", "idle_staff"):
+            return "denied"
+        if role == "deputy" and command in DIRECTOR_ONLY:
+            return "denied"
+        return "allowed"
+    if command == "duthao":
+        return "allowed" if role in ("director", "deputy") else "denied"
+    return "allowed"
+
+
+@pytest.mark.parametrize("command", [*MEMBER_COMMANDS, "duthao", *DESK_COMMANDS])
+@pytest.mark.parametrize("role", ROLES)
+def test_every_command_for_every_role(
+    engine: ConversationEngine, units: tuple[Unit, Unit], role: str, command: str
+) -> None:
+    replies = engine.handle(_sender(role), Command(command))
+    expected = _expected(role, command)
+    if expected == "stranger":
+        assert _text(replies) == t("start.stranger")
+        return
+    assert _denied(replies) is (expected == "denied"), _text(replies)
+    got_document = any(isinstance(r, DocumentReply) for r in replies)
+    assert got_document is (command == "duthao" and expected == "allowed")
+    # Nothing of the other unit ever shows.
+    assert "Trường B" not in _text(replies)
+    assert not any(isinstance(r, Notice) and r.external_id.startswith("B-") for r in replies)
+
+
+def _step(database: Database, member_id: int) -> int:
+    """The member's current step, as a forger who watched their own chat would know it."""
+    with database.session() as session:
+        row = session.exec(select(Conversation).where(Conversation.member_id == member_id)).first()
+        return int((row.state if row else {}).get("step", 0))
+
+
+def _desk_actions(unit: Unit, other: Unit) -> list[str]:
+    own, foreign = unit.members["idle_staff"], other.members["staff"]
+    return [
+        "d:kind:0",
+        "d:year:2026-2027",
+        "d:term:0",
+        "d:as:general",
+        f"d:am:general:{own}",
+        f"d:am:general:{foreign}",
+        "d:inv:staff",
+        "d:inv:deputy",
+        "d:inv:revoke",
+        "d:ret:general",
+        "d:fin:yes",
+        "d:reo:general",
+    ]
+
+
+@pytest.mark.parametrize("role", ["staff", "idle_staff"])
+def test_staff_cannot_press_any_desk_button_even_forged(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit], role: str
+) -> None:
+    unit, other = units
+    engine.handle(_sender(role), Command("viec"))
+    for action in _desk_actions(unit, other):
+        step = _step(database, unit.members[role])
+        replies = engine.handle(_sender(role), ButtonPress(f"{step}:{action}"))
+        assert _denied(replies), (action, _text(replies))
+    with database.session() as session:
+        period = session.get(Period, unit.period_id)
+        assert period is not None and period.status == "open"
+        assert session.exec(select(Invite)).all() == []
+        assigned = session.exec(select(Assignment).where(Assignment.period_id == unit.period_id))
+        assert [(a.section_id, a.member_id) for a in assigned] == [
+            ("general", unit.members["staff"])
+        ]
+
+
+def test_a_forged_assignment_of_another_units_member_is_refused_and_logged(
+    database: Database,
+    engine: ConversationEngine,
+    units: tuple[Unit, Unit],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unit, other = units
+    director = _sender("director")
+    engine.handle(director, Command("giao"))
+    engine.handle(
+        director, ButtonPress(f"{_step(database, unit.members['director'])}:d:as:general")
+    )
+    foreign = other.members["idle_staff"]
+    step = _step(database, unit.members["director"])
+    replies = engine.handle(director, ButtonPress(f"{step}:d:am:general:{foreign}"))
+    assert t("input.stale_button") in _text(replies)
+    assert not any(isinstance(r, Notice) for r in replies)
+    assert f"pressed assign for member {foreign} outside the unit" in caplog.text
+    with database.session() as session:
+        rows = session.exec(select(Assignment).where(Assignment.member_id == foreign)).all()
+        assert rows == []
+
+
+def test_staff_cannot_open_a_section_not_given_to_them(
+    database: Database,
+    engine: ConversationEngine,
+    units: tuple[Unit, Unit],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unit, _ = units
+    teacher = _sender("staff")
+    engine.handle(teacher, Command("viec"))
+    step = _step(database, unit.members["staff"])
+    replies = engine.handle(teacher, ButtonPress(f"{step}:s:quality"))
+    assert t("section.not_yours") in _text(replies)
+    assert "not assigned to them" in caplog.text
+    # Their own section opens.
+    replies = engine.handle(teacher, ButtonPress(f"{step}:s:general"))
+    assert t("section.not_yours") not in _text(replies)
+
+
+def test_a_reused_or_foreign_invite_joins_nothing(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit]
+) -> None:
+    _, other = units
+    with database.session() as session:
+        code = create_invite(
+            session, unit_id=other.unit_id, role=Role.DEPUTY, created_by=None
+        ).code
+    # A member of unit A cannot move to unit B with B's code.
+    replies = engine.handle(_sender("staff"), Command("start", code))
+    assert t("invite.other_unit") in _text(replies)
+    # The single-use code works once for a newcomer, then never again.
+    first = engine.handle(Sender("test", "newcomer", "Người mới"), Command("start", code))
+    assert "Chào mừng Người mới" in _text(first)
+    again = engine.handle(Sender("test", "second", "Người khác"), Command("start", code))
+    assert _text(again) == t("invite.used")
+    with database.session() as session:
+        assert store.member_by_identity(session, channel="test", external_id="second") is None
+
+
+def test_a_final_report_is_locked_and_only_the_director_reopens(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit]
+) -> None:
+    unit, _ = units
+    director, teacher = _sender("director"), _sender("staff")
+    engine.handle(director, Command("chot"))
+    engine.handle(director, ButtonPress(f"{_step(database, unit.members['director'])}:d:fin:yes"))
+    engine.handle(teacher, Command("viec"))
+    step = _step(database, unit.members["staff"])
+    replies = engine.handle(teacher, ButtonPress(f"{step}:s:general"))
+    assert t("section.locked") in _text(replies)
+    deputy = _sender("deputy")
+    assert _denied(engine.handle(deputy, Command("mokhoa")))
+    engine.handle(director, Command("mokhoa"))
+    engine.handle(
+        director, ButtonPress(f"{_step(database, unit.members['director'])}:d:reo:general")
+    )
+    engine.handle(teacher, Command("viec"))
+    step = _step(database, unit.members["staff"])
+    replies = engine.handle(teacher, ButtonPress(f"{step}:s:general"))
+    assert t("section.locked") not in _text(replies)
