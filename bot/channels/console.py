@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Command, Sender, parse_typed
-from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
 from bot.texts import t
 
 CHANNEL = "console"
@@ -48,6 +48,9 @@ def render(outgoing: Outgoing, drafts_dir: Path) -> str:
     if isinstance(outgoing, DocumentReply):
         path = save_document(outgoing, drafts_dir)
         return f"{outgoing.caption}\n{t('draft.saved_to', path=path)}"
+    if isinstance(outgoing, Notice):
+        # The terminal has one person; a message for someone else is shown as such.
+        return t("console.notice", to=outgoing.external_id, text=outgoing.text)
     assert isinstance(outgoing, Reply)
     return "\n".join([outgoing.text, *render_buttons(outgoing.buttons)])
 
