@@ -48,7 +48,7 @@ from telegram.ext import filters as tg_filters
 from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram import CHANNEL_KEY
-from bot.channels.telegram_app import build_application
+from bot.channels.telegram_app import build_application, settle_memory
 from bot.database import Database
 from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
 from bot.questionnaire.answers_file import load_answers_file
@@ -271,6 +271,7 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
         get_updates_request=OfflineBotApi(),
         rate_limiter=unlimited(),
     )
+    settle_memory()  # as `baocao run` does once the application is built
     async with application:
         # Warm-up: one user through the whole report (imports, caches, first queries).
         await replay(application, api, steps, range(1, 2), presses=True, first_update=0)

@@ -308,6 +308,12 @@ class TelegramChannel:
         if isinstance(event, Attachment):
             event = await with_document_data(bot, update, event)
         delay = self.typing_after if typing_after is None else typing_after
+        # A press is acknowledged while the engine works: the button's progress indicator
+        # stops sooner, and the call overlaps the engine's commit instead of following it.
+        # It is still made before any reply is sent.
+        acknowledged = (
+            asyncio.create_task(self.acknowledge(bot, query)) if query is not None else None
+        )
         try:
             async with typing(bot, chat.id, after=delay):
                 # The engine is synchronous (database, document rendering): keep the loop free.
@@ -315,8 +321,8 @@ class TelegramChannel:
                     self.engine.handle, sender, event, event_id=str(update.update_id)
                 )
         finally:
-            if query is not None:
-                await self.acknowledge(bot, query)
+            if acknowledged is not None:
+                await acknowledged
         pressed = None
         if query is not None and isinstance(query.message, Message):
             pressed = query.message

@@ -7,6 +7,7 @@ This module only wires: the adapter lives in `bot.channels.telegram`, the handle
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import signal
@@ -175,6 +176,18 @@ def build_application(
     return application
 
 
+def settle_memory() -> None:
+    """Takes what start-up allocated out of the cyclic garbage collector's walks.
+
+    Modules, handlers and the application live as long as the process; without this every
+    full collection walks them all again (0.1-0.25 s each on the benchmark's machine, a
+    pause in the middle of some update). `gc.freeze` keeps them out of collections from
+    then on; objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def engine_options(settings: Settings) -> EngineOptions:
     """Demo mode only when BAOCAO_DEMO asks for it: on Telegram it is off by default."""
     return EngineOptions(demo=bool(settings.demo))
@@ -263,6 +276,7 @@ def run_telegram(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = ConversationEngine(database, engine_options(settings))
     application = build_application(settings, engine)
+    settle_memory()
     webhook = webhook or WebhookConfig.from_settings(settings)
     if webhook is None:
         log.info("Telegram bot starting (long polling, demo=%s)", engine.options.demo)

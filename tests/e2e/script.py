@@ -20,7 +20,7 @@ from bot.database import Database
 from bot.demo import DemoPlayer
 from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
 from bot.engine.events import Command, Incoming, Sender, Text
-from bot.engine.messages import Outgoing, Reply
+from bot.engine.messages import DocumentReply, Outgoing
 from bot.questionnaire.answers import fold
 from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
@@ -63,7 +63,7 @@ class Step:
 def _last_text(replies: list[Outgoing]) -> str:
     """The last message Telegram shows for the replies (joined, and a long one split)."""
     last = compose(replies)[-1]
-    text = last.text if isinstance(last, Reply) else last.caption
+    text = last.caption if isinstance(last, DocumentReply) else last.text
     return split_text(text)[-1]
 
 
