@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram import channel_of
+from bot import store
+from bot.channels.telegram import CHANNEL, channel_of
+from bot.database import Database
+from bot.reminders.service import mark_unblocked
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -21,19 +25,33 @@ async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await channel_of(context).say(context.bot, chat.id, t("input.group_chat"))
 
 
+def forget_block(database: Database, external_id: str) -> bool:
+    """Unmarks the member behind a private chat as blocked; True if they were marked."""
+    with database.session() as session:
+        member = store.member_by_identity(session, channel=CHANNEL, external_id=external_id)
+        if member is None:
+            return False
+        return mark_unblocked(session, member_id=member.id or 0, channel=CHANNEL)
+
+
 async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Logs a user blocking or unblocking the bot; asks a group that adds it to talk privately."""
+    """Notes a user blocking or unblocking the bot; asks a group that adds it to talk privately.
+
+    A user who unblocks the bot gets reminders again (the next sweep plans them).
+    """
     change = update.my_chat_member
     if change is None:
         return
     status = change.new_chat_member.status
     chat = change.chat
     if chat.type == ChatType.PRIVATE:
-        log.info(
-            "chat %s %s the bot",
-            chat.id,
-            "blocked" if status == ChatMember.BANNED else "unblocked",
-        )
+        blocked = status == ChatMember.BANNED
+        log.info("chat %s %s the bot", chat.id, "blocked" if blocked else "unblocked")
+        if not blocked:
+            database = channel_of(context).engine.database
+            # A private chat's id is the user's id, which identifies the member.
+            if await asyncio.to_thread(forget_block, database, str(chat.id)):
+                log.info("chat %s is reminded again", chat.id)
         return
     if status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
         await channel_of(context).say(context.bot, chat.id, t("input.group_chat"))

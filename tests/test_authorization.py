@@ -19,14 +19,26 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite
-from models import Assignment, Conversation, Invite, Period
+from models import Assignment, Conversation, Invite, Period, Reminder, ReminderPolicy
 from tests.conftest import FIXTURE_TEMPLATES
 
 KIND = "mini-report"
 ROLES = ("director", "deputy", "staff", "idle_staff", "stranger")
-DESK_COMMANDS = ("tiendo", "moky", "giao", "moi", "tralai", "chot", "mokhoa", "thanhvien")
+DESK_COMMANDS = (
+    "tiendo",
+    "moky",
+    "giao",
+    "moi",
+    "tralai",
+    "chot",
+    "mokhoa",
+    "thanhvien",
+    "nhacnho",
+)
 MEMBER_COMMANDS = ("start", "help", "tiep", "viec", "huy", "lai", "boqua", "giu", "xem", "xong")
 DIRECTOR_ONLY = {"chot", "mokhoa"}
+# The reminder desk's buttons: days preset, weekends, nudge now, close.
+REMINDER_ACTIONS = ("d:rem:days:1", "d:rem:wk", "d:rem:now", "d:rem:end")
 
 
 @dataclass
@@ -151,6 +163,7 @@ def _desk_actions(unit: Unit, other: Unit) -> list[str]:
         "d:ret:general",
         "d:fin:yes",
         "d:reo:general",
+        *REMINDER_ACTIONS,
     ]
 
 
@@ -168,10 +181,37 @@ def test_staff_cannot_press_any_desk_button_even_forged(
         period = session.get(Period, unit.period_id)
         assert period is not None and period.status == "open"
         assert session.exec(select(Invite)).all() == []
+        assert session.exec(select(ReminderPolicy)).all() == []
+        assert session.exec(select(Reminder).where(Reminder.kind == "nudge")).all() == []
         assigned = session.exec(select(Assignment).where(Assignment.period_id == unit.period_id))
         assert [(a.section_id, a.member_id) for a in assigned] == [
             ("general", unit.members["staff"])
         ]
+
+
+@pytest.mark.parametrize("role", ["director", "deputy"])
+def test_leaders_may_press_every_reminder_button(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit], role: str
+) -> None:
+    unit, other = units
+    engine.handle(_sender(role), Command("nhacnho"))
+    for action in REMINDER_ACTIONS:
+        step = _step(database, unit.members[role])
+        replies = engine.handle(_sender(role), ButtonPress(f"{step}:{action}"))
+        assert not _denied(replies), (action, _text(replies))
+        assert t("input.stale_button") not in _text(replies), action
+        assert "Trường B" not in _text(replies)
+        if action != "d:rem:end":
+            engine.handle(_sender(role), Command("nhacnho"))
+    with database.session() as session:
+        changed = session.exec(select(ReminderPolicy)).one()
+        assert changed.period_id == unit.period_id and changed.days_before == [5, 2]
+        nudged = session.exec(select(Reminder).where(Reminder.kind == "nudge")).all()
+        # Whoever still owes a section, but not the one pressing: the director owes those
+        # assigned to nobody.
+        owing = {unit.members["staff"], unit.members["director"]} - {unit.members[role]}
+        assert {r.member_id for r in nudged} == owing
+        assert all(r.period_id != other.period_id for r in session.exec(select(Reminder)))
 
 
 def test_a_forged_assignment_of_another_units_member_is_refused_and_logged(

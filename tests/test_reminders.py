@@ -450,7 +450,7 @@ async def test_the_director_sees_and_changes_the_schedule_and_nudges(
         )
     lines = text.splitlines()
     assert lines[0] == "🗓 Lịch nhắc hạn: Báo cáo thử nghiệm, năm học 2025 - 2026 — hạn 30/06/2026"
-    assert lines[1] == "Nhắc trước hạn 5, 2 ngày và lúc 08:00; không nhắn từ 21:00 đến 07:00."
+    assert lines[1] == "Nhắc trước hạn 5, 2 ngày lúc 08:00; không nhắn từ 21:00 đến 07:00."
     assert "• Thứ Năm 25/06/2026 08:00 — Trần Văn An: nhắc trước 5 ngày (đã lên lịch)" in lines
     assert not any("nhắc trước 7 ngày" in line for line in lines)
 

@@ -1,5 +1,6 @@
 """The director's desk in chat: open a period, assign sections, follow progress, invite
-people, return a section, mark the report final and reopen a locked section.
+people, return a section, mark the report final, reopen a locked section, and see and
+change the reminder schedule (or nudge now).
 
 Every request is authorised here on the server, whatever the button said: the period is
 always the member's own unit's, ids in button codes are looked up again within that unit,
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from bot import store
-from bot.clock import VIETNAM, school_year_of, today
+from bot.clock import VIETNAM, now, school_year_of, today
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text
 from bot.questionnaire.loader import all_templates, load_template
+from bot.reminders import service as reminders
+from bot.reminders.planner import policy_of
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, ForbiddenError, Role, can, require, role_of
@@ -33,7 +36,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Commands of the unit's leaders (each checked again against the member's role).
-DESK_COMMANDS = ("tiendo", "moky", "giao", "moi", "tralai", "chot", "mokhoa", "thanhvien")
+DESK_COMMANDS = (
+    "tiendo",
+    "moky",
+    "giao",
+    "moi",
+    "tralai",
+    "chot",
+    "mokhoa",
+    "thanhvien",
+    "nhacnho",
+)
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 
 
@@ -58,6 +71,7 @@ class Desk:
             "chot": self.start_finalize,
             "mokhoa": self.start_reopen,
             "thanhvien": self.show_members,
+            "nhacnho": self.show_reminders,
         }
         return self.guarded(handlers[name])
 
@@ -75,6 +89,7 @@ class Desk:
             "ret": self.pick_return_section,
             "fin": self.confirm_finalize,
             "reo": self.reopen,
+            "rem": self.reminder_button,
             "list": lambda _args: self.start_assign(),
             "end": self.end,
         }
@@ -238,6 +253,7 @@ class Desk:
             self.turn.state.desk = {}
             return [Reply(t("period.already_open")), *self.turn.show_menu()]
         self.turn.state.desk = {}
+        self._replan(opened.period.id or 0)
         term = f", học kỳ {opened.period.term}" if opened.period.term else ""
         lines = [
             t(
@@ -362,6 +378,7 @@ class Desk:
                 notices += self.turn.notify(
                     [person.id or 0], self._assigned_text(section.number, section.title)
                 )
+        self._replan(self.turn.period_id)
         replies = self.pick_assign_section([section.id], replace=True)
         return [Reply(ack), *replies, *notices]
 
@@ -466,6 +483,7 @@ class Desk:
             comment=comment,
             by=self.member,
         )
+        self._replan(self.turn.period_id)
         self.turn.state.desk = {}
         authors = periods.assignees(self.session, period_id=self.turn.period_id).get(
             section.id, []
@@ -531,6 +549,135 @@ class Desk:
         self.turn.state.desk = {}
         reply = t("final.reopened", number=section.number, title=section.title)
         return [Reply(reply), *self.turn.show_menu()]
+
+    # -- reminders ------------------------------------------------------------------------
+
+    def show_reminders(self) -> list[Outgoing]:
+        """/nhacnho: the period's reminders per member, with buttons to change or nudge."""
+        require(self.member, Action.MANAGE_REMINDERS, period=self.turn.period)
+        # What a sweep would plan now, so the view is current even before the next tick.
+        self._replan(self.turn.period_id)
+        self.begin()
+        return [self._reminder_view()]
+
+    def reminder_button(self, args: list[str]) -> list[Outgoing]:
+        """A preset of days, weekends on or off, nudge now, or close."""
+        period = self.turn.period
+        require(self.member, Action.MANAGE_REMINDERS, period=period)
+        what = args[0] if args else ""
+        if what == "end":
+            return self.end([])
+        if what not in ("days", "wk", "now"):
+            return [Reply(t("input.stale_button")), *self.show_reminders()]
+        if period.status != "open":
+            self.turn.state.desk = {}
+            return [Reply(t("reminders_desk.not_open")), *self.turn.show_menu()]
+        templates_root = self.turn.options.templates_root
+        moment = now()
+        if what == "days":
+            choice = args[1] if len(args) > 1 else ""
+            if not choice.isdigit() or int(choice) >= len(reminders.DAY_PRESETS):
+                return [Reply(t("input.stale_button")), *self.show_reminders()]
+            days = reminders.DAY_PRESETS[int(choice)]
+            reminders.change_policy(
+                self.session,
+                period_id=self.turn.period_id,
+                now=moment,
+                days_before=list(days),
+                on_due_day=True,
+                templates_root=templates_root,
+            )
+            ack = (
+                t("reminders_desk.days_changed", preset=reminders.preset_label(int(choice)))
+                if days
+                else t("reminders_desk.days_changed_due_day_only")
+            )
+        elif what == "wk":
+            skip = not policy_of(self.session, period_id=self.turn.period_id).skip_weekends
+            reminders.change_policy(
+                self.session,
+                period_id=self.turn.period_id,
+                now=moment,
+                skip_weekends=skip,
+                templates_root=templates_root,
+            )
+            ack = t(
+                "reminders_desk.weekends_skipped" if skip else "reminders_desk.weekends_allowed"
+            )
+        else:
+            ack = self._nudge(moment)
+        return [Reply(ack), self._reminder_view(replace=True)]
+
+    def _nudge(self, moment: datetime) -> str:
+        """Plans a nudge for everyone who still owes a section; the sweep sends it once."""
+        nudged = reminders.nudge_now(
+            self.session,
+            period_id=self.turn.period_id,
+            now=moment,
+            besides=self.member.id,
+            templates_root=self.turn.options.templates_root,
+        )
+        if not nudged:
+            return t("reminders_desk.nudged_none")
+        names = self._names()
+        who = ", ".join(names.get(m, "?") for m in nudged)
+        log.info(
+            "member %s nudged %s member(s) of period %s",
+            self.member.id,
+            len(nudged),
+            self.turn.period_id,
+        )
+        due = reminders.nudge_time(self.session, period_id=self.turn.period_id, now=moment)
+        if due > moment:
+            when = reminders.when_text(due)
+            return t("reminders_desk.nudged_later", count=len(nudged), names=who, when=when)
+        return t("reminders_desk.nudged", count=len(nudged), names=who)
+
+    def _reminder_view(self, *, replace: bool = False) -> Reply:
+        """The schedule and its buttons (only "close" once the report is final)."""
+        self.turn.state.step += 1
+        period_id = self.turn.period_id
+        text = reminders.desk_text(
+            self.session, period_id=period_id, templates_root=self.turn.options.templates_root
+        )
+        close = [Button(self.code("rem:end"), t("reminders_desk.close_button"))]
+        if self.turn.period.status != "open":
+            return Reply(text, [close], replace=replace)
+        buttons: list[list[Button]] = []
+        if self.turn.period.deadline is not None:
+            policy = policy_of(self.session, period_id=period_id)
+            chosen = reminders.preset_of(policy)
+            presets = []
+            for index in range(len(reminders.DAY_PRESETS)):
+                label = reminders.preset_label(index)
+                if index == chosen:
+                    label = t("reminders_desk.preset_chosen", label=label)
+                presets.append(Button(self.code(f"rem:days:{index}"), label))
+            buttons.append(presets)
+            weekends = (
+                "reminders_desk.allow_weekends_button"
+                if policy.skip_weekends
+                else "reminders_desk.skip_weekends_button"
+            )
+            buttons.append([Button(self.code("rem:wk"), t(weekends))])
+        buttons.append([Button(self.code("rem:now"), t("reminders_desk.nudge_button")), *close])
+        return Reply(f"{text}\n{t('reminders_desk.hint')}", buttons, replace=replace)
+
+    def _replan(self, period_id: int) -> None:
+        """Re-plans a period's reminders after a change; a failure is left to the next sweep.
+
+        A savepoint keeps a failed planning from spoiling the change it follows.
+        """
+        try:
+            with self.session.begin_nested():
+                reminders.replan(
+                    self.session,
+                    period_id=period_id,
+                    now=now(),
+                    templates_root=self.turn.options.templates_root,
+                )
+        except Exception:
+            log.exception("reminders of period %s not re-planned", period_id)
 
     def _names(self) -> dict[int, str]:
         members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)

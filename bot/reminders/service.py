@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot.clock import VIETNAM
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text, year_text
-from bot.reminders.owed import blocked_members, owed_by_member
+from bot.reminders.owed import CHANNEL, blocked_members, owed_by_member
 from bot.reminders.planner import PlanResult, plan_period, policy_of
 from bot.reminders.policy import BLOCKED_PREFIX, NUDGE, next_allowed
 from bot.texts import t
@@ -94,7 +94,8 @@ def kind_text(kind: str) -> str:
     return t(f"reminders.kind.{kind}")
 
 
-def _when(moment: datetime) -> str:
+def when_text(moment: datetime) -> str:
+    """Thứ Năm 25/06/2026 08:00 (Vietnam time)."""
     local = moment.astimezone(VIETNAM)
     weekday = t(f"reminders.weekday.{local.weekday()}")
     return f"{weekday} {date_text(local.date())} {local:%H:%M}"
@@ -102,6 +103,28 @@ def _when(moment: datetime) -> str:
 
 def _clock_text(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def policy_text(policy: ReminderPolicy) -> str:
+    """The policy in one sentence: when, at what time, quiet hours, weekends."""
+    if not policy.enabled:
+        return t("reminders.schedule_off")
+    common = {
+        "time": _clock_text(policy.send_minute),
+        "quiet_start": _clock_text(policy.quiet_start_minute),
+        "quiet_end": _clock_text(policy.quiet_end_minute),
+        "weekends": t("reminders.schedule_weekends") if policy.skip_weekends else "",
+    }
+    days = ", ".join(str(d) for d in sorted(policy.days_before, reverse=True))
+    if not days:
+        key = (
+            "reminders.schedule_policy_due_day"
+            if policy.on_due_day
+            else "reminders.schedule_policy_none"
+        )
+        return t(key, **common)
+    due_day = " " + t("reminders.schedule_due_day") if policy.on_due_day else ""
+    return t("reminders.schedule_policy", days=days, due_day=due_day, **common)
 
 
 def schedule_text(
@@ -121,21 +144,7 @@ def schedule_text(
             deadline=date_text(period.deadline),
         )
     ]
-    if not policy.enabled:
-        lines.append(t("reminders.schedule_off"))
-    else:
-        days = ", ".join(str(d) for d in sorted(policy.days_before, reverse=True)) or "0"
-        lines.append(
-            t(
-                "reminders.schedule_policy",
-                days=days,
-                due_day=t("reminders.schedule_due_day") if policy.on_due_day else "",
-                time=_clock_text(policy.send_minute),
-                quiet_start=_clock_text(policy.quiet_start_minute),
-                quiet_end=_clock_text(policy.quiet_end_minute),
-                weekends=t("reminders.schedule_weekends") if policy.skip_weekends else "",
-            )
-        )
+    lines.append(policy_text(policy))
     entries = [e for e in schedule_entries(session, period_id=period_id) if e.status != "dropped"]
     if not entries:
         lines.append(t("reminders.schedule_empty"))
@@ -143,7 +152,7 @@ def schedule_text(
         lines.append(
             t(
                 "reminders.schedule_line",
-                when=_when(entry.sent_at or entry.due_at),
+                when=when_text(entry.sent_at or entry.due_at),
                 who=entry.member,
                 what=kind_text(entry.kind),
                 status=t(f"reminders.status.{entry.status}"),
@@ -222,19 +231,24 @@ def nudge_now(
     period_id: int,
     now: datetime,
     member_ids: list[int] | None = None,
+    besides: int | None = None,
     templates_root: Path = DEFAULT_TEMPLATES_DIR,
 ) -> list[int]:
     """Plans an immediate reminder to everyone who still owes a section (or to those given).
 
-    The next sweep sends it (after the quiet hours if it is night). Returns the members
-    nudged; a member with nothing missing is not nudged.
+    The next sweep sends it (after the quiet hours if it is night), so a nudge is recorded,
+    rate-limited and sent once like any reminder. Returns the members nudged; a member with
+    nothing missing, one who blocked the bot, and `besides` (the director pressing the
+    button) are not nudged.
     """
     period = _period(session, period_id)
     template = load_template(period.template_id, templates_root)
     owed = owed_by_member(session, period=period, template=template)
-    blocked = blocked_members(session, channel="telegram")
+    blocked = blocked_members(session, channel=CHANNEL)
     targets = [
-        m for m in owed if m not in blocked and (member_ids is None or m in set(member_ids))
+        m
+        for m in owed
+        if m not in blocked and m != besides and (member_ids is None or m in set(member_ids))
     ]
     due = next_allowed(policy_of(session, period_id=period_id), now)
     for member_id in targets:
@@ -261,7 +275,7 @@ def nudge_now(
     return targets
 
 
-def mark_unblocked(session: Session, *, member_id: int, channel: str = "telegram") -> bool:
+def mark_unblocked(session: Session, *, member_id: int, channel: str = CHANNEL) -> bool:
     """Forgets a blocked chat (the person wrote to the bot again); True if it was blocked."""
     result = session.execute(
         delete(ChatBlock).where(
@@ -277,3 +291,93 @@ def counts(session: Session, *, period_id: int) -> dict[str, int]:
     for entry in schedule_entries(session, period_id=period_id):
         found[entry.status] = found.get(entry.status, 0) + 1
     return found
+
+
+def nudge_time(session: Session, *, period_id: int, now: datetime) -> datetime:
+    """When a nudge planned now goes out: now, or the end of the quiet hours (or weekend)."""
+    return next_allowed(policy_of(session, period_id=period_id), now)
+
+
+# The choices of days before the deadline offered in chat; each also reminds on the day.
+DAY_PRESETS: tuple[tuple[int, ...], ...] = ((7, 3, 1), (5, 2), ())
+
+
+def preset_of(policy: ReminderPolicy) -> int | None:
+    """The index of the preset the policy follows, or None (set otherwise, e.g. by the CLI)."""
+    days = tuple(sorted(policy.days_before, reverse=True))
+    if not policy.on_due_day:
+        return None
+    return next((i for i, preset in enumerate(DAY_PRESETS) if preset == days), None)
+
+
+def preset_label(index: int) -> str:
+    """ "7, 3, 1 ngày", or "Chỉ ngày hạn" for the preset without days before."""
+    days = DAY_PRESETS[index]
+    if not days:
+        return t("reminders_desk.preset_due_day_only")
+    return t("reminders_desk.preset_days", days=", ".join(str(d) for d in days))
+
+
+@dataclass
+class MemberSchedule:
+    """One member's reminders of a period, counted by state."""
+
+    member_id: int
+    member: str
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    next_due: datetime | None = None
+
+
+def schedule_by_member(session: Session, *, period_id: int) -> list[MemberSchedule]:
+    """Planned (or being sent), sent and failed reminders per member, in order of first due."""
+    found: dict[int, MemberSchedule] = {}
+    for entry in schedule_entries(session, period_id=period_id):
+        if entry.status == "dropped":
+            continue
+        row = found.setdefault(entry.member_id, MemberSchedule(entry.member_id, entry.member))
+        if entry.status in ("planned", "claimed"):
+            row.planned += 1
+            if row.next_due is None or entry.due_at < row.next_due:
+                row.next_due = entry.due_at
+        elif entry.status == "sent":
+            row.sent += 1
+        elif entry.status == "failed":
+            row.failed += 1
+    return list(found.values())
+
+
+def desk_text(
+    session: Session, *, period_id: int, templates_root: Path = DEFAULT_TEMPLATES_DIR
+) -> str:
+    """The director's view in chat: the policy, then per member what is planned, sent, failed."""
+    period = _period(session, period_id)
+    template = load_template(period.template_id, templates_root)
+    fields = {"report": template.name, "year": year_text(period.year)}
+    if period.deadline is None:
+        lines = [t("reminders_desk.title_no_deadline", **fields)]
+    else:
+        lines = [t("reminders.schedule_title", deadline=date_text(period.deadline), **fields)]
+        lines.append(policy_text(policy_of(session, period_id=period_id)))
+    if period.status != "open":
+        lines.append(t("reminders_desk.period_closed"))
+    members = schedule_by_member(session, period_id=period_id)
+    blocked = blocked_members(session, channel=CHANNEL)
+    if not members:
+        lines.append(t("reminders.schedule_empty"))
+    for row in members:
+        parts = []
+        if row.sent:
+            parts.append(t("reminders_desk.sent", count=row.sent))
+        if row.planned:
+            planned = t("reminders_desk.planned", count=row.planned)
+            if row.next_due is not None:
+                planned += " " + t("reminders_desk.next", when=when_text(row.next_due))
+            parts.append(planned)
+        if row.failed:
+            parts.append(t("reminders_desk.failed", count=row.failed))
+        if row.member_id in blocked:
+            parts.append(t("reminders_desk.blocked"))
+        lines.append(t("reminders_desk.member_line", name=row.member, parts=" · ".join(parts)))
+    return "\n".join(lines)
