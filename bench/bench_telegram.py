@@ -73,16 +73,18 @@ NOT_ANSWERS = ("", "review")
 
 
 class TimedEngine(ConversationEngine):
-    """The conversation engine, adding up the time its `handle` takes."""
+    """The conversation engine, adding up the time its `handle` takes (and its CPU time)."""
 
     seconds = 0.0
+    cpu_seconds = 0.0
 
     def handle(self, *args: Any, **kwargs: Any) -> Any:
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.thread_time()
         try:
             return super().handle(*args, **kwargs)
         finally:
             self.seconds += time.perf_counter() - began
+            self.cpu_seconds += time.thread_time() - cpu_began
 
 
 class OfflineBotApi(BaseRequest):
@@ -154,7 +156,9 @@ class Run:
     """One replay: its time, its updates and what it cost in Bot API calls."""
 
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     engine_seconds: float = 0.0
+    engine_cpu_seconds: float = 0.0
     updates: int = 0
     presses: int = 0
     answers: int = 0
@@ -223,7 +227,8 @@ async def replay(
     channel = application.bot_data.get(CHANNEL_KEY)
     engine = channel.engine if channel is not None else None
     engine_before = engine.seconds if isinstance(engine, TimedEngine) else 0.0
-    began = time.perf_counter()
+    engine_cpu_before = engine.cpu_seconds if isinstance(engine, TimedEngine) else 0.0
+    began, cpu_began = time.perf_counter(), time.process_time()
     for user_id in users:
         for step in steps:
             update_id += 1
@@ -238,8 +243,10 @@ async def replay(
             run.updates += 1
             run.answers += step.asks not in NOT_ANSWERS
     run.seconds = time.perf_counter() - began
+    run.cpu_seconds = time.process_time() - cpu_began
     if isinstance(engine, TimedEngine):
         run.engine_seconds = engine.seconds - engine_before
+        run.engine_cpu_seconds = engine.cpu_seconds - engine_cpu_before
     run.calls = api.calls - before
     return run
 
@@ -307,6 +314,7 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
         )
 
     echo_ms = 1000 * echoed.seconds / echoed.updates
+    echo_cpu_ms = 1000 * echoed.cpu_seconds / echoed.updates
 
     def summary(run: Run) -> dict[str, Any]:
         calls = sum(run.calls.values())
@@ -328,6 +336,11 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             "telegram_layer_ms_per_update": round(ms - engine_ms, 3),
             "telegram_layer_ratio_vs_echo": round((ms - engine_ms) / echo_ms, 2),
             "cost_ratio_vs_echo": round(ms / echo_ms, 2),
+            # CPU time (all threads of the process): steadier than wall time on a machine
+            # shared with other work, and without the waits for the disk (fsync).
+            "cpu_ms_per_update": round(1000 * run.cpu_seconds / run.updates, 3),
+            "engine_cpu_ms_per_update": round(1000 * run.engine_cpu_seconds / run.updates, 3),
+            "cpu_cost_ratio_vs_echo": round(run.cpu_seconds / run.updates / echo_cpu_ms * 1000, 2),
             "bot_api_calls": calls,
             "bot_api_calls_per_update": round(calls / run.updates, 2),
             "bot_api_calls_per_answer": round(calls / run.answers, 2),
@@ -343,6 +356,7 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             "updates": echoed.updates,
             "updates_per_second": round(echoed.updates / echoed.seconds, 1),
             "ms_per_update": round(echo_ms, 3),
+            "cpu_ms_per_update": round(echo_cpu_ms, 3),
         },
     }
 
