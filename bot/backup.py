@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 from bot.clock import now
+from bot.texts import t
 
 BACKUP_FOLDER = "backups"
 PG_DUMP_TIMEOUT = 3600
@@ -75,7 +76,7 @@ def backup_database(url: str, *, out: Path | None, data_dir: Path) -> BackupResu
         return backup_sqlite(parsed, out or default_backup_path(data_dir))
     if backend == "postgresql":
         return backup_postgresql(parsed, out or default_backup_path(data_dir, suffix=".dump"))
-    raise BackupError(f"Chưa hỗ trợ sao lưu cơ sở dữ liệu loại {backend}.")
+    raise BackupError(t("backup.unsupported", backend=backend))
 
 
 def _temporary_beside(out: Path) -> Path:
@@ -93,7 +94,7 @@ def sqlite_path(url: URL) -> Path:
     """The file of an SQLite URL (an in-memory database has none)."""
     database = url.database
     if not database or database == ":memory:" or url.query.get("mode") == "memory":
-        raise BackupError("Cơ sở dữ liệu trong bộ nhớ không có tệp để sao lưu.")
+        raise BackupError(t("backup.in_memory"))
     return Path(database)
 
 
@@ -101,9 +102,9 @@ def backup_sqlite(url: URL, out: Path) -> BackupResult:
     """The online backup of an SQLite file, verified."""
     source_path = sqlite_path(url)
     if not source_path.is_file():
-        raise BackupError(f"Không tìm thấy tệp cơ sở dữ liệu {source_path}.")
+        raise BackupError(t("backup.no_file", path=source_path))
     if out.resolve() == source_path.resolve():
-        raise BackupError("Tệp sao lưu không được trùng với tệp cơ sở dữ liệu.")
+        raise BackupError(t("backup.same_file"))
     temporary = _temporary_beside(out)
     try:
         source = sqlite3.connect(source_path, timeout=30)
@@ -123,7 +124,7 @@ def backup_sqlite(url: URL, out: Path) -> BackupResult:
         integrity, answers, revision = verify_sqlite(temporary)
         temporary.replace(out)
     except sqlite3.Error as err:
-        raise BackupError(f"Sao lưu thất bại: {err}") from err
+        raise BackupError(t("backup.failed", error=err)) from err
     finally:
         temporary.unlink(missing_ok=True)
     return BackupResult(
@@ -144,7 +145,7 @@ def verify_sqlite(path: Path) -> tuple[str, int | None, str | None]:
     try:
         return _check_sqlite(path)
     except sqlite3.Error as err:
-        raise BackupError(f"Bản sao lưu bị lỗi: {err}") from err
+        raise BackupError(t("backup.corrupt", error=err)) from err
 
 
 def _check_sqlite(path: Path) -> tuple[str, int | None, str | None]:
@@ -152,7 +153,7 @@ def _check_sqlite(path: Path) -> tuple[str, int | None, str | None]:
     try:
         problems = [row[0] for row in connection.execute("PRAGMA integrity_check").fetchall()]
         if problems != ["ok"]:
-            raise BackupError(f"Bản sao lưu bị lỗi: {'; '.join(problems[:5])}")
+            raise BackupError(t("backup.corrupt", error="; ".join(problems[:5])))
         tables = {
             row[0]
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -192,7 +193,9 @@ def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
             check=False,
         )
     except subprocess.TimeoutExpired as err:
-        raise BackupError(f"{command[0]} chạy quá {PG_DUMP_TIMEOUT} giây.") from err
+        raise BackupError(
+            t("backup.timeout", command=command[0], seconds=PG_DUMP_TIMEOUT)
+        ) from err
 
 
 def backup_postgresql(url: URL, out: Path) -> BackupResult:
@@ -200,9 +203,7 @@ def backup_postgresql(url: URL, out: Path) -> BackupResult:
     pg_dump = shutil.which("pg_dump")
     pg_restore = shutil.which("pg_restore")
     if pg_dump is None or pg_restore is None:
-        raise BackupError(
-            "Cần pg_dump và pg_restore (gói postgresql-client) trong PATH để sao lưu PostgreSQL."
-        )
+        raise BackupError(t("backup.no_pg_tools"))
     conninfo, env = _libpq(url)
     temporary = _temporary_beside(out)
     try:
@@ -210,10 +211,10 @@ def backup_postgresql(url: URL, out: Path) -> BackupResult:
             [pg_dump, "--format=custom", "--no-password", f"--file={temporary}", conninfo], env
         )
         if done.returncode != 0:
-            raise BackupError(f"pg_dump thất bại: {done.stderr.strip()}")
+            raise BackupError(t("backup.pg_dump_failed", error=done.stderr.strip()))
         listed = _run([pg_restore, "--list", str(temporary)], env)
         if listed.returncode != 0:
-            raise BackupError(f"Bản sao lưu bị lỗi: {listed.stderr.strip()}")
+            raise BackupError(t("backup.corrupt", error=listed.stderr.strip()))
         answers = _dumped_rows(pg_restore, temporary, "answer", env)
         revision_lines = _dumped_lines(pg_restore, temporary, "alembic_version", env)
         temporary.replace(out)
@@ -238,7 +239,7 @@ def _dumped_lines(
         env,
     )
     if done.returncode != 0:
-        raise BackupError(f"Không đọc lại được bảng {table}: {done.stderr.strip()}")
+        raise BackupError(t("backup.unreadable_table", table=table, error=done.stderr.strip()))
     lines: list[str] | None = None
     for line in done.stdout.splitlines():
         if lines is None:

@@ -47,6 +47,7 @@ from bot.questionnaire.schema import (
     TableQuestion,
     Template,
 )
+from bot.texts import t
 from models import Answer, AnswerChange, Member, Period, Unit
 
 # Excel's limits on sheet names.
@@ -59,52 +60,62 @@ CELL_TEXT_LIMIT = 32767
 # What a spreadsheet reads as the start of a formula (tab and CR as well, after OWASP).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-UNIT_SHEET = "Đơn vị"
-AUDIT_SHEET = "Lịch sử sửa"
-OTHER_SHEET = "Câu trả lời khác"
+# The Vietnamese words of the workbook come from the catalogue (bot/texts/data.vi.yaml).
+UNIT_SHEET = t("export.unit_sheet")
+AUDIT_SHEET = t("export.audit_sheet")
+OTHER_SHEET = t("export.other_sheet")
 
-STATUS_LABELS = {"open": "Đang mở", "closed": "Đã đóng", "final": "Đã hoàn tất"}
-SKIPPED = "(bỏ qua)"
-BLANK_ROW = "(để trống)"
-TIME_HEADER = "Thời gian (giờ Việt Nam)"
+STATUS_LABELS = {status: t(f"export.status.{status}") for status in ("open", "closed", "final")}
+SKIPPED = t("export.skipped")
+BLANK_ROW = t("export.blank_row")
+TIME_HEADER = t("export.header.time")
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 
 SECTION_HEADERS = [
-    "Mục",
-    "Mã câu hỏi",
-    "Câu hỏi",
-    "Trả lời",
-    "Người trả lời",
+    t("export.header.section"),
+    t("export.header.question_id"),
+    t("export.header.question"),
+    t("export.header.answer"),
+    t("export.header.author"),
     TIME_HEADER,
-    "Số liệu",
+    t("export.header.figures"),
 ]
 # Where a question's number goes, and where expanded table and list columns start.
 NUMBER_COLUMN = 7
 ANSWER_COLUMN = 4
 AUDIT_HEADERS = [
     TIME_HEADER,
-    "Người sửa",
-    "Mã kỳ",
-    "Năm học",
-    "Mục",
-    "Mã câu hỏi",
-    "Câu hỏi",
-    "Giá trị cũ",
-    "Giá trị mới",
+    *(
+        t(f"export.header.{key}")
+        for key in (
+            "editor",
+            "period_id",
+            "year",
+            "section",
+            "question_id",
+            "question",
+            "old_value",
+            "new_value",
+        )
+    ),
 ]
 PERIOD_HEADERS = [
-    "Mã kỳ",
-    "Loại báo cáo",
-    "Mã loại báo cáo",
-    "Phiên bản",
-    "Năm học",
-    "Học kỳ",
-    "Hạn nộp",
-    "Trạng thái",
-    "Số câu trả lời",
-    "Trang tính",
+    t(f"export.header.{key}")
+    for key in (
+        "period_id",
+        "kind",
+        "kind_id",
+        "version",
+        "year",
+        "term",
+        "deadline",
+        "status",
+        "answers",
+        "sheet",
+    )
 ]
+INDEX_HEADERS = [t(f"export.header.{key}") for key in ("sheet", "period_id", "section", "title")]
 
 
 class ExportError(ValueError):
@@ -220,7 +231,7 @@ def sheet_name(wanted: str, taken: Iterable[str]) -> str:
     used = {name.casefold() for name in taken}
     base = unicodedata.normalize("NFC", wanted)
     base = _SHEET_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", base))
-    base = " ".join(base.split()).strip("'").strip() or "Trang"
+    base = " ".join(base.split()).strip("'").strip() or t("export.fallback_sheet")
     if base.casefold() in _RESERVED_SHEET_NAMES:
         base = f"{base} 1"
     candidate = _fit(base, "")
@@ -314,13 +325,13 @@ def export_unit(
     with database.session() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
-            raise ExportError(f"Không có đơn vị mã {unit_id}.")
+            raise ExportError(t("export.no_unit", unit=unit_id))
         statement = select(Period).where(Period.unit_id == unit_id).order_by(col(Period.id))
         periods = list(session.exec(statement).all())
         if period_id is not None:
             periods = [p for p in periods if p.id == period_id]
             if not periods:
-                raise ExportError(f"Đơn vị mã {unit_id} không có kỳ báo cáo mã {period_id}.")
+                raise ExportError(t("export.no_period", unit=unit_id, period=period_id))
         data = [_PeriodData(p, _template_of(p), _answers(session, p.id)) for p in periods]  # type: ignore[arg-type]
         members = _members(session, unit_id)
         changes = _changes(session, [p.id for p in periods])  # type: ignore[misc]
@@ -369,22 +380,22 @@ def _unit_sheet(
 ) -> None:
     signer = " ".join(part for part in (unit.signer_title, unit.signer_name) if part)
     facts: list[tuple[str, Any]] = [
-        ("Mã đơn vị", unit.id),
-        ("Tên đơn vị", unit.name),
-        ("Cơ quan chủ quản", unit.parent_body),
-        ("Địa danh", unit.place),
-        ("Địa chỉ", unit.address),
-        ("Người ký", signer),
-        ("Xuất lúc (giờ Việt Nam)", now()),
+        (t("export.unit.id"), unit.id),
+        (t("export.unit.name"), unit.name),
+        (t("export.unit.parent_body"), unit.parent_body),
+        (t("export.unit.place"), unit.place),
+        (t("export.unit.address"), unit.address),
+        (t("export.unit.signer"), signer),
+        (t("export.unit.exported_at"), now()),
     ]
     row = 1
-    put(sheet, row, 1, "ĐƠN VỊ", bold=True)
+    put(sheet, row, 1, t("export.unit.title"), bold=True)
     for label, value in facts:
         row += 1
         put(sheet, row, 1, label, bold=True)
         put(sheet, row, 2, value)
     row += 2
-    put(sheet, row, 1, "CÁC KỲ BÁO CÁO", bold=True)
+    put(sheet, row, 1, t("export.unit.periods_title"), bold=True)
     row += 1
     put_row(sheet, row, PERIOD_HEADERS, bold=True)
     sheets_of: dict[int, list[str]] = {}
@@ -410,9 +421,9 @@ def _unit_sheet(
             ],
         )
     row += 2
-    put(sheet, row, 1, "CÁC TRANG TÍNH", bold=True)
+    put(sheet, row, 1, t("export.unit.sheets_title"), bold=True)
     row += 1
-    put_row(sheet, row, ["Trang tính", "Mã kỳ", "Mục", "Tiêu đề"], bold=True)
+    put_row(sheet, row, INDEX_HEADERS, bold=True)
     for name, period_id, number, title in index:
         row += 1
         put_row(sheet, row, [name, period_id, number, title])
@@ -429,7 +440,8 @@ def _section_sheets(
     several: bool,
 ) -> None:
     period = item.period
-    prefix = f"Kỳ {period.id} – " if several else ""
+    # The catalogue strips values, so the space before the section number is added here.
+    prefix = t("export.period_prefix", period=period.id) + " " if several else ""
     known: set[str] = set()
     for section in item.template.top_sections() if item.template else []:
         name = sheet_name(f"{prefix}{section.number}. {section.title}", names)
@@ -494,7 +506,8 @@ def _question_rows(
 def _table_rows(sheet: Worksheet, row: int, table: TableQuestion, value: dict[str, Any]) -> int:
     """A table below its question: the row labels under "Trả lời", numbers from "Số liệu"."""
     row += 1
-    put(sheet, row, ANSWER_COLUMN, table.first_column_label or "Dòng", bold=True)
+    first_column = table.first_column_label or t("export.header.table_row")
+    put(sheet, row, ANSWER_COLUMN, first_column, bold=True)
     for offset, column in enumerate(table.columns):
         put(sheet, row, NUMBER_COLUMN + offset, column.label, bold=True)
     for table_row in table.rows:
@@ -514,7 +527,7 @@ def _table_rows(sheet: Worksheet, row: int, table: TableQuestion, value: dict[st
 def _list_rows(sheet: Worksheet, row: int, question: ListQuestion, items: list[Any]) -> int:
     """A list below its question: one item a row, its fields from "Số liệu" on."""
     row += 1
-    put(sheet, row, ANSWER_COLUMN, "STT", bold=True)
+    put(sheet, row, ANSWER_COLUMN, t("export.header.list_position"), bold=True)
     for offset, list_field in enumerate(question.fields):
         put(sheet, row, NUMBER_COLUMN + offset, list_field.label, bold=True)
     for position, entry in enumerate(items, start=1):

@@ -11,6 +11,7 @@ import typer
 from bot.cli.app import JsonOption, app, open_database
 from bot.numbers import format_integer
 from bot.settings import get_settings
+from bot.texts import t
 
 
 @app.command()
@@ -26,7 +27,7 @@ def export(
     from bot.export import ExportError, export_unit
 
     if out.suffix.lower() != ".xlsx":
-        typer.echo(f"Tệp xuất phải có đuôi .xlsx: {out}", err=True)
+        typer.echo(t("cli.export.not_xlsx", file=out), err=True)
         raise typer.Exit(2)
     database = open_database()
     try:
@@ -40,9 +41,14 @@ def export(
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     typer.echo(
-        f"Đã xuất {format_integer(result.answers)} câu trả lời và "
-        f"{format_integer(result.changes)} lần sửa của {len(result.periods)} kỳ báo cáo "
-        f"vào {result.file} ({len(result.sheets)} trang tính)."
+        t(
+            "cli.export.done",
+            answers=format_integer(result.answers),
+            changes=format_integer(result.changes),
+            periods=len(result.periods),
+            file=result.file,
+            sheets=len(result.sheets),
+        )
     )
 
 
@@ -71,8 +77,13 @@ def backup(
         return
     answers = "?" if result.answers is None else format_integer(result.answers)
     typer.echo(
-        f"Đã sao lưu cơ sở dữ liệu vào {result.file} ({_size(result.size)}); "
-        f"kiểm tra toàn vẹn: {result.integrity}; {answers} câu trả lời."
+        t(
+            "cli.backup.done",
+            file=result.file,
+            size=_size(result.size),
+            integrity=result.integrity,
+            answers=answers,
+        )
     )
 
 

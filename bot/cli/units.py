@@ -18,6 +18,7 @@ from bot.cli.app import JsonOption, app, database_session
 from bot.clock import school_year_of, today
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.settings import get_settings
+from bot.texts import t
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite, invite_link, revoke
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
@@ -80,10 +81,9 @@ def _invite_payload(code: str, role: str, expires: Any, invite_id: int | None) -
 
 
 def _invite_text(payload: dict[str, Any]) -> str:
-    link = payload["invite_link"] or (
-        f"(đặt TELEGRAM_BOT_USERNAME để có đường dẫn) {payload['start_command']}"
-    )
-    return f"Lời mời ({payload['role']}), hết hạn {payload['expires_at']}: {link}"
+    start_command = payload["start_command"]
+    link = payload["invite_link"] or t("cli.invite.no_link", start_command=start_command)
+    return t("cli.invite.text", role=payload["role"], expires=payload["expires_at"], link=link)
 
 
 @unit_app.command("create")
@@ -94,7 +94,9 @@ def unit_create(
         str, typer.Option("--parent-body", help="Governing body (first header line).")
     ] = "",
     address: Annotated[str, typer.Option("--address")] = "",
-    signer_title: Annotated[str, typer.Option("--signer-title")] = "Giám đốc",
+    signer_title: Annotated[str, typer.Option("--signer-title")] = t(
+        "cli.unit.default_signer_title"
+    ),
     signer_name: Annotated[str, typer.Option("--signer-name")] = "",
     as_json: JsonOption = False,
 ) -> None:
@@ -117,7 +119,8 @@ def unit_create(
             "name": unit.name,
             **_invite_payload(invite.code, invite.role, invite.expires_at, invite.id),
         }
-    _emit(payload, as_json, f"Đơn vị {payload['unit_id']}: {name}\n{_invite_text(payload)}")
+    created = t("cli.unit.created", unit=payload["unit_id"], name=name)
+    _emit(payload, as_json, f"{created}\n{_invite_text(payload)}")
 
 
 @member_app.command("list")
@@ -139,7 +142,7 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
             for m in members
         ]
     lines = [f"{m['member_id']:>4}  {m['role']:<8} {m['name']}" for m in payload]
-    _emit(payload, as_json, "\n".join(lines) or "(chưa có thành viên)")
+    _emit(payload, as_json, "\n".join(lines) or t("cli.member.none"))
 
 
 @invite_app.command("create")
@@ -171,7 +174,7 @@ def invite_revoke(
         done = revoke(session, invite_id=invite, unit_id=unit)
     if not done:
         raise _fail(f"no invite {invite} in unit {unit}")
-    _emit({"invite_id": invite, "revoked": True}, as_json, f"Đã thu hồi lời mời {invite}.")
+    _emit({"invite_id": invite, "revoked": True}, as_json, t("cli.invite.revoked", invite=invite))
 
 
 def _parse_deadline(text: str) -> date:
@@ -224,7 +227,11 @@ def period_open(
             "filled": opened.filled,
             "offered": opened.offered,
         }
-    _emit(payload, as_json, f"Kỳ báo cáo {payload['period_id']}: {kind.name} {school_year}")
+    _emit(
+        payload,
+        as_json,
+        t("cli.period.opened", period=payload["period_id"], kind=kind.name, year=school_year),
+    )
 
 
 @period_app.command("list")
@@ -234,7 +241,7 @@ def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
         periods = store.periods_of(session, unit_id=unit)
         payload = [_period_dict(p) for p in periods]
     lines = [f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}" for p in payload]
-    _emit(payload, as_json, "\n".join(lines) or "(chưa có kỳ báo cáo)")
+    _emit(payload, as_json, "\n".join(lines) or t("cli.period.none"))
 
 
 @period_app.command("final")
@@ -246,7 +253,7 @@ def period_final(period: PeriodOption, as_json: JsonOption = False) -> None:
             raise _fail(f"no period {period}")
         finalize(session, period=found)
         payload = _period_dict(found)
-    _emit(payload, as_json, f"Kỳ báo cáo {period} đã chốt.")
+    _emit(payload, as_json, t("cli.period.final", period=period))
 
 
 def _period_dict(period: Period) -> dict[str, Any]:
@@ -302,8 +309,8 @@ def assign_command(
             "assigned": not remove,
             "changed": changed,
         }
-    verb = "bỏ giao" if remove else "giao"
-    _emit(payload, as_json, f"Đã {verb} phần {section_id} cho thành viên {member}.")
+    message = "cli.assign.taken" if remove else "cli.assign.given"
+    _emit(payload, as_json, t(message, section=section_id, member=member))
 
 
 @app.command("progress")
