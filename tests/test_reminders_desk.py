@@ -361,3 +361,26 @@ async def test_a_member_who_unblocks_the_bot_is_reminded_again(
     assert sorted(chat for chat, _ in sender.take()) == [AN, BINH]
     # An unknown chat unblocking the bot changes nothing.
     await chats.membership_changed(Update.de_json(_membership(999, "member"), None), context)
+
+
+def test_a_failed_replanning_never_spoils_the_change_it_follows(
+    database: Database,
+    engine: ConversationEngine,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("planner down")
+
+    monkeypatch.setattr(service, "replan", broken)
+    replies = engine.handle(LAN_CHAT, Command("giao"))
+    replies = press(engine, LAN_CHAT, replies, "2. Chất lượng")
+    replies = press(engine, LAN_CHAT, replies, "Trần Văn An")
+    assert "Đã giao phần 2" in text_of(replies)
+    assert "not re-planned" in caplog.text
+    with database.session() as session:
+        assert periods.assignees(session, period_id=world.period_id)["quality"] == [
+            world.binh,
+            world.an,
+        ]

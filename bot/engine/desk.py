@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -664,20 +665,7 @@ class Desk:
         return Reply(f"{text}\n{t('reminders_desk.hint')}", buttons, replace=replace)
 
     def _replan(self, period_id: int) -> None:
-        """Re-plans a period's reminders after a change; a failure is left to the next sweep.
-
-        A savepoint keeps a failed planning from spoiling the change it follows.
-        """
-        try:
-            with self.session.begin_nested():
-                reminders.replan(
-                    self.session,
-                    period_id=period_id,
-                    now=now(),
-                    templates_root=self.turn.options.templates_root,
-                )
-        except Exception:
-            log.exception("reminders of period %s not re-planned", period_id)
+        replan_reminders(self.session, period_id, self.turn.options.templates_root)
 
     def _names(self) -> dict[int, str]:
         members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
@@ -692,6 +680,22 @@ def notices(session: Session, member_ids: list[int], text: str) -> list[Outgoing
         for member_id in sorted(found)
         for identity in found[member_id]
     ]
+
+
+def replan_reminders(session: Session, period_id: int, templates_root: Path) -> None:
+    """Re-plans a period's reminders after a change; a failure is left to the next sweep.
+
+    A savepoint keeps a failed planning from spoiling the change it follows. Cheap enough
+    for a deadline, an assignment, a finished or returned section; not for every answer
+    (the sweep re-plans every open period on each tick anyway).
+    """
+    try:
+        with session.begin_nested():
+            reminders.replan(
+                session, period_id=period_id, now=now(), templates_root=templates_root
+            )
+    except Exception:
+        log.exception("reminders of period %s not re-planned", period_id)
 
 
 def lead_ids(session: Session, *, unit_id: int, besides: int | None = None) -> list[int]:
