@@ -107,13 +107,13 @@ async def test_the_director_sees_the_schedule_per_member_and_changes_it(
     assert "• Trần Văn An: đã gửi 1 · chờ gửi 3 (lần tới Thứ Bảy 27/06/2026 08:00)" in lines
     assert "• Lê Thị Bình: chờ gửi 3 (lần tới Thứ Bảy 27/06/2026 08:00) · lỗi 1" in lines
     assert "• Nguyễn Thị Lan: chờ gửi 1 (lần tới Thứ Tư 01/07/2026 08:00)" in lines
-    assert button(replies, "7, 3, 1 ngày").label == "✓ 7, 3, 1 ngày"
+    assert button(replies, "7, 3, 1 ngày").label == "1. ✓ 7, 3, 1 ngày"
 
     # "5, 2 ngày": re-planned at once, the 3- and 1-day reminders dropped.
     replies = press(engine, LAN_CHAT, replies, "5, 2 ngày")
     assert "✅ Đã đổi lịch nhắc: trước hạn 5, 2 ngày, và sáng ngày hạn." in text_of(replies)
     assert [r.replace for r in replies if isinstance(r, Reply)] == [False, True]
-    assert button(replies, "5, 2 ngày").label == "✓ 5, 2 ngày"
+    assert button(replies, "5, 2 ngày").label == "2. ✓ 5, 2 ngày"
     assert policy(database, world).days_before == [5, 2]
     assert live(database, world) == {
         (world.an, "before_7d"): "sent",
@@ -242,7 +242,7 @@ def test_a_final_report_shows_its_reminders_without_buttons_to_change_them(
     replies = engine.handle(LAN_CHAT, Command("nhacnho"))
     assert t("reminders_desk.period_closed") in text_of(replies)
     labels = [b.label for r in replies if isinstance(r, Reply) for row in r.buttons for b in row]
-    assert labels == [t("reminders_desk.close_button")]
+    assert labels == [f"1. {t('reminders_desk.close_button')}"]
 
 
 def test_assigning_and_returning_replan_at_once(
@@ -384,3 +384,18 @@ def test_a_failed_replanning_never_spoils_the_change_it_follows(
             world.binh,
             world.an,
         ]
+
+
+def test_a_desk_choice_can_be_typed_by_its_number(
+    database: Database, engine: ConversationEngine, world: World, clock: time_machine.Coordinates
+) -> None:
+    """The terminal has no buttons: the director types the number shown on a button."""
+    engine.handle(LAN_CHAT, Command("nhacnho"))
+    replies = engine.handle(LAN_CHAT, Text("2"))
+    assert "✅ Đã đổi lịch nhắc: trước hạn 5, 2 ngày, và sáng ngày hạn." in text_of(replies)
+    assert policy(database, world).days_before == [5, 2]
+    # Something that is not a choice keeps the dialogue and says how to choose.
+    replies = engine.handle(LAN_CHAT, Text("abc"))
+    assert text_of(replies) == t("desk.pick")
+    replies = engine.handle(LAN_CHAT, Text("1"))
+    assert policy(database, world).days_before == [7, 3, 1]

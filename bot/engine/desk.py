@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
 from bot.engine.messages import Button, Notice, Outgoing, Reply
-from bot.questionnaire.answers import clean_text
+from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
 from bot.reminders import service as reminders
 from bot.reminders.planner import policy_of
@@ -48,6 +48,7 @@ DESK_COMMANDS = (
     "thanhvien",
     "nhacnho",
 )
+_LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 
 
@@ -107,7 +108,12 @@ class Desk:
             return self.guarded(lambda: self.typed_deadline(raw))
         if waiting == "comment":
             return self.guarded(lambda: self.typed_comment(raw))
-        return self.current()
+        typed = fold(clean_text(raw)).rstrip(".")
+        action = self.turn.state.desk.get("choices", {}).get(typed)
+        if action:
+            return self.button(action)
+        # The buttons shown last stay valid: say how to choose, keep the dialogue.
+        return [Reply(t("desk.pick"))]
 
     def current(self) -> list[Outgoing]:
         """Repeats the question the desk dialogue is waiting on."""
@@ -134,7 +140,50 @@ class Desk:
             if self.turn.state.mode == "desk":
                 self.turn.state.mode = "menu"
             return [Reply(t(key)), *self.turn.current(quiet_menu=True)]
-        return result
+        return self.numbered(result)
+
+    def numbered(self, replies: list[Outgoing]) -> list[Outgoing]:
+        """Numbers the desk's buttons and remembers them, so a number can be typed instead
+        of pressing (the terminal has no buttons)."""
+        prefix = f"{self.turn.state.step}:d:"
+        choices: dict[str, str] = {}
+        out: list[Outgoing] = []
+        for reply in replies:
+            ours = [
+                b
+                for row in getattr(reply, "buttons", [])
+                for b in row
+                if b.code.startswith(prefix)
+            ]
+            if not isinstance(reply, Reply) or not ours:
+                out.append(reply)
+                continue
+            choices = {}
+            leading = {b.code: _LEADING_NUMBER.match(b.label) for b in ours}
+            taken = {m.group(1) for m in leading.values() if m}
+            counter = 0
+            rows: list[list[Button]] = []
+            for row in reply.buttons:
+                new_row: list[Button] = []
+                for button in row:
+                    found = leading.get(button.code) if button in ours else None
+                    if button not in ours:
+                        new_row.append(button)
+                        continue
+                    if found:
+                        key, label = found.group(1), button.label
+                    else:
+                        counter += 1
+                        while str(counter) in taken:
+                            counter += 1
+                        key, label = str(counter), f"{counter}. {button.label}"
+                    choices.setdefault(key, button.code.split(":", 1)[1])
+                    new_row.append(Button(button.code, _short(label, 64), button.command))
+                rows.append(new_row)
+            out.append(Reply(reply.text, rows, reply.replace))
+        if choices and self.turn.state.mode == "desk":
+            self.turn.state.desk["choices"] = choices
+        return out
 
     def begin(self, **desk: Any) -> None:
         """Enters a desk dialogue (the questionnaire cursor stays where it was)."""

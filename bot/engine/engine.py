@@ -20,7 +20,7 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.engine import flow
-from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices
+from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.lobby import Lobby
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
@@ -1357,6 +1357,8 @@ class _Turn:
             finished=True,
         )
         self.finished.add(section.id)
+        # Whoever finished is not reminded any more; the planner drops their rows now.
+        replan_reminders(self.session, self.period_id, self.options.templates_root)
         done = t("review.finished", number=section.number, title=section.title)
         told: list[Outgoing] = []
         if not is_lead(self.member):
