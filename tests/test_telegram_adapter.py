@@ -558,9 +558,7 @@ async def test_a_choice_button_edits_the_question_in_place(user: TelegramUser) -
     await user.say("/start")
     await user.press("Chất lượng")
     await user.say("10 1 5 4")
-    await user.say("đúng")
     await user.say("20 2 10 8")
-    await user.say("đúng")
     pressed, _ = user.last_with_button("1. Có")
     calls = await user.press("1. Có")
     assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]

@@ -989,10 +989,7 @@ class _Turn:
                 return [Reply(t("input.nothing_to_keep")), self.ask()]
             return self.advance(t("ask.kept"))
         if action == "blank" and isinstance(question, TableQuestion):
-            self.state.pending_row = None
-            self.state.pending_blank = True
-            self.state.mode = "confirm_row"
-            return [self.row_echo()]
+            return self.table_row_text(question, "-")
         if action.startswith("o:"):
             return self.option_pressed(question, action[2:], pressed=pressed)
         if action == "done" and isinstance(question, MultiChoiceQuestion):
@@ -1046,15 +1043,48 @@ class _Turn:
     # -- tables -----------------------------------------------------------------------------
 
     def table_row_text(self, table: TableQuestion, raw: str) -> list[Outgoing]:
-        """A typed table row: parsed, then echoed for confirmation."""
+        """A typed table row: saved at once when its figures hold, read back with what it
+        computes; a row that fails a check is echoed and waits for "đúng" or a new row."""
         try:
             row = parse_table_row(table, raw)
         except InvalidAnswer as err:
             return [Reply(t("input.invalid", reason=err.message)), self.ask()]
         self.state.pending_row = row
         self.state.pending_blank = row is None
+        computed, problems = self.row_figures(table)
+        if not problems:
+            # One message per row on a phone: the read-back comes with the next row's
+            # prompt, and /lai goes back to fix it.
+            lines = [
+                t(
+                    "row.saved_values",
+                    row=table.rows[self.state.row_index].label,
+                    values=format_row(table, row),
+                )
+            ]
+            if computed:
+                lines.append(t("row.computed", values=" · ".join(computed)))
+            lines.append(t("row.fix_hint"))
+            return self.confirm_row_action("ok", ack="\n".join(lines))
         self.state.mode = "confirm_row"
         return [self.row_echo()]
+
+    def row_figures(self, table: TableQuestion) -> tuple[list[str], list[str]]:
+        """What the typed row computes, and the messages of the checks it fails."""
+        if self.state.pending_row is None:
+            return [], []
+        row = table.rows[self.state.row_index]
+        values = {**self.values, table.id: self._with_pending(table)}
+        evaluation = self.evaluations.evaluate(self.template, self.period_id, values)
+        computed = [
+            f"{c.label} {evaluation.text(f'{table.id}.{row.id}.{c.id}')}"
+            for c in table.computed
+            if evaluation.text(f"{table.id}.{row.id}.{c.id}") is not None
+        ]
+        problems = [
+            f.message for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")
+        ]
+        return computed, problems
 
     def _with_pending(self, table: TableQuestion) -> dict[str, Any]:
         current = dict(self.values.get(table.id) or {})
@@ -1068,20 +1098,10 @@ class _Turn:
         assert isinstance(table, TableQuestion)
         row = table.rows[self.state.row_index]
         lines = [t("row.echo", row=row.label, values=format_row(table, self.state.pending_row))]
-        if self.state.pending_row is not None:
-            values = {**self.values, table.id: self._with_pending(table)}
-            evaluation = self.evaluations.evaluate(self.template, self.period_id, values)
-            computed = [
-                f"{c.label} {evaluation.text(f'{table.id}.{row.id}.{c.id}')}"
-                for c in table.computed
-                if evaluation.text(f"{table.id}.{row.id}.{c.id}") is not None
-            ]
-            if computed:
-                lines.append(t("row.computed", values=" · ".join(computed)))
-            problems = [
-                f for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")
-            ]
-            lines += [t("row.problem", message=f.message) for f in problems]
+        computed, problems = self.row_figures(table)
+        if computed:
+            lines.append(t("row.computed", values=" · ".join(computed)))
+        lines += [t("row.problem", message=message) for message in problems]
         lines.append(t("row.confirm"))
         buttons = [
             [
@@ -1101,7 +1121,7 @@ class _Turn:
         self.state.mode = "question"
         return self.table_row_text(self.question, raw)  # type: ignore[arg-type]
 
-    def confirm_row_action(self, action: str) -> list[Outgoing]:
+    def confirm_row_action(self, action: str, *, ack: str | None = None) -> list[Outgoing]:
         """Stores a confirmed row and asks the next one; or asks the row again."""
         table = self.question
         assert isinstance(table, TableQuestion)
@@ -1122,7 +1142,7 @@ class _Turn:
         if confirmed_now:
             # Confirming the echo that showed the problem keeps the row as it is.
             self._confirm(confirmed_now)
-        ack = t("row.saved", row=row.label)
+        ack = ack or t("row.saved", row=row.label)
         self.state.pending_row = None
         self.state.pending_blank = False
         self.state.mode = "question"
