@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot import store
 from bot.database import Database
+from bot.engine.desk import DESK_COMMANDS
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import ButtonPress, Command, Sender
 from bot.engine.messages import DocumentReply, Notice, Outgoing, Reply
@@ -24,17 +25,6 @@ from tests.conftest import FIXTURE_TEMPLATES
 
 KIND = "mini-report"
 ROLES = ("director", "deputy", "staff", "idle_staff", "stranger")
-DESK_COMMANDS = (
-    "tiendo",
-    "moky",
-    "giao",
-    "moi",
-    "tralai",
-    "chot",
-    "mokhoa",
-    "thanhvien",
-    "nhacnho",
-)
 MEMBER_COMMANDS = ("start", "help", "tiep", "viec", "huy", "lai", "boqua", "giu", "xem", "xong")
 DIRECTOR_ONLY = {"chot", "mokhoa"}
 # The reminder desk's buttons: days preset, weekends, nudge now, close.
