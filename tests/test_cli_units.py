@@ -123,11 +123,11 @@ def test_a_unit_with_its_director_a_period_an_assignment_and_progress(
     [
         (
             ["period", "open", "--unit", "999", "--template", KIND, "--deadline", "2026-06-30"],
-            "no unit 999",
+            "Không có đơn vị mã 999",
         ),
         (
             ["period", "open", "--unit", "1", "--template", "nope", "--deadline", "2026-06-30"],
-            "unknown report kind",
+            "Không có loại báo cáo",
         ),
         (
             ["period", "open", "--unit", "1", "--template", KIND, "--deadline", "30/06/2026"],
@@ -148,9 +148,12 @@ def test_a_unit_with_its_director_a_period_an_assignment_and_progress(
             ],
             "2025-2026",
         ),
-        (["assign", "--period", "999", "--section", "3", "--member", "1"], "no period 999"),
-        (["progress", "--period", "999"], "no period 999"),
-        (["member", "list", "--unit", "999"], "no unit 999"),
+        (
+            ["assign", "--period", "999", "--section", "3", "--member", "1"],
+            "Không có kỳ báo cáo mã 999",
+        ),
+        (["progress", "--period", "999"], "Không có kỳ báo cáo mã 999"),
+        (["member", "list", "--unit", "999"], "Không có đơn vị mã 999"),
     ],
 )
 def test_wrong_arguments_are_refused_clearly(
@@ -196,4 +199,4 @@ def test_a_member_of_another_unit_cannot_be_assigned(cli_database: Database) -> 
             str(outsider),
         ],
     )
-    assert result.exit_code == 2 and "no member" in result.stderr
+    assert result.exit_code == 2 and "không thuộc đơn vị" in result.stderr

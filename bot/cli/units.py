@@ -102,7 +102,7 @@ def unit_create(
 ) -> None:
     """Create a unit and print its id and a one-time director invite link."""
     if not name.strip() or not place.strip():
-        raise _fail("--name and --place must not be empty")
+        raise _fail(t("cli.error.empty_name"))
     with database_session() as session:
         unit = store.create_unit(
             session,
@@ -128,7 +128,7 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     """List a unit's members with their role and chat accounts."""
     with database_session() as session:
         if store.unit_by_id(session, unit_id=unit) is None:
-            raise _fail(f"no unit {unit}")
+            raise _fail(t("cli.error.no_unit", unit=unit))
         members = store.members_of(session, unit_id=unit)
         identities = store.identities_of(session, member_ids=[m.id or 0 for m in members])
         payload = [
@@ -154,7 +154,7 @@ def invite_create(
     """Create an invite link for a role (staff links serve many people until they expire)."""
     with database_session() as session:
         if store.unit_by_id(session, unit_id=unit) is None:
-            raise _fail(f"no unit {unit}")
+            raise _fail(t("cli.error.no_unit", unit=unit))
         invite = create_invite(session, unit_id=unit, role=role, created_by=None)
         payload = {
             "unit_id": unit,
@@ -173,7 +173,7 @@ def invite_revoke(
     with database_session() as session:
         done = revoke(session, invite_id=invite, unit_id=unit)
     if not done:
-        raise _fail(f"no invite {invite} in unit {unit}")
+        raise _fail(t("cli.error.no_invite", invite=invite, unit=unit))
     _emit({"invite_id": invite, "revoked": True}, as_json, t("cli.invite.revoked", invite=invite))
 
 
@@ -181,7 +181,7 @@ def _parse_deadline(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as err:
-        raise _fail(f"--deadline must be YYYY-MM-DD, not {text!r}") from err
+        raise _fail(t("cli.error.deadline", text=text)) from err
 
 
 @period_app.command("open")
@@ -199,23 +199,23 @@ def period_open(
     due = _parse_deadline(deadline)
     school_year = year or school_year_of(today())
     if not _valid_year(school_year):
-        raise _fail(f"--year must look like 2025-2026, not {school_year!r}")
+        raise _fail(t("cli.error.year", text=school_year))
     if term is not None and term not in (1, 2):
-        raise _fail("--term must be 1 or 2")
+        raise _fail(t("cli.error.term"))
     try:
         kind = load_template(template)
     except TemplateNotFoundError as err:
-        raise _fail(f"unknown report kind {template!r}; see `baocao templates`") from err
+        raise _fail(t("cli.error.kind", kind=template)) from err
     with database_session() as session:
         found = store.unit_by_id(session, unit_id=unit)
         if found is None:
-            raise _fail(f"no unit {unit}")
+            raise _fail(t("cli.error.no_unit", unit=unit))
         try:
             opened = open_period(
                 session, unit=found, template=kind, year=school_year, term=term, deadline=due
             )
         except PeriodError as err:
-            raise _fail(f"a period of this kind is already open: {err.details}") from err
+            raise _fail(t("cli.error.already_open", period=err.details.get("period_id"))) from err
         payload = {
             "period_id": opened.period.id,
             "unit_id": unit,
@@ -250,7 +250,7 @@ def period_final(period: PeriodOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         if found is None:
-            raise _fail(f"no period {period}")
+            raise _fail(t("cli.error.no_period", period=period))
         finalize(session, period=found)
         payload = _period_dict(found)
     _emit(payload, as_json, t("cli.period.final", period=period))
@@ -281,16 +281,16 @@ def assign_command(
         found = store.period_by_id(session, period_id=period)
         person = store.member_by_id(session, member_id=member)
         if found is None:
-            raise _fail(f"no period {period}")
+            raise _fail(t("cli.error.no_period", period=period))
         if person is None or person.unit_id != found.unit_id:
-            raise _fail(f"no member {member} in the unit of period {period}")
+            raise _fail(t("cli.error.no_member", member=member, period=period))
         kind = load_template(found.template_id)
         section_id = next(
             (s.id for s in kind.sections if section in (s.id, s.number, f"{s.number}.")), None
         )
         if section_id is None:
             ids = ", ".join(f"{s.number}={s.id}" for s in kind.sections)
-            raise _fail(f"no section {section!r} in {kind.id} ({ids})")
+            raise _fail(t("cli.error.no_section", section=section, sections=ids))
         if remove:
             changed = unassign(session, period=found, section_id=section_id, member_id=member)
         else:
@@ -319,7 +319,7 @@ def progress_command(period: PeriodOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         if found is None:
-            raise _fail(f"no period {period}")
+            raise _fail(t("cli.error.no_period", period=period))
         progress = period_progress(
             session, period=found, template=load_template(found.template_id)
         )
