@@ -153,6 +153,8 @@ def _desk_actions(unit: Unit, other: Unit) -> list[str]:
         "d:ret:general",
         "d:fin:yes",
         "d:reo:general",
+        f"d:rm:{own}",
+        f"d:rmy:{own}",
         *REMINDER_ACTIONS,
     ]
 
@@ -286,3 +288,53 @@ def test_a_final_report_is_locked_and_only_the_director_reopens(
     step = _step(database, unit.members["staff"])
     replies = engine.handle(teacher, ButtonPress(f"{step}:s:general"))
     assert t("section.locked") not in _text(replies)
+
+
+def test_the_director_removes_a_teacher_who_left(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit]
+) -> None:
+    unit, other = units
+    director, teacher = _sender("director"), _sender("staff")
+    replies = engine.handle(director, Command("thanhvien"))
+    assert "staff A" in _text(replies)
+    # Nobody of the other unit can be named, even by a forged button.
+    step = _step(database, unit.members["director"])
+    forged = engine.handle(director, ButtonPress(f"{step}:d:rm:{other.members['staff']}"))
+    assert t("input.stale_button") in _text(forged)
+    engine.handle(director, Command("thanhvien"))
+    engine.handle(
+        director,
+        ButtonPress(f"{_step(database, unit.members['director'])}:d:rm:{unit.members['staff']}"),
+    )
+    replies = engine.handle(
+        director,
+        ButtonPress(f"{_step(database, unit.members['director'])}:d:rmy:{unit.members['staff']}"),
+    )
+    assert t("members.removed", name="staff A") in _text(replies)
+    told = [r for r in replies if isinstance(r, Notice)]
+    assert [(n.external_id, n.text) for n in told] == [
+        ("A-staff", t("members.removed_notice", unit="Trường A"))
+    ]
+    # The teacher is a stranger now; their section is free again; their answers stay.
+    assert _text(engine.handle(teacher, Command("viec"))) == t("start.stranger")
+    with database.session() as session:
+        rows = session.exec(select(Assignment).where(Assignment.period_id == unit.period_id))
+        assert list(rows) == []
+        other_rows = session.exec(
+            select(Assignment).where(Assignment.period_id == other.period_id)
+        )
+        assert len(list(other_rows)) == 1
+
+
+def test_a_deputy_removes_staff_but_not_the_director(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit]
+) -> None:
+    unit, _ = units
+    deputy = _sender("deputy")
+    replies = engine.handle(deputy, Command("thanhvien"))
+    labels = [b.label for r in replies if isinstance(r, Reply) for row in r.buttons for b in row]
+    assert any("staff A" in label for label in labels)
+    assert not any("director A" in label for label in labels)
+    step = _step(database, unit.members["deputy"])
+    replies = engine.handle(deputy, ButtonPress(f"{step}:d:rm:{unit.members['director']}"))
+    assert t("input.stale_button") in _text(replies)

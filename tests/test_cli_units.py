@@ -200,3 +200,28 @@ def test_a_member_of_another_unit_cannot_be_assigned(cli_database: Database) -> 
         ],
     )
     assert result.exit_code == 2 and "không thuộc đơn vị" in result.stderr
+
+
+def test_a_member_who_left_is_removed_from_the_command_line(cli_database: Database) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    invite = baocao_json("invite", "create", "--unit", str(unit["unit_id"]))
+    with cli_database.session() as session:
+        teacher = redeem(
+            session,
+            code=invite["invite_code"],
+            channel="telegram",
+            external_id="77",
+            display_name="Giáo viên cũ",
+            current=None,
+        ).member.id
+    removed = baocao_json(
+        "member", "remove", "--unit", str(unit["unit_id"]), "--member", str(teacher)
+    )
+    assert removed["name"] == "Giáo viên cũ"
+    assert baocao_json("member", "list", "--unit", str(unit["unit_id"])) == []
+    with cli_database.session() as session:
+        assert store.member_by_identity(session, channel="telegram", external_id="77") is None
+    again = runner.invoke(
+        app, ["member", "remove", "--unit", str(unit["unit_id"]), "--member", str(teacher)]
+    )
+    assert again.exit_code == 2 and "không có thành viên" in again.stderr

@@ -21,6 +21,7 @@ from bot.settings import get_settings
 from bot.texts import t
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite, invite_link, revoke
+from bot.workflow.members import MemberError, remove_member
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
 from bot.workflow.progress import period_progress
 from models import Period
@@ -143,6 +144,22 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
         ]
     lines = [f"{m['member_id']:>4}  {m['role']:<8} {m['name']}" for m in payload]
     _emit(payload, as_json, "\n".join(lines) or t("cli.member.none"))
+
+
+@member_app.command("remove")
+def member_remove(
+    unit: UnitOption,
+    member: Annotated[int, typer.Option("--member", help="Member id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a member who left: their chats are unlinked, open sections taken back."""
+    with database_session() as session:
+        try:
+            removed = remove_member(session, target_id=member, unit_id=unit, actor=None)
+        except MemberError as err:
+            raise _fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
+        payload = {"unit_id": unit, "member_id": member, "name": removed.display_name}
+    _emit(payload, as_json, t("cli.member.removed", name=payload["name"]))
 
 
 @invite_app.command("create")

@@ -28,8 +28,10 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, ForbiddenError, Role, can, require, role_of
 from bot.workflow.invites import active_invites, create_invite, invite_link, revoke
+from bot.workflow.members import removable_by, remove_member
 from bot.workflow.progress import period_progress
 from bot.workflow.render import progress_text, year_text
+from models import Member
 
 if TYPE_CHECKING:
     from bot.engine.engine import _Turn
@@ -92,6 +94,8 @@ class Desk:
             "fin": self.confirm_finalize,
             "reo": self.reopen,
             "rem": self.reminder_button,
+            "rm": self.ask_remove,
+            "rmy": self.remove,
             "list": lambda _args: self.start_assign(),
             "end": self.end,
         }
@@ -209,7 +213,7 @@ class Desk:
         return [Reply(progress_text(progress, self.turn.template))]
 
     def show_members(self) -> list[Outgoing]:
-        """/thanhvien: the unit's members and roles."""
+        """/thanhvien: the unit's members and roles, with a button to remove whom I may."""
         require(self.member, Action.LIST_MEMBERS)
         members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
         lines = [t("members.title", unit=self.turn.unit.name)]
@@ -217,7 +221,68 @@ class Desk:
             t("members.line", index=i, name=m.display_name, role=t(f"role.{role_of(m).value}"))
             for i, m in enumerate(members, 1)
         ]
-        return [Reply("\n".join(lines))]
+        removable = [m for m in members if removable_by(self.member, m)]
+        if not removable or not can(self.member, Action.REMOVE_MEMBER):
+            return [Reply("\n".join(lines))]
+        self.begin()
+        self.turn.state.step += 1
+        lines.append(t("members.remove_hint"))
+        buttons = [
+            [Button(self.code(f"rm:{m.id}"), _short(t("button.remove", name=m.display_name), 60))]
+            for m in removable
+        ]
+        buttons.append([Button(self.code("end:"), t("button.close"))])
+        return [Reply("\n".join(lines), buttons)]
+
+    def ask_remove(self, args: list[str]) -> list[Outgoing]:
+        """Confirms before a member is removed."""
+        require(self.member, Action.REMOVE_MEMBER)
+        target = self._removable(args)
+        if target is None:
+            return [Reply(t("input.stale_button")), *self.turn.show_menu()]
+        self.turn.state.step += 1
+        buttons = [
+            [
+                Button(self.code(f"rmy:{target.id}"), t("button.confirm_remove")),
+                Button(self.code("end:"), t("button.cancel")),
+            ]
+        ]
+        return [Reply(t("members.confirm_remove", name=target.display_name), buttons)]
+
+    def remove(self, args: list[str]) -> list[Outgoing]:
+        """Removes a member: their chats are unlinked, their open sections taken back."""
+        require(self.member, Action.REMOVE_MEMBER)
+        target = self._removable(args)
+        if target is None:
+            return [Reply(t("input.stale_button")), *self.turn.show_menu()]
+        told = self.turn.notify(
+            [target.id or 0], t("members.removed_notice", unit=self.turn.unit.name)
+        )
+        remove_member(
+            self.session,
+            target_id=target.id or 0,
+            unit_id=self.turn.unit.id or 0,
+            actor=self.member,
+        )
+        log.info("member %s removed member %s", self.member.id, target.id)
+        self.turn.state.desk = {}
+        done = Reply(t("members.removed", name=target.display_name))
+        return [done, *self.turn.show_menu(), *told]
+
+    def _removable(self, args: list[str]) -> Member | None:
+        """The member a button names, if this member may remove them (else logged)."""
+        target_id = args[0] if args else ""
+        target = (
+            store.member_by_id(self.session, member_id=int(target_id))
+            if target_id.isdigit()
+            else None
+        )
+        if target is None or not removable_by(self.member, target):
+            log.warning(
+                "refused: member %s pressed remove for member %r", self.member.id, target_id[:20]
+            )
+            return None
+        return target
 
     # -- opening a period -----------------------------------------------------------------
 

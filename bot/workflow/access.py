@@ -34,6 +34,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     LIST_MEMBERS = "list_members"
     MANAGE_REMINDERS = "manage_reminders"
+    REMOVE_MEMBER = "remove_member"
 
 
 # The deputy signs "KT." for the director and runs the report with her; only the director

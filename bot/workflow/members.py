@@ -1,0 +1,56 @@
+"""Members leaving a unit: who may remove whom, and what is undone."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot import store
+from bot.workflow.access import Role, role_of
+from models import Assignment, ChatIdentity, Member, Period
+
+
+class MemberError(Exception):
+    """A removal that cannot be done; `reason` is a key of the text catalogue."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def removable_by(actor: Member, target: Member) -> bool:
+    """The director removes anyone else; a deputy removes staff only."""
+    if target.id == actor.id or target.unit_id != actor.unit_id or not target.active:
+        return False
+    if role_of(actor) is Role.DIRECTOR:
+        return True
+    return role_of(actor) is Role.DEPUTY and role_of(target) is Role.STAFF
+
+
+def remove_member(
+    session: Session, *, target_id: int, unit_id: int, actor: Member | None
+) -> Member:
+    """Marks a member as gone, unlinks their chats and takes back their open assignments.
+
+    Their answers stay, with their name on them, in the reports and the audit trail.
+    `actor` None is an operator at the command line.
+    """
+    target = store.member_by_id(session, member_id=target_id)
+    if target is None or target.unit_id != unit_id or not target.active:
+        raise MemberError("no_member")
+    if actor is not None and not removable_by(actor, target):
+        raise MemberError("not_allowed")
+    target.active = False
+    session.add(target)
+    for identity in session.exec(select(ChatIdentity).where(ChatIdentity.member_id == target_id)):
+        session.delete(identity)
+    open_periods = select(Period.id).where(Period.unit_id == unit_id, Period.status != "final")
+    rows = session.exec(
+        select(Assignment).where(
+            Assignment.member_id == target_id,
+            Assignment.period_id.in_(open_periods),  # type: ignore[attr-defined]
+        )
+    )
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return target
