@@ -25,7 +25,7 @@ def _schema_differences(database: Database) -> list[object]:
 def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     database.migrate()
-    assert database.revision() == "0003_reminders"
+    assert database.revision() == "0004_inferred_check_keys"
     assert _schema_differences(database) == []
     database.dispose()
 
@@ -39,7 +39,7 @@ def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> N
 
     database.migrate()
 
-    assert database.revision() == "0003_reminders"
+    assert database.revision() == "0004_inferred_check_keys"
     assert _schema_differences(database) == []
     with database.session() as session:
         member = session.exec(select(Member)).one()
@@ -67,5 +67,31 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'twice.db'}")
     database.migrate()
     database.migrate()
-    assert database.revision() == "0003_reminders"
+    assert database.revision() == "0004_inferred_check_keys"
+    database.dispose()
+
+
+def test_kept_checks_move_to_the_keys_of_inferred_checks(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'kept.db'}")
+    database.migrate("0003_reminders")
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO unit (id, name, parent_body, place, address, signer_title, signer_name,"
+            " number_pattern, is_demo, created_at) VALUES (1, 'A', '', 'Q1', '', 'GĐ', '', '',"
+            " 0, '2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO period (id, unit_id, template_id, template_version, year, status,"
+            " created_at) VALUES (1, 1, 'bao-cao-tong-ket-nam-hoc-gdnn-gdtx', 1, '2025-2026',"
+            " 'open', '2026-01-01 00:00:00')"
+        )
+        for key in ("conduct.thpt.0", "dropouts_within_enrolled", "gifted_city.maths.1"):
+            connection.exec_driver_sql(
+                "INSERT INTO confirmedcheck (period_id, check_key, confirmed_at)"
+                f" VALUES (1, '{key}', '2026-01-01 00:00:00')"
+            )
+    database.migrate()
+    with database.session() as session:
+        keys = store.confirmed_checks(session, period_id=1)
+    assert keys == {"conduct.thpt.sum:total", "not_above:dropouts:enrolled", "gifted_city.maths.1"}
     database.dispose()
