@@ -89,8 +89,8 @@ def _check_ratio(text: str, match: re.Match[str], tally: Tally) -> bool:
     stated = percent_of(match.group("pct"))
     if part is None or total is None or stated is None or total == 0 or part > total:
         return False
-    if 1900 <= part <= 2100 and total == part + 1:
-        return False  # a school year written 2020/2021
+    if _school_year(match.group("a"), match.group("b"), part, total):
+        return False
     finding = None
     if not rate_matches(stated, part, total):
         expected = expected_rate(stated, part, total)
@@ -109,6 +109,12 @@ def _check_ratio(text: str, match: re.Match[str], tally: Tally) -> bool:
         )
     tally.record(finding)
     return True
+
+
+def _school_year(first: str, second: str, part: int, total: int) -> bool:
+    """True for "2020/2021": two bare four-digit years in a row, not "1.900/1.901" learners."""
+    bare = re.fullmatch(r"\d{4}", first.strip()) and re.fullmatch(r"\d{4}", second.strip())
+    return bool(bare) and 1900 <= part <= 2100 and total == part + 1
 
 
 # -- totals and their parts -----------------------------------------------------------------
