@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,6 +120,19 @@ def sample_context(**changes: object) -> ReportContext:
 def open_docx(data: bytes) -> DocumentObject:
     """The document read back from its bytes."""
     return Document(io.BytesIO(data))
+
+
+def with_damaged_body(data: bytes) -> bytes:
+    """The .docx with its word/document.xml cut in half: still a zip, but broken XML."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                content = content[: len(content) // 2]
+            target.writestr(item, content)
+    return buffer.getvalue()
 
 
 def paragraphs(document: DocumentObject) -> Iterator[DocxParagraph]:

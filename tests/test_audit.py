@@ -25,6 +25,7 @@ from bot.cli import app
 from bot.engine.events import Attachment
 from bot.numbers import format_decimal, format_integer, round_half_up
 from bot.rates import rate
+from tests.docx_helpers import with_damaged_body
 from tests.transcript import Chat
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
@@ -420,13 +421,16 @@ def test_cli_audit_all_right() -> None:
     ("name", "data"),
     [
         ("hong.docx", b"PK\x03\x04 not really a zip"),
+        ("hong-noi-dung.docx", "damaged-xml"),
         ("la.txt", b"\xff\xfe\x00bad"),
         ("khong-co.docx", None),
     ],
 )
-def test_cli_audit_unreadable_file(tmp_path: Path, name: str, data: bytes | None) -> None:
+def test_cli_audit_unreadable_file(tmp_path: Path, name: str, data: bytes | str | None) -> None:
     path = tmp_path / name
-    if data is not None:
+    if data == "damaged-xml":
+        path.write_bytes(with_damaged_body(_seed_docx()))
+    elif data is not None:
         path.write_bytes(data)
     result = CliRunner().invoke(app, ["audit", str(path)])
     assert result.exit_code == 2

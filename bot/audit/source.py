@@ -44,12 +44,15 @@ def read_docx(data: bytes) -> list[Block]:
     """The body paragraphs and tables of a .docx, in order; SourceError if it is not one."""
     # Imported here: reading plain text does not need python-docx.
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph as DocxParagraph
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as err:
+    # A damaged part inside a sound zip surfaces as lxml's syntax error, not python-docx's.
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError, XMLSyntaxError) as err:
         raise SourceError(str(err)) from err
     blocks: list[Block] = []
     for item in document.iter_inner_content():

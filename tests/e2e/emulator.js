@@ -9,6 +9,10 @@
 //   confirmation by offset, so a killed bot gets its unconfirmed updates again;
 // - no sendDocument, getFile, setMyCommands or sendChatAction: added; uploaded documents are
 //   kept in memory for the test to download from /e2e/files/<file_id>;
+// - no way for a user to send a file: POST /e2e/upload stores the request body as a file
+//   and returns its `document` object, which the test then sends in a user message; the
+//   bot fetches it as from Telegram (getFile, then GET /file/bot<token>/<file_path>), and
+//   each getFile and download is recorded in the bot's /e2e/state (`fileRequests`);
 // - editMessageText answering null: answered with the edited message.
 // Two of the package's methods are wrapped (addBotMessage, editMessageText) and its
 // webhook delivery (addUserUpdate) is replaced so it sends the secret token header.
@@ -46,6 +50,7 @@ function botState(token) {
       chatActions: [],
       callbackAnswers: [],
       delivered: [],
+      fileRequests: [],
       webhook: null,
     });
   }
@@ -338,6 +343,7 @@ bot('sendDocument', (token, p, req) => {
 });
 
 bot('getFile', (token, p) => {
+  botState(token).fileRequests.push({ request: 'getFile', file_id: String(p.file_id) });
   const upload = files.get(String(p.file_id));
   if (!upload) return { error: 400, description: 'Bad Request: invalid file_id' };
   return {
@@ -349,6 +355,7 @@ bot('getFile', (token, p) => {
 });
 
 app.get('/file/bot:token/documents/:fileId', (req, res) => {
+  botState(req.params.token).fileRequests.push({ request: 'download', file_id: req.params.fileId });
   const upload = files.get(req.params.fileId);
   if (!upload) return res.status(404).end();
   return res.type(upload.mimeType || 'application/octet-stream').send(upload.data);
@@ -366,6 +373,30 @@ app.get('/e2e/files/:fileId', (req, res) => {
   if (!upload) return res.status(404).end();
   res.set('x-file-name', encodeURIComponent(upload.fileName));
   return res.type('application/octet-stream').send(upload.data);
+});
+
+// A file a user is about to send: the raw request body, named by `?file_name=` (and typed by
+// `?mime_type=`). Returns the `document` of the message that carries it; getFile and the
+// download route above then serve it to the bot like the documents the bot sent.
+app.post('/e2e/upload', express.raw({ type: () => true, limit: '25mb' }), (req, res) => {
+  const fileName = String(req.query.file_name || '');
+  if (!fileName || !Buffer.isBuffer(req.body)) {
+    return res.status(400).json({ ok: false, description: 'file_name and a body are needed' });
+  }
+  const fileId = `upload-${nextFileId}`;
+  nextFileId += 1;
+  const mimeType = String(req.query.mime_type || 'application/octet-stream');
+  files.set(fileId, { fileName, data: req.body, mimeType });
+  return res.json({
+    ok: true,
+    result: {
+      file_id: fileId,
+      file_unique_id: `unique-${fileId}`,
+      file_name: fileName,
+      mime_type: mimeType,
+      file_size: req.body.length,
+    },
+  });
 });
 
 // Forgets that the bot confirmed updates from `update_id` on, as when Telegram did not get

@@ -1,14 +1,16 @@
 """A person on Telegram, played through the emulator's client API over HTTP.
 
-The user types, sends photos and stickers, presses inline buttons, and reads the messages the
-bot sent or edited since their last action.
+The user types, sends photos, stickers and files, presses inline buttons, and reads the
+messages the bot sent or edited since their last action.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -89,6 +91,36 @@ class FakeUser:
     def send(self, **fields: Any) -> None:
         """Sends a message without text: photo=[…], sticker={…}, voice={…}."""
         self._post("/sendMessage", self._message(**fields))
+
+    def send_document(
+        self,
+        content: bytes | Path,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Sends a file, as from the paperclip; returns the message's `document`.
+
+        The bytes are first stored in the emulator (`POST /e2e/upload`), so the bot can fetch
+        them with getFile and a download, as from Telegram. The name defaults to the path's,
+        the type to the one the name suggests; `fields` go into the message (caption=…).
+        """
+        if isinstance(content, Path):
+            file_name = file_name or content.name
+            content = content.read_bytes()
+        if not file_name:
+            raise ValueError("a file sent from bytes needs a file_name")
+        mime_type = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        response = self.http.post(
+            "/e2e/upload",
+            params={"file_name": file_name, "mime_type": mime_type},
+            content=content,
+            headers={"content-type": "application/octet-stream"},
+        )
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()["result"]
+        self.send(document=document, **fields)
+        return document
 
     def press(self, label: str) -> BotMessage:
         """Presses the newest button whose label contains `label`; returns its message."""
