@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, literal, null, true, union_all, update
+from sqlalchemy import (
+    Table,
+    Text,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -303,9 +316,10 @@ def _period_answers_statement() -> Any:
     answer, progress, checks = _ANSWERS.c, _table(SectionProgress).c, _table(ConfirmedCheck).c
     period_id: Any = bindparam("period_id")
     return union_all(
-        sa_select(literal("a"), answer.question_id, answer.value, answer.skipped).where(
-            answer.period_id == period_id
-        ),
+        # The value comes as its JSON text, decoded by `_decoded` (see there).
+        sa_select(
+            literal("a"), answer.question_id, cast(answer.value, Text), answer.skipped
+        ).where(answer.period_id == period_id),
         sa_select(literal("f"), progress.section_id, null(), progress.finished).where(
             progress.period_id == period_id, progress.finished.is_(True)
         ),
@@ -361,17 +375,29 @@ class PeriodAnswers:
     stored: set[str] = field(default_factory=set)
 
 
+@lru_cache(maxsize=16384)
+def _decoded(text: str) -> Any:
+    """A stored answer's JSON text as a value, remembered.
+
+    Every event reads all its period's answers again, and most of them have not changed
+    since the last event: decoding each text once saves that work, and gives an unchanged
+    answer the very same object, which the evaluation cache then recognises at once.
+    Answer values are never changed in place, only replaced, so sharing them is safe.
+    """
+    return json.loads(text)
+
+
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     """`answer_values`, `finished_sections` and `confirmed_checks` in one query."""
     found = PeriodAnswers({}, set(), set(), set())
     rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
-    for kind, key, value, flag in rows:
+    for kind, key, text, flag in rows:
         if kind == "a":
             found.stored.add(key)
             if flag:
                 found.skipped.add(key)
             else:
-                found.values[key] = value
+                found.values[key] = None if text is None else _decoded(text)
         elif kind == "f":
             found.finished.add(key)
         else:
