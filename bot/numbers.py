@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 from typing import Literal
 
 from babel.numbers import format_decimal as _babel_format
@@ -265,9 +266,21 @@ def _pattern(places: int) -> str:
     return "#,##0." + "0" * places if places > 0 else "#,##0"
 
 
+@lru_cache(maxsize=4096)
+def _vietnamese(value: int | Decimal, pattern: str) -> str:
+    """Babel's formatting of an already rounded number, remembered.
+
+    A report shows the same few hundred figures again at every answer, and Babel parses
+    the pattern and the locale's symbols on each call. Equal numbers give equal text under
+    a fixed pattern (1.0 and 1.00 both print with the pattern's decimals), so the cache
+    may key on the value.
+    """
+    return _babel_format(value, format=pattern, locale=_LOCALE)
+
+
 def format_integer(n: int) -> str:
     """An integer with Vietnamese thousands dots: 1234567 -> "1.234.567"."""
-    return _babel_format(n, format="#,##0", locale=_LOCALE)
+    return _vietnamese(n, "#,##0")
 
 
 def format_decimal(value: Decimal, places: int = 2, *, trim: bool = False) -> str:
@@ -282,7 +295,7 @@ def format_decimal(value: Decimal, places: int = 2, *, trim: bool = False) -> st
     if trim and rounded == rounded.to_integral_value():
         places = 0
     # Already rounded half up, so Babel's own half-even rounding has nothing left to do.
-    return _babel_format(rounded, format=_pattern(places), locale=_LOCALE)
+    return _vietnamese(rounded, _pattern(places))
 
 
 def format_percent(value: Decimal) -> str:
