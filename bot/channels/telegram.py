@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from functools import partial
@@ -27,6 +28,7 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType, InlineKeyboardButtonLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBUserWarning
 
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
@@ -48,6 +50,20 @@ RETRY_DELAY = 1.0
 # "typing…" appears only when the engine takes longer than this; Telegram shows it ~5 s.
 TYPING_AFTER = 0.5
 TYPING_REFRESH = 4.0
+
+# Links in replies (invite links) are shown without a preview, as in the application's Defaults.
+_NO_PREVIEW = {"is_disabled": True}
+
+# PTB turns every sent or edited message it gets back into a Message object, setting its
+# attributes one by one: the costliest part of a reply, for an object the channel never
+# reads. Texts therefore go through `Bot.do_api_request`, which returns the raw result
+# (through the same rate limiter); its advice to use the dedicated method instead is
+# silenced for these two methods only.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
+    category=PTBUserWarning,
+)
 
 # Message fields that are not text, most specific first: an animation also fills
 # `document`, and a video note is shown to the user as a video.
@@ -251,6 +267,35 @@ async def with_retries(
             attempt += 1
 
 
+async def send_text(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """`sendMessage` of plain text, its result not parsed (see `_NO_PREVIEW`'s neighbour)."""
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "text": text,
+        "link_preview_options": _NO_PREVIEW,
+    }
+    if markup is not None:
+        params["reply_markup"] = markup
+    await bot.do_api_request("sendMessage", api_kwargs=params)
+
+
+async def edit_text(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """`editMessageText` into plain text, its result not parsed."""
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "text": text,
+        "link_preview_options": _NO_PREVIEW,
+    }
+    if markup is not None:
+        params["reply_markup"] = markup
+    await bot.do_api_request("editMessageText", api_kwargs=params)
+
+
 @asynccontextmanager
 async def typing(bot: Bot, chat_id: int, *, after: float) -> AsyncIterator[None]:
     """Shows "typing…" in the chat while the block runs longer than `after` seconds.
@@ -374,7 +419,7 @@ class TelegramChannel:
         keyboard = keyboard_of(reply.buttons)
         for index, chunk in enumerate(chunks):
             markup = keyboard if index == len(chunks) - 1 else None
-            await self._call(partial(bot.send_message, chat_id, chunk, reply_markup=markup))
+            await self._call(partial(send_text, bot, chat_id, chunk, markup))
 
     async def edit(self, bot: Bot, message: Message, reply: Reply) -> bool:
         """Edits the pressed message into the reply; False when it must be sent anew."""
@@ -382,11 +427,12 @@ class TelegramChannel:
         if len(chunks) != 1:
             return False
         call = partial(
-            bot.edit_message_text,
+            edit_text,
+            bot,
+            message.chat_id,
+            message.message_id,
             chunks[0],
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            reply_markup=keyboard_of(reply.buttons),
+            keyboard_of(reply.buttons),
         )
         try:
             await self._call(call)
@@ -412,13 +458,13 @@ class TelegramChannel:
             )
         )
         for chunk in split_text(rest):
-            await self._call(partial(bot.send_message, chat_id, chunk))
+            await self._call(partial(send_text, bot, chat_id, chunk))
 
     async def say(self, bot: Bot, chat_id: int, text: str) -> None:
         """Sends a plain message outside the conversation (group notices, errors)."""
         try:
             for chunk in split_text(text):
-                await self._call(partial(bot.send_message, chat_id, chunk))
+                await self._call(partial(send_text, bot, chat_id, chunk))
         except Forbidden:
             log.info("chat %s has blocked the bot", chat_id)
 
