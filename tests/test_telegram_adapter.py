@@ -36,6 +36,7 @@ from bot.channels.telegram import (
     split_caption,
     split_text,
     telegram_length,
+    typing,
 )
 from bot.channels.telegram_app import (
     MENU_COMMANDS,
@@ -727,3 +728,23 @@ async def test_polling_confirms_an_update_only_after_handling_it(
     # The offset that confirms both updates is sent only after both were answered.
     confirm = methods.index(("getUpdates", 9))
     assert [m for m, _ in methods[:confirm]].count("sendMessage") == 2
+
+
+async def test_typing_shows_only_when_the_work_outlasts_its_delay() -> None:
+    api = OfflineBotApi()
+    bot = Bot(TOKEN, request=api)
+
+    async def actions() -> list[Any]:
+        return [c.params.get("action") for c in api.named("sendChatAction")]
+
+    async with typing(bot, 5, after=0.05):
+        await asyncio.sleep(0)  # quick work: no indicator
+    await asyncio.sleep(0.1)  # and none later, once the block is over
+    assert await actions() == []
+
+    async with typing(bot, 5, after=0.02):
+        await asyncio.sleep(0.15)  # slow work: the indicator appears while it runs
+    assert await actions() == ["typing"]
+
+    async with typing(bot, 5, after=0):
+        assert await actions() == ["typing", "typing"]  # known long work: shown at once

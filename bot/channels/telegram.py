@@ -307,21 +307,29 @@ async def typing(bot: Bot, chat_id: int, *, after: float) -> AsyncIterator[None]
         with suppress(TelegramError):  # a courtesy: its failure must not fail the update
             await bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-    async def keep_typing(delay: float) -> None:
-        await asyncio.sleep(delay)
+    async def keep_typing() -> None:
         while True:
             await show()
             await asyncio.sleep(TYPING_REFRESH)
 
+    # Most updates finish well before `after`: a timer that starts the indicator only then is
+    # far cheaper than a task started and cancelled for every update.
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
     if after <= 0:
         await show()
-    task = asyncio.create_task(keep_typing(TYPING_REFRESH if after <= 0 else after))
+    timer = loop.call_later(
+        TYPING_REFRESH if after <= 0 else after,
+        lambda: tasks.append(loop.create_task(keep_typing())),
+    )
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        timer.cancel()
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
 
 class TelegramChannel:
