@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
@@ -134,3 +136,37 @@ def test_rates_are_not_balanced_when_the_parts_do_not_fill_the_total() -> None:
         _distribution_template(True), {"grades": {"all": {"total": 4, "a": 1, "b": 1, "c": 1}}}
     )
     assert evaluation.text("grades.all.a_rate") == "25%"
+
+
+# A change to one cell of one table: (table index, row index, column index, new value).
+_cell_changes = st.lists(
+    st.tuples(
+        st.integers(0, 50),
+        st.integers(0, 50),
+        st.integers(0, 50),
+        st.one_of(st.none(), st.integers(0, 700), st.sampled_from([1.5, 91.8, 100.0])),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(changes=_cell_changes)
+def test_reused_tables_give_the_evaluation_a_fresh_template_gives(
+    changes: list[tuple[int, int, int, Any]],
+) -> None:
+    """Tables remembered from earlier evaluations change nothing in the result."""
+    loaded = load_answers_file(sample_answers_path(KIND), template_id=KIND)
+    template, answers = loaded.template, dict(loaded.values)
+    tables = [q for s in template.iter_sections() for q in s.questions if q.kind == "table"]
+    evaluate(template, answers)  # every table of the seed remembered
+    for table_index, row_index, column_index, value in changes:
+        table = tables[table_index % len(tables)]
+        row = table.rows[row_index % len(table.rows)]
+        column = table.columns[column_index % len(table.columns)]
+        rows = dict(answers.get(table.id) or {})
+        rows[row.id] = {**(rows.get(row.id) or {}), column.id: value}
+        answers = {**answers, table.id: rows}
+        fresh = template.model_copy(deep=True)  # another object: nothing remembered for it
+        assert evaluate(template, answers) == evaluate(fresh, answers)

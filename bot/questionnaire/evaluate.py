@@ -7,6 +7,9 @@ typed by a user is trusted as a rate. Values are addressed by reference:
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -133,6 +136,34 @@ def _column_labels(table: TableQuestion) -> dict[str, str]:
     return labels
 
 
+@dataclass(frozen=True)
+class _TableFragment:
+    """What one self-contained table adds to an evaluation: its cells and failed checks."""
+
+    numbers: dict[str, Decimal | None]
+    kinds: dict[str, str]
+    failures: tuple[CheckFailure, ...]
+
+
+# Fragments by (template, table, answer): kept for the tables of the reports being written.
+_FRAGMENTS: OrderedDict[tuple[int, str, str], tuple[Template, _TableFragment]] = OrderedDict()
+_FRAGMENTS_LOCK = threading.Lock()
+_FRAGMENTS_KEPT = 4096
+
+
+def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
+    """Whether a table's cells and checks read nothing but its own answer."""
+    if any(c.kind == "lookup" for c in table.computed):
+        return False
+    prefix = f"{table.id}."
+    return all(
+        ref.startswith(prefix)
+        for check in inferred
+        if check.table == table.id
+        for ref in check.references()
+    )
+
+
 class _Evaluator:
     def __init__(self, template: Template, answers: Mapping[str, Any]) -> None:
         self.template = template
@@ -145,22 +176,32 @@ class _Evaluator:
 
     def run(self, confirmed: set[str]) -> Evaluation:
         tables = [q for q in self.questions.values() if isinstance(q, TableQuestion)]
+        inferred = inferred_checks(self.template)
         for question in self.questions.values():
             if question.kind in NUMERIC_KINDS:
                 self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
+        # A table that reads nothing outside itself is worked out (cells and checks) on its
+        # own, and remembered: a typed row changes one table, the others are reused.
+        fragments: dict[str, _TableFragment] = {}
         for table in tables:
-            self._answered_cells(table)
+            if _self_contained(table, inferred):
+                fragment = self._fragment(table, inferred)
+                fragments[table.id] = fragment
+                self.result.numbers.update(fragment.numbers)
+                self.result.kinds.update(fragment.kinds)
+            else:
+                self._answered_cells(table)
         # Tables whose computed columns look up other tables go last.
         for table in sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed)):
-            self._computed_cells(table)
+            if table.id not in fragments:
+                self._computed_cells(table)
         for figure in self.template.figures:
             self._figure(figure)
-        inferred = inferred_checks(self.template)
         for table in tables:
-            self._table_checks(table)
-            for check in inferred:
-                if check.table == table.id:
-                    self._inferred(check)
+            if table.id in fragments:
+                self.result.failures.extend(fragments[table.id].failures)
+            else:
+                self._table_and_inferred_checks(table, inferred)
         for check in inferred:
             if check.table is None:
                 self._inferred(check)
@@ -171,6 +212,41 @@ class _Evaluator:
             for f in self.result.failures
         ]
         return self.result
+
+    def _table_and_inferred_checks(
+        self, table: TableQuestion, inferred: list[InferredCheck]
+    ) -> None:
+        self._table_checks(table)
+        for check in inferred:
+            if check.table == table.id:
+                self._inferred(check)
+
+    def _fragment(self, table: TableQuestion, inferred: list[InferredCheck]) -> _TableFragment:
+        """A self-contained table's numbers and failures, from the cache when its answer is."""
+        value = self.answers.get(table.id)
+        # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
+        # is checked to one decimal).
+        key = (id(self.template), table.id, json.dumps(value, sort_keys=True, default=str))
+        with _FRAGMENTS_LOCK:
+            hit = _FRAGMENTS.get(key)
+            if hit is not None and hit[0] is self.template:
+                _FRAGMENTS.move_to_end(key)
+                return hit[1]
+        outer, self.result = self.result, Evaluation()
+        try:
+            self._answered_cells(table)
+            self._computed_cells(table)
+            self._table_and_inferred_checks(table, inferred)
+            fragment = _TableFragment(
+                self.result.numbers, self.result.kinds, tuple(self.result.failures)
+            )
+        finally:
+            self.result = outer
+        with _FRAGMENTS_LOCK:
+            _FRAGMENTS[key] = (self.template, fragment)
+            while len(_FRAGMENTS) > _FRAGMENTS_KEPT:
+                _FRAGMENTS.popitem(last=False)
+        return fragment
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value
