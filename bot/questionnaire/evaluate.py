@@ -146,9 +146,11 @@ class _TableFragment:
 
 
 # Fragments by (template, table, answer): kept for the tables of the reports being written.
+# About 7 kB each for the annual report's tables: at most some 7 MB, for about a hundred
+# reports written at the same time (eight tables each, with room for their last changes).
 _FRAGMENTS: OrderedDict[tuple[int, str, str], tuple[Template, _TableFragment]] = OrderedDict()
 _FRAGMENTS_LOCK = threading.Lock()
-_FRAGMENTS_KEPT = 4096
+_FRAGMENTS_KEPT = 1024
 
 
 def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
