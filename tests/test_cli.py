@@ -154,12 +154,21 @@ def test_check_with_warnings_still_succeeds_in_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        (lambda d: d["answers"].update(enroled=591), "unknown question id 'enroled'"),
+        (lambda d: d["answers"].update(enroled=591), "không có câu hỏi mã “enroled”"),
         (lambda d: d["answers"].update(enrolled="5x91"), "enrolled:"),
         (lambda d: d["answers"]["academic"].update(thpt=[538, 3, 41]), "academic:"),
-        (lambda d: d.pop("answers"), "'answers'"),
+        (lambda d: d.pop("answers"), "“answers”"),
+        (lambda d: d.update(period={"date": "31/02/2026"}), "ngày “31/02/2026” không hợp lệ"),
+        (lambda d: d.update(template="khac"), "tệp viết cho loại báo cáo “khac”"),
     ],
-    ids=["unknown id", "letters in a number", "short table row", "no answers"],
+    ids=[
+        "unknown id",
+        "letters in a number",
+        "short table row",
+        "no answers",
+        "impossible date",
+        "other kind",
+    ],
 )
 def test_a_broken_answers_file_exits_2_with_a_clear_message(
     tmp_path: Path, change: Callable[[dict[str, Any]], None], named: str
@@ -173,6 +182,43 @@ def test_a_broken_answers_file_exits_2_with_a_clear_message(
         assert str(answers) in result.stderr
         assert "Traceback" not in result.output
     assert not (tmp_path / "x.docx").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"answers: [1, 2\n", "không đọc được tệp YAML (dòng 2, cột 1)"),
+        ("answers: {}\nunit: {name: Trung tâm}\n".encode("utf-16"), "mã UTF-8"),
+    ],
+    ids=["broken YAML", "UTF-16"],
+)
+def test_an_unreadable_answers_file_exits_2_in_vietnamese(
+    tmp_path: Path, content: bytes, named: str
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_bytes(content)
+    result = baocao("check", "--template", KIND, "--answers", str(answers))
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_report_kind_exits_2_naming_it(tmp_path: Path) -> None:
+    answers = answers_file(tmp_path, lambda d: d.pop("template", None))
+    result = baocao("check", "--template", "khong-co", "--answers", str(answers))
+    assert result.exit_code == 2
+    assert "Không có loại báo cáo “khong-co”" in result.stderr
+
+
+def test_the_report_date_may_be_written_the_vietnamese_way(tmp_path: Path) -> None:
+    answers = answers_file(
+        tmp_path, lambda d: d.update(period={**d["period"], "date": "5/6/2026"})
+    )
+    out = tmp_path / "x.docx"
+    result = baocao("render", "--template", KIND, "--answers", str(answers), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Đã ghi {out}: còn thiếu ")
+    assert "ngày 05 tháng 6 năm 2026" in text_of(open_docx(out.read_bytes()))
 
 
 def test_letters_in_a_number_are_explained_in_vietnamese(tmp_path: Path) -> None:

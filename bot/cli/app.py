@@ -13,7 +13,9 @@ from sqlmodel import Session
 
 from bot.database import Database
 from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
+from bot.questionnaire.loader import TemplateNotFoundError
 from bot.settings import get_settings
+from bot.texts import t
 
 app = typer.Typer(
     help="baocao: soạn báo cáo định kỳ của đơn vị giáo dục qua trò chuyện.",
@@ -60,4 +62,7 @@ def load_answers(path: Path, template: str | None) -> Any:
         return load_answers_file(path, template_id=template)
     except AnswersFileError as err:
         typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+    except TemplateNotFoundError as err:
+        typer.echo(t("cli.error.kind", kind=err.args[0]), err=True)
         raise typer.Exit(2) from err

@@ -12,6 +12,7 @@ from bot.cli.app import AnswersOption, JsonOption, TemplateOption, app, load_ans
 from bot.questionnaire.evaluate import computed_cells, evaluate
 from bot.questionnaire.loader import all_templates
 from bot.report.build import build_context, render_draft
+from bot.texts import t
 
 
 @app.command()
@@ -23,7 +24,9 @@ def render(
     draft = render_draft(loaded.template, loaded.frame, loaded.values, set())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(draft.data)
-    typer.echo(f"{out} ({len(draft.missing)} missing, {len(draft.warnings)} warnings)")
+    typer.echo(
+        t("cli.render.done", file=out, missing=len(draft.missing), warnings=len(draft.warnings))
+    )
 
 
 @app.command()
@@ -54,11 +57,11 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
     for figure in figures.values():
         typer.echo(f"{figure['label']}: {figure['text'] or '—'}")
     if warnings:
-        typer.echo(f"\n{len(warnings)} cảnh báo:")
+        typer.echo("\n" + t("cli.check.warnings", count=len(warnings)))
         for warning in warnings:
             typer.echo(f"⚠️ {warning['message']}")
     else:
-        typer.echo("\nKhông có cảnh báo số liệu.")
+        typer.echo("\n" + t("cli.check.no_warnings"))
 
 
 @app.command()
@@ -68,7 +71,6 @@ def audit(
 ) -> None:
     """Recompute the figures of a report someone else wrote and list each mismatch."""
     from bot.audit import SourceError, audit_path, text_report
-    from bot.texts import t
 
     try:
         report = audit_path(file)

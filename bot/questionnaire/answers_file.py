@@ -7,12 +7,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.clock import today
 from bot.engine import flow
-from bot.questionnaire.answers import InvalidAnswer, value_from_file
+from bot.questionnaire.answers import InvalidAnswer, parse_date, value_from_file
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template, read_yaml
 from bot.questionnaire.schema import Template
 from bot.report.build import ReportFrame
+from bot.texts import t
 
 
 class AnswersFileError(ValueError):
@@ -29,25 +32,50 @@ class AnswersFile:
     raw: dict[str, Any]
 
 
-def _date(value: Any) -> date:
+def _date(path: Path, value: Any) -> date:
+    """The report date as YAML read it (2026-06-30) or as people write it (30/06/2026)."""
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value))
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_date(text)
+    except InvalidAnswer as err:
+        raise AnswersFileError(t("answers_file.date", file=path, text=text)) from err
+
+
+def _read(path: Path) -> Any:
+    """The file's data; a file that is not YAML or not UTF-8 is an AnswersFileError."""
+    try:
+        return read_yaml(path)
+    except UnicodeDecodeError as err:
+        raise AnswersFileError(t("answers_file.not_utf8", file=path)) from err
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = (
+            t("answers_file.yaml_where", line=mark.line + 1, column=mark.column + 1)
+            if mark is not None
+            else str(err)
+        )
+        raise AnswersFileError(t("answers_file.yaml", file=path, error=where)) from err
 
 
 def load_answers_file(
     path: Path, *, template_id: str | None = None, root: Path = DEFAULT_TEMPLATES_DIR
 ) -> AnswersFile:
     """Parses every answer of the file exactly as if it had been typed in a chat."""
-    data = read_yaml(path)
+    data = _read(path)
     if not isinstance(data, dict) or "answers" not in data:
-        raise AnswersFileError(f"{path}: expected a mapping with an 'answers' key")
+        raise AnswersFileError(t("answers_file.not_mapping", file=path))
     kind = template_id or data.get("template")
     if not kind:
-        raise AnswersFileError(f"{path}: no template given (--template or 'template:')")
+        raise AnswersFileError(t("answers_file.no_template", file=path))
     if template_id and data.get("template") not in (None, template_id):
         raise AnswersFileError(
-            f"{path}: written for {data.get('template')!r}, not {template_id!r}"
+            t("answers_file.other_template", file=path, written=data["template"], kind=template_id)
         )
     template = load_template(kind, root)
     unit = data.get("unit") or {}
@@ -57,7 +85,7 @@ def load_answers_file(
         parent_body=str(unit.get("parent_body", "")),
         place=str(unit.get("place", "")),
         year=str(period.get("year", "")),
-        report_date=_date(period["date"]) if period.get("date") else today(),
+        report_date=_date(path, period["date"]) if period.get("date") else today(),
         signer_title=str(unit.get("signer_title") or "Giám đốc"),
         signer_name=str(unit.get("signer_name") or ""),
         deputy_title=unit.get("signer_deputy_title") or None,
@@ -70,11 +98,15 @@ def load_answers_file(
     for question_id, raw in (data.get("answers") or {}).items():
         question = questions.get(question_id)
         if question is None:
-            raise AnswersFileError(f"{path}: unknown question id {question_id!r}")
+            raise AnswersFileError(
+                t("answers_file.unknown_question", file=path, question=question_id)
+            )
         try:
             value = value_from_file(question, raw)
         except InvalidAnswer as err:
-            raise AnswersFileError(f"{path}: {question_id}: {err.message}") from err
+            raise AnswersFileError(
+                t("answers_file.invalid", file=path, question=question_id, reason=err.message)
+            ) from err
         if value is not None:
             values[question_id] = value
     return AnswersFile(template=template, frame=frame, values=values, raw=data)
