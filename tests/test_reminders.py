@@ -510,6 +510,7 @@ def test_cli_lists_planned_sent_and_failed(
     assert (first["kind"], first["due_at"]) == ("before_7d", "2026-06-23T08:00:00+07:00")
     assert "planned  2026-06-23T08:00+07:00  Trần Văn An — nhắc trước 7 ngày" in text.output
     assert missing.exit_code == 2
+    assert "Không có kỳ báo cáo mã 999." in missing.output
 
 
 async def test_sends_are_spaced_overall_and_per_chat() -> None:

@@ -10,6 +10,7 @@ import typer
 from bot.cli.app import JsonOption, app, open_database
 from bot.clock import VIETNAM
 from bot.reminders.service import counts, kind_text, schedule_entries
+from bot.texts import t
 from models import Period
 
 
@@ -23,7 +24,7 @@ def reminders(
     try:
         with database.session() as session:
             if session.get(Period, period) is None:
-                typer.echo(f"Không có kỳ báo cáo {period}.", err=True)
+                typer.echo(t("cli.error.no_period", period=period), err=True)
                 raise typer.Exit(2)
             entries = schedule_entries(session, period_id=period)
             totals = counts(session, period_id=period)
