@@ -354,6 +354,10 @@ def test_cancel_drops_half_typed_input_but_keeps_answers(chat: Chat, database: D
     text = chat.say("/huy")
     assert "Đã hủy" in text
     assert "academic" not in stored(database)
+    # Back at the menu there is nothing left to cancel, and the bot says so.
+    again = chat.say("/huy")
+    assert "Không có gì đang nhập dở" in again
+    assert "Đã hủy" not in again
 
 
 def test_the_draft_shows_placeholders_for_missing_answers(chat: Chat, tmp_path: Path) -> None:

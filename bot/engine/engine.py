@@ -603,6 +603,8 @@ class _Turn:
 
     def cmd_cancel(self) -> list[Outgoing]:
         """Drops any half-typed input; stored answers stay."""
+        if self.state.mode == "menu":
+            return [Reply(t("input.nothing_to_cancel")), *self.show_menu()]
         self.state.clear_input()
         self.state.mode = "menu"
         self.state.question_id = None
