@@ -47,7 +47,7 @@ LEASE_SECONDS = 3.0
 
 
 class CountingSender:
-    """Appends each chat id to a file: one `write` per message, so lines never mix."""
+    """Appends "pid chat-id" to a file: one `write` per message, so lines never mix."""
 
     channel = "telegram"
 
@@ -59,7 +59,7 @@ class CountingSender:
     async def send(self, chat_id: str, message: ReminderText) -> None:
         if self.die_after is not None and self.sent >= self.die_after:
             os.kill(os.getpid(), signal.SIGKILL)
-        os.write(self.fd, f"{chat_id}\n".encode())
+        os.write(self.fd, f"{os.getpid()} {chat_id}\n".encode())
         self.sent += 1
 
 
@@ -138,8 +138,10 @@ def start(url: str, log: Path, die_after: int | None = None) -> subprocess.Popen
 
 
 def tally(url: str, log: Path, count: int, started: float, **extra: object) -> dict[str, object]:
-    lines = log.read_text().split() if log.exists() else []
-    per_chat = Counter(lines)
+    lines = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    per_chat = Counter(chat for _pid, chat in lines)
+    # How the work was shared: a process that sent nothing would prove nothing about claiming.
+    per_process = sorted(Counter(pid for pid, _chat in lines).values(), reverse=True)
     database = Database(url)
     with database.session() as session:
         statuses = Counter(session.exec(select(Reminder.status)).all())
@@ -151,6 +153,7 @@ def tally(url: str, log: Path, count: int, started: float, **extra: object) -> d
         "sent_twice": sum(1 for n in per_chat.values() if n > 1),
         "never_sent": count - len(per_chat),
         "rows": dict(statuses),
+        "sent_per_process": per_process,
         "seconds": round(time.monotonic() - started, 2),
         **extra,
     }
@@ -175,12 +178,12 @@ def scenario(server_url: str, name: str, count: int, workdir: Path) -> dict[str,
         extra["exit_codes"] = [other.wait(timeout=600), restarted.wait(timeout=600)]
     else:
         victim, other = start(url, log), start(url, log)
-        while len(log.read_text().split()) < count // 5 if log.exists() else True:
+        while len(log.read_text().splitlines()) < count // 5 if log.exists() else True:
             time.sleep(0.01)
         time.sleep(random.uniform(0.0, 0.2))
         victim.send_signal(signal.SIGKILL)
         extra["killed_exit_code"] = victim.wait(timeout=60)
-        extra["sent_before_kill"] = len(log.read_text().split())
+        extra["sent_before_kill"] = len(log.read_text().splitlines())
         restarted = start(url, log)
         extra["exit_codes"] = [other.wait(timeout=600), restarted.wait(timeout=600)]
     return tally(url, log, count, started, **extra)

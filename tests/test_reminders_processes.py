@@ -31,6 +31,8 @@ def test_two_processes_send_2000_due_reminders_exactly_once(
     assert counts["messages"] == counts["distinct_sent"] == 2000
     assert (counts["sent_twice"], counts["never_sent"]) == (0, 0)
     assert counts["rows"] == {"sent": 2000}
+    # Both processes took part: the claims really competed.
+    assert len(counts["sent_per_process"]) == 2 and min(counts["sent_per_process"]) > 0
 
 
 def test_a_process_killed_mid_sweep_and_restarted_loses_and_doubles_nothing(
