@@ -144,6 +144,7 @@ def _desk_actions(unit: Unit, other: Unit) -> list[str]:
         "d:kind:0",
         "d:year:2026-2027",
         "d:term:0",
+        "d:due:20270630",
         "d:as:general",
         f"d:am:general:{own}",
         f"d:am:general:{foreign}",

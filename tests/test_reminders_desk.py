@@ -311,6 +311,77 @@ def test_opening_a_period_in_chat_plans_its_reminders(
     assert all(r.due_at.date() <= date(2027, 7, 1) for r in found)
 
 
+def _labels(replies: list[Outgoing]) -> list[str]:
+    return [b.label for r in replies if isinstance(r, Reply) for row in r.buttons for b in row]
+
+
+def test_a_period_opens_on_a_recurring_sector_deadline_pressed_or_typed_by_number(
+    database: Database,
+    engine: ConversationEngine,
+    world: World,
+    clock: time_machine.Coordinates,
+) -> None:
+    with database.session() as session:
+        period = session.get(Period, world.period_id)
+        assert period is not None
+        periods.finalize(session, period=period)
+    replies = engine.handle(LAN_CHAT, Command("moky"))
+    replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
+    replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
+    first_term = press(engine, LAN_CHAT, replies, t("period.term_button", term=1))
+    # Term 1 of 2026-2027, asked on 20/06/2026: the sector's dates of that school year,
+    # soonest first, without the end of the year's second term.
+    assert _labels(first_term) == [
+        "1. 30/09/2026 – Giao ban quý III",
+        "2. 30/12/2026 – Báo cáo cuối năm (trước ngày 30/12)",
+        "3. 31/12/2026 – Giao ban quý IV",
+        "4. 15/01/2027 – Sơ kết học kỳ I",
+        "5. 31/03/2027 – Giao ban quý I",
+        "6. 30/06/2027 – Báo cáo 6 tháng đầu năm, giao ban quý II (trướ…",
+    ]
+    assert "Chọn một hạn định kỳ" in text_of(first_term)
+    # A forged date, not one of those offered, opens nothing.
+    step = int(button(first_term, "Sơ kết").code.split(":", 1)[0])
+    forged = engine.handle(LAN_CHAT, ButtonPress(f"{step}:d:due:20270116"))
+    assert t("input.stale_button") in text_of(forged)
+    # Typing the number of a button is the same as pressing it (the terminal has none).
+    replies = engine.handle(LAN_CHAT, Command("moky"))
+    replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
+    replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
+    replies = press(engine, LAN_CHAT, replies, t("period.term_button", term=1))
+    replies = engine.handle(LAN_CHAT, Text("4"))
+    assert "Đã mở kỳ báo cáo" in text_of(replies) and "hạn nộp 15/01/2027" in text_of(replies)
+    with database.session() as session:
+        opened = session.exec(select(Period).where(Period.year == "2026-2027")).one()
+        assert (opened.term, opened.deadline) == (1, date(2027, 1, 15))
+        reminded = session.exec(select(Reminder).where(Reminder.period_id == opened.id)).all()
+    assert {r.kind for r in reminded} >= {"before_7d", "due_day"}
+
+
+def test_a_whole_year_report_is_offered_the_end_of_the_year_and_can_be_pressed(
+    database: Database,
+    engine: ConversationEngine,
+    world: World,
+    clock: time_machine.Coordinates,
+) -> None:
+    with database.session() as session:
+        period = session.get(Period, world.period_id)
+        assert period is not None
+        periods.finalize(session, period=period)
+    replies = engine.handle(LAN_CHAT, Command("moky"))
+    replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
+    replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
+    replies = press(engine, LAN_CHAT, replies, t("period.whole_year"))
+    labels = _labels(replies)
+    assert "5. 31/05/2027 – Tổng kết năm học" in labels
+    assert not any("Sơ kết học kỳ I" in label for label in labels)
+    replies = press(engine, LAN_CHAT, replies, "Tổng kết năm học")
+    assert "hạn nộp 31/05/2027" in text_of(replies)
+    with database.session() as session:
+        opened = session.exec(select(Period).where(Period.year == "2026-2027")).one()
+        assert (opened.term, opened.deadline) == (None, date(2027, 5, 31))
+
+
 def _membership(chat_id: int, status: str) -> dict[str, Any]:
     person = {"id": chat_id, "is_bot": False, "first_name": "Bình"}
     bot = {"id": 1, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_test_bot"}

@@ -22,6 +22,7 @@ from bot.clock import VIETNAM, now, school_year_of, today
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
+from bot.reminders import deadlines as sector
 from bot.reminders import service as reminders
 from bot.reminders.planner import policy_of
 from bot.texts import t
@@ -51,6 +52,9 @@ DESK_COMMANDS = (
     "nhacnho",
 )
 _LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
+# Recurring deadlines offered as buttons when a period is opened, soonest first (the
+# sector has seven a year).
+_MAX_DEADLINE_BUTTONS = 8
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 
 
@@ -87,6 +91,7 @@ class Desk:
             "kind": self.pick_kind,
             "year": self.pick_year,
             "term": self.pick_term,
+            "due": self.pick_due,
             "as": self.pick_assign_section,
             "am": self.toggle_assignee,
             "inv": self.make_invite,
@@ -109,6 +114,10 @@ class Desk:
         """Typed text while a desk dialogue waits for it (a deadline, a comment)."""
         waiting = self.turn.state.desk.get("wait")
         if waiting == "deadline":
+            # The number of a deadline button, typed (the terminal has no buttons).
+            action = self.turn.state.desk.get("choices", {}).get(fold(clean_text(raw)).rstrip("."))
+            if action:
+                return self.button(action)
             return self.guarded(lambda: self.typed_deadline(raw))
         if waiting == "comment":
             return self.guarded(lambda: self.typed_comment(raw))
@@ -123,7 +132,7 @@ class Desk:
         """Repeats the question the desk dialogue is waiting on."""
         waiting = self.turn.state.desk.get("wait")
         if waiting == "deadline":
-            return [Reply(t("period.ask_deadline", year=self._year_end()))]
+            return self.guarded(lambda: [self._ask_deadline()])
         if waiting == "comment":
             section = self.turn.template_section(self.turn.state.desk.get("section", ""))
             if section is not None:
@@ -338,11 +347,57 @@ class Desk:
         self.turn.state.desk["term"] = int(args[0]) or None
         self.turn.state.desk["wait"] = "deadline"
         self.turn.state.step += 1
-        return [Reply(t("period.ask_deadline", year=self._year_end()))]
+        return [self._ask_deadline()]
 
     def _year_end(self) -> str:
         year = str(self.turn.state.desk.get("year") or school_year_of(today()))
         return year[-4:]
+
+    def _sector_choices(self) -> list[tuple[date, str]]:
+        """The sector's recurring deadlines that fit the period being opened: in its school
+        year, not past, and of its term (a whole-year report is due at the second term's end).
+        A unit without any for this report kind gets the sector's defaults."""
+        desk = self.turn.state.desk
+        kind, year = str(desk.get("kind", "")), str(desk.get("year", ""))
+        if not kind or not year:
+            return []
+        unit_id = self.turn.unit.id or 0
+        known = sector.sector_deadlines(self.session, unit_id=unit_id)
+        if not any(d.template_id == kind for d in known):
+            known = sector.add_sector_deadlines(self.session, unit_id=unit_id, template_id=kind)
+        term = desk.get("term") or 2
+        start, first_day = int(year[:4]), today()
+        found = []
+        for deadline in known:
+            if deadline.template_id != kind or deadline.term not in (None, term):
+                continue
+            # The school year runs from August to July.
+            day = date(start if deadline.month >= 8 else start + 1, deadline.month, deadline.day)
+            if day >= first_day:
+                found.append((day, deadline.label))
+        return sorted(found)[:_MAX_DEADLINE_BUTTONS]
+
+    def _ask_deadline(self) -> Reply:
+        """Asks for the deadline, offering the sector's recurring ones as buttons."""
+        require(self.member, Action.OPEN_PERIOD)
+        choices = self._sector_choices()
+        if not choices:
+            return Reply(t("period.ask_deadline", year=self._year_end()))
+        buttons = [
+            [Button(self.code(f"due:{day:%Y%m%d}"), _short(f"{day:%d/%m/%Y} – {label}", 60))]
+            for day, label in choices
+        ]
+        return Reply(t("period.ask_deadline_or_pick", year=self._year_end()), buttons)
+
+    def pick_due(self, args: list[str]) -> list[Outgoing]:
+        """A recurring deadline pressed: accepted only if it is still one of those offered."""
+        require(self.member, Action.OPEN_PERIOD)
+        offered = {f"{day:%Y%m%d}": day for day, _label in self._sector_choices()}
+        waiting = self.turn.state.desk.get("wait") == "deadline"
+        picked = offered.get(args[0]) if args and waiting else None
+        if picked is None:
+            return [Reply(t("input.stale_button")), *self.start_open_period()]
+        return self._open_period(picked)
 
     def typed_deadline(self, raw: str) -> list[Outgoing]:
         require(self.member, Action.OPEN_PERIOD)
@@ -352,6 +407,10 @@ class Desk:
             return [Reply(t("period.bad_deadline", text=text[:30], year=self._year_end()))]
         if deadline < today():
             return [Reply(t("period.past_deadline", deadline=deadline.strftime("%d/%m/%Y")))]
+        return self._open_period(deadline)
+
+    def _open_period(self, deadline: date) -> list[Outgoing]:
+        """Opens the period chosen in the dialogue, due on `deadline`."""
         desk = self.turn.state.desk
         template = load_template(str(desk["kind"]), self.turn.options.templates_root)
         try:
