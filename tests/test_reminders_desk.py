@@ -337,7 +337,7 @@ def test_a_period_opens_on_a_recurring_sector_deadline_pressed_or_typed_by_numbe
         "3. 31/12/2026 – Giao ban quý IV",
         "4. 15/01/2027 – Sơ kết học kỳ I",
         "5. 31/03/2027 – Giao ban quý I",
-        "6. 30/06/2027 – Báo cáo 6 tháng đầu năm, giao ban quý II (trướ…",
+        "6. 30/06/2027 – Báo cáo 6 tháng đầu năm, giao ban quý II…",
     ]
     assert "Chọn một hạn định kỳ" in text_of(first_term)
     # A forged date, not one of those offered, opens nothing.

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from bot import store
@@ -331,3 +333,18 @@ def test_progress_counts_per_section_and_person_and_marks_the_late(
     # Unassigned sections are the director's.
     assert "campaigns" not in people["Lan"]["sections"]
     assert data["deadline_passed"] is True
+
+
+@given(st.lists(st.text(alphabet="aăâbcdđeêhiklmnoôơưtuy", min_size=1, max_size=9), max_size=12))
+def test_button_labels_are_cut_after_whole_words(words: list[str]) -> None:
+    from bot.engine.desk import _short
+
+    text = " ".join(words)
+    label = _short(text, 30)
+    assert len(label) <= 30
+    if label == text:
+        return
+    assert label.endswith("…")
+    # Words are short, so a space always falls in the label's second half: none is cut.
+    kept = label.removesuffix("…").split()
+    assert kept == text.split()[: len(kept)]
