@@ -284,17 +284,27 @@ def test_assigning_and_returning_replan_at_once(
     assert (world.an, "before_7d") in live(database, world)
 
 
-def test_opening_a_period_in_chat_plans_its_reminders(
-    database: Database, engine: ConversationEngine, world: World
-) -> None:
+def finalize_current(database: Database, world: World) -> None:
+    """Makes the current period final, so that a new one may be opened."""
     with database.session() as session:
         period = session.get(Period, world.period_id)
         assert period is not None
         periods.finalize(session, period=period)
+
+
+def open_dialogue(engine: ConversationEngine, term_label: str) -> list[Outgoing]:
+    """/moky up to the deadline question: the test report, 2026-2027, the given term."""
     replies = engine.handle(LAN_CHAT, Command("moky"))
     replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
     replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
-    replies = press(engine, LAN_CHAT, replies, t("period.whole_year"))
+    return press(engine, LAN_CHAT, replies, term_label)
+
+
+def test_opening_a_period_in_chat_plans_its_reminders(
+    database: Database, engine: ConversationEngine, world: World
+) -> None:
+    finalize_current(database, world)
+    replies = open_dialogue(engine, t("period.whole_year"))
     replies = engine.handle(LAN_CHAT, Text("30/06/2027"))
     assert "Đã mở kỳ báo cáo" in text_of(replies)
     with database.session() as session:
@@ -321,14 +331,8 @@ def test_a_period_opens_on_a_recurring_sector_deadline_pressed_or_typed_by_numbe
     world: World,
     clock: time_machine.Coordinates,
 ) -> None:
-    with database.session() as session:
-        period = session.get(Period, world.period_id)
-        assert period is not None
-        periods.finalize(session, period=period)
-    replies = engine.handle(LAN_CHAT, Command("moky"))
-    replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
-    replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
-    first_term = press(engine, LAN_CHAT, replies, t("period.term_button", term=1))
+    finalize_current(database, world)
+    first_term = open_dialogue(engine, t("period.term_button", term=1))
     # Term 1 of 2026-2027, asked on 20/06/2026: the sector's dates of that school year,
     # soonest first, without the end of the year's second term.
     assert _labels(first_term) == [
@@ -345,10 +349,7 @@ def test_a_period_opens_on_a_recurring_sector_deadline_pressed_or_typed_by_numbe
     forged = engine.handle(LAN_CHAT, ButtonPress(f"{step}:d:due:20270116"))
     assert t("input.stale_button") in text_of(forged)
     # Typing the number of a button is the same as pressing it (the terminal has none).
-    replies = engine.handle(LAN_CHAT, Command("moky"))
-    replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
-    replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
-    replies = press(engine, LAN_CHAT, replies, t("period.term_button", term=1))
+    replies = open_dialogue(engine, t("period.term_button", term=1))
     replies = engine.handle(LAN_CHAT, Text("4"))
     assert "Đã mở kỳ báo cáo" in text_of(replies) and "hạn nộp 15/01/2027" in text_of(replies)
     with database.session() as session:
@@ -364,14 +365,8 @@ def test_a_whole_year_report_is_offered_the_end_of_the_year_and_can_be_pressed(
     world: World,
     clock: time_machine.Coordinates,
 ) -> None:
-    with database.session() as session:
-        period = session.get(Period, world.period_id)
-        assert period is not None
-        periods.finalize(session, period=period)
-    replies = engine.handle(LAN_CHAT, Command("moky"))
-    replies = press(engine, LAN_CHAT, replies, "Báo cáo thử nghiệm")
-    replies = press(engine, LAN_CHAT, replies, "2026 - 2027")
-    replies = press(engine, LAN_CHAT, replies, t("period.whole_year"))
+    finalize_current(database, world)
+    replies = open_dialogue(engine, t("period.whole_year"))
     labels = _labels(replies)
     assert "5. 31/05/2027 – Tổng kết năm học" in labels
     assert not any("Sơ kết học kỳ I" in label for label in labels)
