@@ -20,7 +20,7 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite
-from models import Assignment, Conversation, Invite, Period, Reminder, ReminderPolicy
+from models import Assignment, Conversation, Invite, Member, Period, Reminder, ReminderPolicy
 from tests.conftest import FIXTURE_TEMPLATES
 
 KIND = "mini-report"
@@ -156,6 +156,7 @@ def _desk_actions(unit: Unit, other: Unit) -> list[str]:
         "d:reo:general",
         f"d:rm:{own}",
         f"d:rmy:{own}",
+        f"d:ro:{own}:deputy",
         *REMINDER_ACTIONS,
     ]
 
@@ -339,3 +340,72 @@ def test_a_deputy_removes_staff_but_not_the_director(
     step = _step(database, unit.members["deputy"])
     replies = engine.handle(deputy, ButtonPress(f"{step}:d:rm:{unit.members['director']}"))
     assert t("input.stale_button") in _text(replies)
+
+
+def test_the_director_makes_a_teacher_deputy_and_back(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit]
+) -> None:
+    unit, other = units
+    director, teacher = _sender("director"), _sender("staff")
+    assert _denied(engine.handle(teacher, Command("tiendo")))
+    engine.handle(director, Command("thanhvien"))
+    replies = engine.handle(
+        director,
+        ButtonPress(f"{_step(database, unit.members['director'])}:d:rm:{unit.members['staff']}"),
+    )
+    labels = [b.label for r in replies if isinstance(r, Reply) for row in r.buttons for b in row]
+    assert "⇄ Chuyển sang Phó Giám đốc" in " ".join(labels)
+    step = _step(database, unit.members["director"])
+    # Forged: another unit's teacher, the director herself, a role not offered.
+    for forged in (
+        f"d:ro:{other.members['staff']}:deputy",
+        f"d:ro:{unit.members['director']}:staff",
+        f"d:ro:{unit.members['staff']}:director",
+        f"d:ro:{unit.members['staff']}:staff",
+        "d:ro:abc:deputy",
+    ):
+        refused = engine.handle(director, ButtonPress(f"{step}:{forged}"))
+        assert t("input.stale_button") in _text(refused), forged
+        step = _step(database, unit.members["director"])
+    replies = engine.handle(director, ButtonPress(f"{step}:d:ro:{unit.members['staff']}:deputy"))
+    assert t("members.role_changed", name="staff A", role="Phó Giám đốc") in _text(replies)
+    told = [(n.external_id, n.text) for n in replies if isinstance(n, Notice)]
+    assert told == [
+        ("A-staff", t("members.role_changed_notice", unit="Trường A", role="Phó Giám đốc"))
+    ]
+    # The new deputy sees the progress; the other unit's people are untouched.
+    assert not _denied(engine.handle(teacher, Command("tiendo")))
+    with database.session() as session:
+        assert session.get(Member, other.members["staff"]).role == "staff"  # type: ignore[union-attr]
+    # And back to staff.
+    engine.handle(director, Command("thanhvien"))
+    engine.handle(
+        director,
+        ButtonPress(f"{_step(database, unit.members['director'])}:d:rm:{unit.members['staff']}"),
+    )
+    engine.handle(
+        director,
+        ButtonPress(
+            f"{_step(database, unit.members['director'])}:d:ro:{unit.members['staff']}:staff"
+        ),
+    )
+    assert _denied(engine.handle(teacher, Command("tiendo")))
+
+
+def test_a_deputy_cannot_change_roles(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit]
+) -> None:
+    unit, _ = units
+    deputy = _sender("deputy")
+    engine.handle(deputy, Command("thanhvien"))
+    replies = engine.handle(
+        deputy,
+        ButtonPress(f"{_step(database, unit.members['deputy'])}:d:rm:{unit.members['staff']}"),
+    )
+    labels = [b.label for r in replies if isinstance(r, Reply) for row in r.buttons for b in row]
+    assert not any("Chuyển sang" in label for label in labels)
+    step = _step(database, unit.members["deputy"])
+    refused = engine.handle(deputy, ButtonPress(f"{step}:d:ro:{unit.members['staff']}:deputy"))
+    assert t("denied.director_only") in _text(refused)
+    with database.session() as session:
+        assert session.get(Member, unit.members["staff"]).role == "staff"  # type: ignore[union-attr]

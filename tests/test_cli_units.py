@@ -225,3 +225,43 @@ def test_a_member_who_left_is_removed_from_the_command_line(cli_database: Databa
         app, ["member", "remove", "--unit", str(unit["unit_id"]), "--member", str(teacher)]
     )
     assert again.exit_code == 2 and "không có thành viên" in again.stderr
+
+
+def test_a_member_gets_another_role_from_the_command_line(cli_database: Database) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    invite = baocao_json("invite", "create", "--unit", str(unit["unit_id"]))
+    with cli_database.session() as session:
+        teacher = redeem(
+            session,
+            code=invite["invite_code"],
+            channel="telegram",
+            external_id="78",
+            display_name="Cô Hạnh",
+            current=None,
+        ).member.id
+    unit_id, member_id = str(unit["unit_id"]), str(teacher)
+    changed = baocao_json(
+        "member", "role", "--unit", unit_id, "--member", member_id, "--role", "deputy"
+    )
+    assert changed == {
+        "unit_id": unit["unit_id"],
+        "member_id": teacher,
+        "name": "Cô Hạnh",
+        "role": "deputy",
+        "previous_role": "staff",
+    }
+    [listed] = baocao_json("member", "list", "--unit", unit_id)
+    assert listed["role"] == "deputy"
+    text = runner.invoke(
+        app, ["member", "role", "--unit", unit_id, "--member", member_id, "--role", "director"]
+    )
+    assert text.exit_code == 0 and "Cô Hạnh: Phó Giám đốc → Giám đốc." in text.stdout
+    # Another unit's id, or a role that does not exist, is refused.
+    other = runner.invoke(
+        app, ["member", "role", "--unit", "999", "--member", member_id, "--role", "staff"]
+    )
+    assert other.exit_code == 2 and "không có thành viên" in other.stderr
+    bad = runner.invoke(
+        app, ["member", "role", "--unit", unit_id, "--member", member_id, "--role", "admin"]
+    )
+    assert bad.exit_code == 2

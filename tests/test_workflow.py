@@ -52,6 +52,8 @@ def _member(session: Session, unit: Unit, name: str, role: str, external_id: str
         (Role.DEPUTY, Action.FINALIZE, False),
         (Role.DEPUTY, Action.REOPEN, False),
         (Role.DEPUTY, Action.INVITE_DEPUTY, False),
+        (Role.DEPUTY, Action.CHANGE_ROLE, False),
+        (Role.DIRECTOR, Action.CHANGE_ROLE, True),
         (Role.STAFF, Action.ANSWER_OWN, True),
         (Role.STAFF, Action.VIEW_PROGRESS, False),
         (Role.STAFF, Action.VIEW_DRAFT, False),

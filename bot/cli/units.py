@@ -21,7 +21,7 @@ from bot.settings import get_settings
 from bot.texts import t
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite, invite_link, revoke
-from bot.workflow.members import MemberError, remove_member
+from bot.workflow.members import MemberError, change_role, remove_member
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
 from bot.workflow.progress import period_progress
 from models import Period
@@ -160,6 +160,37 @@ def member_remove(
             raise _fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
         payload = {"unit_id": unit, "member_id": member, "name": removed.display_name}
     _emit(payload, as_json, t("cli.member.removed", name=payload["name"]))
+
+
+@member_app.command("role")
+def member_role(
+    unit: UnitOption,
+    member: Annotated[int, typer.Option("--member", help="Member id.")],
+    role: Annotated[Role, typer.Option("--role", help="director | deputy | staff")],
+    as_json: JsonOption = False,
+) -> None:
+    """Give a member another role (a new deputy; a handover to a new director)."""
+    with database_session() as session:
+        try:
+            changed, previous = change_role(
+                session, target_id=member, unit_id=unit, role=role, actor=None
+            )
+        except MemberError as err:
+            raise _fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
+        payload = {
+            "unit_id": unit,
+            "member_id": member,
+            "name": changed.display_name,
+            "role": role.value,
+            "previous_role": previous.value,
+        }
+    text = t(
+        "cli.member.role_changed",
+        name=payload["name"],
+        previous=t(f"role.{previous.value}"),
+        role=t(f"role.{role.value}"),
+    )
+    _emit(payload, as_json, text)
 
 
 @invite_app.command("create")

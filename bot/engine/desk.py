@@ -27,9 +27,17 @@ from bot.reminders import service as reminders
 from bot.reminders.planner import policy_of
 from bot.texts import t
 from bot.workflow import periods
-from bot.workflow.access import Action, ForbiddenError, Role, can, require, role_of
+from bot.workflow.access import (
+    DIRECTOR_ONLY,
+    Action,
+    ForbiddenError,
+    Role,
+    can,
+    require,
+    role_of,
+)
 from bot.workflow.invites import active_invites, create_invite, invite_link, revoke
-from bot.workflow.members import removable_by, remove_member
+from bot.workflow.members import change_role, removable_by, remove_member, role_changeable_by
 from bot.workflow.progress import period_progress
 from bot.workflow.render import progress_text, year_text
 from models import Member
@@ -52,6 +60,8 @@ DESK_COMMANDS = (
     "nhacnho",
 )
 _LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
+# The role the director can give a member instead of the one they have.
+_OTHER_ROLE = {Role.STAFF: Role.DEPUTY, Role.DEPUTY: Role.STAFF}
 # Recurring deadlines offered as buttons when a period is opened, soonest first (the
 # sector has seven a year).
 _MAX_DEADLINE_BUTTONS = 8
@@ -101,6 +111,7 @@ class Desk:
             "rem": self.reminder_button,
             "rm": self.ask_remove,
             "rmy": self.remove,
+            "ro": self.change_role,
             "list": lambda _args: self.start_assign(),
             "end": self.end,
         }
@@ -144,11 +155,7 @@ class Desk:
         try:
             result: list[Outgoing] = step()
         except ForbiddenError as err:
-            key = (
-                "denied.director_only"
-                if err.action in (Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY)
-                else "denied.lead_only"
-            )
+            key = "denied.director_only" if err.action in DIRECTOR_ONLY else "denied.lead_only"
             self.turn.state.desk = {}
             if self.turn.state.mode == "desk":
                 self.turn.state.mode = "menu"
@@ -222,7 +229,8 @@ class Desk:
         return [Reply(progress_text(progress, self.turn.template))]
 
     def show_members(self) -> list[Outgoing]:
-        """/thanhvien: the unit's members and roles, with a button to remove whom I may."""
+        """/thanhvien: the unit's members and roles, with a button for each one I may remove
+        (and, for the director, give another role)."""
         require(self.member, Action.LIST_MEMBERS)
         members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
         lines = [t("members.title", unit=self.turn.unit.name)]
@@ -235,28 +243,79 @@ class Desk:
             return [Reply("\n".join(lines))]
         self.begin()
         self.turn.state.step += 1
-        lines.append(t("members.remove_hint"))
+        director = can(self.member, Action.CHANGE_ROLE)
+        lines.append(t("members.manage_hint" if director else "members.remove_hint"))
         buttons = [
-            [Button(self.code(f"rm:{m.id}"), _short(t("button.remove", name=m.display_name), 60))]
+            [Button(self.code(f"rm:{m.id}"), _short(t("button.member", name=m.display_name), 60))]
             for m in removable
         ]
         buttons.append([Button(self.code("end:"), t("button.close"))])
         return [Reply("\n".join(lines), buttons)]
 
     def ask_remove(self, args: list[str]) -> list[Outgoing]:
-        """Confirms before a member is removed."""
+        """A member pressed in /thanhvien: confirm the removal, or (the director) change
+        their role between staff and deputy."""
         require(self.member, Action.REMOVE_MEMBER)
         target = self._removable(args)
         if target is None:
             return [Reply(t("input.stale_button")), *self.turn.show_menu()]
         self.turn.state.step += 1
-        buttons = [
+        buttons = []
+        text = t("members.confirm_remove", name=target.display_name)
+        if can(self.member, Action.CHANGE_ROLE) and role_changeable_by(self.member, target):
+            other = _OTHER_ROLE[role_of(target)]
+            label = t("button.make_role", role=t(f"role.{other.value}"))
+            buttons.append([Button(self.code(f"ro:{target.id}:{other.value}"), label)])
+            role = t(f"role.{role_of(target).value}")
+            text = t("members.card", name=target.display_name, role=role)
+        buttons.append(
             [
                 Button(self.code(f"rmy:{target.id}"), t("button.confirm_remove")),
                 Button(self.code("end:"), t("button.cancel")),
             ]
-        ]
-        return [Reply(t("members.confirm_remove", name=target.display_name), buttons)]
+        )
+        return [Reply(text, buttons)]
+
+    def change_role(self, args: list[str]) -> list[Outgoing]:
+        """Moves a member between staff and deputy (the director only); they are told."""
+        require(self.member, Action.CHANGE_ROLE)
+        target_id, wanted = [*args, "", ""][:2]
+        target = (
+            store.member_by_id(self.session, member_id=int(target_id))
+            if target_id.isdigit()
+            else None
+        )
+        # Only the role the card offered: the other one of staff and deputy.
+        if (
+            target is None
+            or not role_changeable_by(self.member, target)
+            or wanted != _OTHER_ROLE[role_of(target)].value
+        ):
+            log.warning(
+                "refused: member %s pressed role %r for member %r",
+                self.member.id,
+                wanted[:20],
+                target_id[:20],
+            )
+            return [Reply(t("input.stale_button")), *self.turn.show_menu()]
+        changed, previous = change_role(
+            self.session,
+            target_id=target.id or 0,
+            unit_id=self.turn.unit.id or 0,
+            role=Role(wanted),
+            actor=self.member,
+        )
+        log.info(
+            "member %s made member %s %s (was %s)", self.member.id, changed.id, wanted, previous
+        )
+        self.turn.state.desk = {}
+        role = t(f"role.{wanted}")
+        told = self.turn.notify(
+            [changed.id or 0],
+            t("members.role_changed_notice", unit=self.turn.unit.name, role=role),
+        )
+        done = Reply(t("members.role_changed", name=changed.display_name, role=role))
+        return [done, *self.turn.show_menu(), *told]
 
     def remove(self, args: list[str]) -> list[Outgoing]:
         """Removes a member: their chats are unlinked, their open sections taken back."""

@@ -35,13 +35,17 @@ class Action(StrEnum):
     LIST_MEMBERS = "list_members"
     MANAGE_REMINDERS = "manage_reminders"
     REMOVE_MEMBER = "remove_member"
+    CHANGE_ROLE = "change_role"
 
 
 # The deputy signs "KT." for the director and runs the report with her; only the director
-# marks it final, reopens a locked section and brings in another deputy.
+# marks it final, reopens a locked section, brings in another deputy and changes roles.
+DIRECTOR_ONLY = frozenset(
+    {Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY, Action.CHANGE_ROLE}
+)
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DIRECTOR: frozenset(Action),
-    Role.DEPUTY: frozenset(Action) - {Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY},
+    Role.DEPUTY: frozenset(Action) - DIRECTOR_ONLY,
     Role.STAFF: frozenset({Action.ANSWER_OWN}),
 }
 

@@ -1,4 +1,4 @@
-"""Members leaving a unit: who may remove whom, and what is undone."""
+"""Members leaving a unit or changing role: who may do it to whom, and what follows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from models import Assignment, ChatIdentity, Member, Period
 
 
 class MemberError(Exception):
-    """A removal that cannot be done; `reason` is a key of the text catalogue."""
+    """A removal or role change that cannot be done; `reason` names why."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -54,3 +54,36 @@ def remove_member(
         session.delete(row)
     session.flush()
     return target
+
+
+def role_changeable_by(actor: Member, target: Member) -> bool:
+    """The director changes the role of anyone else in the unit who is not a director."""
+    return (
+        role_of(actor) is Role.DIRECTOR
+        and actor.active
+        and target.id != actor.id
+        and target.unit_id == actor.unit_id
+        and target.active
+        and role_of(target) is not Role.DIRECTOR
+    )
+
+
+def change_role(
+    session: Session, *, target_id: int, unit_id: int, role: Role, actor: Member | None
+) -> tuple[Member, Role]:
+    """Gives a member another role; returns the member and the role they had.
+
+    In chat (an `actor`) the director moves people between staff and deputy; an operator at
+    the command line (`actor` None) may also make someone director, for a handover.
+    Assignments stay: a new deputy keeps the sections they were writing.
+    """
+    target = store.member_by_id(session, member_id=target_id)
+    if target is None or target.unit_id != unit_id or not target.active:
+        raise MemberError("no_member")
+    if actor is not None and (not role_changeable_by(actor, target) or role is Role.DIRECTOR):
+        raise MemberError("not_allowed")
+    previous = role_of(target)
+    target.role = role.value
+    session.add(target)
+    session.flush()
+    return target, previous
