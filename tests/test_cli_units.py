@@ -202,18 +202,24 @@ def test_a_member_of_another_unit_cannot_be_assigned(cli_database: Database) -> 
     assert result.exit_code == 2 and "không thuộc đơn vị" in result.stderr
 
 
-def test_a_member_who_left_is_removed_from_the_command_line(cli_database: Database) -> None:
+def unit_with_teacher(database: Database, name: str, external_id: str) -> tuple[Any, int]:
+    """A unit made at the command line, and a teacher who joined it with a staff invite."""
     unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
     invite = baocao_json("invite", "create", "--unit", str(unit["unit_id"]))
-    with cli_database.session() as session:
-        teacher = redeem(
+    with database.session() as session:
+        joined = redeem(
             session,
             code=invite["invite_code"],
             channel="telegram",
-            external_id="77",
-            display_name="Giáo viên cũ",
+            external_id=external_id,
+            display_name=name,
             current=None,
-        ).member.id
+        )
+        return unit, joined.member.id or 0
+
+
+def test_a_member_who_left_is_removed_from_the_command_line(cli_database: Database) -> None:
+    unit, teacher = unit_with_teacher(cli_database, "Giáo viên cũ", "77")
     removed = baocao_json(
         "member", "remove", "--unit", str(unit["unit_id"]), "--member", str(teacher)
     )
@@ -228,17 +234,7 @@ def test_a_member_who_left_is_removed_from_the_command_line(cli_database: Databa
 
 
 def test_a_member_gets_another_role_from_the_command_line(cli_database: Database) -> None:
-    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
-    invite = baocao_json("invite", "create", "--unit", str(unit["unit_id"]))
-    with cli_database.session() as session:
-        teacher = redeem(
-            session,
-            code=invite["invite_code"],
-            channel="telegram",
-            external_id="78",
-            display_name="Cô Hạnh",
-            current=None,
-        ).member.id
+    unit, teacher = unit_with_teacher(cli_database, "Cô Hạnh", "78")
     unit_id, member_id = str(unit["unit_id"]), str(teacher)
     changed = baocao_json(
         "member", "role", "--unit", unit_id, "--member", member_id, "--role", "deputy"
