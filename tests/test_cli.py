@@ -119,6 +119,37 @@ def test_check_json_gives_the_seed_figures_and_no_warning() -> None:
     assert payload["template"] == KIND
 
 
+DISTRICT = "bao-cao-nhiem-vu-nam-hoc-phong-gddt"
+
+
+def test_the_district_report_computes_its_totals_and_rates_from_the_seed_counts(
+    tmp_path: Path,
+) -> None:
+    path = sample_answers_path(DISTRICT)
+    result = baocao("check", "--template", DISTRICT, "--answers", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    figures = {key: f["text"] for key, f in json.loads(result.stdout)["figures"].items()}
+    # Public + non-public, never typed: the seed's 79 schools and 856 teachers do not add up.
+    assert figures["preschool.schools.total"] == "34"
+    assert figures["primary.pupils.total"] == "17.334"
+    assert figures["preschool.teachers.total"] == "853"
+    assert (figures["total_schools"], figures["public_schools"]) == ("67", "43")
+    assert figures["graduation_rate"] == "99,73%"
+    # The seed wrote 52.1% for 1704/3335.
+    assert figures["vocational_good_rate"] == "51,09%"
+    assert figures["vocational_average_up_rate"] == "98,14%"
+    assert figures["prize_winners"] == "43"
+    # More prize winners than contestants is questioned.
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["answers"]["contest_participants"] = 40
+    changed = tmp_path / "district.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = baocao("check", "--template", DISTRICT, "--answers", str(changed), "--json")
+    warnings = json.loads(result.stdout)["warnings"]
+    assert [w["key"] for w in warnings] == ["prizes_within_participants"]
+    assert "43" in warnings[0]["message"] and "40" in warnings[0]["message"]
+
+
 def test_check_text_lists_the_figures() -> None:
     result = baocao("check", "--template", KIND, "--answers", str(SAMPLE))
     assert result.exit_code == 0, result.output
@@ -160,6 +191,10 @@ def test_check_with_warnings_still_succeeds_in_text(tmp_path: Path) -> None:
         (lambda d: d.pop("answers"), "“answers”"),
         (lambda d: d.update(period={"date": "31/02/2026"}), "ngày “31/02/2026” không hợp lệ"),
         (lambda d: d.update(template="khac"), "tệp viết cho loại báo cáo “khac”"),
+        # An answer put beside "answers:" instead of under it would be lost without a word.
+        (lambda d: d.update(enrolled=591), "không có khóa “enrolled” ở cấp ngoài cùng"),
+        (lambda d: d["unit"].update(signer="Lan"), "không có khóa “signer” ở unit"),
+        (lambda d: d.update(period="2020-2021"), "phần “period” phải gồm"),
     ],
     ids=[
         "unknown id",
@@ -168,6 +203,9 @@ def test_check_with_warnings_still_succeeds_in_text(tmp_path: Path) -> None:
         "no answers",
         "impossible date",
         "other kind",
+        "answer outside answers",
+        "misspelt unit key",
+        "period not a mapping",
     ],
 )
 def test_a_broken_answers_file_exits_2_with_a_clear_message(

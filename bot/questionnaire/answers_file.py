@@ -63,6 +63,37 @@ def _read(path: Path) -> Any:
         raise AnswersFileError(t("answers_file.yaml", file=path, error=where)) from err
 
 
+_FILE_KEYS = ("template", "unit", "period", "answers")
+_UNIT_KEYS = (
+    "name",
+    "parent_body",
+    "place",
+    "signer_title",
+    "signer_name",
+    "signer_deputy_title",
+    "signer_deputy_name",
+    "recipients",
+)
+_PERIOD_KEYS = ("year", "date", "number")
+
+
+def _known_keys(path: Path, data: Any, known: tuple[str, ...], where: str) -> None:
+    """Refuses a part of the file that is not a mapping or holds a key nobody reads."""
+    if not isinstance(data, dict):
+        raise AnswersFileError(t("answers_file.not_a_mapping", file=path, where=where))
+    for key in data:
+        if key not in known:
+            raise AnswersFileError(
+                t(
+                    "answers_file.unknown_key",
+                    file=path,
+                    key=key,
+                    where=where,
+                    known=", ".join(known),
+                )
+            )
+
+
 def load_answers_file(
     path: Path, *, template_id: str | None = None, root: Path = DEFAULT_TEMPLATES_DIR
 ) -> AnswersFile:
@@ -78,8 +109,12 @@ def load_answers_file(
             t("answers_file.other_template", file=path, written=data["template"], kind=template_id)
         )
     template = load_template(kind, root)
+    # A misspelt or misplaced key would otherwise be ignored and its answers silently lost.
+    _known_keys(path, data, _FILE_KEYS, t("answers_file.top_level"))
     unit = data.get("unit") or {}
     period = data.get("period") or {}
+    _known_keys(path, unit, _UNIT_KEYS, "unit")
+    _known_keys(path, period, _PERIOD_KEYS, "period")
     frame = ReportFrame(
         unit_name=str(unit.get("name", "")),
         parent_body=str(unit.get("parent_body", "")),

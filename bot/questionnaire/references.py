@@ -33,7 +33,7 @@ from bot.questionnaire.schema import (
 )
 
 # Variables every prose template gets besides answers and figures (see report.build).
-FRAME_VARIABLES = frozenset({"year", "previous_year", "unit", "place"})
+FRAME_VARIABLES = frozenset({"year", "previous_year", "next_year", "unit", "place"})
 _jinja = SandboxedEnvironment()
 
 

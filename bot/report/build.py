@@ -75,6 +75,15 @@ class ReportFrame:
             return f"{int(start) - 1}-{int(end) - 1}"
         return ""
 
+    @property
+    def next_year(self) -> str:
+        """The school year after this one ("2021-2022" for "2020-2021"): the one a report's
+        "phương hướng, nhiệm vụ" plans for."""
+        start, _, end = self.year.partition("-")
+        if start.isdigit() and end.isdigit():
+            return f"{int(start) + 1}-{int(end) + 1}"
+        return ""
+
 
 @dataclass
 class Draft:
@@ -155,6 +164,7 @@ def file_name(template: Template, frame: ReportFrame) -> str:
     base = _jinja.from_string(template.document.file_name).render(
         year=frame.year,
         previous_year=frame.previous_year,
+        next_year=frame.next_year,
         unit=frame.unit_name,
         place=frame.place,
     )
@@ -233,6 +243,7 @@ class _Builder:
         out: dict[str, str] = {
             "year": year_text(self.frame.year),
             "previous_year": year_text(self.frame.previous_year),
+            "next_year": year_text(self.frame.next_year),
             "unit": self.frame.unit_name,
             "place": self.frame.place,
         }
