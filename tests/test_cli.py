@@ -150,6 +150,20 @@ def test_the_district_report_computes_its_totals_and_rates_from_the_seed_counts(
     assert "43" in warnings[0]["message"] and "40" in warnings[0]["message"]
 
 
+def test_the_staff_conference_review_computes_its_rates_from_the_seed_counts() -> None:
+    kind = "bao-cao-kiem-diem-hoi-nghi-vien-chuc"
+    path = sample_answers_path(kind)
+    result = baocao("check", "--template", kind, "--answers", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    figures = {key: f["text"] for key, f in payload["figures"].items()}
+    assert figures["total_staff"] == "56"
+    # The seed wrote 88.9% for 32 of its 36 permanent staff.
+    assert (figures["advanced_rate"], figures["unranked_rate"]) == ("88,89%", "11,11%")
+    assert figures["it_certified_rate"] == "99,61%"
+    assert payload["warnings"] == []
+
+
 def test_check_text_lists_the_figures() -> None:
     result = baocao("check", "--template", KIND, "--answers", str(SAMPLE))
     assert result.exit_code == 0, result.output
