@@ -430,8 +430,12 @@ class Desk:
         for deadline in known:
             if deadline.template_id != kind or deadline.term not in (None, term):
                 continue
-            # The school year runs from August to July.
-            day = date(start if deadline.month >= 8 else start + 1, deadline.month, deadline.day)
+            # The school year runs from August to July; 29/02 exists only in leap years.
+            year_of_day = start if deadline.month >= 8 else start + 1
+            try:
+                day = date(year_of_day, deadline.month, deadline.day)
+            except ValueError:
+                continue
             if day >= first_day:
                 found.append((day, deadline.label))
         return sorted(found)[:_MAX_DEADLINE_BUTTONS]
