@@ -75,7 +75,8 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
+    """What a user typed, cut short enough to quote in a message."""
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
@@ -145,14 +146,14 @@ def _unsigned(body: str, mode: _Mode, text: str, example: str) -> Decimal:
 def _parse(text: str, mode: _Mode, example: str) -> Decimal:
     """The signed value of `text`, read by the rules of `mode`."""
     clean = _normalise(text)
-    shown = _shown(clean)
+    quoted = shown(clean)
     if mode == "percent" and clean.endswith("%"):
         clean = clean[:-1].rstrip()
     if not clean:
         raise NumberParseError("number.empty", example=example)
     negative = clean[0] == "-"
     body = clean[1:].lstrip() if clean[0] in "+-" else clean
-    value = _unsigned(body, mode, shown, example)
+    value = _unsigned(body, mode, quoted, example)
     # No "-0": it would be stored and shown as such.
     return -value if negative and value else value
 

@@ -242,6 +242,10 @@ def test_a_table_row_with_the_wrong_number_of_cells(chat: Chat) -> None:
     text = chat.say("538 3 41")
     assert "cần đúng 4 số" in text and "bạn đã gõ 3" in text
     assert "Dòng 1/2: THCS" in text
+    # Words instead of a row are not "one number": the bot says there is no number at all.
+    text = chat.say("chưa có số liệu")
+    assert "«chưa có số liệu» không có số nào" in text and "cần 4 số" in text
+    assert "bạn đã gõ" not in text and "Dòng 1/2: THCS" in text
 
 
 def test_a_row_whose_parts_do_not_add_up_is_flagged_before_saving(chat: Chat) -> None:

@@ -21,6 +21,7 @@ from bot.numbers import (
     parse_decimal,
     parse_integer,
     parse_percent,
+    shown,
 )
 from bot.questionnaire.schema import (
     ChoiceQuestion,
@@ -223,8 +224,13 @@ def parse_table_row(table: TableQuestion, raw: str) -> dict[str, Any] | None:
         return None
     cells = split_cells(text)
     expected = len(table.columns)
+    names = ", ".join(c.label for c in table.columns)
+    if not any(char.isdigit() for char in text):
+        # "abc" or a sentence is not "one number too few": say what a row is.
+        raise InvalidAnswer(
+            t("answer.row_no_numbers", text=shown(text), expected=expected, columns=names)
+        )
     if len(cells) != expected:
-        names = ", ".join(c.label for c in table.columns)
         raise InvalidAnswer(
             t("answer.row_cells", expected=expected, given=len(cells), columns=names)
         )
