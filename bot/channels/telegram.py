@@ -271,29 +271,29 @@ async def send_text(
     bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """`sendMessage` of plain text, its result not parsed (see `_NO_PREVIEW`'s neighbour)."""
-    params: dict[str, Any] = {
-        "chat_id": chat_id,
-        "text": text,
-        "link_preview_options": _NO_PREVIEW,
-    }
-    if markup is not None:
-        params["reply_markup"] = markup
-    await bot.do_api_request("sendMessage", api_kwargs=params)
+    await _text_request(bot, "sendMessage", {"chat_id": chat_id}, text, markup)
 
 
 async def edit_text(
     bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
     """`editMessageText` into plain text, its result not parsed."""
-    params: dict[str, Any] = {
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "text": text,
-        "link_preview_options": _NO_PREVIEW,
-    }
+    target = {"chat_id": chat_id, "message_id": message_id}
+    await _text_request(bot, "editMessageText", target, text, markup)
+
+
+async def _text_request(
+    bot: Bot,
+    method: str,
+    target: dict[str, Any],
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """One Bot API call that puts plain text (and buttons) in a chat, without link previews."""
+    params: dict[str, Any] = {**target, "text": text, "link_preview_options": _NO_PREVIEW}
     if markup is not None:
         params["reply_markup"] = markup
-    await bot.do_api_request("editMessageText", api_kwargs=params)
+    await bot.do_api_request(method, api_kwargs=params)
 
 
 @asynccontextmanager

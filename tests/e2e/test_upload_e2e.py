@@ -68,6 +68,15 @@ def expect_menu(user: FakeUser) -> BotMessage:
     return menu
 
 
+def started_at_the_menu(emulator: Emulator, start_bot: StartBot) -> FakeUser:
+    """The bot started, and a new user who said /start and sees the sections."""
+    start_bot()
+    user = emulator.user()
+    user.say("/start")
+    expect_menu(user)
+    return user
+
+
 def test_a_sent_report_is_audited_in_the_chat_and_the_question_asked_again(
     emulator: Emulator, start_bot: StartBot
 ) -> None:
@@ -111,10 +120,7 @@ def test_a_sent_report_is_audited_in_the_chat_and_the_question_asked_again(
 def test_other_files_and_broken_reports_are_explained_and_the_bot_goes_on(
     emulator: Emulator, start_bot: StartBot
 ) -> None:
-    start_bot()
-    user = emulator.user()
-    user.say("/start")
-    expect_menu(user)
+    user = started_at_the_menu(emulator, start_bot)
 
     # A PDF is not fetched: the bot says it cannot read the attachment, and shows the menu.
     pdf = user.send_document(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "bao-cao.pdf")
@@ -155,10 +161,7 @@ def test_other_files_and_broken_reports_are_explained_and_the_bot_goes_on(
 def test_a_docx_with_damaged_xml_is_said_to_be_unreadable(
     emulator: Emulator, start_bot: StartBot
 ) -> None:
-    start_bot()
-    user = emulator.user()
-    user.say("/start")
-    expect_menu(user)
+    user = started_at_the_menu(emulator, start_bot)
     damaged = with_damaged_body(report_docx(WRONG_RATE))
     sent = user.send_document(damaged, "hong-noi-dung.docx", DOCX_TYPE)
     said = user.wait(lambda ms: bool(ms), timeout=10)[-1]
