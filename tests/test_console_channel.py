@@ -16,21 +16,29 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlmodel import select
 
 from bot.channels.console import CHANNEL, ConsoleChannel
 from bot.database import Database
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import Sender
+from bot.reminders.policy import NUDGE
 from bot.texts import t
-from models import Answer
+from models import Answer, Reminder
+from tests import test_reminders
+from tests.conftest import FIXTURE_TEMPLATES
 from tests.docx_helpers import CONVERSION_TIMEOUT, open_docx, run_with, text_of
+from tests.test_reminders import LAN, World
 
 ANSWERS = [
     "Chi bộ và 01 đảng viên nhận giấy khen của Quận ủy.",
     "Sinh hoạt chủ điểm hàng tuần theo kế hoạch từ đầu năm học.",
     "Giáo dục kỹ năng sống gắn với hướng nghiệp & trải nghiệm.",
 ]
+# The unit of tests/test_reminders.py: Lan directs, An and Bình each owe a section.
+world = test_reminders.world
+clock = test_reminders.clock
 SAVED_TO = re.compile(r"Đã lưu bản dự thảo: (.+\.docx)")
 
 
@@ -258,3 +266,30 @@ def test_a_line_cut_by_the_terminal_is_refused_and_a_continued_answer_kept_whole
         status = terminal.close()
     assert status == 0
     assert stored_answers(data / "baocao.db") == ["\n".join(p.strip() for p in parts)]
+
+
+def test_the_terminal_says_reminders_come_from_the_bot_and_queues_no_nudge(
+    database: Database, world: World, clock: time_machine.Coordinates, tmp_path: Path
+) -> None:
+    printed: list[str] = []
+    channel = ConsoleChannel(
+        ConversationEngine(database, EngineOptions(templates_root=FIXTURE_TEMPLATES)),
+        tmp_path,
+        read=scripted([]),
+        write=printed.append,
+        sender=Sender("telegram", LAN, "Nguyễn Thị Lan"),
+    )
+    channel.send("/nhacnho")
+    desk = "\n".join(printed)
+    assert t("reach.desk_note") in desk
+    nudge = re.search(r"\[(\d+)\. 📣 Nhắc ngay\]", desk)
+    assert nudge, desk
+    printed.clear()
+    channel.send(nudge.group(1))
+    answer = "\n".join(printed)
+    assert "sẽ gửi" not in answer and "sẽ được gửi" not in answer and "Đã xếp" not in answer
+    assert "2 người còn thiếu phần báo cáo: Trần Văn An, Lê Thị Bình" in answer
+    assert "Telegram/Zalo" in answer
+    with database.session() as session:
+        nudges = session.exec(select(Reminder).where(Reminder.kind == NUDGE)).all()
+    assert nudges == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.engine.engine import ConversationEngine
@@ -90,6 +91,8 @@ class ConsoleChannel:
         write: Callable[[str], None] = print,
         sender: Sender | None = None,
     ) -> None:
+        # Nothing sends reminders from a terminal: the engine must not promise them.
+        engine.options = replace(engine.options, delivers_reminders=False)
         self.engine = engine
         self.drafts_dir = drafts_dir
         self.read = read

@@ -75,6 +75,8 @@ class EngineOptions:
     demo_template: str = DEMO_TEMPLATE
     # The bot's @username, for invite links; set by the Telegram channel at start-up.
     bot_username: str | None = None
+    # False where nothing sends reminders (the terminal chat): the desk says so.
+    delivers_reminders: bool = True
 
 
 class EvaluationCache:
