@@ -46,7 +46,6 @@ def setup_logging(log_file: Path | None = None) -> None:
         level=get_settings().log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[handler],
-        force=True,
     )
     logging.captureWarnings(True)
 
