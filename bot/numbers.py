@@ -211,8 +211,13 @@ def _loose_integer(text: str, units: tuple[str, ...], refusal: NumberParseError)
     clean = _normalise(text)
     bare = strip_unit(clean, units)
     if bare != clean:
-        return _parse(bare, "integer", _EXAMPLE_INTEGER)
-    spelled = words_to_integer(clean)
+        try:
+            return _parse(bare, "integer", _EXAMPLE_INTEGER)
+        except NumberParseError as err:
+            # "sáu em" is read as "sáu" is: words, then a unit.
+            if err.key != "number.not_a_number" or words_to_integer(bare) is None:
+                raise
+    spelled = words_to_integer(bare)
     if spelled is None:
         raise refusal
     return Decimal(spelled)

@@ -267,8 +267,8 @@ def test_a_repeating_list_with_add_another(chat: Chat, database: Database) -> No
     assert "cuộc thi thứ 1" in text and "Tên cuộc thi" in text
     chat.say("Hội thi Đầu bếp trẻ")
     assert "Số lượng tham gia" in chat.text
-    assert "không phải là một số" in chat.say("sáu người")
-    chat.say("6")
+    assert "không phải là một số" in chat.say("sáu con mèo")
+    chat.say("sáu người")
     text = chat.say("/boqua")
     assert "Đã lưu cuộc thi 1" in text and "Thêm cuộc thi khác" in text
     chat.say("có")

@@ -110,3 +110,30 @@ def test_strip_unit_leaves_other_text_alone() -> None:
 @given(st.integers(min_value=0, max_value=999_999_999_999))
 def test_every_spelled_number_reads_back(n: int) -> None:
     assert words_to_integer(spell(n)) == n
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sáu em", 6),
+        ("Sáu em", 6),
+        ("năm mươi ba học viên", 53),
+        ("hai lớp", 2),
+        ("mười hai trường", 12),
+        ("ba giáo viên", 3),
+        ("bốn người", 4),
+    ],
+)
+def test_a_count_in_words_followed_by_a_unit_reads_as_the_words_alone(
+    text: str, expected: int
+) -> None:
+    assert parse_integer(text) == expected
+
+
+@given(
+    st.integers(min_value=0, max_value=999_999),
+    st.sampled_from(["em", "học viên", "người", "lớp", "trường", "giáo viên", "HV"]),
+)
+def test_every_spelled_count_with_a_unit_reads_back(n: int, unit: str) -> None:
+    assert parse_integer(f"{spell(n)} {unit}") == n
+    assert parse_integer(f"{n} {unit}") == n

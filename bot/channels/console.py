@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Command, Sender, parse_typed
 from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
+from bot.numbers import format_integer
 from bot.texts import t
 
 CHANNEL = "console"
+# A terminal in canonical mode (Linux's N_TTY) keeps at most 4095 bytes of a line and
+# drops the rest without telling anyone; a line that long may have lost its end.
+TTY_LINE_LIMIT = 4095
+
+
+class LineTooLong(Exception):  # noqa: N818 (reads as the event it names)
+    """A line read from a terminal that may have been cut by the terminal's line limit."""
+
+
+def read_terminal_line(prompt: str) -> str:
+    """One line typed at the prompt, like `input`, but a line that reached the terminal's
+    limit raises LineTooLong instead of coming back cut short."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    raw = sys.stdin.buffer.readline()
+    if not raw:
+        raise EOFError
+    line = raw.removesuffix(b"\n").removesuffix(b"\r")
+    if len(line) >= TTY_LINE_LIMIT and sys.stdin.isatty():
+        raise LineTooLong
+    return line.decode(sys.stdin.encoding or "utf-8", errors="replace")
 
 
 def console_sender() -> Sender:
@@ -63,10 +87,12 @@ class ConsoleChannel:
         engine: ConversationEngine,
         drafts_dir: Path,
         *,
-        read: Callable[[str], str] = input,
+        read: Callable[[str], str] = read_terminal_line,
         write: Callable[[str], None] = print,
         sender: Sender | None = None,
     ) -> None:
+        # Nothing sends reminders from a terminal: the engine must not promise them.
+        engine.options = replace(engine.options, delivers_reminders=False)
         self.engine = engine
         self.drafts_dir = drafts_dir
         self.read = read
@@ -93,11 +119,18 @@ class ConsoleChannel:
             except (EOFError, KeyboardInterrupt):
                 self.write("\n" + t("console.goodbye"))
                 return
+            except LineTooLong:
+                # Never store (and acknowledge) an answer that lost its end.
+                self.write(t("terminal.line_too_long", limit=format_integer(TTY_LINE_LIMIT)))
+                self.write("")
+                continue
             if line.strip():
                 self.send(line)
 
     def read_message(self) -> str:
-        """One message; a line ending in a backslash continues on the next (paragraphs)."""
+        """One message; a line ending in a backslash continues on the next (paragraphs).
+
+        A line cut by the terminal refuses the whole message (LineTooLong)."""
         lines = [self.read("› ")]
         while lines[-1].endswith("\\"):
             lines[-1] = lines[-1][:-1].rstrip()

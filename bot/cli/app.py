@@ -30,12 +30,24 @@ AnswersOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
-def setup_logging() -> None:
-    """Logging at the configured level."""
+def setup_logging(log_file: Path | None = None) -> None:
+    """Logging at the configured level, to stderr or appended to `log_file`.
+
+    The terminal chat logs to a file: its migration and warning lines would otherwise land
+    in the middle of the conversation. Python warnings go the same way.
+    """
+    handler: logging.Handler
+    if log_file is None:
+        handler = logging.StreamHandler()
+    else:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file, encoding="utf-8")
     logging.basicConfig(
         level=get_settings().log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[handler],
     )
+    logging.captureWarnings(True)
 
 
 def open_database() -> Database:

@@ -17,6 +17,10 @@ from bot.demo import DemoPlayer
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.questionnaire.loader import sample_answers_path
 from bot.settings import get_settings
+from bot.texts import t
+
+# The terminal chat's log, in the data folder beside the database.
+LOG_FILE = "baocao.log"
 
 
 @app.command()
@@ -56,8 +60,8 @@ def run(
 ) -> None:
     """Start the bot: Telegram when a token is configured, otherwise the terminal chat."""
     settings = get_settings()
-    setup_logging()
     if settings.telegram_bot_token is not None:
+        setup_logging()
         # Imported here: the terminal chat does not need python-telegram-bot.
         from bot.channels.telegram_app import (
             WebhookConfig,
@@ -76,6 +80,9 @@ def run(
     if webhook_url:
         typer.echo("--webhook-url needs TELEGRAM_BOT_TOKEN", err=True)
         raise typer.Exit(2)
+    log_file = settings.data_dir / LOG_FILE
+    setup_logging(log_file)
+    typer.echo(t("terminal.log_file", path=log_file))
     database = open_database()
     # The terminal is a one-person trial: the user becomes director of a demo unit.
     demo = True if settings.demo is None else settings.demo

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
+from bot.engine import reach
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
@@ -847,6 +848,15 @@ class Desk:
 
     def _nudge(self, moment: datetime) -> str:
         """Plans a nudge for everyone who still owes a section; the sweep sends it once."""
+        if not self.turn.options.delivers_reminders:
+            turn = self.turn
+            return reach.nudge_here(
+                self.session,
+                period=turn.period,
+                template=turn.template,
+                besides=self.member.id or 0,
+                names=self._names(),
+            )
         nudged = reminders.nudge_now(
             self.session,
             period_id=self.turn.period_id,
@@ -898,7 +908,8 @@ class Desk:
             )
             buttons.append([Button(self.code("rem:wk"), t(weekends))])
         buttons.append([Button(self.code("rem:now"), t("reminders_desk.nudge_button")), *close])
-        return Reply(f"{text}\n{t('reminders_desk.hint')}", buttons, replace=replace)
+        lines = [text, *reach.desk_note(self.turn.options.delivers_reminders)]
+        return Reply("\n".join([*lines, t("reminders_desk.hint")]), buttons, replace=replace)
 
     def _replan(self, period_id: int) -> None:
         replan_reminders(self.session, period_id, self.turn.options.templates_root)

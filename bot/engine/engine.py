@@ -28,6 +28,8 @@ from bot.engine.state import State
 from bot.questionnaire.answers import (
     InvalidAnswer,
     clean_text,
+    emoji_notes,
+    example_of,
     fold,
     format_answer,
     format_item,
@@ -73,6 +75,8 @@ class EngineOptions:
     demo_template: str = DEMO_TEMPLATE
     # The bot's @username, for invite links; set by the Telegram channel at start-up.
     bot_username: str | None = None
+    # False where nothing sends reminders (the terminal chat): the desk says so.
+    delivers_reminders: bool = True
 
 
 class EvaluationCache:
@@ -820,8 +824,8 @@ class _Turn:
         else:
             if question.hint:
                 lines.append(f"💡 {question.hint}")
-            if question.example:
-                lines.append(t("ask.example", example=question.example))
+            if example := example_of(question, self.period.year):
+                lines.append(t("ask.example", example=example))
             if isinstance(question, TextQuestion) and question.long:
                 lines.append(t("ask.long_text"))
             if current is not None:
@@ -925,10 +929,10 @@ class _Turn:
         if isinstance(question, ListQuestion):
             return self.list_field_text(question, raw)
         try:
-            value = parse_answer(question, raw)
+            value = parse_answer(question, raw, school_year=self.period.year)
         except InvalidAnswer as err:
             return [Reply(t("input.invalid", reason=err.message)), self.ask()]
-        return self.accept(question, value)
+        return [*map(Reply, emoji_notes(question, raw)), *self.accept(question, value)]
 
     def accept(self, question: Question, value: Any) -> list[Outgoing]:
         """Stores a complete answer, shows any failed check, else moves on."""
@@ -1169,7 +1173,7 @@ class _Turn:
             value = parse_cell(field, raw)
         except InvalidAnswer as err:
             return [Reply(t("input.invalid", reason=err.message)), self.ask()]
-        return self.list_field_value(question, value)
+        return [*map(Reply, emoji_notes(field, raw)), *self.list_field_value(question, value)]
 
     def list_field_value(self, question: ListQuestion, value: Any) -> list[Outgoing]:
         """Stores a field of the item being typed; a complete item is saved."""

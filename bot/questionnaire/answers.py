@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.number_words import words_to_integer
 from bot.numbers import (
     NumberParseError,
     format_decimal,
@@ -23,6 +24,7 @@ from bot.numbers import (
     parse_percent,
     shown,
 )
+from bot.questionnaire import dates
 from bot.questionnaire.schema import (
     ChoiceQuestion,
     DateQuestion,
@@ -39,14 +41,15 @@ from bot.questionnaire.schema import (
     TextQuestion,
     YesNoQuestion,
 )
+from bot.questionnaire.symbols import drop_emoji, has_emoji
 from bot.texts import t
 
 # C0/C1 controls (but tab and newline), private-use sentinels, noncharacters.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff]")
-_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
 _YES = {"co", "c", "yes", "y", "dung", "đung", "u", "uh", "ok", "1"}
 _NO = {"khong", "k", "ko", "kh", "no", "n", "khong co", "2"}
 _CELL_SPLIT = re.compile(r"[\s;|]+")
+_PERCENT_SIGNS = {"%", "\uff05"}
 ROW_BLANK_INPUTS = {"-", "–", "—", "trong", "de trong", "khong co", "bo trong", "0 hv"}
 
 
@@ -99,16 +102,19 @@ def _percent(text: str) -> Decimal:
         raise _number_error(err) from err
 
 
-def parse_date(text: str) -> date:
-    """A date typed as dd/mm/yyyy (also d/m/yyyy, with '-' or '.')."""
-    match = _DATE.match(text.strip())
-    if not match:
-        raise InvalidAnswer(t("answer.date_format"))
-    day, month, year = (int(g) for g in match.groups())
+def parse_date(text: str, school_year: str | None = None) -> date:
+    """A typed date ("15/04/2027", "2027-04-15", or "15/4" within `school_year`)."""
     try:
-        return date(year, month, day)
-    except ValueError as err:
-        raise InvalidAnswer(t("answer.date_impossible", text=text.strip())) from err
+        return dates.parse_date(text, school_year)
+    except dates.DateParseError as err:
+        raise InvalidAnswer(err.message) from err
+
+
+def example_of(question: Question, school_year: str | None = None) -> str | None:
+    """The example shown with a question; a date's is moved into `school_year`."""
+    if isinstance(question, DateQuestion):
+        return dates.example(school_year, question.example)
+    return question.example
 
 
 def _option_by_text(options: list[Option], text: str) -> Option | None:
@@ -140,11 +146,12 @@ def _check_length(text: str, limit: int) -> str:
     return text
 
 
-def parse_answer(question: Question, raw: str) -> Any:
-    """The stored value of a typed answer to a one-message question (not table or list)."""
+def parse_answer(question: Question, raw: str, *, school_year: str | None = None) -> Any:
+    """The stored value of a typed answer to a one-message question (not table or list);
+    a date typed without its year falls in `school_year` (by default the current one)."""
     text = clean_text(raw)
     if isinstance(question, TextQuestion):
-        return _check_length(text, question.length_limit)
+        return _check_length(drop_emoji(text), question.length_limit)
     if not text:
         raise InvalidAnswer(t("answer.empty"))
     if len(text) > 200:
@@ -158,7 +165,7 @@ def parse_answer(question: Question, raw: str) -> Any:
     if isinstance(question, PercentQuestion):
         return str(_percent(text))
     if isinstance(question, DateQuestion):
-        return parse_date(text).isoformat()
+        return parse_date(text, school_year).isoformat()
     if isinstance(question, YesNoQuestion):
         return parse_yes_no(text)
     if isinstance(question, ChoiceQuestion):
@@ -194,7 +201,9 @@ def parse_cell(column: TableColumn | ListField, text: str) -> Any:
     """One table cell or numeric list field."""
     kind = column.kind
     if kind == "text":
-        return _check_length(clean_text(text), 500)
+        return _check_length(drop_emoji(clean_text(text)), 500)
+    if kind == "quantity":
+        return parse_quantity(_check_length(drop_emoji(clean_text(text)), 500))
     if kind == "percent":
         return str(_percent(text))
     minimum = getattr(column, "min", Decimal(0))
@@ -208,13 +217,41 @@ def parse_cell(column: TableColumn | ListField, text: str) -> Any:
     return str(_bounded_decimal(text, minimum, maximum))
 
 
+def emoji_notes(asked: Question | ListField, raw: str) -> list[str]:
+    """The note to show when parsing `raw` as a text answer to `asked` left emoji out."""
+    takes_text = isinstance(asked, TextQuestion) or (
+        isinstance(asked, ListField) and asked.kind in ("text", "quantity")
+    )
+    return [t("typed.emoji_dropped")] if takes_text and has_emoji(raw) else []
+
+
+def parse_quantity(text: str) -> str:
+    """A quantity with an optional unit, its count in digits: "hai" -> "2",
+    "mười tám tiết" -> "18 tiết"; "01 đợt" stays as typed."""
+    words = text.split()
+    if words[0][0].isdigit():
+        return text
+    for end in range(len(words), 0, -1):
+        count = words_to_integer(" ".join(words[:end]))
+        if count is not None:
+            return " ".join([str(count), *words[end:]])
+    raise InvalidAnswer(t("number.quantity", text=shown(text)))
+
+
 def split_cells(text: str) -> list[str]:
     """The cells of a row typed in one message: "538 3 41" or "538; 3; 41".
 
     A space inside a number ("1 234") cannot be told from a cell separator, so a row is
-    split on every space; thousands in a row are written "1.234".
+    split on every space; thousands in a row are written "1.234". A "%" typed after a
+    space ("89,87 %") belongs to the number before it.
     """
-    return [cell for cell in _CELL_SPLIT.split(clean_text(text)) if cell]
+    cells: list[str] = []
+    for cell in _CELL_SPLIT.split(clean_text(text)):
+        if cell in _PERCENT_SIGNS and cells:
+            cells[-1] += cell
+        elif cell:
+            cells.append(cell)
+    return cells
 
 
 def parse_table_row(table: TableQuestion, raw: str) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.numbers import format_decimal, format_integer, format_percent, round_half_up
 from bot.questionnaire.infer import InferredCheck, inferred_checks
+from bot.questionnaire.plausible import small_rates
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
     Check,
@@ -209,6 +210,9 @@ class _Evaluator:
                 self._inferred(check)
         for declared in self.template.checks:
             self._check(declared)
+        numbers = self.result.numbers
+        for key, message, ref in small_rates(self.template, numbers, inferred, self._label):
+            self._fail(key, message, [ref])
         self.result.failures = [
             CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
             for f in self.result.failures

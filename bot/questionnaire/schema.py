@@ -235,7 +235,8 @@ class ListField(Strict):
 
     id: Identifier
     label: str
-    kind: Literal["text", "integer"] = "text"
+    # "quantity": a count with an optional unit ("18 tiết"), kept as text with digits.
+    kind: Literal["text", "integer", "quantity"] = "text"
     required: bool = True
     example: str | None = None
 
