@@ -351,14 +351,21 @@ def export_unit(
     _audit_sheet(workbook.create_sheet(audit_name), data, changes, members)
     _unit_sheet(unit_sheet, unit, data, index)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        raise ExportError(t("export.no_folder", folder=out.parent))
     # Written beside the target and renamed: an interrupted export leaves no half file.
-    handle, name = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=out.parent)
+    try:
+        handle, name = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=out.parent)
+    except OSError as err:
+        raise ExportError(t("export.unwritable", folder=out.parent, error=err.strerror)) from err
     os.close(handle)
     temporary = Path(name)
     try:
         workbook.save(temporary)
         temporary.replace(out)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise ExportError(t("export.unwritable", folder=out.parent, error=err.strerror)) from err
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
