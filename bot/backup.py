@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 from bot.clock import now
+from bot.files import os_error_text
 from bot.texts import t
 
 BACKUP_FOLDER = "backups"
@@ -89,15 +90,13 @@ def backup_database(
 
 
 def check_target(out: Path, *, force: bool) -> None:
-    """Refuses a target that is not a regular file (a device, a folder, a pipe), one that
-    exists without `force`, and one in a folder that does not exist."""
+    """Refuses a target that is not a regular file (a device, a folder, a pipe), and one
+    that exists without `force`."""
     if out.exists() or out.is_symlink():
         if not out.is_file():
             raise BackupError(t("backup.not_regular", file=out))
         if not force:
             raise BackupError(t("backup.exists", file=out))
-    if not out.parent.is_dir():
-        raise BackupError(t("backup.no_folder", folder=out.parent))
 
 
 def _temporary_beside(out: Path) -> Path:
@@ -107,7 +106,7 @@ def _temporary_beside(out: Path) -> Path:
         handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     except OSError as err:
         raise BackupError(
-            t("backup.unwritable", folder=out.parent, error=err.strerror or err)
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
         ) from err
     os.close(handle)
     return Path(name)
@@ -160,7 +159,9 @@ def backup_sqlite(url: URL, out: Path) -> BackupResult:
     except sqlite3.Error as err:
         raise BackupError(t("backup.failed", error=err)) from err
     except OSError as err:
-        raise BackupError(t("backup.unwritable", folder=out.parent, error=err.strerror)) from err
+        raise BackupError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     finally:
         temporary.unlink(missing_ok=True)
     return BackupResult(

@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import VIETNAM, now
 from bot.database import Database
+from bot.files import os_error_text
 from bot.engine import flow
 from bot.questionnaire.answers import format_answer
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
@@ -351,13 +352,14 @@ def export_unit(
     _audit_sheet(workbook.create_sheet(audit_name), data, changes, members)
     _unit_sheet(unit_sheet, unit, data, index)
 
-    if not out.parent.is_dir():
-        raise ExportError(t("export.no_folder", folder=out.parent))
     # Written beside the target and renamed: an interrupted export leaves no half file.
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=out.parent)
     except OSError as err:
-        raise ExportError(t("export.unwritable", folder=out.parent, error=err.strerror)) from err
+        raise ExportError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     os.close(handle)
     temporary = Path(name)
     try:
@@ -365,7 +367,9 @@ def export_unit(
         temporary.replace(out)
     except OSError as err:
         temporary.unlink(missing_ok=True)
-        raise ExportError(t("export.unwritable", folder=out.parent, error=err.strerror)) from err
+        raise ExportError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

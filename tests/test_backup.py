@@ -306,7 +306,9 @@ def test_the_live_database_files_are_never_the_target(tmp_path: Path) -> None:
         for force in (False, True):
             with pytest.raises(BackupError, match="trùng"):
                 backup_database(
-                    f"sqlite:///{path}", out=tmp_path / f"baocao.db{suffix}", data_dir=tmp_path,
+                    f"sqlite:///{path}",
+                    out=tmp_path / f"baocao.db{suffix}",
+                    data_dir=tmp_path,
                     force=force,
                 )
     assert wal.read_bytes() == wal_before
@@ -324,16 +326,17 @@ def test_the_wal_is_refused_from_the_command_line(
     assert "trùng" in said
 
 
-def test_a_missing_or_unwritable_folder_is_told_clearly(
+def test_an_unwritable_folder_is_told_clearly(
     database: Database, data_dir: Path, period_id: int, tmp_path: Path
 ) -> None:
     needs_pg_dump(database)
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
-    said = backup_refused("--out", str(tmp_path / "no" / "such" / "copy.db"))
-    assert "Không có thư mục" in said
+    # A missing folder is made, as for the default folder.
+    made = backup_json("--out", str(tmp_path / "new" / "folder" / "copy.db"))
+    assert Path(made["file"]).is_file()
     said = backup_refused("--out", str(a_file / "copy.db"))
-    assert "Không có thư mục" in said
+    assert f"Không ghi được vào thư mục {a_file}: đường dẫn đi qua một tệp" in said
     # /sys refuses new files even to root.
     said = backup_refused("--out", "/sys/baocao-copy.db")
-    assert "Không ghi được vào thư mục /sys" in said
+    assert "Không ghi được vào thư mục /sys: không có quyền ghi" in said
