@@ -34,8 +34,8 @@ from sqlmodel import Session, col, select
 
 from bot.clock import VIETNAM, now
 from bot.database import Database
-from bot.files import os_error_text
 from bot.engine import flow
+from bot.files import os_error_text
 from bot.questionnaire.answers import format_answer
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.references import TemplateError
