@@ -390,6 +390,8 @@ def _unit_sheet(
     index: list[tuple[str, int, str, str]],
 ) -> None:
     signer = " ".join(part for part in (unit.signer_title, unit.signer_name) if part)
+    if unit.on_behalf_of:
+        signer = f"{t('report.kt', title=unit.on_behalf_of)} – {signer}"
     facts: list[tuple[str, Any]] = [
         (t("export.unit.id"), unit.id),
         (t("export.unit.name"), unit.name),

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
+import time_machine
 from typer.testing import CliRunner
 
 from bot import store
 from bot.cli import app
+from bot.clock import VIETNAM
 from bot.database import Database
 from bot.settings import get_settings
 from bot.workflow.invites import redeem
@@ -261,3 +264,71 @@ def test_a_member_gets_another_role_from_the_command_line(cli_database: Database
         app, ["member", "role", "--unit", unit_id, "--member", member_id, "--role", "admin"]
     )
     assert bad.exit_code == 2
+
+
+# -- a period's deadline ---------------------------------------------------------------------
+
+
+def planned_days(period_id: int) -> set[str]:
+    """The days (Vietnam time) of the period's planned reminders."""
+    listed = baocao_json("reminders", "--period", str(period_id))
+    return {r["due_at"][:10] for r in listed["reminders"] if r["status"] == "planned"}
+
+
+@time_machine.travel(datetime(2026, 5, 4, 9, 0, tzinfo=VIETNAM), tick=False)
+def test_the_deadline_of_an_open_period_changes_and_reminders_follow(
+    cli_database: Database,
+) -> None:
+    unit, teacher = unit_with_teacher(cli_database, "Cô Hạnh", "79")
+    period = baocao_json(
+        "period",
+        "open",
+        "--unit",
+        str(unit["unit_id"]),
+        "--template",
+        KIND,
+        "--deadline",
+        "2026-06-30",
+    )
+    period_id = str(period["period_id"])
+    baocao_json("assign", "--period", period_id, "--section", "1", "--member", str(teacher))
+    moved = baocao_json("period", "deadline", "--period", period_id, "--deadline", "2026-07-20")
+    assert moved == {
+        "period_id": period["period_id"],
+        "unit_id": unit["unit_id"],
+        "deadline": "2026-07-20",
+        "previous_deadline": "2026-06-30",
+    }
+    # Planned again at once (the command line's open and assign leave it to the sweep).
+    after = planned_days(period["period_id"])
+    assert after and "2026-06-30" < max(after) <= "2026-07-20"
+    [listed] = baocao_json("period", "list", "--unit", str(unit["unit_id"]))
+    assert listed["deadline"] == "2026-07-20"
+
+    text = runner.invoke(
+        app, ["period", "deadline", "--period", period_id, "--deadline", "2026-07-25"]
+    )
+    assert text.exit_code == 0, text.output
+    assert "hạn nộp 25/07/2026 (trước đó: 20/07/2026)" in text.stdout
+    later = planned_days(period["period_id"])
+    assert "2026-07-20" < max(later) <= "2026-07-25"
+
+    # A day already past is refused, as in chat; the deadline stays.
+    past = runner.invoke(
+        app, ["period", "deadline", "--period", period_id, "--deadline", "2026-05-03"]
+    )
+    assert past.exit_code == 2
+    assert "Hạn nộp 03/05/2026 đã qua" in past.stderr
+    bad = runner.invoke(app, ["period", "deadline", "--period", period_id, "--deadline", "mai"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+    missing = runner.invoke(
+        app, ["period", "deadline", "--period", "999", "--deadline", "2026-07-01"]
+    )
+    assert missing.exit_code == 2 and "Không có kỳ báo cáo mã 999" in missing.stderr
+    baocao_json("period", "final", "--period", period_id)
+    final = runner.invoke(
+        app, ["period", "deadline", "--period", period_id, "--deadline", "2026-08-01"]
+    )
+    assert final.exit_code == 2 and "đã chốt" in final.stderr
+    [listed] = baocao_json("period", "list", "--unit", str(unit["unit_id"]))
+    assert listed["deadline"] == "2026-07-25"
