@@ -16,8 +16,11 @@ from bot import store
 from bot.cli import app
 from bot.clock import VIETNAM
 from bot.database import Database
+from bot.questionnaire.loader import load_template
+from bot.report.build import build_draft
 from bot.settings import get_settings
 from bot.workflow.invites import redeem
+from tests.docx_helpers import open_docx, text_of
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 runner = CliRunner()
@@ -332,3 +335,131 @@ def test_the_deadline_of_an_open_period_changes_and_reminders_follow(
     assert final.exit_code == 2 and "đã chốt" in final.stderr
     [listed] = baocao_json("period", "list", "--unit", str(unit["unit_id"]))
     assert listed["deadline"] == "2026-07-25"
+
+
+# -- the unit's settings ---------------------------------------------------------------------
+
+
+def test_unit_settings_are_listed_and_changed_from_the_command_line(
+    cli_database: Database,
+) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    unit_id = str(unit["unit_id"])
+    changed = baocao_json(
+        "unit",
+        "update",
+        "--unit",
+        unit_id,
+        "--name",
+        "Trung tâm GDNN-GDTX quận 3",
+        "--parent-body",
+        "UBND quận 3",
+        "--place",
+        "Quận 3",
+        "--address",
+        "12 Lý Chính Thắng",
+        "--signer-title",
+        "Phó Giám đốc",
+        "--signer-name",
+        "Lê Văn Phó",
+        "--on-behalf-of",
+        "Giám đốc",
+        "--number-prefix",
+        "BC-TTGDNN",
+        "--recipient",
+        "Phòng GD&ĐT quận 3;",
+        "--recipient",
+        "Lưu: VT",
+    )
+    assert changed["changed"] == [
+        "name",
+        "parent_body",
+        "place",
+        "address",
+        "signer_title",
+        "signer_name",
+        "on_behalf_of",
+        "number_prefix",
+        "recipients",
+    ]
+    [listed] = baocao_json("unit", "list")
+    assert listed == {
+        "unit_id": unit["unit_id"],
+        "name": "Trung tâm GDNN-GDTX quận 3",
+        "parent_body": "UBND quận 3",
+        "place": "Quận 3",
+        "address": "12 Lý Chính Thắng",
+        "signer_title": "Phó Giám đốc",
+        "signer_name": "Lê Văn Phó",
+        "on_behalf_of": "Giám đốc",
+        "number_prefix": "BC-TTGDNN",
+        "recipients": ["- Phòng GD&ĐT quận 3;", "- Lưu: VT."],
+        "is_demo": False,
+    }
+    text = runner.invoke(app, ["unit", "list"])
+    assert text.exit_code == 0
+    assert f"Đơn vị {unit_id}: Trung tâm GDNN-GDTX quận 3" in text.stdout
+    assert "Ký thay (KT.) cho: Giám đốc" in text.stdout
+    assert "    - Lưu: VT." in text.stdout and "- - " not in text.stdout
+
+    # Only what is given changes; '' clears an optional setting.
+    again = baocao_json(
+        "unit", "update", "--unit", unit_id, "--on-behalf-of", "", "--recipient", ""
+    )
+    assert again["changed"] == ["on_behalf_of", "recipients"]
+    assert (again["on_behalf_of"], again["recipients"], again["signer_name"]) == (
+        None,
+        [],
+        "Lê Văn Phó",
+    )
+    # A required setting cannot be emptied; nothing at all to change is said so.
+    empty = runner.invoke(app, ["unit", "update", "--unit", unit_id, "--name", "  "])
+    assert empty.exit_code == 2 and "Tên đơn vị không được để trống." in empty.stderr
+    nothing = runner.invoke(app, ["unit", "update", "--unit", unit_id])
+    assert nothing.exit_code == 2 and "Chưa có gì để đổi" in nothing.stderr
+    missing = runner.invoke(app, ["unit", "update", "--unit", "999", "--name", "X"])
+    assert missing.exit_code == 2 and "Không có đơn vị mã 999" in missing.stderr
+
+
+def test_the_draft_prints_the_units_settings(cli_database: Database) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    unit_id = str(unit["unit_id"])
+    baocao_json(
+        "unit",
+        "update",
+        "--unit",
+        unit_id,
+        "--name",
+        "Trung tâm GDNN-GDTX quận 3",
+        "--parent-body",
+        "UBND quận 3",
+        "--place",
+        "Quận 3",
+        "--signer-title",
+        "Phó Giám đốc",
+        "--signer-name",
+        "Lê Văn Phó",
+        "--on-behalf-of",
+        "Giám đốc",
+        "--number-prefix",
+        "BC-TTGDNN",
+        "--recipient",
+        "Phòng GD&ĐT quận 3;",
+        "--recipient",
+        "Lưu: VT.",
+    )
+    with cli_database.session() as session:
+        found = store.unit_by_id(session, unit_id=unit["unit_id"])
+        assert found is not None
+        period = store.open_period(
+            session, unit=found, template_id=KIND, template_version=1, year="2025-2026"
+        )
+        draft = build_draft(
+            template=load_template(KIND), unit=found, period=period, values={}, confirmed=set()
+        )
+    text = text_of(open_docx(draft.data))
+    assert "UBND QUẬN 3" in text and "TRUNG TÂM GDNN-GDTX QUẬN 3" in text
+    assert "/BC-TTGDNN" in text and "BC-GDNN-GDTX" not in text
+    assert "Quận 3, ngày" in text
+    assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text and "Lê Văn Phó" in text
+    assert "Phòng GD&ĐT quận 3;" in text and "Lưu: VT." in text

@@ -122,7 +122,7 @@ def settings_text(unit: dict[str, Any]) -> str:
         lines.append(f"  {t(f'unit_settings.label.{field}')}: {value}")
     recipients = unit["recipients"]
     lines.append(f"  {t('unit_settings.label.recipients')}:")
-    lines += [f"    - {line}" for line in recipients] or [f"    {t('unit_settings.default')}"]
+    lines += [f"    {line}" for line in recipients] or [f"    {t('unit_settings.default')}"]
     return "\n".join(lines)
 
 

@@ -78,13 +78,16 @@ def clean_value(field: str, raw: Any) -> Any:
     recipients as a list of non-empty lines; an empty optional text clears it."""
     if field == "recipients":
         lines = raw if isinstance(raw, list) else str(raw).splitlines()
-        recipients = [clean_text(str(line)).strip(" -–•;") for line in lines]
-        recipients = [line for line in recipients if line]
-        if len(recipients) > MAX_RECIPIENTS:
+        bare = [" ".join(clean_text(str(line)).split()).strip(" -–•;,.") for line in lines]
+        bare = [line for line in bare if line]
+        if len(bare) > MAX_RECIPIENTS:
             raise UnitSettingError("too_many", field, MAX_RECIPIENTS)
-        if any(len(line) > RECIPIENT_LIMIT for line in recipients):
+        if any(len(line) > RECIPIENT_LIMIT for line in bare):
             raise UnitSettingError("too_long", field, RECIPIENT_LIMIT)
-        return recipients or None
+        # Printed as a clerk writes them: "- Phòng GD&ĐT;" … "- Lưu: VT."
+        return [
+            f"- {line}{'.' if i == len(bare) else ';'}" for i, line in enumerate(bare, 1)
+        ] or None
     text = " ".join(clean_text(str(raw)).split())
     if len(text) > LIMITS[field]:
         raise UnitSettingError("too_long", field, LIMITS[field])
