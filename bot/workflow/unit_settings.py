@@ -91,7 +91,8 @@ def clean_value(field: str, raw: Any) -> Any:
     text = " ".join(clean_text(str(raw)).split())
     if len(text) > LIMITS[field]:
         raise UnitSettingError("too_long", field, LIMITS[field])
-    if not text and field in REQUIRED:
+    # "-" or "..." is no name: a required setting needs a letter or a digit.
+    if field in REQUIRED and not any(c.isalnum() for c in text):
         raise UnitSettingError("required", field)
     if field == "on_behalf_of":
         return text or None
