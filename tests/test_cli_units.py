@@ -463,3 +463,54 @@ def test_the_draft_prints_the_units_settings(cli_database: Database) -> None:
     assert "Quận 3, ngày" in text
     assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text and "Lê Văn Phó" in text
     assert "Phòng GD&ĐT quận 3;" in text and "Lưu: VT." in text
+
+
+# -- text output for people ------------------------------------------------------------------
+
+
+@time_machine.travel(datetime(2026, 5, 4, 23, 30, tzinfo=VIETNAM), tick=False)
+def test_text_output_names_people_sections_and_roles_in_vietnamese_time(
+    cli_database: Database,
+) -> None:
+    unit, teacher = unit_with_teacher(cli_database, "Trần Văn Hùng", "80")
+    unit_id = str(unit["unit_id"])
+    created = runner.invoke(app, ["unit", "create", "--name", "Trường B", "--place", "Quận 3"])
+    # 23:30 in Vietnam is 16:30 UTC the same day; invites last days, not minutes.
+    assert "Lời mời tham gia với vai trò Giám đốc, hết hạn lúc " in created.stdout
+    assert "(director)" not in created.stdout and "T16:30" not in created.stdout
+    invite = runner.invoke(app, ["invite", "create", "--unit", unit_id])
+    assert "vai trò Cán bộ, giáo viên" in invite.stdout and "(staff)" not in invite.stdout
+
+    members = runner.invoke(app, ["member", "list", "--unit", unit_id])
+    assert f"{teacher}. Trần Văn Hùng – Cán bộ, giáo viên, tham gia lúc 04/05/2026 23:30" in (
+        members.stdout
+    )
+    assert "staff" not in members.stdout and "+00:00" not in members.stdout
+
+    period = baocao_json(
+        "period", "open", "--unit", unit_id, "--template", KIND, "--deadline", "2026-06-30"
+    )
+    period_id = str(period["period_id"])
+    given = runner.invoke(
+        app, ["assign", "--period", period_id, "--section", "3", "--member", str(teacher)]
+    )
+    assert given.stdout.startswith("Đã giao phần 3. ")
+    assert "cho Trần Văn Hùng." in given.stdout and "curriculum" not in given.stdout
+    taken = runner.invoke(
+        app,
+        ["assign", "--period", period_id, "--section", "3", "--member", str(teacher), "--remove"],
+    )
+    assert taken.stdout.startswith("Đã bỏ giao phần 3. ") and "của Trần Văn Hùng." in taken.stdout
+
+    listed = runner.invoke(app, ["period", "list", "--unit", unit_id])
+    assert "năm học 2025 - 2026 – hạn nộp 30/06/2026 – Đang mở" in listed.stdout
+    assert KIND not in listed.stdout and "open" not in listed.stdout
+
+    baocao_json("assign", "--period", period_id, "--section", "3", "--member", str(teacher))
+    baocao_json("period", "deadline", "--period", period_id, "--deadline", "2026-06-30")
+    reminders = runner.invoke(app, ["reminders", "--period", period_id])
+    assert reminders.exit_code == 0
+    assert "• 23/06/2026 08:00 — Trần Văn Hùng: nhắc trước 7 ngày (đã lên lịch)" in (
+        reminders.stdout
+    )
+    assert "planned" not in reminders.stdout and "+07:00" not in reminders.stdout

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
 from bot import store
-from bot.cli.app import JsonOption, app, database_session
+from bot.cli.app import JsonOption, app, database_session, moment_text
 from bot.clock import school_year_of, today
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
+from bot.reminders.messages import date_text
 from bot.settings import get_settings
 from bot.texts import t
-from bot.workflow.access import Role
+from bot.workflow.access import Role, role_of
 from bot.workflow.invites import create_invite, invite_link, revoke
 from bot.workflow.members import MemberError, change_role, remove_member
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
 from bot.workflow.progress import period_progress
+from bot.workflow.render import year_text
 from models import Period
 
 log = logging.getLogger(__name__)
@@ -82,10 +84,11 @@ def _invite_payload(code: str, role: str, expires: Any, invite_id: int | None) -
     }
 
 
-def _invite_text(payload: dict[str, Any]) -> str:
+def _invite_text(payload: dict[str, Any], expires: datetime) -> str:
     start_command = payload["start_command"]
     link = payload["invite_link"] or t("cli.invite.no_link", start_command=start_command)
-    return t("cli.invite.text", role=payload["role"], expires=payload["expires_at"], link=link)
+    role = t(f"role.{payload['role']}")
+    return t("cli.invite.text", role=role, expires=moment_text(expires), link=link)
 
 
 @unit_app.command("create")
@@ -121,8 +124,9 @@ def unit_create(
             "name": unit.name,
             **_invite_payload(invite.code, invite.role, invite.expires_at, invite.id),
         }
+        expires = invite.expires_at
     created = t("cli.unit.created", unit=payload["unit_id"], name=name)
-    emit(payload, as_json, f"{created}\n{_invite_text(payload)}")
+    emit(payload, as_json, f"{created}\n{_invite_text(payload, expires)}")
 
 
 @member_app.command("list")
@@ -143,7 +147,16 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
             }
             for m in members
         ]
-    lines = [f"{m['member_id']:>4}  {m['role']:<8} {m['name']}" for m in payload]
+        lines = [
+            t(
+                "cli.member.line",
+                member=m.id,
+                name=m.display_name,
+                role=t(f"role.{role_of(m).value}"),
+                joined=moment_text(m.created_at),
+            )
+            for m in members
+        ]
     emit(payload, as_json, "\n".join(lines) or t("cli.member.none"))
 
 
@@ -209,7 +222,8 @@ def invite_create(
             "unit_id": unit,
             **_invite_payload(invite.code, role.value, invite.expires_at, invite.id),
         }
-    emit(payload, as_json, _invite_text(payload))
+        expires = invite.expires_at
+    emit(payload, as_json, _invite_text(payload, expires))
 
 
 @invite_app.command("revoke")
@@ -289,8 +303,27 @@ def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         periods = store.periods_of(session, unit_id=unit)
         payload = [_period_dict(p) for p in periods]
-    lines = [f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}" for p in payload]
+        lines = [_period_line(p) for p in periods]
     emit(payload, as_json, "\n".join(lines) or t("cli.period.none"))
+
+
+def _period_line(period: Period) -> str:
+    """One period as a director reads it: its report kind by name, year, term, deadline."""
+    try:
+        kind = load_template(period.template_id).name
+    except TemplateNotFoundError:
+        kind = period.template_id
+    term = t("cli.period.term", term=period.term) if period.term else ""
+    deadline = date_text(period.deadline) if period.deadline else t("unit_settings.unset")
+    return t(
+        "cli.period.line",
+        period=period.id,
+        kind=kind,
+        year=year_text(period.year),
+        term=term,
+        deadline=deadline,
+        status=t(f"export.status.{period.status}"),
+    )
 
 
 @period_app.command("final")
@@ -358,8 +391,10 @@ def assign_command(
             "assigned": not remove,
             "changed": changed,
         }
+        section_title = next(f"{s.number}. {s.title}" for s in kind.sections if s.id == section_id)
+        name = person.display_name
     message = "cli.assign.taken" if remove else "cli.assign.given"
-    emit(payload, as_json, t(message, section=section_id, member=member))
+    emit(payload, as_json, t(message, section=section_title, member=name))
 
 
 @app.command("progress")
