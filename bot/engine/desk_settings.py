@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # What the desk waits for while these dialogues run.
 WAIT_SETTING = "unit"
 WAIT_DEADLINE = "new_deadline"
+# Settings asked with their own explanation; the other optional ones may be cleared.
+_ASK = {"recipients": "ask_recipients", "on_behalf_of": "ask_on_behalf_of"}
 # Typed to clear an optional setting.
 _CLEAR = {"-", "xoa", "bo", "khong"}
 
@@ -102,9 +104,7 @@ class UnitSettingsDesk:
             shown = "\n".join(current) if current else t("unit_settings.default")
         else:
             shown = str(current or t("unit_settings.unset"))
-        key = "ask_required" if field in REQUIRED else f"ask_{field}"
-        if key not in ("ask_required", "ask_recipients", "ask_on_behalf_of"):
-            key = "ask_optional"
+        key = "ask_required" if field in REQUIRED else _ASK.get(field, "ask_optional")
         text = t(f"unit_settings.{key}", label=t(f"unit_settings.label.{field}"), current=shown)
         return Reply(text, [[Button(self.desk.code("u:back"), t("unit_settings.back"))]])
 
