@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 from bot.clock import now
+from bot.files import os_error_text
 from bot.texts import t
 
 BACKUP_FOLDER = "backups"
@@ -68,10 +69,19 @@ def default_backup_path(data_dir: Path, *, suffix: str = ".db") -> Path:
     return path
 
 
-def backup_database(url: str, *, out: Path | None, data_dir: Path) -> BackupResult:
-    """Copies the database at `url` to `out` (a dated file under `data_dir` by default)."""
+def backup_database(
+    url: str, *, out: Path | None, data_dir: Path, force: bool = False
+) -> BackupResult:
+    """Copies the database at `url` to `out` (a dated file under `data_dir` by default).
+
+    An existing `out` is replaced only with `force`, and only if it is a regular file.
+    """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
+    if out is not None:
+        if backend == "sqlite" and out.resolve() in _database_files(sqlite_path(parsed)):
+            raise BackupError(t("backup.same_file"))
+        check_target(out, force=force)
     if backend == "sqlite":
         return backup_sqlite(parsed, out or default_backup_path(data_dir))
     if backend == "postgresql":
@@ -79,12 +89,35 @@ def backup_database(url: str, *, out: Path | None, data_dir: Path) -> BackupResu
     raise BackupError(t("backup.unsupported", backend=backend))
 
 
+def check_target(out: Path, *, force: bool) -> None:
+    """Refuses a target that is not a regular file (a device, a folder, a pipe), and one
+    that exists without `force`."""
+    if out.exists() or out.is_symlink():
+        if not out.is_file():
+            raise BackupError(t("backup.not_regular", file=out))
+        if not force:
+            raise BackupError(t("backup.exists", file=out))
+
+
 def _temporary_beside(out: Path) -> Path:
     """An empty temporary file in `out`'s folder, renamed over `out` once complete."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    except OSError as err:
+        raise BackupError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     os.close(handle)
     return Path(name)
+
+
+def _database_files(source: Path) -> set[Path]:
+    """The database file and the files SQLite keeps beside it while it runs."""
+    resolved = source.resolve()
+    return {resolved} | {
+        resolved.with_name(resolved.name + suffix) for suffix in ("-wal", "-shm", "-journal")
+    }
 
 
 # -- SQLite ----------------------------------------------------------------------------------
@@ -103,7 +136,7 @@ def backup_sqlite(url: URL, out: Path) -> BackupResult:
     source_path = sqlite_path(url)
     if not source_path.is_file():
         raise BackupError(t("backup.no_file", path=source_path))
-    if out.resolve() == source_path.resolve():
+    if out.resolve() in _database_files(source_path):
         raise BackupError(t("backup.same_file"))
     temporary = _temporary_beside(out)
     try:
@@ -125,6 +158,10 @@ def backup_sqlite(url: URL, out: Path) -> BackupResult:
         temporary.replace(out)
     except sqlite3.Error as err:
         raise BackupError(t("backup.failed", error=err)) from err
+    except OSError as err:
+        raise BackupError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     finally:
         temporary.unlink(missing_ok=True)
     return BackupResult(

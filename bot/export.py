@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from bot.clock import VIETNAM, now
 from bot.database import Database
 from bot.engine import flow
+from bot.files import os_error_text
 from bot.questionnaire.answers import format_answer
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.references import TemplateError
@@ -351,14 +352,24 @@ def export_unit(
     _audit_sheet(workbook.create_sheet(audit_name), data, changes, members)
     _unit_sheet(unit_sheet, unit, data, index)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed: an interrupted export leaves no half file.
-    handle, name = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=out.parent)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=out.parent)
+    except OSError as err:
+        raise ExportError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     os.close(handle)
     temporary = Path(name)
     try:
         workbook.save(temporary)
         temporary.replace(out)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise ExportError(
+            t("files.unwritable", folder=out.parent, error=os_error_text(err))
+        ) from err
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -379,6 +390,8 @@ def _unit_sheet(
     index: list[tuple[str, int, str, str]],
 ) -> None:
     signer = " ".join(part for part in (unit.signer_title, unit.signer_name) if part)
+    if unit.on_behalf_of:
+        signer = f"{t('report.kt', title=unit.on_behalf_of)} – {signer}"
     facts: list[tuple[str, Any]] = [
         (t("export.unit.id"), unit.id),
         (t("export.unit.name"), unit.name),

@@ -25,11 +25,15 @@ class Unit(SQLModel, table=True):
     parent_body: str = ""
     place: str = Field(description="Place name of the date line, e.g. 'Phú Nhuận'.")
     address: str = ""
-    signer_title: str = "Giám đốc"
+    signer_title: str = Field(default="Giám đốc", description="Title of whoever signs.")
     signer_name: str = ""
-    deputy_title: str | None = Field(default=None, description="Set when a deputy signs 'KT.'.")
-    deputy_name: str | None = None
-    number_pattern: str = ""
+    on_behalf_of: str | None = Field(
+        default=None,
+        description="The head's title a deputy signs for: 'Giám đốc' prints 'KT. GIÁM ĐỐC'.",
+    )
+    number_prefix: str = Field(
+        default="", description="Ký hiệu after the number ('BC-TTGDTX'); blank: the report's."
+    )
     recipients: list[str] | None = Field(default=None, sa_column=Column(JSON))
     is_demo: bool = False
     created_at: datetime = _timestamp(nullable=False)

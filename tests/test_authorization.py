@@ -26,7 +26,7 @@ from tests.conftest import FIXTURE_TEMPLATES
 KIND = "mini-report"
 ROLES = ("director", "deputy", "staff", "idle_staff", "stranger")
 MEMBER_COMMANDS = ("start", "help", "tiep", "viec", "huy", "lai", "boqua", "giu", "xem", "xong")
-DIRECTOR_ONLY = {"chot", "mokhoa"}
+DIRECTOR_ONLY = {"chot", "mokhoa", "donvi"}
 # The reminder desk's buttons: days preset, weekends, nudge now, close.
 REMINDER_ACTIONS = ("d:rem:days:1", "d:rem:wk", "d:rem:now", "d:rem:end")
 
@@ -157,6 +157,9 @@ def _desk_actions(unit: Unit, other: Unit) -> list[str]:
         f"d:rm:{own}",
         f"d:rmy:{own}",
         f"d:ro:{own}:deputy",
+        "d:u:name",
+        "d:u:recipients",
+        "d:dl",
         *REMINDER_ACTIONS,
     ]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -241,3 +243,100 @@ def test_a_damaged_copy_fails_verification(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(BackupError, match="Bản sao lưu bị lỗi"):
         verify_sqlite(path)
+
+
+# -- where a backup may be written ----------------------------------------------------------
+
+
+def backup_refused(*args: str) -> str:
+    """Runs `baocao backup` expecting a clean refusal; returns what it said."""
+    result: Result = runner.invoke(app, ["backup", *args])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_an_existing_file_is_kept_unless_forced(
+    database: Database, data_dir: Path, period_id: int, tmp_path: Path
+) -> None:
+    needs_pg_dump(database)
+    out = tmp_path / "keep.db"
+    out.write_bytes(b"a report someone needs")
+    said = backup_refused("--out", str(out))
+    assert "Đã có tệp" in said and "--force" in said
+    assert out.read_bytes() == b"a report someone needs"
+    forced = backup_json("--out", str(out), "--force")
+    assert forced["integrity"] == "ok"
+    assert out.stat().st_size == forced["size"] > len(b"a report someone needs")
+
+
+def test_a_device_a_pipe_or_a_folder_is_never_replaced_even_forced(
+    database: Database, data_dir: Path, period_id: int, tmp_path: Path
+) -> None:
+    needs_pg_dump(database)
+    # Not the real /dev/null: a failing run would replace it for the whole machine.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    targets = [pipe, tmp_path]
+    if os.geteuid() == 0:
+        device = tmp_path / "null"
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        targets.append(device)
+    for target in targets:
+        for force in ([], ["--force"]):
+            said = backup_refused("--out", str(target), *force)
+            assert "không phải là một tệp thông thường" in said
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    if os.geteuid() == 0:
+        assert (tmp_path / "null").is_char_device()
+
+
+def test_the_live_database_files_are_never_the_target(tmp_path: Path) -> None:
+    path = tmp_path / "baocao.db"
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE answer (id INTEGER PRIMARY KEY, value TEXT)")
+    connection.execute("INSERT INTO answer (value) VALUES ('kept')")
+    connection.commit()
+    wal = tmp_path / "baocao.db-wal"
+    assert wal.exists()
+    wal_before = wal.read_bytes()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        for force in (False, True):
+            with pytest.raises(BackupError, match="trùng"):
+                backup_database(
+                    f"sqlite:///{path}",
+                    out=tmp_path / f"baocao.db{suffix}",
+                    data_dir=tmp_path,
+                    force=force,
+                )
+    assert wal.read_bytes() == wal_before
+    assert connection.execute("SELECT value FROM answer").fetchall() == [("kept",)]
+    connection.close()
+
+
+def test_the_wal_is_refused_from_the_command_line(
+    database: Database, data_dir: Path, period_id: int
+) -> None:
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite files only")
+    source = Path(str(database.engine.url.database))
+    said = backup_refused("--out", f"{source}-wal", "--force")
+    assert "trùng" in said
+
+
+def test_an_unwritable_folder_is_told_clearly(
+    database: Database, data_dir: Path, period_id: int, tmp_path: Path
+) -> None:
+    needs_pg_dump(database)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    # A missing folder is made, as for the default folder.
+    made = backup_json("--out", str(tmp_path / "new" / "folder" / "copy.db"))
+    assert Path(made["file"]).is_file()
+    said = backup_refused("--out", str(a_file / "copy.db"))
+    assert f"Không ghi được vào thư mục {a_file}: đường dẫn đi qua một tệp" in said
+    # /sys refuses new files even to root.
+    said = backup_refused("--out", "/sys/baocao-copy.db")
+    assert "Không ghi được vào thư mục /sys: không có quyền ghi" in said

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
+import time_machine
 from typer.testing import CliRunner
 
 from bot import store
 from bot.cli import app
+from bot.clock import VIETNAM
 from bot.database import Database
+from bot.questionnaire.loader import load_template
+from bot.report.build import build_draft
 from bot.settings import get_settings
 from bot.workflow.invites import redeem
+from tests.docx_helpers import open_docx, text_of
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 runner = CliRunner()
@@ -261,3 +267,250 @@ def test_a_member_gets_another_role_from_the_command_line(cli_database: Database
         app, ["member", "role", "--unit", unit_id, "--member", member_id, "--role", "admin"]
     )
     assert bad.exit_code == 2
+
+
+# -- a period's deadline ---------------------------------------------------------------------
+
+
+def planned_days(period_id: int) -> set[str]:
+    """The days (Vietnam time) of the period's planned reminders."""
+    listed = baocao_json("reminders", "--period", str(period_id))
+    return {r["due_at"][:10] for r in listed["reminders"] if r["status"] == "planned"}
+
+
+@time_machine.travel(datetime(2026, 5, 4, 9, 0, tzinfo=VIETNAM), tick=False)
+def test_the_deadline_of_an_open_period_changes_and_reminders_follow(
+    cli_database: Database,
+) -> None:
+    unit, teacher = unit_with_teacher(cli_database, "Cô Hạnh", "79")
+    period = baocao_json(
+        "period",
+        "open",
+        "--unit",
+        str(unit["unit_id"]),
+        "--template",
+        KIND,
+        "--deadline",
+        "2026-06-30",
+    )
+    period_id = str(period["period_id"])
+    baocao_json("assign", "--period", period_id, "--section", "1", "--member", str(teacher))
+    moved = baocao_json("period", "deadline", "--period", period_id, "--deadline", "2026-07-20")
+    assert moved == {
+        "period_id": period["period_id"],
+        "unit_id": unit["unit_id"],
+        "deadline": "2026-07-20",
+        "previous_deadline": "2026-06-30",
+    }
+    # Planned again at once (the command line's open and assign leave it to the sweep).
+    after = planned_days(period["period_id"])
+    assert after and "2026-06-30" < max(after) <= "2026-07-20"
+    [listed] = baocao_json("period", "list", "--unit", str(unit["unit_id"]))
+    assert listed["deadline"] == "2026-07-20"
+
+    text = runner.invoke(
+        app, ["period", "deadline", "--period", period_id, "--deadline", "2026-07-25"]
+    )
+    assert text.exit_code == 0, text.output
+    assert "hạn nộp 25/07/2026 (trước đó: 20/07/2026)" in text.stdout
+    later = planned_days(period["period_id"])
+    assert "2026-07-20" < max(later) <= "2026-07-25"
+
+    # A day already past is refused, as in chat; the deadline stays.
+    past = runner.invoke(
+        app, ["period", "deadline", "--period", period_id, "--deadline", "2026-05-03"]
+    )
+    assert past.exit_code == 2
+    assert "Hạn nộp 03/05/2026 đã qua" in past.stderr
+    bad = runner.invoke(app, ["period", "deadline", "--period", period_id, "--deadline", "mai"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+    missing = runner.invoke(
+        app, ["period", "deadline", "--period", "999", "--deadline", "2026-07-01"]
+    )
+    assert missing.exit_code == 2 and "Không có kỳ báo cáo mã 999" in missing.stderr
+    baocao_json("period", "final", "--period", period_id)
+    final = runner.invoke(
+        app, ["period", "deadline", "--period", period_id, "--deadline", "2026-08-01"]
+    )
+    assert final.exit_code == 2 and "đã chốt" in final.stderr
+    [listed] = baocao_json("period", "list", "--unit", str(unit["unit_id"]))
+    assert listed["deadline"] == "2026-07-25"
+
+
+# -- the unit's settings ---------------------------------------------------------------------
+
+
+def test_unit_settings_are_listed_and_changed_from_the_command_line(
+    cli_database: Database,
+) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    unit_id = str(unit["unit_id"])
+    changed = baocao_json(
+        "unit",
+        "update",
+        "--unit",
+        unit_id,
+        "--name",
+        "Trung tâm GDNN-GDTX quận 3",
+        "--parent-body",
+        "UBND quận 3",
+        "--place",
+        "Quận 3",
+        "--address",
+        "12 Lý Chính Thắng",
+        "--signer-title",
+        "Phó Giám đốc",
+        "--signer-name",
+        "Lê Văn Phó",
+        "--on-behalf-of",
+        "Giám đốc",
+        "--number-prefix",
+        "BC-TTGDNN",
+        "--recipient",
+        "Phòng GD&ĐT quận 3;",
+        "--recipient",
+        "Lưu: VT",
+    )
+    assert changed["changed"] == [
+        "name",
+        "parent_body",
+        "place",
+        "address",
+        "signer_title",
+        "signer_name",
+        "on_behalf_of",
+        "number_prefix",
+        "recipients",
+    ]
+    [listed] = baocao_json("unit", "list")
+    assert listed == {
+        "unit_id": unit["unit_id"],
+        "name": "Trung tâm GDNN-GDTX quận 3",
+        "parent_body": "UBND quận 3",
+        "place": "Quận 3",
+        "address": "12 Lý Chính Thắng",
+        "signer_title": "Phó Giám đốc",
+        "signer_name": "Lê Văn Phó",
+        "on_behalf_of": "Giám đốc",
+        "number_prefix": "BC-TTGDNN",
+        "recipients": ["- Phòng GD&ĐT quận 3;", "- Lưu: VT."],
+        "is_demo": False,
+    }
+    text = runner.invoke(app, ["unit", "list"])
+    assert text.exit_code == 0
+    assert f"Đơn vị {unit_id}: Trung tâm GDNN-GDTX quận 3" in text.stdout
+    assert "Ký thay (KT.) cho: Giám đốc" in text.stdout
+    assert "    - Lưu: VT." in text.stdout and "- - " not in text.stdout
+
+    # Only what is given changes; '' clears an optional setting.
+    again = baocao_json(
+        "unit", "update", "--unit", unit_id, "--on-behalf-of", "", "--recipient", ""
+    )
+    assert again["changed"] == ["on_behalf_of", "recipients"]
+    assert (again["on_behalf_of"], again["recipients"], again["signer_name"]) == (
+        None,
+        [],
+        "Lê Văn Phó",
+    )
+    # A required setting cannot be emptied; nothing at all to change is said so.
+    empty = runner.invoke(app, ["unit", "update", "--unit", unit_id, "--name", "  "])
+    assert empty.exit_code == 2 and "Tên đơn vị không được để trống." in empty.stderr
+    nothing = runner.invoke(app, ["unit", "update", "--unit", unit_id])
+    assert nothing.exit_code == 2 and "Chưa có gì để đổi" in nothing.stderr
+    missing = runner.invoke(app, ["unit", "update", "--unit", "999", "--name", "X"])
+    assert missing.exit_code == 2 and "Không có đơn vị mã 999" in missing.stderr
+
+
+def test_the_draft_prints_the_units_settings(cli_database: Database) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trường A", "--place", "Quận 1")
+    unit_id = str(unit["unit_id"])
+    baocao_json(
+        "unit",
+        "update",
+        "--unit",
+        unit_id,
+        "--name",
+        "Trung tâm GDNN-GDTX quận 3",
+        "--parent-body",
+        "UBND quận 3",
+        "--place",
+        "Quận 3",
+        "--signer-title",
+        "Phó Giám đốc",
+        "--signer-name",
+        "Lê Văn Phó",
+        "--on-behalf-of",
+        "Giám đốc",
+        "--number-prefix",
+        "BC-TTGDNN",
+        "--recipient",
+        "Phòng GD&ĐT quận 3;",
+        "--recipient",
+        "Lưu: VT.",
+    )
+    with cli_database.session() as session:
+        found = store.unit_by_id(session, unit_id=unit["unit_id"])
+        assert found is not None
+        period = store.open_period(
+            session, unit=found, template_id=KIND, template_version=1, year="2025-2026"
+        )
+        draft = build_draft(
+            template=load_template(KIND), unit=found, period=period, values={}, confirmed=set()
+        )
+    text = text_of(open_docx(draft.data))
+    assert "UBND QUẬN 3" in text and "TRUNG TÂM GDNN-GDTX QUẬN 3" in text
+    assert "/BC-TTGDNN" in text and "BC-GDNN-GDTX" not in text
+    assert "Quận 3, ngày" in text
+    assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text and "Lê Văn Phó" in text
+    assert "Phòng GD&ĐT quận 3;" in text and "Lưu: VT." in text
+
+
+# -- text output for people ------------------------------------------------------------------
+
+
+@time_machine.travel(datetime(2026, 5, 4, 23, 30, tzinfo=VIETNAM), tick=False)
+def test_text_output_names_people_sections_and_roles_in_vietnamese_time(
+    cli_database: Database,
+) -> None:
+    unit, teacher = unit_with_teacher(cli_database, "Trần Văn Hùng", "80")
+    unit_id = str(unit["unit_id"])
+    created = runner.invoke(app, ["unit", "create", "--name", "Trường B", "--place", "Quận 3"])
+    # 23:30 in Vietnam is 16:30 UTC the same day; invites last days, not minutes.
+    assert "Lời mời tham gia với vai trò Giám đốc, hết hạn lúc " in created.stdout
+    assert "(director)" not in created.stdout and "T16:30" not in created.stdout
+    invite = runner.invoke(app, ["invite", "create", "--unit", unit_id])
+    assert "vai trò Cán bộ, giáo viên" in invite.stdout and "(staff)" not in invite.stdout
+
+    members = runner.invoke(app, ["member", "list", "--unit", unit_id])
+    assert f"{teacher}. Trần Văn Hùng – Cán bộ, giáo viên, tham gia lúc 04/05/2026 23:30" in (
+        members.stdout
+    )
+    assert "staff" not in members.stdout and "+00:00" not in members.stdout
+
+    period = baocao_json(
+        "period", "open", "--unit", unit_id, "--template", KIND, "--deadline", "2026-06-30"
+    )
+    period_id = str(period["period_id"])
+    given = runner.invoke(
+        app, ["assign", "--period", period_id, "--section", "3", "--member", str(teacher)]
+    )
+    assert given.stdout.startswith("Đã giao phần 3. ")
+    assert "cho Trần Văn Hùng." in given.stdout and "curriculum" not in given.stdout
+    taken = runner.invoke(
+        app,
+        ["assign", "--period", period_id, "--section", "3", "--member", str(teacher), "--remove"],
+    )
+    assert taken.stdout.startswith("Đã bỏ giao phần 3. ") and "của Trần Văn Hùng." in taken.stdout
+
+    listed = runner.invoke(app, ["period", "list", "--unit", unit_id])
+    assert "năm học 2025 - 2026 – hạn nộp 30/06/2026 – Đang mở" in listed.stdout
+    assert KIND not in listed.stdout and "open" not in listed.stdout
+
+    baocao_json("assign", "--period", period_id, "--section", "3", "--member", str(teacher))
+    baocao_json("period", "deadline", "--period", period_id, "--deadline", "2026-06-30")
+    reminders = runner.invoke(app, ["reminders", "--period", period_id])
+    assert reminders.exit_code == 0
+    assert "• 23/06/2026 08:00 — Trần Văn Hùng: nhắc trước 7 ngày (đã lên lịch)" in (
+        reminders.stdout
+    )
+    assert "planned" not in reminders.stdout and "+07:00" not in reminders.stdout

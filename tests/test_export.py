@@ -439,3 +439,18 @@ def test_sheet_names_are_valid_and_unique(wanted: str, taken: list[str], expecte
     name = sheet_name(wanted, taken)
     assert name == expected
     assert len(name) <= 31
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_export_into_an_unwritable_folder_is_told_clearly(seeded: Seeded, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for out, said in (
+        (a_file / "x.xlsx", f"Không ghi được vào thư mục {a_file}: đường dẫn đi qua một tệp"),
+        # /sys refuses new files even to root.
+        (Path("/sys/baocao-export.xlsx"), "Không ghi được vào thư mục /sys: không có quyền ghi"),
+    ):
+        result = baocao("export", "--unit", str(seeded.unit_id), "--out", str(out))
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert said in result.output

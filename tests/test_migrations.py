@@ -5,13 +5,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
 from bot import store
-from bot.database import Database
+from bot.database import Database, _alembic_config
 from models import Answer, Assignment, Member, Period, SectionProgress
+from models import Unit as UnitRow
 
 RELEASE_0_1_0 = Path(__file__).parent / "fixtures" / "db" / "release-0.1.0.sql"
 
@@ -25,7 +27,7 @@ def _schema_differences(database: Database) -> list[object]:
 def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     database.migrate()
-    assert database.revision() == "0004_inferred_check_keys"
+    assert database.revision() == "0005_unit_settings"
     assert _schema_differences(database) == []
     database.dispose()
 
@@ -39,7 +41,7 @@ def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> N
 
     database.migrate()
 
-    assert database.revision() == "0004_inferred_check_keys"
+    assert database.revision() == "0005_unit_settings"
     assert _schema_differences(database) == []
     with database.session() as session:
         member = session.exec(select(Member)).one()
@@ -67,7 +69,7 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'twice.db'}")
     database.migrate()
     database.migrate()
-    assert database.revision() == "0004_inferred_check_keys"
+    assert database.revision() == "0005_unit_settings"
     database.dispose()
 
 
@@ -94,4 +96,46 @@ def test_kept_checks_move_to_the_keys_of_inferred_checks(tmp_path: Path) -> None
     with database.session() as session:
         keys = store.confirmed_checks(session, period_id=1)
     assert keys == {"conduct.thpt.sum:total", "not_above:dropouts:enrolled", "gifted_city.maths.1"}
+    database.dispose()
+
+
+def test_a_deputy_signing_kt_becomes_the_signer_for_the_director(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'units.db'}")
+    database.migrate("0004_inferred_check_keys")
+    with database.engine.begin() as connection:
+        for unit_id, deputy_title, deputy_name in (
+            (1, "'Phó Giám đốc'", "'Lê Văn Phó'"),
+            (2, "NULL", "NULL"),
+        ):
+            connection.exec_driver_sql(
+                "INSERT INTO unit (id, name, parent_body, place, address, signer_title,"
+                " signer_name, deputy_title, deputy_name, number_pattern, is_demo, created_at)"
+                f" VALUES ({unit_id}, 'A', '', 'Q1', '', 'Giám đốc', 'Trần Thị Giám',"
+                f" {deputy_title}, {deputy_name}, '', 0, '2026-01-01 00:00:00')"
+            )
+    database.migrate()
+    with database.session() as session:
+        deputy, director = session.get(UnitRow, 1), session.get(UnitRow, 2)
+        assert deputy is not None and director is not None
+        assert (deputy.on_behalf_of, deputy.signer_title, deputy.signer_name) == (
+            "Giám đốc",
+            "Phó Giám đốc",
+            "Lê Văn Phó",
+        )
+        assert (director.on_behalf_of, director.signer_title, director.signer_name) == (
+            None,
+            "Giám đốc",
+            "Trần Thị Giám",
+        )
+        assert deputy.number_prefix == ""
+    with database.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0004_inferred_check_keys")
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT signer_title, deputy_title, deputy_name FROM unit ORDER BY id"
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("Giám đốc", "Phó Giám đốc", "Lê Văn Phó"),
+        ("Giám đốc", None, None),
+    ]
     database.dispose()

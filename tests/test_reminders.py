@@ -508,7 +508,7 @@ def test_cli_lists_planned_sent_and_failed(
         "last_error",
     }
     assert (first["kind"], first["due_at"]) == ("before_7d", "2026-06-23T08:00:00+07:00")
-    assert "planned  2026-06-23T08:00+07:00  Trần Văn An — nhắc trước 7 ngày" in text.output
+    assert "• 23/06/2026 08:00 — Trần Văn An: nhắc trước 7 ngày (đã lên lịch)" in text.output
     assert missing.exit_code == 2
     assert "Không có kỳ báo cáo mã 999." in missing.output
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
 
+from bot.clock import VIETNAM
 from bot.database import Database
 from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
 from bot.questionnaire.loader import TemplateNotFoundError
@@ -66,6 +68,11 @@ def database_session() -> Iterator[Session]:
             yield session
     finally:
         database.dispose()
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment as people read it here: 25/11/2026 10:30, Vietnam time."""
+    return f"{moment.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
 
 
 def load_answers(path: Path, template: str | None) -> Any:

@@ -108,10 +108,11 @@ def demo(
                 name=frame.unit_name,
                 parent_body=frame.parent_body,
                 place=frame.place,
-                signer_title=frame.signer_title,
-                signer_name=frame.signer_name,
-                deputy_title=frame.deputy_title,
-                deputy_name=frame.deputy_name,
+                # A deputy signing "KT." is the signer, for the head's title.
+                signer_title=frame.deputy_title or frame.signer_title,
+                signer_name=(frame.deputy_name or "") if frame.deputy_title else frame.signer_name,
+                on_behalf_of=frame.signer_title if frame.deputy_title else None,
+                recipients=frame.recipients,
                 is_demo=True,
             )
             store.add_member(

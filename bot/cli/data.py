@@ -56,8 +56,11 @@ def export(
 def backup(
     out: Annotated[
         Path | None,
-        typer.Option("--out", dir_okay=False, help="Backup file (default: data/backups/…)."),
+        typer.Option("--out", help="Backup file (default: data/backups/…)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing backup file at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Copy the database consistently while the bot runs, and check the copy."""
@@ -67,7 +70,7 @@ def backup(
     # No migration first: a backup is what one takes before upgrading.
     try:
         result = backup_database(
-            settings.effective_database_url, out=out, data_dir=settings.data_dir
+            settings.effective_database_url, out=out, data_dir=settings.data_dir, force=force
         )
     except BackupError as err:
         typer.echo(str(err), err=True)

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.app import JsonOption, app, open_database
-from bot.clock import VIETNAM
+from bot.cli.app import JsonOption, app, moment_text, open_database
 from bot.reminders.service import counts, kind_text, schedule_entries
 from bot.texts import t
 from models import Period
@@ -39,7 +38,15 @@ def reminders(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     for entry in entries:
-        when = (entry.sent_at or entry.due_at).astimezone(VIETNAM).isoformat(timespec="minutes")
-        error = f"  ({entry.last_error})" if entry.last_error else ""
-        typer.echo(f"{entry.status:8} {when}  {entry.member} — {kind_text(entry.kind)}{error}")
-    typer.echo(", ".join(f"{status}: {count}" for status, count in totals.items()))
+        error = f" – {entry.last_error}" if entry.last_error else ""
+        line = t(
+            "reminders.schedule_line",
+            when=moment_text(entry.sent_at or entry.due_at),
+            who=entry.member,
+            what=kind_text(entry.kind),
+            status=t(f"reminders.status.{entry.status}") + error,
+        )
+        typer.echo(line)
+    typer.echo(
+        "; ".join(f"{t(f'reminders.status.{status}')}: {n}" for status, n in totals.items())
+    )

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
 from bot import store
-from bot.cli.app import JsonOption, app, database_session
+from bot.cli.app import JsonOption, app, database_session, moment_text
 from bot.clock import school_year_of, today
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
+from bot.reminders.messages import date_text
 from bot.settings import get_settings
 from bot.texts import t
-from bot.workflow.access import Role
+from bot.workflow.access import Role, role_of
 from bot.workflow.invites import create_invite, invite_link, revoke
 from bot.workflow.members import MemberError, change_role, remove_member
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
 from bot.workflow.progress import period_progress
+from bot.workflow.render import year_text
 from models import Period
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,13 @@ UnitOption = Annotated[int, typer.Option("--unit", help="Unit id.")]
 PeriodOption = Annotated[int, typer.Option("--period", help="Period id.")]
 
 
-def _emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
+def emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
     """JSON for scripts, or one readable line."""
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else text)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Says why on stderr; raise what it returns to exit with `code`."""
     typer.echo(message, err=True)
     return typer.Exit(code)
 
@@ -81,10 +84,11 @@ def _invite_payload(code: str, role: str, expires: Any, invite_id: int | None) -
     }
 
 
-def _invite_text(payload: dict[str, Any]) -> str:
+def _invite_text(payload: dict[str, Any], expires: datetime) -> str:
     start_command = payload["start_command"]
     link = payload["invite_link"] or t("cli.invite.no_link", start_command=start_command)
-    return t("cli.invite.text", role=payload["role"], expires=payload["expires_at"], link=link)
+    role = t(f"role.{payload['role']}")
+    return t("cli.invite.text", role=role, expires=moment_text(expires), link=link)
 
 
 @unit_app.command("create")
@@ -103,7 +107,7 @@ def unit_create(
 ) -> None:
     """Create a unit and print its id and a one-time director invite link."""
     if not name.strip() or not place.strip():
-        raise _fail(t("cli.error.empty_name"))
+        raise fail(t("cli.error.empty_name"))
     with database_session() as session:
         unit = store.create_unit(
             session,
@@ -120,8 +124,9 @@ def unit_create(
             "name": unit.name,
             **_invite_payload(invite.code, invite.role, invite.expires_at, invite.id),
         }
+        expires = invite.expires_at
     created = t("cli.unit.created", unit=payload["unit_id"], name=name)
-    _emit(payload, as_json, f"{created}\n{_invite_text(payload)}")
+    emit(payload, as_json, f"{created}\n{_invite_text(payload, expires)}")
 
 
 @member_app.command("list")
@@ -129,7 +134,7 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     """List a unit's members with their role and chat accounts."""
     with database_session() as session:
         if store.unit_by_id(session, unit_id=unit) is None:
-            raise _fail(t("cli.error.no_unit", unit=unit))
+            raise fail(t("cli.error.no_unit", unit=unit))
         members = store.members_of(session, unit_id=unit)
         identities = store.identities_of(session, member_ids=[m.id or 0 for m in members])
         payload = [
@@ -142,8 +147,17 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
             }
             for m in members
         ]
-    lines = [f"{m['member_id']:>4}  {m['role']:<8} {m['name']}" for m in payload]
-    _emit(payload, as_json, "\n".join(lines) or t("cli.member.none"))
+        lines = [
+            t(
+                "cli.member.line",
+                member=m.id,
+                name=m.display_name,
+                role=t(f"role.{role_of(m).value}"),
+                joined=moment_text(m.created_at),
+            )
+            for m in members
+        ]
+    emit(payload, as_json, "\n".join(lines) or t("cli.member.none"))
 
 
 @member_app.command("remove")
@@ -157,9 +171,9 @@ def member_remove(
         try:
             removed = remove_member(session, target_id=member, unit_id=unit, actor=None)
         except MemberError as err:
-            raise _fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
+            raise fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
         payload = {"unit_id": unit, "member_id": member, "name": removed.display_name}
-    _emit(payload, as_json, t("cli.member.removed", name=payload["name"]))
+    emit(payload, as_json, t("cli.member.removed", name=payload["name"]))
 
 
 @member_app.command("role")
@@ -176,7 +190,7 @@ def member_role(
                 session, target_id=member, unit_id=unit, role=role, actor=None
             )
         except MemberError as err:
-            raise _fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
+            raise fail(t("cli.error.no_member_in_unit", member=member, unit=unit)) from err
         payload = {
             "unit_id": unit,
             "member_id": member,
@@ -190,7 +204,7 @@ def member_role(
         previous=t(f"role.{previous.value}"),
         role=t(f"role.{role.value}"),
     )
-    _emit(payload, as_json, text)
+    emit(payload, as_json, text)
 
 
 @invite_app.command("create")
@@ -202,13 +216,14 @@ def invite_create(
     """Create an invite link for a role (staff links serve many people until they expire)."""
     with database_session() as session:
         if store.unit_by_id(session, unit_id=unit) is None:
-            raise _fail(t("cli.error.no_unit", unit=unit))
+            raise fail(t("cli.error.no_unit", unit=unit))
         invite = create_invite(session, unit_id=unit, role=role, created_by=None)
         payload = {
             "unit_id": unit,
             **_invite_payload(invite.code, role.value, invite.expires_at, invite.id),
         }
-    _emit(payload, as_json, _invite_text(payload))
+        expires = invite.expires_at
+    emit(payload, as_json, _invite_text(payload, expires))
 
 
 @invite_app.command("revoke")
@@ -221,15 +236,15 @@ def invite_revoke(
     with database_session() as session:
         done = revoke(session, invite_id=invite, unit_id=unit)
     if not done:
-        raise _fail(t("cli.error.no_invite", invite=invite, unit=unit))
-    _emit({"invite_id": invite, "revoked": True}, as_json, t("cli.invite.revoked", invite=invite))
+        raise fail(t("cli.error.no_invite", invite=invite, unit=unit))
+    emit({"invite_id": invite, "revoked": True}, as_json, t("cli.invite.revoked", invite=invite))
 
 
-def _parse_deadline(text: str) -> date:
+def parse_deadline(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as err:
-        raise _fail(t("cli.error.deadline", text=text)) from err
+        raise fail(t("cli.error.deadline", text=text)) from err
 
 
 @period_app.command("open")
@@ -244,26 +259,26 @@ def period_open(
     as_json: JsonOption = False,
 ) -> None:
     """Open a reporting period; last period of the same kind is carried over."""
-    due = _parse_deadline(deadline)
+    due = parse_deadline(deadline)
     school_year = year or school_year_of(today())
     if not _valid_year(school_year):
-        raise _fail(t("cli.error.year", text=school_year))
+        raise fail(t("cli.error.year", text=school_year))
     if term is not None and term not in (1, 2):
-        raise _fail(t("cli.error.term"))
+        raise fail(t("cli.error.term"))
     try:
         kind = load_template(template)
     except TemplateNotFoundError as err:
-        raise _fail(t("cli.error.kind", kind=template)) from err
+        raise fail(t("cli.error.kind", kind=template)) from err
     with database_session() as session:
         found = store.unit_by_id(session, unit_id=unit)
         if found is None:
-            raise _fail(t("cli.error.no_unit", unit=unit))
+            raise fail(t("cli.error.no_unit", unit=unit))
         try:
             opened = open_period(
                 session, unit=found, template=kind, year=school_year, term=term, deadline=due
             )
         except PeriodError as err:
-            raise _fail(t("cli.error.already_open", period=err.details.get("period_id"))) from err
+            raise fail(t("cli.error.already_open", period=err.details.get("period_id"))) from err
         payload = {
             "period_id": opened.period.id,
             "unit_id": unit,
@@ -275,7 +290,7 @@ def period_open(
             "filled": opened.filled,
             "offered": opened.offered,
         }
-    _emit(
+    emit(
         payload,
         as_json,
         t("cli.period.opened", period=payload["period_id"], kind=kind.name, year=school_year),
@@ -288,8 +303,27 @@ def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         periods = store.periods_of(session, unit_id=unit)
         payload = [_period_dict(p) for p in periods]
-    lines = [f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}" for p in payload]
-    _emit(payload, as_json, "\n".join(lines) or t("cli.period.none"))
+        lines = [_period_line(p) for p in periods]
+    emit(payload, as_json, "\n".join(lines) or t("cli.period.none"))
+
+
+def _period_line(period: Period) -> str:
+    """One period as a director reads it: its report kind by name, year, term, deadline."""
+    try:
+        kind = load_template(period.template_id).name
+    except TemplateNotFoundError:
+        kind = period.template_id
+    term = t("cli.period.term", term=period.term) if period.term else ""
+    deadline = date_text(period.deadline) if period.deadline else t("unit_settings.unset")
+    return t(
+        "cli.period.line",
+        period=period.id,
+        kind=kind,
+        year=year_text(period.year),
+        term=term,
+        deadline=deadline,
+        status=t(f"export.status.{period.status}"),
+    )
 
 
 @period_app.command("final")
@@ -298,10 +332,10 @@ def period_final(period: PeriodOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         if found is None:
-            raise _fail(t("cli.error.no_period", period=period))
+            raise fail(t("cli.error.no_period", period=period))
         finalize(session, period=found)
         payload = _period_dict(found)
-    _emit(payload, as_json, t("cli.period.final", period=period))
+    emit(payload, as_json, t("cli.period.final", period=period))
 
 
 def _period_dict(period: Period) -> dict[str, Any]:
@@ -329,16 +363,16 @@ def assign_command(
         found = store.period_by_id(session, period_id=period)
         person = store.member_by_id(session, member_id=member)
         if found is None:
-            raise _fail(t("cli.error.no_period", period=period))
+            raise fail(t("cli.error.no_period", period=period))
         if person is None or person.unit_id != found.unit_id:
-            raise _fail(t("cli.error.no_member", member=member, period=period))
+            raise fail(t("cli.error.no_member", member=member, period=period))
         kind = load_template(found.template_id)
         section_id = next(
             (s.id for s in kind.sections if section in (s.id, s.number, f"{s.number}.")), None
         )
         if section_id is None:
             ids = ", ".join(f"{s.number}={s.id}" for s in kind.sections)
-            raise _fail(t("cli.error.no_section", section=section, sections=ids))
+            raise fail(t("cli.error.no_section", section=section, sections=ids))
         if remove:
             changed = unassign(session, period=found, section_id=section_id, member_id=member)
         else:
@@ -357,8 +391,10 @@ def assign_command(
             "assigned": not remove,
             "changed": changed,
         }
+        section_title = next(f"{s.number}. {s.title}" for s in kind.sections if s.id == section_id)
+        name = person.display_name
     message = "cli.assign.taken" if remove else "cli.assign.given"
-    _emit(payload, as_json, t(message, section=section_id, member=member))
+    emit(payload, as_json, t(message, section=section_title, member=name))
 
 
 @app.command("progress")
@@ -367,13 +403,13 @@ def progress_command(period: PeriodOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         found = store.period_by_id(session, period_id=period)
         if found is None:
-            raise _fail(t("cli.error.no_period", period=period))
+            raise fail(t("cli.error.no_period", period=period))
         progress = period_progress(
             session, period=found, template=load_template(found.template_id)
         )
         payload = progress.as_dict()
     if as_json:
-        _emit(payload, True, "")
+        emit(payload, True, "")
         return
     from bot.workflow.render import progress_text
 

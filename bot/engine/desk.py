@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
 from bot.engine import reach
+from bot.engine.desk_settings import WAIT_DEADLINE, WAIT_SETTING, DeadlineDesk, UnitSettingsDesk
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
@@ -59,6 +60,7 @@ DESK_COMMANDS = (
     "mokhoa",
     "thanhvien",
     "nhacnho",
+    "donvi",
 )
 _LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
 # The role the director can give a member instead of the one they have.
@@ -91,6 +93,7 @@ class Desk:
             "mokhoa": self.start_reopen,
             "thanhvien": self.show_members,
             "nhacnho": self.show_reminders,
+            "donvi": lambda: UnitSettingsDesk(self).show(),
         }
         return self.guarded(handlers[name])
 
@@ -114,6 +117,8 @@ class Desk:
             "rmy": self.remove,
             "ro": self.change_role,
             "list": lambda _args: self.start_assign(),
+            "u": UnitSettingsDesk(self).button,
+            "dl": lambda _args: DeadlineDesk(self, _parse_date).ask(),
             "end": self.end,
         }
         handler = handlers.get(what)
@@ -133,6 +138,10 @@ class Desk:
             return self.guarded(lambda: self.typed_deadline(raw))
         if waiting == "comment":
             return self.guarded(lambda: self.typed_comment(raw))
+        if waiting == WAIT_SETTING:
+            return self.guarded(lambda: UnitSettingsDesk(self).typed(raw))
+        if waiting == WAIT_DEADLINE:
+            return self.guarded(lambda: DeadlineDesk(self, _parse_date).typed(raw))
         typed = fold(clean_text(raw)).rstrip(".")
         action = self.turn.state.desk.get("choices", {}).get(typed)
         if action:
@@ -149,6 +158,10 @@ class Desk:
             section = self.turn.template_section(self.turn.state.desk.get("section", ""))
             if section is not None:
                 return [Reply(t("return.ask_comment", number=section.number, title=section.title))]
+        if waiting == WAIT_SETTING:
+            return self.guarded(lambda: [UnitSettingsDesk(self).ask()])
+        if waiting == WAIT_DEADLINE:
+            return self.guarded(lambda: [DeadlineDesk(self, _parse_date).question()])
         return self.end([])
 
     def guarded(self, step: Any) -> list[Outgoing]:
@@ -365,6 +378,7 @@ class Desk:
             [Button(self.code(f"kind:{i}"), f"{i + 1}. {k.name}"[:60])]
             for i, k in enumerate(kinds)
         ]
+        buttons += DeadlineDesk(self, _parse_date).offer()
         return [Reply(t("period.ask_kind"), buttons)]
 
     def pick_kind(self, args: list[str]) -> list[Outgoing]:

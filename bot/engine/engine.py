@@ -284,7 +284,8 @@ class ConversationEngine:
             parent_body=t("demo.parent_body"),
             place=t("demo.place"),
             signer_title=t("demo.signer_title"),
-            signer_name=sender.display_name or t("demo.signer_name"),
+            # Not the chat or login name: the draft would be signed "root" or "nguyenvana".
+            signer_name=t("demo.signer_name"),
             is_demo=True,
         )
         member = store.add_member(

@@ -20,7 +20,7 @@ from models import Period
 if TYPE_CHECKING:
     from bot.engine.engine import EngineOptions
 
-LOBBY_COMMANDS = ("moky", "moi", "thanhvien")
+LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi")
 
 
 class Lobby:

@@ -66,6 +66,8 @@ class ReportFrame:
     deputy_name: str | None = None
     number: str | None = None
     recipients: list[str] | None = None
+    # The unit's ký hiệu after the number; None: the report kind's.
+    number_suffix: str | None = None
 
     @property
     def previous_year(self) -> str:
@@ -104,19 +106,22 @@ class Draft:
 
 
 def frame_for(unit: Unit, period: Period) -> ReportFrame:
-    """The frame of a stored period."""
+    """The frame of a stored period; a unit whose signer signs for the head ("KT.") has
+    the head's title first and its signer as the deputy."""
+    on_behalf = bool(unit.on_behalf_of and unit.on_behalf_of.strip())
     return ReportFrame(
         unit_name=unit.name,
         parent_body=unit.parent_body,
         place=unit.place,
         year=period.year,
         report_date=period.report_date or today(),
-        signer_title=unit.signer_title,
-        signer_name=unit.signer_name,
-        deputy_title=unit.deputy_title,
-        deputy_name=unit.deputy_name,
+        signer_title=(unit.on_behalf_of or "") if on_behalf else unit.signer_title,
+        signer_name="" if on_behalf else unit.signer_name,
+        deputy_title=unit.signer_title if on_behalf else None,
+        deputy_name=unit.signer_name if on_behalf else None,
         number=period.document_number,
         recipients=unit.recipients,
+        number_suffix=unit.number_prefix.strip() or None,
     )
 
 
@@ -203,7 +208,9 @@ def build_context(
             parent_body=frame.parent_body.upper(),
             unit_name=frame.unit_name.upper(),
             number_line=t(
-                "report.number_line", number=number, suffix=template.document.number_suffix
+                "report.number_line",
+                number=number,
+                suffix=frame.number_suffix or template.document.number_suffix,
             ),
             place_date_line=date_line(frame.place, frame.report_date),
         ),

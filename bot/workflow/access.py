@@ -36,12 +36,14 @@ class Action(StrEnum):
     MANAGE_REMINDERS = "manage_reminders"
     REMOVE_MEMBER = "remove_member"
     CHANGE_ROLE = "change_role"
+    EDIT_UNIT = "edit_unit"  # the unit's name, header, signer and recipients
 
 
 # The deputy signs "KT." for the director and runs the report with her; only the director
-# marks it final, reopens a locked section, brings in another deputy and changes roles.
+# marks it final, reopens a locked section, brings in another deputy, changes roles and
+# changes what the unit's documents say about it (its name, who signs).
 DIRECTOR_ONLY = frozenset(
-    {Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY, Action.CHANGE_ROLE}
+    {Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY, Action.CHANGE_ROLE, Action.EDIT_UNIT}
 )
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DIRECTOR: frozenset(Action),

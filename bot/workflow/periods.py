@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import store
-from bot.clock import now
+from bot.clock import now, today
 from bot.engine import flow
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
@@ -159,6 +159,20 @@ def carried_answers(session: Session, *, period_id: int) -> dict[str, Any]:
     """Last period's answers offered for this period, by question id."""
     rows = session.exec(select(CarriedAnswer).where(CarriedAnswer.period_id == period_id)).all()
     return {row.question_id: row.value for row in rows}
+
+
+def change_deadline(session: Session, *, period: Period, deadline: date) -> date | None:
+    """Sets a period's deadline; returns the one it had. A final report keeps its deadline
+    and a past day is refused; the caller re-plans the reminders."""
+    if period.status == "final":
+        raise PeriodError("final", period_id=period.id)
+    if deadline < today():
+        raise PeriodError("past_deadline", deadline=deadline)
+    before = period.deadline
+    period.deadline = deadline
+    session.add(period)
+    session.flush()
+    return before
 
 
 # -- assignments --------------------------------------------------------------------------
