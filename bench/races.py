@@ -96,14 +96,17 @@ def seed(url: str, scenario: str, trials: int) -> list[str]:
         for trial in range(trials):
             # The director stops on the table's first row (THCS); the deputy leaves THCS
             # blank and stops on the second (THPT).
-            for user, lines in ((f"a{trial}", ["/start", "2"]), (f"b{trial}", ["/start", "2", "-"])):
+            steps = {f"a{trial}": ["/start", "2"], f"b{trial}": ["/start", "2", "-"]}
+            for user, lines in steps.items():
                 for line in lines:
                     _say(engine, user, line)
     database.dispose()
     return codes
 
 
-def worker(url: str, scenario: str, side: str, codes: list[str], trials: int, barrier: Any) -> None:
+def worker(
+    url: str, scenario: str, side: str, codes: list[str], trials: int, barrier: Any
+) -> None:
     """One process: at each trial, waits for the other, then sends its event."""
     database = Database(url)
     engine = _engine(database)

@@ -375,6 +375,23 @@ class PeriodAnswers:
     stored: set[str] = field(default_factory=set)
 
 
+def lock_period(session: Session, *, period_id: int) -> None:
+    """Makes the events of one period wait for each other until their transactions end.
+
+    An event reads the period's answers and writes some back whole (a table answer holds
+    every row): two events reading at once would each write back the other's row as it was,
+    and one row would be lost. On PostgreSQL the period row is locked `FOR NO KEY UPDATE`
+    (rows referring to the period can still be inserted meanwhile) and the period re-read,
+    so a status changed while this event waited is seen. SQLite needs nothing here: it
+    has one writer at a time, and an event's first write (`claim_event`) took that lock
+    before anything was read; without one, a write after a stale read fails instead of
+    overwriting.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
+
+
 @lru_cache(maxsize=16384)
 def _decoded(text: str) -> Any:
     """A stored answer's JSON text as a value, remembered.
@@ -388,7 +405,12 @@ def _decoded(text: str) -> Any:
 
 
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
-    """`answer_values`, `finished_sections` and `confirmed_checks` in one query."""
+    """`answer_values`, `finished_sections` and `confirmed_checks` in one query.
+
+    The period is locked first (`lock_period`): what an event writes back, such as a
+    whole table with one row changed, is built from what is read here.
+    """
+    lock_period(session, period_id=period_id)
     found = PeriodAnswers({}, set(), set(), set())
     rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
     for kind, key, text, flag in rows:

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import store
@@ -99,11 +100,13 @@ def redeem(
             return Joined(current, already_member=True)
         if not _is_demo_member(session, current):
             raise InviteError("other_unit")
-        # A demo user joining a real unit leaves the demo behind.
-        store.unlink_identity(session, channel=channel, external_id=external_id)
     unit = store.unit_by_id(session, unit_id=invite.unit_id)
     if unit is None:
         raise InviteError("unknown")
+    _use(session, invite)
+    if current is not None:
+        # A demo user joining a real unit leaves the demo behind.
+        store.unlink_identity(session, channel=channel, external_id=external_id)
     member = store.add_member(
         session,
         unit=unit,
@@ -112,10 +115,29 @@ def redeem(
         channel=channel,
         external_id=external_id,
     )
-    invite.uses += 1
-    session.add(invite)
-    session.flush()
     return Joined(member, already_member=False)
+
+
+def _use(session: Session, invite: Invite) -> None:
+    """Counts a use of the invite, if it can still be used when this transaction writes.
+
+    One conditional UPDATE rather than a check then an increment: of two people opening a
+    single-use invite at once, the second one's UPDATE waits for the first one's and then
+    matches no row (PostgreSQL re-checks the condition on the row as committed), so only
+    one joins; likewise an invite revoked meanwhile.
+    """
+    table = Invite.__table__  # type: ignore[attr-defined]
+    usable = (
+        (table.c.id == invite.id)
+        & table.c.revoked_at.is_(None)
+        & (table.c.expires_at > now())
+        & (table.c.single_use.is_(False) | (table.c.uses == 0))
+    )
+    result = session.execute(update(table).where(usable).values(uses=table.c.uses + 1))
+    session.expire(invite, ["uses"])
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        usable_invite(session, invite.code)  # raises with the reason it cannot be used now
+        raise InviteError("used")
 
 
 def revoke(session: Session, *, invite_id: int, unit_id: int) -> bool:
