@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot import store
 from bot.clock import now
 from bot.workflow.access import Role
-from models import Invite, Member
+from models import Invite, Member, RemovedAccount
 
 DIRECTOR_INVITE_TTL = timedelta(days=14)
 STAFF_INVITE_TTL = timedelta(days=7)
@@ -103,6 +103,8 @@ def redeem(
     unit = store.unit_by_id(session, unit_id=invite.unit_id)
     if unit is None:
         raise InviteError("unknown")
+    if _removed_since(session, invite, channel=channel, external_id=external_id):
+        raise InviteError("removed")
     _use(session, invite)
     if current is not None:
         # A demo user joining a real unit leaves the demo behind.
@@ -138,6 +140,18 @@ def _use(session: Session, invite: Invite) -> None:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         usable_invite(session, invite.code)  # raises with the reason it cannot be used now
         raise InviteError("used")
+
+
+def _removed_since(session: Session, invite: Invite, *, channel: str, external_id: str) -> bool:
+    """Whether this chat account was removed from the invite's unit after the invite was made."""
+    removed = session.exec(
+        select(RemovedAccount.removed_at).where(
+            RemovedAccount.unit_id == invite.unit_id,
+            RemovedAccount.channel == channel,
+            RemovedAccount.external_id == external_id,
+        )
+    ).first()
+    return removed is not None and invite.created_at <= removed
 
 
 def revoke(session: Session, *, invite_id: int, unit_id: int) -> bool:
