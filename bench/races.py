@@ -7,6 +7,8 @@ barrier and send one event each through the conversation engine at once:
 
 - `table_row`: two leads of a unit each type one row of the same table question (THCS and
   THPT of the fixture report's `academic`); a row missing afterwards is a lost row;
+- `table_row_without_ids`: the same with events that carry no id (the terminal and demo
+  channels), so nothing is written before the answers are read;
 - `invite`: two newcomers open the same single-use invite; more than one member joined is a
   double redemption.
 
@@ -42,7 +44,8 @@ TEMPLATES = ROOT / "tests" / "fixtures" / "templates"
 CHANNEL = "race"
 # What each process types: the row it is on, with figures that add up.
 ROWS = {"a": ("thcs", "538 44 193 301"), "b": ("thpt", "612 50 260 302")}
-SCENARIOS = ("table_row", "invite")
+SCENARIOS = ("table_row", "table_row_without_ids", "invite")
+TABLE_ROW = ("table_row", "table_row_without_ids")
 
 
 def _engine(database: Database) -> ConversationEngine:
@@ -70,7 +73,7 @@ def seed(url: str, scenario: str, trials: int) -> list[str]:
                 channel=CHANNEL,
                 external_id=f"a{trial}",
             )
-            if scenario == "table_row":
+            if scenario in TABLE_ROW:
                 store.open_period(
                     session,
                     unit=unit,
@@ -91,7 +94,7 @@ def seed(url: str, scenario: str, trials: int) -> list[str]:
                     session, unit_id=unit.id or 0, role=Role.DEPUTY, created_by=None
                 )
                 codes.append(invite.code)
-    if scenario == "table_row":
+    if scenario in TABLE_ROW:
         engine = _engine(database)
         for trial in range(trials):
             # The director stops on the table's first row (THCS); the deputy leaves THCS
@@ -113,12 +116,13 @@ def worker(
     with database.session() as session:  # the connection is open before the first trial
         store.unit_by_id(session, unit_id=1)
     for trial in range(trials):
-        if scenario == "table_row":
+        if scenario in TABLE_ROW:
             user, line = f"{side}{trial}", ROWS[side][1]
         else:
             user, line = f"new-{side}{trial}", f"/start {codes[trial]}"
+        event_id = None if scenario == "table_row_without_ids" else f"{side}{trial}"
         barrier.wait(timeout=120)
-        engine.handle(Sender(CHANNEL, user, user), parse_typed(line), event_id=f"{side}{trial}")
+        engine.handle(Sender(CHANNEL, user, user), parse_typed(line), event_id=event_id)
     database.dispose()
 
 
@@ -126,7 +130,7 @@ def tally(url: str, scenario: str, trials: int) -> dict[str, Any]:
     """How many trials lost a row, or redeemed their invite twice."""
     database = Database(url)
     with database.session() as session:
-        if scenario == "table_row":
+        if scenario in TABLE_ROW:
             tables = session.exec(
                 select(Answer.value).where(Answer.question_id == "academic")
             ).all()

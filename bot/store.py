@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    false,
     insert,
     literal,
     null,
@@ -387,6 +388,8 @@ _UPDATE_ANSWER = update(_ANSWERS).where(
     _ANSWERS.c.question_id == bindparam("where_question_id"),
 )
 _INSERT_CHANGE = insert(_table(AnswerChange))
+_PERIODS = _table(Period)
+_TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
 _UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
 
@@ -432,14 +435,16 @@ def lock_period(session: Session, *, period_id: int) -> None:
     every row): two events reading at once would each write back the other's row as it was,
     and one row would be lost. On PostgreSQL the period row is locked `FOR NO KEY UPDATE`
     (rows referring to the period can still be inserted meanwhile) and the period re-read,
-    so a status changed while this event waited is seen. SQLite needs nothing here: it
-    has one writer at a time, and an event's first write (`claim_event`) took that lock
-    before anything was read; without one, a write after a stale read fails instead of
-    overwriting.
+    so a status changed while this event waited is seen. SQLite has one writer at a time,
+    but Python's driver runs the reads before a transaction's first write outside it: a
+    write statement now (one that changes no row is enough) takes the write lock, waiting
+    for another writer to commit, before the answers are read. After `claim_event`, the
+    event's first write, it holds that lock already and this costs nothing.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
+    else:
+        session.connection().execute(_TAKE_WRITE_LOCK)
 
 
 @lru_cache(maxsize=16384)
