@@ -136,10 +136,13 @@ def _use(session: Session, invite: Invite) -> None:
         & (table.c.single_use.is_(False) | (table.c.uses == 0))
     )
     result = session.execute(update(table).where(usable).values(uses=table.c.uses + 1))
-    session.expire(invite, ["uses"])
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        usable_invite(session, invite.code)  # raises with the reason it cannot be used now
-        raise InviteError("used")
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        session.expire(invite, ["uses"])
+        return
+    # Changed since it was read: say why, from the row as it is now.
+    session.refresh(invite)
+    usable_invite(session, invite.code)
+    raise InviteError("used")
 
 
 def _removed_since(session: Session, invite: Invite, *, channel: str, external_id: str) -> bool:
