@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +13,8 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    delete,
+    false,
     insert,
     literal,
     null,
@@ -237,26 +239,67 @@ def confirm_checks(
     session.flush()
 
 
-def claim_event(session: Session, *, channel: str, event_id: str) -> bool:
-    """Records an incoming event id; False when it was already handled.
+# How long an event id counts as handled. Telegram keeps an update it could not deliver for
+# 24 hours at most, so a redelivery (after a crash, or a webhook retry) always comes within
+# a day of the first delivery; twice that is the window. After it an id is new again:
+# Telegram's update ids start over, at random, after a week without updates, and a new
+# bot token or webhook may bring ids seen before, which must be answered, not swallowed.
+EVENT_WINDOW = timedelta(days=2)
+# The claim whose row id is a multiple of PRUNE_EVERY also deletes rows older than the
+# window, at most PRUNE_BATCH of them (one statement on the index on time): the table
+# stays about a window's worth of events, whichever process handles them.
+PRUNE_EVERY = 500
+PRUNE_BATCH = 2000
 
-    On SQLite and PostgreSQL one `INSERT … ON CONFLICT DO NOTHING`, with no savepoint: on
-    SQLite, releasing a savepoint opened outside a transaction commits it, which cost each
-    event a second durable commit. As the first write of the event it also takes SQLite's
-    write lock at once, so what the event reads next stays true until it commits.
+
+def claim_event(session: Session, *, channel: str, event_id: str) -> bool:
+    """Records an incoming event id; False when it was already handled within the window.
+
+    On SQLite and PostgreSQL one `INSERT … ON CONFLICT DO UPDATE … WHERE`, with no
+    savepoint: on SQLite, releasing a savepoint opened outside a transaction commits it,
+    which cost each event a second durable commit. An id handled longer ago than
+    `EVENT_WINDOW` is taken as a new event (its row gets the new time). As the first write
+    of the event it also takes SQLite's write lock at once, so what the event reads next
+    stays true until it commits.
     """
     statement = _CLAIM_EVENT.get(session.get_bind().dialect.name)
+    moment = now()
     if statement is not None:
-        params = {"channel": channel, "event_id": event_id, "processed_at": now()}
-        # The id comes back only when the row was inserted (rowcount is not reliable here:
+        params = {
+            "channel": channel,
+            "event_id": event_id,
+            "processed_at": moment,
+            "handled_since": moment - EVENT_WINDOW,
+        }
+        # The id comes back only when the row was written (rowcount is not reliable here:
         # PostgreSQL's driver reports -1 for an INSERT … RETURNING).
-        return session.connection().execute(statement, params).first() is not None
+        claimed = session.connection().execute(statement, params).scalar()
+        if claimed is not None and claimed % PRUNE_EVERY == 0:
+            prune_events(session, before=moment - EVENT_WINDOW)
+        return claimed is not None
     try:
         with session.begin_nested():
             session.add(ProcessedEvent(channel=channel, event_id=event_id))
     except IntegrityError:
         return False
     return True
+
+
+def prune_events(session: Session, *, before: datetime, limit: int = PRUNE_BATCH) -> int:
+    """Deletes up to `limit` processed-event rows older than `before`; how many it deleted.
+
+    On PostgreSQL rows another transaction holds are skipped (SKIP LOCKED), so a prune never
+    waits for, or deadlocks with, another process's prune or claim.
+    """
+    old = (
+        sa_select(_EVENTS.c.id)
+        .where(_EVENTS.c.processed_at < before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = session.connection().execute(delete(_EVENTS).where(_EVENTS.c.id.in_(old)))
+    return int(result.rowcount)
 
 
 # -- one event's reads and writes, in few statements built once -----------------------------
@@ -275,13 +318,21 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 _EVENTS = _table(ProcessedEvent)
+
+
+def _claim_event_statement(insert_of: Any) -> Any:
+    """The event's row, inserted, or renewed when its id was handled before the window."""
+    statement = insert_of(_EVENTS)
+    return statement.on_conflict_do_update(
+        index_elements=["channel", "event_id"],
+        set_={"processed_at": statement.excluded.processed_at},
+        where=_EVENTS.c.processed_at < bindparam("handled_since"),
+    ).returning(_EVENTS.c.id)
+
+
 _CLAIM_EVENT = {
-    "sqlite": sqlite_insert(_EVENTS)
-    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-    .returning(_EVENTS.c.id),
-    "postgresql": postgresql_insert(_EVENTS)
-    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-    .returning(_EVENTS.c.id),
+    "sqlite": _claim_event_statement(sqlite_insert),
+    "postgresql": _claim_event_statement(postgresql_insert),
 }
 _ANSWERS = _table(Answer)
 _CONVERSATIONS = _table(Conversation)
@@ -337,6 +388,8 @@ _UPDATE_ANSWER = update(_ANSWERS).where(
     _ANSWERS.c.question_id == bindparam("where_question_id"),
 )
 _INSERT_CHANGE = insert(_table(AnswerChange))
+_PERIODS = _table(Period)
+_TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
 _UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
 
@@ -375,6 +428,25 @@ class PeriodAnswers:
     stored: set[str] = field(default_factory=set)
 
 
+def lock_period(session: Session, *, period_id: int) -> None:
+    """Makes the events of one period wait for each other until their transactions end.
+
+    An event reads the period's answers and writes some back whole (a table answer holds
+    every row): two events reading at once would each write back the other's row as it was,
+    and one row would be lost. On PostgreSQL the period row is locked `FOR NO KEY UPDATE`
+    (rows referring to the period can still be inserted meanwhile) and the period re-read,
+    so a status changed while this event waited is seen. SQLite has one writer at a time,
+    but Python's driver runs the reads before a transaction's first write outside it: a
+    write statement now (one that changes no row is enough) takes the write lock, waiting
+    for another writer to commit, before the answers are read. After `claim_event`, the
+    event's first write, it holds that lock already and this costs nothing.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
+    else:
+        session.connection().execute(_TAKE_WRITE_LOCK)
+
+
 @lru_cache(maxsize=16384)
 def _decoded(text: str) -> Any:
     """A stored answer's JSON text as a value, remembered.
@@ -388,7 +460,12 @@ def _decoded(text: str) -> Any:
 
 
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
-    """`answer_values`, `finished_sections` and `confirmed_checks` in one query."""
+    """`answer_values`, `finished_sections` and `confirmed_checks` in one query.
+
+    The period is locked first (`lock_period`): what an event writes back, such as a
+    whole table with one row changed, is built from what is read here.
+    """
+    lock_period(session, period_id=period_id)
     found = PeriodAnswers({}, set(), set(), set())
     rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
     for kind, key, text, flag in rows:

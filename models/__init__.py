@@ -13,6 +13,7 @@ from models.tables import (
     Member,
     Period,
     ProcessedEvent,
+    RemovedAccount,
     SectionProgress,
     Unit,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "ProcessedEvent",
     "Reminder",
     "ReminderPolicy",
+    "RemovedAccount",
     "SectionProgress",
     "SectorDeadline",
     "Unit",

@@ -150,14 +150,18 @@ class Conversation(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """An incoming event already handled (a redelivered update changes nothing twice)."""
+    """An incoming event already handled (a redelivered update changes nothing twice).
+
+    An id counts as handled only for a while after `processed_at` (see
+    `bot.store.claim_event`); older rows are pruned.
+    """
 
     __table_args__ = (UniqueConstraint("channel", "event_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     event_id: str
-    processed_at: datetime = _timestamp(nullable=False)
+    processed_at: datetime = _timestamp(nullable=False, index=True)
 
 
 class Assignment(SQLModel, table=True):
@@ -171,6 +175,21 @@ class Assignment(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     assigned_by: int | None = Field(default=None, foreign_key="member.id")
     assigned_at: datetime = _timestamp(nullable=False)
+
+
+class RemovedAccount(SQLModel, table=True):
+    """A chat account whose member was removed from a unit: older invites no longer let it in."""
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "channel", "external_id", name="uq_removedaccount_account"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    member_id: int = Field(foreign_key="member.id")
+    channel: str
+    external_id: str
+    removed_at: datetime = _timestamp(nullable=False)
 
 
 class Invite(SQLModel, table=True):

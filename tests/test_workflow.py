@@ -3,6 +3,7 @@ progress, on the real database and the real report kind."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,12 +15,15 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import VIETNAM
 from bot.database import Database
+from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.questionnaire.loader import load_template
 from bot.workflow import periods
 from bot.workflow.access import PERMISSIONS, Action, ForbiddenError, Role, can, require
 from bot.workflow.invites import InviteError, create_invite, invite_link, redeem, revoke
+from bot.workflow.members import remove_member
 from bot.workflow.progress import period_progress
 from models import Member, Period, Unit
+from tests.transcript import Chat
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=VIETNAM)
@@ -165,6 +169,39 @@ def test_a_member_of_a_real_unit_cannot_switch_units_with_a_code(database: Datab
                 current=teacher,
             )
         assert err.value.reason == "other_unit"
+
+
+def test_a_removed_member_cannot_rejoin_with_the_old_staff_link_but_with_a_new_invite(
+    database: Database, options: EngineOptions
+) -> None:
+    engine = ConversationEngine(database, replace(options, demo=False))
+    teacher, colleague = Chat(engine, "t1"), Chat(engine, "t2")
+    with time_machine.travel(NOON, tick=False):
+        with database.session() as session:
+            unit = _unit(session)
+            unit_id = unit.id or 0
+            link = create_invite(session, unit_id=unit_id, role=Role.STAFF, created_by=None)
+            old_code = link.code
+        assert "Chào mừng" in teacher.say(f"/start {old_code}")
+    with time_machine.travel(NOON + timedelta(hours=1), tick=False), database.session() as s:
+        joined = store.member_by_identity(s, channel="test", external_id="t1")
+        assert joined is not None
+        remove_member(s, target_id=joined.id or 0, unit_id=unit_id, actor=None)
+    with time_machine.travel(NOON + timedelta(hours=2), tick=False):
+        text = teacher.say(f"/start {old_code}")
+        assert "đã được đưa ra khỏi đơn vị này" in text and "liên kết mời mới" in text
+        # The link still serves everyone else.
+        assert "Chào mừng" in colleague.say(f"/start {old_code}")
+        with database.session() as session:
+            assert store.member_by_identity(session, channel="test", external_id="t1") is None
+            new_code = create_invite(
+                session, unit_id=unit_id, role=Role.STAFF, created_by=None
+            ).code
+    with time_machine.travel(NOON + timedelta(hours=3), tick=False):
+        assert "Chào mừng" in teacher.say(f"/start {new_code}")
+    with database.session() as session:
+        back = store.member_by_identity(session, channel="test", external_id="t1")
+        assert back is not None and back.active and back.unit_id == unit_id
 
 
 # -- periods, assignments, locks --------------------------------------------------------

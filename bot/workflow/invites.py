@@ -6,12 +6,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import store
 from bot.clock import now
 from bot.workflow.access import Role
-from models import Invite, Member
+from models import Invite, Member, RemovedAccount
 
 DIRECTOR_INVITE_TTL = timedelta(days=14)
 STAFF_INVITE_TTL = timedelta(days=7)
@@ -99,11 +100,15 @@ def redeem(
             return Joined(current, already_member=True)
         if not _is_demo_member(session, current):
             raise InviteError("other_unit")
-        # A demo user joining a real unit leaves the demo behind.
-        store.unlink_identity(session, channel=channel, external_id=external_id)
     unit = store.unit_by_id(session, unit_id=invite.unit_id)
     if unit is None:
         raise InviteError("unknown")
+    if _removed_since(session, invite, channel=channel, external_id=external_id):
+        raise InviteError("removed")
+    _use(session, invite)
+    if current is not None:
+        # A demo user joining a real unit leaves the demo behind.
+        store.unlink_identity(session, channel=channel, external_id=external_id)
     member = store.add_member(
         session,
         unit=unit,
@@ -112,10 +117,44 @@ def redeem(
         channel=channel,
         external_id=external_id,
     )
-    invite.uses += 1
-    session.add(invite)
-    session.flush()
     return Joined(member, already_member=False)
+
+
+def _use(session: Session, invite: Invite) -> None:
+    """Counts a use of the invite, if it can still be used when this transaction writes.
+
+    One conditional UPDATE rather than a check then an increment: of two people opening a
+    single-use invite at once, the second one's UPDATE waits for the first one's and then
+    matches no row (PostgreSQL re-checks the condition on the row as committed), so only
+    one joins; likewise an invite revoked meanwhile.
+    """
+    table = Invite.__table__  # type: ignore[attr-defined]
+    usable = (
+        (table.c.id == invite.id)
+        & table.c.revoked_at.is_(None)
+        & (table.c.expires_at > now())
+        & (table.c.single_use.is_(False) | (table.c.uses == 0))
+    )
+    result = session.execute(update(table).where(usable).values(uses=table.c.uses + 1))
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        session.expire(invite, ["uses"])
+        return
+    # Changed since it was read: say why, from the row as it is now.
+    session.refresh(invite)
+    usable_invite(session, invite.code)
+    raise InviteError("used")
+
+
+def _removed_since(session: Session, invite: Invite, *, channel: str, external_id: str) -> bool:
+    """Whether this chat account was removed from the invite's unit after the invite was made."""
+    removed = session.exec(
+        select(RemovedAccount.removed_at).where(
+            RemovedAccount.unit_id == invite.unit_id,
+            RemovedAccount.channel == channel,
+            RemovedAccount.external_id == external_id,
+        )
+    ).first()
+    return removed is not None and invite.created_at <= removed
 
 
 def revoke(session: Session, *, invite_id: int, unit_id: int) -> bool:

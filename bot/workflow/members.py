@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot import store
+from bot.clock import now
 from bot.workflow.access import Role, role_of
-from models import Assignment, ChatIdentity, Member, Period
+from models import Assignment, ChatIdentity, Member, Period, RemovedAccount
 
 
 class MemberError(Exception):
@@ -31,6 +32,8 @@ def remove_member(
 ) -> Member:
     """Marks a member as gone, unlinks their chats and takes back their open assignments.
 
+    Their chat accounts are kept out of the unit's existing invites (a staff link serves
+    many people and outlives one of them leaving); a new invite lets them back in.
     Their answers stay, with their name on them, in the reports and the audit trail.
     `actor` None is an operator at the command line.
     """
@@ -42,6 +45,7 @@ def remove_member(
     target.active = False
     session.add(target)
     for identity in session.exec(select(ChatIdentity).where(ChatIdentity.member_id == target_id)):
+        _keep_out(session, unit_id=unit_id, member_id=target_id, identity=identity)
         session.delete(identity)
     open_periods = select(Period.id).where(Period.unit_id == unit_id, Period.status != "final")
     rows = session.exec(
@@ -54,6 +58,27 @@ def remove_member(
         session.delete(row)
     session.flush()
     return target
+
+
+def _keep_out(session: Session, *, unit_id: int, member_id: int, identity: ChatIdentity) -> None:
+    """Records the removed chat account: invites made before now no longer let it back in."""
+    found = session.exec(
+        select(RemovedAccount).where(
+            RemovedAccount.unit_id == unit_id,
+            RemovedAccount.channel == identity.channel,
+            RemovedAccount.external_id == identity.external_id,
+        )
+    ).first()
+    if found is None:
+        found = RemovedAccount(
+            unit_id=unit_id,
+            member_id=member_id,
+            channel=identity.channel,
+            external_id=identity.external_id,
+        )
+    found.member_id = member_id
+    found.removed_at = now()
+    session.add(found)
 
 
 def role_changeable_by(actor: Member, target: Member) -> bool:
