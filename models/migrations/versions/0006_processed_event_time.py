@@ -1,7 +1,7 @@
 """Processed events pruned by time; accounts removed from a unit kept out of older invites.
 
 Revision ID: 0006_processed_event_time
-Revises: 0004_inferred_check_keys
+Revises: 0005_unit_settings
 Create Date: 2026-12-06
 """
 
