@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
+from bot.digits import small_int
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
@@ -280,11 +281,8 @@ class Desk:
         """Moves a member between staff and deputy (the director only); they are told."""
         require(self.member, Action.CHANGE_ROLE)
         target_id, wanted = [*args, "", ""][:2]
-        target = (
-            store.member_by_id(self.session, member_id=int(target_id))
-            if target_id.isdigit()
-            else None
-        )
+        number = small_int(target_id)
+        target = store.member_by_id(self.session, member_id=number) if number else None
         # Only the role the card offered: the other one of staff and deputy.
         if (
             target is None
@@ -340,11 +338,8 @@ class Desk:
     def _removable(self, args: list[str]) -> Member | None:
         """The member a button names, if this member may remove them (else logged)."""
         target_id = args[0] if args else ""
-        target = (
-            store.member_by_id(self.session, member_id=int(target_id))
-            if target_id.isdigit()
-            else None
-        )
+        number = small_int(target_id)
+        target = store.member_by_id(self.session, member_id=number) if number else None
         if target is None or not removable_by(self.member, target):
             log.warning(
                 "refused: member %s pressed remove for member %r", self.member.id, target_id[:20]
@@ -369,9 +364,10 @@ class Desk:
     def pick_kind(self, args: list[str]) -> list[Outgoing]:
         require(self.member, Action.OPEN_PERIOD)
         kinds = all_templates(self.turn.options.templates_root)
-        if not args or not args[0].isdigit() or not 0 <= int(args[0]) < len(kinds):
+        kind = small_int(args[0], limit=len(kinds) - 1) if args and kinds else None
+        if kind is None:
             return [Reply(t("input.stale_button")), *self.start_open_period()]
-        self.begin(kind=kinds[int(args[0])].id)
+        self.begin(kind=kinds[kind].id)
         self.turn.state.step += 1
         current = school_year_of(today())
         start = int(current[:4])
@@ -574,9 +570,10 @@ class Desk:
         require(self.member, Action.ASSIGN, period=self.turn.period)
         section = self.turn.template_section(args[0] if args else "")
         member_id = args[1] if len(args) > 1 else ""
-        if section is None or not member_id.isdigit():
+        person_id = small_int(member_id)
+        if section is None or person_id is None:
             return [Reply(t("input.stale_button")), *self.start_assign()]
-        person = store.member_by_id(self.session, member_id=int(member_id))
+        person = store.member_by_id(self.session, member_id=person_id)
         if person is None or person.unit_id != self.turn.unit.id or not person.active:
             log.warning(
                 "refused: member %s of unit %s pressed assign for member %s outside the unit",
@@ -813,9 +810,10 @@ class Desk:
         moment = now()
         if what == "days":
             choice = args[1] if len(args) > 1 else ""
-            if not choice.isdigit() or int(choice) >= len(reminders.DAY_PRESETS):
+            preset = small_int(choice, limit=len(reminders.DAY_PRESETS) - 1)
+            if preset is None:
                 return [Reply(t("input.stale_button")), *self.show_reminders()]
-            days = reminders.DAY_PRESETS[int(choice)]
+            days = reminders.DAY_PRESETS[preset]
             reminders.change_policy(
                 self.session,
                 period_id=self.turn.period_id,

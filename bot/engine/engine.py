@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
+from bot.digits import is_ascii_digits, small_int
 from bot.engine import flow
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
@@ -521,7 +522,7 @@ class _Turn:
     def on_button(self, code: str) -> list[Outgoing]:
         """A button press: checked against the current step, never trusted."""
         step, _, action = code.partition(":")
-        if not step.isdigit() or not action or len(code) > 64:
+        if small_int(step) is None or not action or len(code) > 64:
             log.warning("malformed button code from member %s: %r", self.member.id, code[:80])
             return [Reply(t("input.stale_button")), *self.current()]
         if action.startswith(("s:", "menu", "draft", "resume")):
@@ -1331,7 +1332,7 @@ class _Turn:
     def review_text(self, raw: str) -> list[Outgoing]:
         """In the review, a number opens that question for editing."""
         typed = fold(clean_text(raw)).rstrip(".")
-        if typed.isdigit():
+        if is_ascii_digits(typed):
             return self.review_action(f"e:{typed}")
         if typed in {"xong", "hoan thanh"}:
             return self.review_action("finish")
@@ -1339,9 +1340,9 @@ class _Turn:
 
     def review_action(self, action: str) -> list[Outgoing]:
         """Edit one answer, or finish the section."""
-        if action.startswith("e:") and action[2:].isdigit():
+        if action.startswith("e:") and is_ascii_digits(action[2:]):
             relevant = flow.relevant_slots(self.section, self.values)
-            index = int(action[2:])
+            index = small_int(action[2:]) or 0
             if not 1 <= index <= len(relevant):
                 return [Reply(t("review.no_such", count=len(relevant))), *self.show_review()]
             question = relevant[index - 1].question

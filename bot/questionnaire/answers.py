@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.digits import small_int
 from bot.numbers import (
     NumberParseError,
     format_decimal,
@@ -114,8 +115,9 @@ def parse_date(text: str) -> date:
 def _option_by_text(options: list[Option], text: str) -> Option | None:
     """The option a user meant by its number ("2") or its label ("khá")."""
     folded = fold(text)
-    if folded.isdigit() and 1 <= int(folded) <= len(options):
-        return options[int(folded) - 1]
+    number = small_int(folded, limit=len(options))
+    if number:
+        return options[number - 1]
     for option in options:
         if folded in (fold(option.label), option.id):
             return option
