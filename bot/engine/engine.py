@@ -25,6 +25,7 @@ from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_remin
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.lobby import Lobby
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.resume import continue_work
 from bot.engine.state import State
 from bot.questionnaire.answers import (
     InvalidAnswer,
@@ -61,8 +62,12 @@ log = logging.getLogger(__name__)
 
 DEMO_TEMPLATE = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 REVIEW_ANSWER_PREVIEW = 160
-_CONFIRM_WORDS = {"dung", "ok", "co", "dung roi", "u", "yes", "y", "1"}
-_REDO_WORDS = {"nhap lai", "sai", "khong", "2"}
+# Words only: where a number is an answer (a one-column row, a corrected figure), a typed
+# number is always the answer, never a shortcut for a button.
+_CONFIRM_WORDS = {"dung", "ok", "co", "dung roi", "u", "yes", "y"}
+_REDO_WORDS = {"nhap lai", "sai", "khong"}
+_FIX_WORDS = {"sua", "sua lai"}
+_KEEP_WORDS = {"giu", "giu nguyen"}
 
 
 @dataclass(frozen=True)
@@ -595,12 +600,7 @@ class _Turn:
 
     def cmd_continue(self) -> list[Outgoing]:
         """Goes back to where the member left off, or to the first open section."""
-        if self.state.mode != "menu" and self.state.section_id:
-            return self.current()
-        for section in self.template.sections:
-            if self.may_work(section.id) and self.first_open(section) is not None:
-                return self.open_section(section.id)
-        return [Reply(t("menu.all_answered")), *self.show_menu()]
+        return continue_work(self)
 
     def cmd_cancel(self) -> list[Outgoing]:
         """Drops any half-typed input; stored answers stay."""
@@ -777,7 +777,7 @@ class _Turn:
         """Moves the cursor to a question and asks it."""
         self.state.clear_input()
         self.state.mode = "question"
-        self.state.question_id = question.id
+        self.state.question_id = self.state.last_question_id = question.id
         if isinstance(question, TableQuestion):
             answered = self.values.get(question.id) or {}
             if not self.state.from_review:
@@ -1255,18 +1255,18 @@ class _Turn:
         lines = [t("check.title"), *(f"• {m}" for m in messages), t("check.choose")]
         buttons = [
             [
-                Button(self.code("fix"), f"1. {t('button.fix')}"),
-                Button(self.code("accept"), f"2. {t('button.accept')}"),
+                Button(self.code("fix"), t("button.fix")),
+                Button(self.code("accept"), t("button.accept"), "/giu"),
             ]
         ]
         return Reply("\n".join(lines), buttons)
 
     def check_text(self, raw: str) -> list[Outgoing]:
-        """At a failed check, "1"/"2" choose; anything else is a corrected answer."""
+        """At a failed check, "sửa"/"giữ nguyên" choose; anything else is a corrected answer."""
         word = fold(clean_text(raw))
-        if word in {"1", "sua", "sua lai"}:
+        if word in _FIX_WORDS:
             return self.check_action("fix")
-        if word in {"2", "giu", "giu nguyen"}:
+        if word in _KEEP_WORDS:
             return self.check_action("accept")
         self.state.mode = "question"
         self.state.check_keys = []
@@ -1280,7 +1280,7 @@ class _Turn:
         if action == "fix":
             self.state.check_keys = []
             return self.go_to(self.question)
-        if action == "accept":
+        if action in ("accept", "keep"):
             self._confirm(self.state.check_keys)
             self.state.check_keys = []
             self.state.mode = "question"
