@@ -29,6 +29,7 @@ from bot.engine.resume import continue_work
 from bot.engine.state import State
 from bot.questionnaire.answers import (
     InvalidAnswer,
+    clean_name,
     clean_text,
     fold,
     format_answer,
@@ -286,7 +287,7 @@ class ConversationEngine:
             parent_body=t("demo.parent_body"),
             place=t("demo.place"),
             signer_title=t("demo.signer_title"),
-            signer_name=sender.display_name or t("demo.signer_name"),
+            signer_name=clean_name(sender.display_name) or t("demo.signer_name"),
             is_demo=True,
         )
         member = store.add_member(

@@ -42,8 +42,13 @@ from bot.questionnaire.schema import (
 )
 from bot.texts import t
 
-# C0/C1 controls (but tab and newline), private-use sentinels, noncharacters.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff]")
+# C0/C1 controls (but tab and newline), private-use sentinels, noncharacters; invisible
+# format characters that would reorder or hide text in the official document: bidi marks,
+# embeddings, overrides and isolates, zero-width spaces and joiners, word joiner, BOM.
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff"
+    r"\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
 _YES = {"co", "c", "yes", "y", "dung", "đung", "u", "uh", "ok", "1"}
 _NO = {"khong", "k", "ko", "kh", "no", "n", "khong co", "2"}
@@ -65,6 +70,11 @@ def clean_text(text: str) -> str:
     text = _UNSAFE.sub("", text)
     text = re.sub(r"\n\s*\n+", "\n\n", text)
     return text.strip()
+
+
+def clean_name(text: str) -> str:
+    """A person's name as `clean_text` keeps it, on one line with single spaces."""
+    return " ".join(clean_text(text).split())
 
 
 def fold(text: str) -> str:
