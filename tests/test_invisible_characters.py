@@ -33,15 +33,13 @@ def test_clean_text_drops_each_invisible_character(char: str) -> None:
     assert clean_name(f"{char} Cô {char}Hương ") == "Cô Hương"
 
 
-def test_a_draft_from_hidden_characters_holds_none_of_them(
-    chat: Chat, database: Database
-) -> None:
+def test_a_draft_from_hidden_characters_holds_none_of_them(chat: Chat, database: Database) -> None:
     chat.sender = Sender("test", "teacher-1", f"Cô \u202eHương\u200b{HIDDEN}")
     chat.say("/start")
     chat.say("1")
     chat.say(f"Năm học \u202enhiều\u2066 khó khăn{HIDDEN}.\n\u200bHọc viên chuyên cần hơn.")
     chat.say(f"5{HIDDEN}91")
-    chat.say(f"\ufeff53\u200d")
+    chat.say("\ufeff53\u200d")
     chat.say(f"Ghi {HIDDEN}chú")
     with database.session() as session:
         answers = {a.question_id: a.value for a in session.exec(select(Answer)).all()}
