@@ -20,10 +20,11 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.digits import is_ascii_digits, small_int
-from bot.engine import flow
+from bot.engine import flow, reports
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.lobby import Lobby
+from bot.engine.menu import show_menu
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
 from bot.engine.resume import continue_work
 from bot.engine.state import State
@@ -225,6 +226,7 @@ class ConversationEngine:
                     session, channel=sender.channel, external_id=sender.external_id
                 )
                 assert context is not None  # just created
+            reports.choose_period(session, context)
             if context.period is None:
                 # A final report stays readable (and the director can reopen a section).
                 context.period = store.latest_period(session, unit_id=context.unit.id or 0)
@@ -514,6 +516,7 @@ class _Turn:
             "giu": lambda: self.on_action("keep"),
             "xem": lambda: self.on_action("review"),
             "xong": lambda: self.on_action("done"),
+            "baocao": lambda: reports.command(self, command.argument),
         }
         if name in DESK_COMMANDS:
             return Desk(self).command(name)
@@ -531,7 +534,7 @@ class _Turn:
         if small_int(step) is None or not action or len(code) > 64:
             log.warning("malformed button code from member %s: %r", self.member.id, code[:80])
             return [Reply(t("input.stale_button")), *self.current()]
-        if action.startswith(("s:", "menu", "draft", "resume")):
+        if action.startswith(("s:", "menu", "draft", "resume", reports.SWITCH)):
             # Navigation between sections is valid from any message.
             return self.on_action(action)
         if int(step) != self.state.step:
@@ -551,6 +554,8 @@ class _Turn:
             return self.cmd_continue()
         if action.startswith("s:"):
             return self.open_section(action[2:])
+        if action.startswith(reports.SWITCH):
+            return reports.switch(self, action.removeprefix(reports.SWITCH))
         if action == "review":
             return self.show_review() if self.state.section_id else self.show_menu()
         if mode == "question":
@@ -651,42 +656,7 @@ class _Turn:
 
     def show_menu(self) -> list[Outgoing]:
         """The member's sections with their state, as buttons."""
-        self.state.clear_input()
-        self.state.mode = "menu"
-        self.state.question_id = None
-        self.state.from_review = False
-        finished = self.finished
-        lines = [t("menu.title", report=self.template.name, year=_year_text(self.period.year))]
-        if self.period.deadline:
-            lines.append(t("menu.deadline", deadline=self.period.deadline.strftime("%d/%m/%Y")))
-        if self.period.status == "final":
-            lines.append(t("period.closed"))
-        mine = self.my_sections
-        if not mine:
-            return [Reply("\n".join([*lines, t("section.none_assigned")]))]
-        returned = store.section_progress(self.session, period_id=self.period_id)
-        buttons: list[list[Button]] = []
-        for section in self.template.sections:
-            if section.id not in mine:
-                continue
-            done, total = self.section_counts(section)
-            progress = returned.get(section.id)
-            if section.id in finished:
-                icon = "✅"
-            elif progress is not None and progress.returned_comment:
-                icon = "↩️"
-            elif done:
-                icon = "✏️"
-            else:
-                icon = "⬜"
-            label = f"{icon} {section.number}. {section.title}"
-            lines.append(t("menu.line", label=label, done=done, total=total))
-            buttons.append([Button(self.code(f"s:{section.id}"), _short(label, 60))])
-        lines.append(t("menu.hint"))
-        if can(self.member, Action.VIEW_DRAFT):
-            buttons.append([Button(self.code("draft"), t("button.draft"), "/duthao")])
-            lines.append(t("menu.lead_hint"))
-        return [Reply("\n".join(lines), buttons)]
+        return show_menu(self)
 
     def menu_text(self, raw: str) -> list[Outgoing]:
         """In the menu, a typed number opens the section with that number."""
