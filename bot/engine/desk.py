@@ -823,7 +823,7 @@ class Desk:
                 templates_root=templates_root,
             )
             ack = (
-                t("reminders_desk.days_changed", preset=reminders.preset_label(int(choice)))
+                t("reminders_desk.days_changed", preset=reminders.preset_label(preset))
                 if days
                 else t("reminders_desk.days_changed_due_day_only")
             )
@@ -896,7 +896,8 @@ class Desk:
             )
             buttons.append([Button(self.code("rem:wk"), t(weekends))])
         buttons.append([Button(self.code("rem:now"), t("reminders_desk.nudge_button")), *close])
-        return Reply(f"{text}\n{t('reminders_desk.hint')}", buttons, replace=replace)
+        hint = "hint" if self.turn.period.deadline is not None else "hint_nudge_only"
+        return Reply(f"{text}\n{t('reminders_desk.' + hint)}", buttons, replace=replace)
 
     def _replan(self, period_id: int) -> None:
         replan_reminders(self.session, period_id, self.turn.options.templates_root)

@@ -20,7 +20,7 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.digits import is_ascii_digits, small_int
-from bot.engine import flow, reports
+from bot.engine import flow, prompts, reports
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.lobby import Lobby
@@ -560,6 +560,8 @@ class _Turn:
             return self.show_review() if self.state.section_id else self.show_menu()
         if mode == "question":
             return self.question_action(action, pressed=pressed)
+        if action == "done" and not pressed and mode in ("confirm_row", "check"):
+            return [Reply(t("input.done_not_here")), *self.current()]
         if mode == "confirm_row":
             return self.confirm_row_action(action)
         if mode == "more_items":
@@ -715,7 +717,8 @@ class _Turn:
                 section_id,
             )
             return [Reply(t("section.not_yours")), *self.show_menu()]
-        return [Reply(t("section.locked")), *self.show_menu()]
+        key = "section.locked_reopen" if can(self.member, Action.REOPEN) else "section.locked"
+        return [Reply(t(key)), *self.show_menu()]
 
     def returned_note(self, section_id: str) -> str | None:
         """The director's comment on a section sent back for revision."""
@@ -786,14 +789,17 @@ class _Turn:
         buttons: list[list[Button]] = []
         current = self.values.get(question.id)
         if isinstance(question, TableQuestion):
-            lines += self.table_prompt(question)
+            lines += prompts.table_prompt(self, question)
         elif isinstance(question, ListQuestion):
             lines += self.list_prompt(question)
         else:
             if question.hint:
                 lines.append(f"💡 {question.hint}")
             if question.example:
-                lines.append(t("ask.example", example=question.example))
+                example = question.example
+                if not isinstance(question, TextQuestion):
+                    example = prompts.numeric_example(example)
+                lines.append(t("ask.example", example=example))
             if isinstance(question, TextQuestion) and question.long:
                 lines.append(t("ask.long_text"))
             if current is not None:
@@ -850,29 +856,6 @@ class _Turn:
         row.append(Button(self.code("review"), t("button.review"), "/xem"))
         return row
 
-    def table_prompt(self, table: TableQuestion) -> list[str]:
-        """The row being asked, the columns expected, and its current values."""
-        row = table.rows[self.state.row_index]
-        columns = ", ".join(c.label for c in table.columns)
-        lines = [
-            t(
-                "ask.table_row",
-                row=row.label,
-                index=self.state.row_index + 1,
-                count=len(table.rows),
-            ),
-            t("ask.table_columns", count=len(table.columns), columns=columns),
-        ]
-        if table.hint:
-            lines.append(f"💡 {table.hint}")
-        if table.example:
-            lines.append(t("ask.example", example=table.example))
-        lines.append(t("ask.table_blank"))
-        answered = self.values.get(table.id) or {}
-        if row.id in answered:
-            lines.append(t("ask.current", value=format_row(table, answered[row.id])))
-        return lines
-
     def list_prompt(self, question: ListQuestion) -> list[str]:
         """The field being asked of the current item."""
         items = self.values.get(question.id) or []
@@ -882,7 +865,15 @@ class _Turn:
             lines.append(t("ask.list_so_far", count=len(items), item=question.item_name))
         lines.append(f"➡️ {field.label}")
         if field.example:
-            lines.append(t("ask.example", example=field.example))
+            example = field.example
+            lines.append(
+                t(
+                    "ask.example",
+                    example=prompts.numeric_example(example)
+                    if field.kind == "integer"
+                    else example,
+                )
+            )
         if self.state.field_index == 0 and not self.state.item and not items:
             lines.append(t("ask.list_none", item=question.item_name))
         return lines
@@ -970,6 +961,8 @@ class _Turn:
             if not self.state.selected:
                 return [Reply(t("answer.multi_choice_empty")), self.ask()]
             return self.accept(question, list(self.state.selected))
+        if not pressed:  # a typed /xong where nothing is to be finished
+            return [Reply(t("input.done_not_here")), self.ask()]
         return [Reply(t("input.stale_button")), self.ask()]
 
     def option_pressed(self, question: Question, option: str, *, pressed: bool) -> list[Outgoing]:
@@ -1032,12 +1025,14 @@ class _Turn:
             lines = [
                 t(
                     "row.saved_values",
-                    row=table.rows[self.state.row_index].label,
+                    row=prompts.row_name(table.rows[self.state.row_index].label),
                     values=format_row(table, row),
                 )
             ]
             if computed:
                 lines.append(t("row.computed", values=" · ".join(computed)))
+            if self.state.row_index == 0 and (glossary := prompts.abbreviations(table)):
+                lines.append(glossary)
             lines.append(t("row.fix_hint"))
             return self.confirm_row_action("ok", ack="\n".join(lines))
         self.state.mode = "confirm_row"
@@ -1071,7 +1066,8 @@ class _Turn:
         table = self.question
         assert isinstance(table, TableQuestion)
         row = table.rows[self.state.row_index]
-        lines = [t("row.echo", row=row.label, values=format_row(table, self.state.pending_row))]
+        name = prompts.row_name(row.label, capital=True)
+        lines = [t("row.echo", row=name, values=format_row(table, self.state.pending_row))]
         computed, problems = self.row_figures(table)
         if computed:
             lines.append(t("row.computed", values=" · ".join(computed)))
@@ -1116,7 +1112,7 @@ class _Turn:
         if confirmed_now:
             # Confirming the echo that showed the problem keeps the row as it is.
             self._confirm(confirmed_now)
-        ack = ack or t("row.saved", row=row.label)
+        ack = ack or t("row.saved", row=prompts.row_name(row.label))
         self.state.pending_row = None
         self.state.pending_blank = False
         self.state.mode = "question"
