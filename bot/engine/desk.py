@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
 from bot.digits import small_int
+from bot.engine.headlines import progress_reply
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
@@ -39,8 +40,7 @@ from bot.workflow.access import (
 )
 from bot.workflow.invites import active_invites, create_invite, invite_link, revoke
 from bot.workflow.members import change_role, removable_by, remove_member, role_changeable_by
-from bot.workflow.progress import period_progress
-from bot.workflow.render import progress_text, year_text
+from bot.workflow.render import year_text
 from models import Member
 
 if TYPE_CHECKING:
@@ -223,11 +223,10 @@ class Desk:
     # -- progress and members -------------------------------------------------------------
 
     def show_progress(self) -> list[Outgoing]:
-        """/tiendo: answered / total per section and per person, late ones marked."""
-        period = self.turn.period
-        require(self.member, Action.VIEW_PROGRESS, period=period)
-        progress = period_progress(self.session, period=period, template=self.turn.template)
-        return [Reply(progress_text(progress, self.turn.template))]
+        """/tiendo: answered / total per section and per person, late ones marked, and the
+        headline figures so far."""
+        require(self.member, Action.VIEW_PROGRESS, period=self.turn.period)
+        return [progress_reply(self.turn)]
 
     def show_members(self) -> list[Outgoing]:
         """/thanhvien: the unit's members and roles, with a button for each one I may remove

@@ -23,6 +23,7 @@ from bot.digits import is_ascii_digits, small_int
 from bot.engine import flow, prompts, reports
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
+from bot.engine.headlines import headline_block
 from bot.engine.lobby import Lobby
 from bot.engine.menu import show_menu
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
@@ -1350,6 +1351,8 @@ class _Turn:
         # Whoever finished is not reminded any more; the planner drops their rows now.
         replan_reminders(self.session, self.period_id, self.options.templates_root)
         done = t("review.finished", number=section.number, title=section.title)
+        figures = headline_block(self.template, self.evaluation(), [section])
+        done = f"{done}\n{figures}" if figures else done
         told: list[Outgoing] = []
         if not is_lead(self.member):
             leads = lead_ids(self.session, unit_id=self.unit.id or 0, besides=self.member.id)
@@ -1359,7 +1362,7 @@ class _Turn:
                 number=section.number,
                 title=section.title,
             )
-            told = self.notify(leads, message)
+            told = self.notify(leads, f"{message}\n{figures}" if figures else message)
         return [Reply(done), *self.show_menu(), *told]
 
     def pick_text(
