@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot import store
 from bot.engine import reports
 from bot.engine.messages import Button, Outgoing, Reply
+from bot.engine.prompts import short
 from bot.texts import t
 from bot.workflow.access import Action, can
 from bot.workflow.render import year_text
@@ -51,14 +52,9 @@ def show_menu(turn: _Turn) -> list[Outgoing]:
             icon = "⬜"
         label = f"{icon} {section.number}. {section.title}"
         lines.append(t("menu.line", label=label, done=done, total=total))
-        buttons.append([Button(turn.code(f"s:{section.id}"), _short(label, 60))])
+        buttons.append([Button(turn.code(f"s:{section.id}"), short(label, 60))])
     lines.append(t("menu.hint"))
     if can(turn.member, Action.VIEW_DRAFT):
         buttons.append([Button(turn.code("draft"), t("button.draft"), "/duthao")])
         lines.append(t("menu.lead_hint"))
     return [Reply("\n".join([*lines, *others]), [*buttons, *switches])]
-
-
-def _short(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -22,6 +22,12 @@ _WORD = re.compile(r"[^\W\d_]+")
 _GLOSSARY = "abbreviation."
 
 
+def short(text: str, limit: int) -> str:
+    """A single-line preview of at most `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 def row_name(label: str, *, capital: bool = False) -> str:
     """A table row as named in a sentence: "dòng THPT", but "Dòng họ học tập" as it is."""
     if fold(label).startswith("dong "):

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot import store
 from bot.digits import small_int
 from bot.engine.messages import Button, Outgoing, Reply
+from bot.engine.prompts import short
 from bot.questionnaire.loader import load_template
 from bot.texts import t
 from bot.workflow.render import year_text
@@ -62,7 +63,7 @@ def menu_part(turn: _Turn) -> tuple[list[str], list[list[Button]]]:
         text = t("reports.switch_button", label=label(turn, period))
         lines.append(f"• {text} ({COMMAND} {number})")
         buttons.append(
-            [Button(turn.code(f"{SWITCH}{period.id}"), text[:60], f"{COMMAND} {number}")]
+            [Button(turn.code(f"{SWITCH}{period.id}"), short(text, 60), f"{COMMAND} {number}")]
         )
     return lines, buttons
 
@@ -73,16 +74,14 @@ def command(turn: _Turn, argument: str) -> list[Outgoing]:
     number = small_int(argument.strip().rstrip("."), limit=len(found)) if found else None
     if number:
         return switch(turn, str(found[number - 1].id))
+    if not found:
+        return [Reply(t("reports.none_open")), *turn.current(quiet_menu=True)]
     lines = [t("reports.title")]
     buttons = []
     for index, period in enumerate(found, 1):
-        mark = " ◀" if period.id == turn.period_id else ""
-        lines.append(f"{index}. {label(turn, period)}{mark}")
-        buttons.append(
-            [Button(turn.code(f"{SWITCH}{period.id}"), f"{index}. {label(turn, period)}"[:60])]
-        )
-    if not found:
-        return [Reply(t("reports.none_open")), *turn.current(quiet_menu=True)]
+        name = f"{index}. {label(turn, period)}"
+        lines.append(name + (" ◀" if period.id == turn.period_id else ""))
+        buttons.append([Button(turn.code(f"{SWITCH}{period.id}"), short(name, 60))])
     lines.append(t("reports.hint"))
     return [Reply("\n".join(lines), buttons)]
 
