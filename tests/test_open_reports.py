@@ -105,3 +105,28 @@ def test_a_forged_switch_to_another_units_report_is_refused(
         text = chat.send(ButtonPress(code))
         assert "Nút này thuộc một câu hỏi trước đó" in text
         assert "Trường khác" not in text
+
+
+def test_staff_see_and_switch_between_the_open_reports_too(
+    chat: Chat, database: Database, engine: ConversationEngine
+) -> None:
+    chat.say("/start")
+    _second_report(database)
+    with database.session() as session:
+        unit = session.exec(select(Unit)).one()
+        store.add_member(
+            session,
+            unit=unit,
+            display_name="Thầy Nam",
+            role="staff",
+            channel="test",
+            external_id="teacher-2",
+        )
+        session.commit()
+    teacher = Chat(engine, "teacher-2")
+    text = teacher.say("/viec")
+    assert "Đơn vị đang mở 2 báo cáo" in text
+    assert "học kỳ 1" in text.splitlines()[0]
+    teacher.press("🔀")
+    assert "Đã chuyển sang báo cáo" in teacher.text
+    assert "học kỳ 1" not in teacher.say("/viec").splitlines()[0]
