@@ -127,3 +127,12 @@ def test_the_director_is_pointed_to_mokhoa_for_a_locked_section(chat: Chat) -> N
     text = chat.press("Thông tin chung")
     assert "/mokhoa" in text
     assert "Chỉ Giám đốc mở khóa được" not in text
+
+
+def test_a_failed_check_on_a_dong_row_does_not_say_dong_dong(database: Database) -> None:
+    chat = _chat(database, CENTRE)
+    _open(chat, CENTRE, "learning_titles")
+    chat.say("6000 5000")
+    text = chat.say("200 300")
+    assert "Bảng «Kết quả công nhận danh hiệu học tập», Dòng họ học tập:" in text
+    assert "dòng Dòng" not in text
