@@ -113,7 +113,7 @@ class DemoPlayer:
         if state.mode == "confirm_row":
             return Text("đúng")
         if state.mode == "check":
-            return Text("2")  # keep the figures as the report's author gave them
+            return Text("giữ nguyên")  # keep the figures as the report's author gave them
         if state.mode == "more_items":
             question = self.question(state)
             wanted = len(self.raw.get(question.id) or [])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.digits import is_ascii_digits, small_int
+
 __all__ = ["COMMON_UNITS", "strip_unit", "words_to_integer"]
 
 _DIGITS = {
@@ -72,7 +74,7 @@ def strip_unit(text: str, units: tuple[str, ...] = ()) -> str:
 
 
 def _digit(token: str, forms: dict[str, int]) -> int | None:
-    if token.isdigit() and len(token) == 1:
+    if is_ascii_digits(token) and len(token) == 1:
         return int(token)
     return forms.get(token)
 
@@ -82,7 +84,7 @@ def _below_thousand(tokens: list[str]) -> int | None:
     value, i = 0, 0
     if not tokens:
         return None
-    if tokens[0].isdigit() and len(tokens) == 1 and int(tokens[0]) < 1000:
+    if len(tokens) == 1 and small_int(tokens[0], limit=999) is not None:
         return int(tokens[0])
     if len(tokens) >= 2 and tokens[1] == "trăm":
         hundreds = _digit(tokens[0], _DIGITS)

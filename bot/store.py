@@ -29,6 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.clock import now
+from bot.questionnaire.answers import clean_name
+from bot.texts import t
 from models import (
     Answer,
     AnswerChange,
@@ -71,8 +73,10 @@ def add_member(
     channel: str | None = None,
     external_id: str | None = None,
 ) -> Member:
-    """A new member of a unit, linked to a chat account when one is given."""
-    member = Member(unit_id=unit.id, display_name=display_name, role=role)  # type: ignore[arg-type]
+    """A new member of a unit, linked to a chat account when one is given; the name is
+    kept without controls or invisible characters (it reaches the report)."""
+    name = clean_name(display_name) or t("member_name.unnamed")
+    member = Member(unit_id=unit.id, display_name=name, role=role)  # type: ignore[arg-type]
     session.add(member)
     session.flush()
     if channel and external_id:

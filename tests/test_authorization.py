@@ -412,3 +412,37 @@ def test_a_deputy_cannot_change_roles(
     assert t("denied.director_only") in _text(refused)
     with database.session() as session:
         assert session.get(Member, unit.members["staff"]).role == "staff"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "d:rm:99999999999999999999999",
+        "d:rmy:99999999999999999999999",
+        "d:ro:99999999999999999999999:deputy",
+        "d:rm:²",
+        "d:am:general:99999999999999999999999",
+        "d:am:general:³",
+        "d:kind:99999999999999999999999",
+        "d:kind:²",
+        "d:rem:days:99999999999999999999999",
+        "d:rem:days:²",
+    ],
+)
+def test_a_forged_number_in_a_button_is_refused_not_raised(
+    database: Database, engine: ConversationEngine, units: tuple[Unit, Unit], action: str
+) -> None:
+    unit, _ = units
+    director = _sender("director")
+    engine.handle(director, Command("thanhvien"))
+    step = _step(database, unit.members["director"])
+    replies = engine.handle(director, ButtonPress(f"{step}:{action}"))
+    assert t("input.stale_button") in _text(replies)
+
+
+@pytest.mark.parametrize("step", ["²", "99999999999999999999999", "1²"])
+def test_a_forged_step_is_refused_not_raised(
+    engine: ConversationEngine, units: tuple[Unit, Unit], step: str
+) -> None:
+    replies = engine.handle(_sender("director"), ButtonPress(f"{step}:d:rm:1"))
+    assert t("input.stale_button") in _text(replies)

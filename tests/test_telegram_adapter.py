@@ -26,6 +26,7 @@ from bot import cli
 from bot.channels.telegram import (
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
+    CHANNEL,
     CHANNEL_KEY,
     TEXT_LIMIT,
     TelegramChannel,
@@ -48,7 +49,7 @@ from bot.channels.telegram_app import (
 )
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Command, Sender, Text
-from bot.engine.messages import Button, DocumentReply, Reply
+from bot.engine.messages import Button, DocumentReply, Notice, Reply
 from bot.settings import Settings, get_settings
 
 TOKEN = "123456:TEST"
@@ -748,3 +749,12 @@ async def test_typing_shows_only_when_the_work_outlasts_its_delay() -> None:
 
     async with typing(bot, 5, after=0):
         assert await actions() == ["typing", "typing"]  # known long work: shown at once
+
+
+@pytest.mark.parametrize("external_id", ["²", "-²", "１２"])
+async def test_a_notice_to_a_chat_id_that_is_not_ascii_digits_is_skipped(
+    application: Application, api: OfflineBotApi, external_id: str
+) -> None:
+    channel = application.bot_data[CHANNEL_KEY]
+    await channel.send_notice(application.bot, Notice(CHANNEL, external_id, "Xin chào"))
+    assert api.named("sendMessage") == []

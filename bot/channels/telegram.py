@@ -30,6 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
+from bot.digits import is_ascii_digits
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
 from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
@@ -411,7 +412,7 @@ class TelegramChannel:
 
     async def send_notice(self, bot: Bot, notice: Notice) -> None:
         """A message for another member's private chat; one who blocked the bot is skipped."""
-        if notice.channel != CHANNEL or not notice.external_id.lstrip("-").isdigit():
+        if notice.channel != CHANNEL or not is_ascii_digits(notice.external_id.lstrip("-")):
             return
         try:
             await self.send_reply(bot, int(notice.external_id), Reply(notice.text, notice.buttons))

@@ -16,6 +16,7 @@ import typer
 from bot import store
 from bot.cli.app import JsonOption, app, database_session, moment_text
 from bot.clock import school_year_of, today
+from bot.digits import small_int
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.reminders.messages import date_text
 from bot.settings import get_settings
@@ -418,4 +419,5 @@ def progress_command(period: PeriodOption, as_json: JsonOption = False) -> None:
 
 def _valid_year(text: str) -> bool:
     first, _, second = text.partition("-")
-    return first.isdigit() and second.isdigit() and int(second) == int(first) + 1
+    start, end = small_int(first, limit=9999), small_int(second, limit=9999)
+    return start is not None and end is not None and end == start + 1

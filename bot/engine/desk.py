@@ -19,8 +19,10 @@ from sqlmodel import Session
 
 from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
+from bot.digits import small_int
 from bot.engine import reach
 from bot.engine.desk_settings import WAIT_DEADLINE, WAIT_SETTING, DeadlineDesk, UnitSettingsDesk
+from bot.engine.headlines import progress_reply
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.questionnaire.loader import all_templates, load_template
@@ -40,8 +42,7 @@ from bot.workflow.access import (
 )
 from bot.workflow.invites import active_invites, create_invite, invite_link, revoke
 from bot.workflow.members import change_role, removable_by, remove_member, role_changeable_by
-from bot.workflow.progress import period_progress
-from bot.workflow.render import progress_text, year_text
+from bot.workflow.render import year_text
 from models import Member
 
 if TYPE_CHECKING:
@@ -236,11 +237,10 @@ class Desk:
     # -- progress and members -------------------------------------------------------------
 
     def show_progress(self) -> list[Outgoing]:
-        """/tiendo: answered / total per section and per person, late ones marked."""
-        period = self.turn.period
-        require(self.member, Action.VIEW_PROGRESS, period=period)
-        progress = period_progress(self.session, period=period, template=self.turn.template)
-        return [Reply(progress_text(progress, self.turn.template))]
+        """/tiendo: answered / total per section and per person, late ones marked, and the
+        headline figures so far."""
+        require(self.member, Action.VIEW_PROGRESS, period=self.turn.period)
+        return [progress_reply(self.turn)]
 
     def show_members(self) -> list[Outgoing]:
         """/thanhvien: the unit's members and roles, with a button for each one I may remove
@@ -294,11 +294,8 @@ class Desk:
         """Moves a member between staff and deputy (the director only); they are told."""
         require(self.member, Action.CHANGE_ROLE)
         target_id, wanted = [*args, "", ""][:2]
-        target = (
-            store.member_by_id(self.session, member_id=int(target_id))
-            if target_id.isdigit()
-            else None
-        )
+        number = small_int(target_id)
+        target = store.member_by_id(self.session, member_id=number) if number else None
         # Only the role the card offered: the other one of staff and deputy.
         if (
             target is None
@@ -354,11 +351,8 @@ class Desk:
     def _removable(self, args: list[str]) -> Member | None:
         """The member a button names, if this member may remove them (else logged)."""
         target_id = args[0] if args else ""
-        target = (
-            store.member_by_id(self.session, member_id=int(target_id))
-            if target_id.isdigit()
-            else None
-        )
+        number = small_int(target_id)
+        target = store.member_by_id(self.session, member_id=number) if number else None
         if target is None or not removable_by(self.member, target):
             log.warning(
                 "refused: member %s pressed remove for member %r", self.member.id, target_id[:20]
@@ -384,9 +378,10 @@ class Desk:
     def pick_kind(self, args: list[str]) -> list[Outgoing]:
         require(self.member, Action.OPEN_PERIOD)
         kinds = all_templates(self.turn.options.templates_root)
-        if not args or not args[0].isdigit() or not 0 <= int(args[0]) < len(kinds):
+        kind = small_int(args[0], limit=len(kinds) - 1) if args and kinds else None
+        if kind is None:
             return [Reply(t("input.stale_button")), *self.start_open_period()]
-        self.begin(kind=kinds[int(args[0])].id)
+        self.begin(kind=kinds[kind].id)
         self.turn.state.step += 1
         current = school_year_of(today())
         start = int(current[:4])
@@ -589,9 +584,10 @@ class Desk:
         require(self.member, Action.ASSIGN, period=self.turn.period)
         section = self.turn.template_section(args[0] if args else "")
         member_id = args[1] if len(args) > 1 else ""
-        if section is None or not member_id.isdigit():
+        person_id = small_int(member_id)
+        if section is None or person_id is None:
             return [Reply(t("input.stale_button")), *self.start_assign()]
-        person = store.member_by_id(self.session, member_id=int(member_id))
+        person = store.member_by_id(self.session, member_id=person_id)
         if person is None or person.unit_id != self.turn.unit.id or not person.active:
             log.warning(
                 "refused: member %s of unit %s pressed assign for member %s outside the unit",
@@ -828,9 +824,10 @@ class Desk:
         moment = now()
         if what == "days":
             choice = args[1] if len(args) > 1 else ""
-            if not choice.isdigit() or int(choice) >= len(reminders.DAY_PRESETS):
+            preset = small_int(choice, limit=len(reminders.DAY_PRESETS) - 1)
+            if preset is None:
                 return [Reply(t("input.stale_button")), *self.show_reminders()]
-            days = reminders.DAY_PRESETS[int(choice)]
+            days = reminders.DAY_PRESETS[preset]
             reminders.change_policy(
                 self.session,
                 period_id=self.turn.period_id,
@@ -840,7 +837,7 @@ class Desk:
                 templates_root=templates_root,
             )
             ack = (
-                t("reminders_desk.days_changed", preset=reminders.preset_label(int(choice)))
+                t("reminders_desk.days_changed", preset=reminders.preset_label(preset))
                 if days
                 else t("reminders_desk.days_changed_due_day_only")
             )
@@ -922,8 +919,9 @@ class Desk:
             )
             buttons.append([Button(self.code("rem:wk"), t(weekends))])
         buttons.append([Button(self.code("rem:now"), t("reminders_desk.nudge_button")), *close])
+        hint = "hint" if self.turn.period.deadline is not None else "hint_nudge_only"
         lines = [text, *reach.desk_note(self.turn.options.delivers_reminders)]
-        return Reply("\n".join([*lines, t("reminders_desk.hint")]), buttons, replace=replace)
+        return Reply("\n".join([*lines, t(f"reminders_desk.{hint}")]), buttons, replace=replace)
 
     def _replan(self, period_id: int) -> None:
         replan_reminders(self.session, period_id, self.turn.options.templates_root)

@@ -19,11 +19,15 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
-from bot.engine import flow
+from bot.digits import is_ascii_digits, small_int
+from bot.engine import flow, prompts, reports
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
+from bot.engine.headlines import headline_block
 from bot.engine.lobby import Lobby
+from bot.engine.menu import show_menu
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.resume import continue_work
 from bot.engine.state import State
 from bot.questionnaire.answers import (
     InvalidAnswer,
@@ -42,6 +46,7 @@ from bot.questionnaire.evaluate import CheckFailure, Evaluation, evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import (
     ChoiceQuestion,
+    DateQuestion,
     ListQuestion,
     MultiChoiceQuestion,
     Question,
@@ -62,8 +67,12 @@ log = logging.getLogger(__name__)
 
 DEMO_TEMPLATE = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 REVIEW_ANSWER_PREVIEW = 160
-_CONFIRM_WORDS = {"dung", "ok", "co", "dung roi", "u", "yes", "y", "1"}
-_REDO_WORDS = {"nhap lai", "sai", "khong", "2"}
+# Words only: where a number is an answer (a one-column row, a corrected figure), a typed
+# number is always the answer, never a shortcut for a button.
+_CONFIRM_WORDS = {"dung", "ok", "co", "dung roi", "u", "yes", "y"}
+_REDO_WORDS = {"nhap lai", "sai", "khong"}
+_FIX_WORDS = {"sua", "sua lai"}
+_KEEP_WORDS = {"giu", "giu nguyen"}
 
 
 @dataclass(frozen=True)
@@ -222,6 +231,7 @@ class ConversationEngine:
                     session, channel=sender.channel, external_id=sender.external_id
                 )
                 assert context is not None  # just created
+            reports.choose_period(session, context)
             if context.period is None:
                 # A final report stays readable (and the director can reopen a section).
                 context.period = store.latest_period(session, unit_id=context.unit.id or 0)
@@ -512,6 +522,7 @@ class _Turn:
             "giu": lambda: self.on_action("keep"),
             "xem": lambda: self.on_action("review"),
             "xong": lambda: self.on_action("done"),
+            "baocao": lambda: reports.command(self, command.argument),
         }
         if name in DESK_COMMANDS:
             return Desk(self).command(name)
@@ -526,10 +537,10 @@ class _Turn:
     def on_button(self, code: str) -> list[Outgoing]:
         """A button press: checked against the current step, never trusted."""
         step, _, action = code.partition(":")
-        if not step.isdigit() or not action or len(code) > 64:
+        if small_int(step) is None or not action or len(code) > 64:
             log.warning("malformed button code from member %s: %r", self.member.id, code[:80])
             return [Reply(t("input.stale_button")), *self.current()]
-        if action.startswith(("s:", "menu", "draft", "resume")):
+        if action.startswith(("s:", "menu", "draft", "resume", reports.SWITCH)):
             # Navigation between sections is valid from any message.
             return self.on_action(action)
         if int(step) != self.state.step:
@@ -549,10 +560,14 @@ class _Turn:
             return self.cmd_continue()
         if action.startswith("s:"):
             return self.open_section(action[2:])
+        if action.startswith(reports.SWITCH):
+            return reports.switch(self, action.removeprefix(reports.SWITCH))
         if action == "review":
             return self.show_review() if self.state.section_id else self.show_menu()
         if mode == "question":
             return self.question_action(action, pressed=pressed)
+        if action == "done" and not pressed and mode in ("confirm_row", "check"):
+            return [Reply(t("input.done_not_here")), *self.current()]
         if mode == "confirm_row":
             return self.confirm_row_action(action)
         if mode == "more_items":
@@ -599,12 +614,7 @@ class _Turn:
 
     def cmd_continue(self) -> list[Outgoing]:
         """Goes back to where the member left off, or to the first open section."""
-        if self.state.mode != "menu" and self.state.section_id:
-            return self.current()
-        for section in self.template.sections:
-            if self.may_work(section.id) and self.first_open(section) is not None:
-                return self.open_section(section.id)
-        return [Reply(t("menu.all_answered")), *self.show_menu()]
+        return continue_work(self)
 
     def cmd_cancel(self) -> list[Outgoing]:
         """Drops any half-typed input; stored answers stay."""
@@ -654,42 +664,7 @@ class _Turn:
 
     def show_menu(self) -> list[Outgoing]:
         """The member's sections with their state, as buttons."""
-        self.state.clear_input()
-        self.state.mode = "menu"
-        self.state.question_id = None
-        self.state.from_review = False
-        finished = self.finished
-        lines = [t("menu.title", report=self.template.name, year=_year_text(self.period.year))]
-        if self.period.deadline:
-            lines.append(t("menu.deadline", deadline=self.period.deadline.strftime("%d/%m/%Y")))
-        if self.period.status == "final":
-            lines.append(t("period.closed"))
-        mine = self.my_sections
-        if not mine:
-            return [Reply("\n".join([*lines, t("section.none_assigned")]))]
-        returned = store.section_progress(self.session, period_id=self.period_id)
-        buttons: list[list[Button]] = []
-        for section in self.template.sections:
-            if section.id not in mine:
-                continue
-            done, total = self.section_counts(section)
-            progress = returned.get(section.id)
-            if section.id in finished:
-                icon = "✅"
-            elif progress is not None and progress.returned_comment:
-                icon = "↩️"
-            elif done:
-                icon = "✏️"
-            else:
-                icon = "⬜"
-            label = f"{icon} {section.number}. {section.title}"
-            lines.append(t("menu.line", label=label, done=done, total=total))
-            buttons.append([Button(self.code(f"s:{section.id}"), _short(label, 60))])
-        lines.append(t("menu.hint"))
-        if can(self.member, Action.VIEW_DRAFT):
-            buttons.append([Button(self.code("draft"), t("button.draft"), "/duthao")])
-            lines.append(t("menu.lead_hint"))
-        return [Reply("\n".join(lines), buttons)]
+        return show_menu(self)
 
     def menu_text(self, raw: str) -> list[Outgoing]:
         """In the menu, a typed number opens the section with that number."""
@@ -748,7 +723,8 @@ class _Turn:
                 section_id,
             )
             return [Reply(t("section.not_yours")), *self.show_menu()]
-        return [Reply(t("section.locked")), *self.show_menu()]
+        key = "section.locked_reopen" if can(self.member, Action.REOPEN) else "section.locked"
+        return [Reply(t(key)), *self.show_menu()]
 
     def returned_note(self, section_id: str) -> str | None:
         """The director's comment on a section sent back for revision."""
@@ -781,7 +757,7 @@ class _Turn:
         """Moves the cursor to a question and asks it."""
         self.state.clear_input()
         self.state.mode = "question"
-        self.state.question_id = question.id
+        self.state.question_id = self.state.last_question_id = question.id
         if isinstance(question, TableQuestion):
             answered = self.values.get(question.id) or {}
             if not self.state.from_review:
@@ -819,13 +795,16 @@ class _Turn:
         buttons: list[list[Button]] = []
         current = self.values.get(question.id)
         if isinstance(question, TableQuestion):
-            lines += self.table_prompt(question)
+            lines += prompts.table_prompt(self, question)
         elif isinstance(question, ListQuestion):
             lines += self.list_prompt(question)
         else:
             if question.hint:
                 lines.append(f"💡 {question.hint}")
             if example := example_of(question, self.period.year):
+                # A date's year must not become "2.027".
+                if not isinstance(question, TextQuestion | DateQuestion):
+                    example = prompts.numeric_example(example)
                 lines.append(t("ask.example", example=example))
             if isinstance(question, TextQuestion) and question.long:
                 lines.append(t("ask.long_text"))
@@ -883,29 +862,6 @@ class _Turn:
         row.append(Button(self.code("review"), t("button.review"), "/xem"))
         return row
 
-    def table_prompt(self, table: TableQuestion) -> list[str]:
-        """The row being asked, the columns expected, and its current values."""
-        row = table.rows[self.state.row_index]
-        columns = ", ".join(c.label for c in table.columns)
-        lines = [
-            t(
-                "ask.table_row",
-                row=row.label,
-                index=self.state.row_index + 1,
-                count=len(table.rows),
-            ),
-            t("ask.table_columns", count=len(table.columns), columns=columns),
-        ]
-        if table.hint:
-            lines.append(f"💡 {table.hint}")
-        if table.example:
-            lines.append(t("ask.example", example=table.example))
-        lines.append(t("ask.table_blank"))
-        answered = self.values.get(table.id) or {}
-        if row.id in answered:
-            lines.append(t("ask.current", value=format_row(table, answered[row.id])))
-        return lines
-
     def list_prompt(self, question: ListQuestion) -> list[str]:
         """The field being asked of the current item."""
         items = self.values.get(question.id) or []
@@ -915,7 +871,15 @@ class _Turn:
             lines.append(t("ask.list_so_far", count=len(items), item=question.item_name))
         lines.append(f"➡️ {field.label}")
         if field.example:
-            lines.append(t("ask.example", example=field.example))
+            example = field.example
+            lines.append(
+                t(
+                    "ask.example",
+                    example=prompts.numeric_example(example)
+                    if field.kind == "integer"
+                    else example,
+                )
+            )
         if self.state.field_index == 0 and not self.state.item and not items:
             lines.append(t("ask.list_none", item=question.item_name))
         return lines
@@ -1003,6 +967,8 @@ class _Turn:
             if not self.state.selected:
                 return [Reply(t("answer.multi_choice_empty")), self.ask()]
             return self.accept(question, list(self.state.selected))
+        if not pressed:  # a typed /xong where nothing is to be finished
+            return [Reply(t("input.done_not_here")), self.ask()]
         return [Reply(t("input.stale_button")), self.ask()]
 
     def option_pressed(self, question: Question, option: str, *, pressed: bool) -> list[Outgoing]:
@@ -1065,12 +1031,14 @@ class _Turn:
             lines = [
                 t(
                     "row.saved_values",
-                    row=table.rows[self.state.row_index].label,
+                    row=prompts.row_name(table.rows[self.state.row_index].label),
                     values=format_row(table, row),
                 )
             ]
             if computed:
                 lines.append(t("row.computed", values=" · ".join(computed)))
+            if self.state.row_index == 0 and (glossary := prompts.abbreviations(table)):
+                lines.append(glossary)
             lines.append(t("row.fix_hint"))
             return self.confirm_row_action("ok", ack="\n".join(lines))
         self.state.mode = "confirm_row"
@@ -1104,7 +1072,8 @@ class _Turn:
         table = self.question
         assert isinstance(table, TableQuestion)
         row = table.rows[self.state.row_index]
-        lines = [t("row.echo", row=row.label, values=format_row(table, self.state.pending_row))]
+        name = prompts.row_name(row.label, capital=True)
+        lines = [t("row.echo", row=name, values=format_row(table, self.state.pending_row))]
         computed, problems = self.row_figures(table)
         if computed:
             lines.append(t("row.computed", values=" · ".join(computed)))
@@ -1149,7 +1118,7 @@ class _Turn:
         if confirmed_now:
             # Confirming the echo that showed the problem keeps the row as it is.
             self._confirm(confirmed_now)
-        ack = ack or t("row.saved", row=row.label)
+        ack = ack or t("row.saved", row=prompts.row_name(row.label))
         self.state.pending_row = None
         self.state.pending_blank = False
         self.state.mode = "question"
@@ -1259,18 +1228,18 @@ class _Turn:
         lines = [t("check.title"), *(f"• {m}" for m in messages), t("check.choose")]
         buttons = [
             [
-                Button(self.code("fix"), f"1. {t('button.fix')}"),
-                Button(self.code("accept"), f"2. {t('button.accept')}"),
+                Button(self.code("fix"), t("button.fix")),
+                Button(self.code("accept"), t("button.accept"), "/giu"),
             ]
         ]
         return Reply("\n".join(lines), buttons)
 
     def check_text(self, raw: str) -> list[Outgoing]:
-        """At a failed check, "1"/"2" choose; anything else is a corrected answer."""
+        """At a failed check, "sửa"/"giữ nguyên" choose; anything else is a corrected answer."""
         word = fold(clean_text(raw))
-        if word in {"1", "sua", "sua lai"}:
+        if word in _FIX_WORDS:
             return self.check_action("fix")
-        if word in {"2", "giu", "giu nguyen"}:
+        if word in _KEEP_WORDS:
             return self.check_action("accept")
         self.state.mode = "question"
         self.state.check_keys = []
@@ -1284,7 +1253,7 @@ class _Turn:
         if action == "fix":
             self.state.check_keys = []
             return self.go_to(self.question)
-        if action == "accept":
+        if action in ("accept", "keep"):
             self._confirm(self.state.check_keys)
             self.state.check_keys = []
             self.state.mode = "question"
@@ -1336,7 +1305,7 @@ class _Turn:
     def review_text(self, raw: str) -> list[Outgoing]:
         """In the review, a number opens that question for editing."""
         typed = fold(clean_text(raw)).rstrip(".")
-        if typed.isdigit():
+        if is_ascii_digits(typed):
             return self.review_action(f"e:{typed}")
         if typed in {"xong", "hoan thanh"}:
             return self.review_action("finish")
@@ -1344,9 +1313,9 @@ class _Turn:
 
     def review_action(self, action: str) -> list[Outgoing]:
         """Edit one answer, or finish the section."""
-        if action.startswith("e:") and action[2:].isdigit():
+        if action.startswith("e:") and is_ascii_digits(action[2:]):
             relevant = flow.relevant_slots(self.section, self.values)
-            index = int(action[2:])
+            index = small_int(action[2:]) or 0
             if not 1 <= index <= len(relevant):
                 return [Reply(t("review.no_such", count=len(relevant))), *self.show_review()]
             question = relevant[index - 1].question
@@ -1387,6 +1356,8 @@ class _Turn:
         # Whoever finished is not reminded any more; the planner drops their rows now.
         replan_reminders(self.session, self.period_id, self.options.templates_root)
         done = t("review.finished", number=section.number, title=section.title)
+        figures = headline_block(self.template, self.evaluation(), [section])
+        done = f"{done}\n{figures}" if figures else done
         told: list[Outgoing] = []
         if not is_lead(self.member):
             leads = lead_ids(self.session, unit_id=self.unit.id or 0, besides=self.member.id)
@@ -1396,7 +1367,7 @@ class _Turn:
                 number=section.number,
                 title=section.title,
             )
-            told = self.notify(leads, message)
+            told = self.notify(leads, f"{message}\n{figures}" if figures else message)
         return [Reply(done), *self.show_menu(), *told]
 
     def pick_text(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot import store
+from bot.digits import small_int
 from bot.engine.desk import Desk, notices
 from bot.engine.events import ButtonPress, Command, Incoming
 from bot.engine.messages import Outgoing, Reply
@@ -48,7 +49,7 @@ class Lobby:
             return desk.command(event.name)
         if isinstance(event, ButtonPress):
             step, _, action = event.code.partition(":")
-            if action.startswith("d:") and step.isdigit() and int(step) == self.state.step:
+            if action.startswith("d:") and small_int(step) == self.state.step:
                 return desk.button(action)
             return self.show_menu()
         if isinstance(event, Command):

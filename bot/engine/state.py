@@ -15,6 +15,10 @@ class State(BaseModel):
     mode: Mode = "menu"
     section_id: str | None = None
     question_id: str | None = None
+    # The question last asked, kept through the menu and restarts: where /tiep continues.
+    last_question_id: str | None = None
+    # The member chose this report among several open ones (/baocao): it stays theirs.
+    period_chosen: bool = False
     # Set when a question was opened from the review: finishing it returns there.
     from_review: bool = False
     # Tables: the row being asked and a typed row waiting for confirmation.

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.digits import small_int
 from bot.number_words import words_to_integer
 from bot.numbers import (
     NumberParseError,
@@ -44,8 +45,13 @@ from bot.questionnaire.schema import (
 from bot.questionnaire.symbols import drop_emoji, has_emoji
 from bot.texts import t
 
-# C0/C1 controls (but tab and newline), private-use sentinels, noncharacters.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff]")
+# C0/C1 controls (but tab and newline), private-use sentinels, noncharacters; invisible
+# format characters that would reorder or hide text in the official document: bidi marks,
+# embeddings, overrides and isolates, zero-width spaces and joiners, word joiner, BOM.
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff"
+    r"\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _YES = {"co", "c", "yes", "y", "dung", "đung", "u", "uh", "ok", "1"}
 _NO = {"khong", "k", "ko", "kh", "no", "n", "khong co", "2"}
 _CELL_SPLIT = re.compile(r"[\s;|]+")
@@ -67,6 +73,11 @@ def clean_text(text: str) -> str:
     text = _UNSAFE.sub("", text)
     text = re.sub(r"\n\s*\n+", "\n\n", text)
     return text.strip()
+
+
+def clean_name(text: str) -> str:
+    """A person's name as `clean_text` keeps it, on one line with single spaces."""
+    return " ".join(clean_text(text).split())
 
 
 def fold(text: str) -> str:
@@ -120,8 +131,9 @@ def example_of(question: Question, school_year: str | None = None) -> str | None
 def _option_by_text(options: list[Option], text: str) -> Option | None:
     """The option a user meant by its number ("2") or its label ("khá")."""
     folded = fold(text)
-    if folded.isdigit() and 1 <= int(folded) <= len(options):
-        return options[int(folded) - 1]
+    number = small_int(folded, limit=len(options))
+    if number:
+        return options[number - 1]
     for option in options:
         if folded in (fold(option.label), option.id):
             return option

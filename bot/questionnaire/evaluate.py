@@ -80,6 +80,11 @@ class Evaluation:
         return [f for f in self.failures if question_id in f.question_ids]
 
 
+def _row_phrase(label: str) -> str:
+    """ "dòng THPT", but a row named "Dòng họ học tập" as it is (not "dòng Dòng họ")."""
+    return label if label.casefold().startswith("dòng ") else t("row.name", row=label)
+
+
 def format_value(kind: str, value: Decimal) -> str:
     """A number as shown in a document, by the kind of value it is."""
     if kind in ("integer", "sum"):
@@ -471,7 +476,7 @@ class _Evaluator:
             where = t(
                 "check.where_row",
                 table=table.label or table.prompt,
-                row=rows.get(check.row, check.row),
+                row=_row_phrase(rows.get(check.row, check.row)),
             )
             message = f"{where}: {message}"
         self._fail(check.key, message, check.references())
@@ -548,7 +553,7 @@ class _Evaluator:
                     where = t(
                         "check.where_row",
                         table=table.label or table.prompt,
-                        row=row_labels[row_id],
+                        row=_row_phrase(row_labels[row_id]),
                     )
                     self._fail(f"{table.id}.{row_id}.{index}", f"{where}: {message}", [table.id])
 

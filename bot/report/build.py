@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from slugify import slugify
 
 from bot.clock import today
+from bot.digits import is_ascii_digits
 from bot.engine import flow
 from bot.questionnaire.answers import format_answer, format_number
 from bot.questionnaire.evaluate import Evaluation, evaluate
@@ -73,7 +74,7 @@ class ReportFrame:
     def previous_year(self) -> str:
         """The school year before this one ("2019-2020" for "2020-2021")."""
         start, _, end = self.year.partition("-")
-        if start.isdigit() and end.isdigit():
+        if is_ascii_digits(start) and is_ascii_digits(end):
             return f"{int(start) - 1}-{int(end) - 1}"
         return ""
 
@@ -82,7 +83,7 @@ class ReportFrame:
         """The school year after this one ("2021-2022" for "2020-2021"): the one a report's
         "phương hướng, nhiệm vụ" plans for."""
         start, _, end = self.year.partition("-")
-        if start.isdigit() and end.isdigit():
+        if is_ascii_digits(start) and is_ascii_digits(end):
             return f"{int(start) + 1}-{int(end) + 1}"
         return ""
 
