@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.audit.clauses import ClauseIndex
 from bot.audit.figures import (
     COUNT,
     Percent,
@@ -28,7 +29,6 @@ __all__ = ["check_paragraph"]
 # A count standing alone: not part of a date (24/3/2014), a code (3-4T) or a rate.
 _ALONE = r"(?<![\w/.,\-])(?:{n})(?![\w/%\-]|[.,]\d)"
 _COUNT_ALONE = re.compile(_ALONE.format(n=COUNT))
-_PERCENT_TOKEN = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*%")
 
 # "53/591 (chiếm tỉ lệ 8,97%": a ratio, words without figures, then the rate.
 _RATIO_THEN_RATE = re.compile(
@@ -55,15 +55,15 @@ _LABELLED_PART = re.compile(rf"^[^\d:]+:\s*(?:{COUNT})\s*$")
 _PART_SPLIT = re.compile(r"\s+và\s+|,\s*|;", re.IGNORECASE)
 # "tăng 1,95%" after two rates of the same sentence.
 _CHANGE = re.compile(r"(?<!\w)(?P<word>tăng|giảm)\s*(?P<x>\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|;|\n")
 _DATE_WORDS = ("ngày", "tháng", "năm")
 
 
 def check_paragraph(text: str, tally: Tally) -> None:
     """Checks every figure of a paragraph that the patterns read without doubt."""
+    index = ClauseIndex(text)
     _ratios(text, tally)
-    _parts(text, tally)
-    _changes(text, tally)
+    _parts(text, index, tally)
+    _changes(text, index, tally)
 
 
 # -- "a/b ... x%" ---------------------------------------------------------------------------
@@ -120,9 +120,9 @@ def _school_year(first: str, second: str, part: int, total: int) -> bool:
 # -- totals and their parts -----------------------------------------------------------------
 
 
-def _parts(text: str, tally: Tally) -> None:
+def _parts(text: str, index: ClauseIndex, tally: Tally) -> None:
     for match in _TOTAL_THEN_PARTS.finditer(text):
-        _check_bracketed(text, match, tally)
+        _check_bracketed(text, match, index, tally)
     for match in _TOTAL_THEN_IN_WHICH.finditer(text):
         _check_in_which(text, match, tally)
 
@@ -137,7 +137,7 @@ def _single_count(part: str) -> int | None:
     return count_of(found[0])
 
 
-def _check_bracketed(text: str, match: re.Match[str], tally: Tally) -> None:
+def _check_bracketed(text: str, match: re.Match[str], index: ClauseIndex, tally: Tally) -> None:
     inner = match.group("inner").strip()
     folded = fold(inner)
     in_which = folded.startswith("trong do")
@@ -147,11 +147,9 @@ def _check_bracketed(text: str, match: re.Match[str], tally: Tally) -> None:
     if len(pieces) < 2:
         return
     if not in_which:
-        # Labelled parts ("công lập: 17") after a "Tổng ..." of the same line only.
-        head = text[: match.start()]
-        line = head[head.rfind("\n") + 1 :]
-        clause = _SENTENCE_END.split(line)[-1]
-        if "tong" not in fold(clause).split() or not all(
+        # Labelled parts ("công lập: 17") after a "Tổng ..." of the same clause only.
+        start = index.clause_start(match.start())
+        if not index.names_total(start, match.start()) or not all(
             _LABELLED_PART.match(p.strip()) for p in pieces
         ):
             return
@@ -212,20 +210,27 @@ def _record_sum(
 # -- "Tăng x%" beside two rates --------------------------------------------------------------
 
 
-def _changes(text: str, tally: Tally) -> None:
+def _changes(text: str, index: ClauseIndex, tally: Tally) -> None:
+    last_pair: tuple[int, int] = (-1, -1)
+    between = ""
+    crowded = -1  # a clause already holding more than two rates: every later change skips
     for match in _CHANGE.finditer(text):
-        head = text[: match.start()]
-        starts = [m.end() for m in _SENTENCE_END.finditer(head)]
-        sentence_start = starts[-1] if starts else 0
-        sentence = head[sentence_start:]
-        rates = list(_PERCENT_TOKEN.finditer(sentence))
-        if len(rates) != 2 or re.search(r"\d\s*/\s*\d", sentence):
+        sentence_start = index.clause_start(match.start())
+        if sentence_start == crowded:
+            continue
+        rates = index.rates_between(sentence_start, match.start())
+        if len(rates) > 2:
+            crowded = sentence_start
+        if len(rates) != 2 or index.has_ratio(sentence_start, match.start()):
             continue
         first, second = (percent_of(r.group(0)) for r in rates)
         stated = percent_of(f"{match.group('x')}%")
         if first is None or second is None or stated is None:
             continue
-        between = fold(sentence[rates[0].end() : rates[1].start()])
+        if last_pair != (rates[0].start(), rates[1].start()):
+            # Several changes may follow the same two rates: the words between are read once.
+            last_pair = (rates[0].start(), rates[1].start())
+            between = fold(text[rates[0].end() : rates[1].start()])
         if "truoc" in between or "cung ky" in between:
             current, previous, signed = first, second, True
         else:
@@ -239,7 +244,7 @@ def _changes(text: str, tally: Tally) -> None:
             written = _flat(match.group(0))
             finding = Finding(
                 kind="change",
-                context=clause_around(text, sentence_start + rates[0].start(), match.end()),
+                context=clause_around(text, rates[0].start(), match.end()),
                 stated=written,
                 expected=expected,
                 message=t(
