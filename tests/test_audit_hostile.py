@@ -25,6 +25,8 @@ from typer.testing import CliRunner
 from bot.audit import SourceError, audit_blocks, audit_bytes, audit_path
 from bot.audit.source import MAX_FILE_BYTES, MAX_XML_BYTES, read_docx, read_text
 from bot.cli import app
+from bot.engine.events import Attachment
+from tests.transcript import Chat
 
 _MIB = 1024 * 1024
 _PARAGRAPH = b"<w:p><w:r><w:t>Ti le 53/591 (chiem ti le 8,97%).</w:t></w:r></w:p>"
@@ -246,3 +248,11 @@ def test_cli_says_a_missing_file_does_not_exist(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Không tìm thấy tệp «khong-co.docx»" in result.output
     assert "Word" not in result.output
+
+
+def test_chat_says_an_inflated_docx_is_too_large(tmp_path: Path, chat: Chat) -> None:
+    data = _bomb(tmp_path / "bom.docx", body_mib=30).read_bytes()
+    chat.say("/start")
+    chat.send(Attachment("document", "bom.docx", data))
+    assert "Tệp «bom.docx» quá lớn để kiểm tra" in chat.text
+    assert "20 MB" in chat.text
