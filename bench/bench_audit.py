@@ -45,6 +45,12 @@ _RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
 )
+_DOC_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/image" Target="media/image1.png"/></Relationships>'
+)
 _DOC_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
@@ -69,6 +75,9 @@ def write_docx(path: Path, *, body_mib: int = 0, image_mib: int = 0) -> None:
                 part.write(_PARAGRAPH.encode())
             part.write(_DOC_TAIL.encode())
         if image_mib:
+            # Referenced from the document, as a picture is: a reader following every
+            # relationship loads it.
+            archive.writestr("word/_rels/document.xml.rels", _DOC_RELS)
             with archive.open("word/media/image1.png", "w", force_zip64=True) as image:
                 zeros = bytes(_CHUNK)
                 for _ in range(image_mib):

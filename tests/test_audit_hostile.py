@@ -29,6 +29,10 @@ from bot.engine.events import Attachment
 from tests.transcript import Chat
 
 _MIB = 1024 * 1024
+_IMAGE_RELATIONSHIP = (
+    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/image" Target="media/image1.png"/>'
+)
 _PARAGRAPH = b"<w:p><w:r><w:t>Ti le 53/591 (chiem ti le 8,97%).</w:t></w:r></w:p>"
 
 
@@ -80,6 +84,9 @@ def _bomb(path: Path, *, body_mib: int = 0, image_mib: int = 0) -> Path:
     ):
         for info in source.infolist():
             data = source.read(info)
+            if info.filename == "word/_rels/document.xml.rels" and image_mib:
+                # Referenced as a picture is: a reader following every relationship loads it.
+                data = data.replace(b"</Relationships>", _IMAGE_RELATIONSHIP + b"</Relationships>")
             if info.filename != "word/document.xml" or not body_mib:
                 target.writestr(info.filename, data)
                 continue

@@ -33,12 +33,13 @@ def _continues(previous: str, line: str, *, in_brackets: bool) -> bool:
     if in_brackets:
         # "(công lập: 397;" goes on with "ngoài công lập: 456)" on the next line.
         return True
-    if _ENDS_SENTENCE.search(previous):
+    end = previous[-80:]  # only its end matters; a long line is not searched whole
+    if _ENDS_SENTENCE.search(end):
         return False
     if line[0].islower() or line[0].isdigit() or line[0] in "%(":
         return True
     # A capital after an open end ("… 1 kế toán và / Nhân viên bảo vệ 13") goes on too.
-    return bool(_OPEN_END.search(previous))
+    return bool(_OPEN_END.search(end))
 
 
 def join_broken_lines(blocks: list[Block]) -> list[Block]:
