@@ -52,10 +52,23 @@ _PART_RATE = re.compile(
 )
 
 
+# A finding quotes the total with its part when they are this close, else the part alone:
+# a quote never grows with the length of the list.
+_CLOSE = 160
+
+
 @dataclass
 class _Part:
     count: int
+    start: int  # where the part stands in the paragraph
+    end: int
     rate: str = ""  # the rate as written, when the part is given one
+
+
+def _context(text: str, start: int, part: _Part) -> str:
+    """The clause quoting the total at `start` and `part`, or `part` alone when far."""
+    begin = start if part.end - start <= _CLOSE else part.start
+    return clause_around(text, begin, part.end)
 
 
 def check_parts(text: str, index: ClauseIndex, tally: Tally) -> None:
@@ -99,14 +112,23 @@ def _check_bracketed(text: str, match: re.Match[str], index: ClauseIndex, tally:
     _record_sum(text, match, total, [c for c in counts if c is not None], tally)
 
 
-def _read_parts(rest: str) -> list[_Part] | None:
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of text[start:end] between the separators of a list."""
+    spans = []
+    for separator in _PART_SPLIT.finditer(text, start, end):
+        spans.append((start, separator.start()))
+        start = separator.end()
+    spans.append((start, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _read_parts(text: str, match: re.Match[str]) -> list[_Part] | None:
     """The parts listed after "trong đó", each with its rate when one is given ("847 em
     đạt 88,32%", or "847 em, chiếm tỉ lệ 88,32%" split at the comma); None when a piece
     is anything else."""
     parts: list[_Part] = []
-    for piece in _PART_SPLIT.split(rest):
-        if not piece or not piece.strip():
-            continue
+    for start, end in _pieces(text, *match.span("rest")):
+        piece = text[start:end]
         rated = _PART_RATE.search(piece)
         head = piece[: rated.start()] if rated else piece
         if rated and not head.strip():
@@ -114,23 +136,26 @@ def _read_parts(rest: str) -> list[_Part] | None:
             if not parts or parts[-1].rate:
                 return None
             parts[-1].rate = rated.group("pct")
+            parts[-1].end = end
             continue
         count = _single_count(head)
         if count is None:
             return None
-        parts.append(_Part(count, rated.group("pct") if rated else ""))
+        parts.append(_Part(count, start, end, rated.group("pct") if rated else ""))
     return parts
 
 
 def _check_in_which(text: str, match: re.Match[str], tally: Tally) -> None:
     total = count_of(match.group("total"))
-    parts = _read_parts(match.group("rest"))
+    parts = _read_parts(text, match)
     if total is None or not parts:
         return
     values = [p.count for p in parts]
     for position, part in enumerate(parts):
         if part.rate:
-            others = values[:position] + values[position + 1 :]
+            # A short list only: another part taken out of the total is the few learners
+            # "không xếp loại", and trying each of a long list would be quadratic.
+            others = values[:position] + values[position + 1 :] if len(values) <= 8 else []
             _check_part_rate(text, match, part, total, others, tally)
     # A list running to the end of a paragraph that does not end its sentence may go on
     # elsewhere (a table, a line not joined): a sum short of the total is not judged.
@@ -141,15 +166,16 @@ def _check_in_which(text: str, match: re.Match[str], tally: Tally) -> None:
         return
     # Without the colon the parts may overlap ("trong đó 30 nữ, 12 đảng viên"): each is
     # only checked against the total.
-    for value in values:
+    for part in parts:
         finding = None
-        if value > total:
+        if part.count > total:
+            shown = shown_count(part.count)
             finding = Finding(
                 kind="part",
-                context=clause_around(text, match.start(), match.end()),
-                stated=shown_count(value),
+                context=_context(text, match.start(), part),
+                stated=shown,
                 expected=f"≤ {shown_count(total)}",
-                message=t("audit.part", stated=shown_count(value), total=shown_count(total)),
+                message=t("audit.part", stated=shown, total=shown_count(total)),
             )
         tally.record(finding)
 
@@ -169,7 +195,7 @@ def _check_part_rate(
         written = " ".join(part.rate.split())
         finding = Finding(
             kind="rate",
-            context=clause_around(text, match.start(), match.end()),
+            context=_context(text, match.start(), part),
             stated=written,
             expected=expected,
             message=t(
@@ -191,7 +217,8 @@ def _record_sum(
     if expected != total:
         finding = Finding(
             kind="total",
-            context=clause_around(text, match.start(), match.end()),
+            # A long list is quoted from its total on, not whole.
+            context=clause_around(text, match.start(), min(match.end(), match.start() + _CLOSE)),
             stated=shown_count(total),
             expected=shown_count(expected),
             message=t(
