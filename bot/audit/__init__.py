@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.audit.finders import check_paragraph
 from bot.audit.findings import AuditReport, Finding, Tally
+from bot.audit.lines import join_broken_lines
 from bot.audit.source import Block, Paragraph, SourceError, Table, read_docx, read_path
 from bot.audit.summary import chat_summary, text_report
 from bot.audit.tables import check_table
@@ -28,7 +29,9 @@ __all__ = [
 
 
 def audit_blocks(blocks: list[Block], file: str = "") -> AuditReport:
-    """Checks the figures of paragraphs and tables given in document order."""
+    """Checks the figures of paragraphs and tables given in document order; a sentence
+    broken across paragraphs (text copied from a PDF) is read whole."""
+    blocks = join_broken_lines(blocks)
     tally = Tally()
     for index, block in enumerate(blocks):
         if isinstance(block, Paragraph):

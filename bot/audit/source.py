@@ -8,17 +8,30 @@ a blank line, a cell's further lines without the tab) come back as tables too.
 
 from __future__ import annotations
 
-import io
+import os
+import stat
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Block", "Paragraph", "SourceError", "Table", "read_docx", "read_path", "read_text"]
+from bot.audit.errors import SourceError
+from bot.audit.package import MAX_XML_BYTES, main_document
 
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_XML_BYTES",
+    "Block",
+    "Paragraph",
+    "SourceError",
+    "Table",
+    "read_docx",
+    "read_path",
+    "read_text",
+]
 
-class SourceError(ValueError):
-    """The file cannot be read as a .docx or as UTF-8 text."""
+# The largest file `read_path` reads (a long report with pictures is about 2 MB).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_MEBIBYTE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,20 +53,19 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("\u00a0", " ")
 
 
-def read_docx(data: bytes) -> list[Block]:
-    """The body paragraphs and tables of a .docx, in order; SourceError if it is not one."""
+def read_docx(data: bytes, *, max_xml_bytes: int = MAX_XML_BYTES) -> list[Block]:
+    """The body paragraphs and tables of a .docx, in order; SourceError if it is not one,
+    or (reason "too_large") when its text inflates past `max_xml_bytes`."""
     # Imported here: reading plain text does not need python-docx.
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph as DocxParagraph
-    from lxml.etree import XMLSyntaxError
 
     try:
-        document = Document(io.BytesIO(data))
-    # A damaged part inside a sound zip surfaces as lxml's syntax error, not python-docx's.
-    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError, XMLSyntaxError) as err:
-        raise SourceError(str(err)) from err
+        document = main_document(data, max_xml_bytes=max_xml_bytes)
+    except SourceError as err:
+        if err.reason == "too_large":
+            err.params.setdefault("limit", max_xml_bytes // _MEBIBYTE)
+        raise
     blocks: list[Block] = []
     for item in document.iter_inner_content():
         if isinstance(item, DocxParagraph):
@@ -99,12 +111,44 @@ def read_text(text: str) -> list[Block]:
     return blocks
 
 
-def read_path(path: Path) -> list[Block]:
-    """A .docx by its content, anything else as UTF-8 text; SourceError when unreadable."""
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; SourceError for anything else
+    (a missing file, a folder, a device such as /dev/zero, a pipe that would never end)."""
     try:
-        data = path.read_bytes()
+        # Non-blocking: opening a FIFO must not wait for a writer; fstat then tells.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError as err:
+        raise SourceError(str(err), reason="missing") from err
+    except IsADirectoryError as err:
+        raise SourceError(str(err), reason="not_a_file") from err
     except OSError as err:
         raise SourceError(str(err)) from err
+    too_large = SourceError(
+        f"{path} is over {limit} bytes", reason="file_too_large", limit=limit // _MEBIBYTE
+    )
+    data = bytearray()
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"not a regular file: {path}", reason="not_a_file")
+        if info.st_size > limit:
+            raise too_large
+        # One byte more than allowed: a file growing while it is read is caught too.
+        while len(data) <= limit and (chunk := os.read(descriptor, limit + 1 - len(data))):
+            data += chunk
+    except OSError as err:
+        raise SourceError(str(err)) from err
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise too_large
+    return bytes(data)
+
+
+def read_path(path: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> list[Block]:
+    """A .docx by its content, anything else as UTF-8 text; SourceError when unreadable,
+    missing, not a regular file or larger than `max_file_bytes`."""
+    data = _read_regular_file(path, max_file_bytes)
     if data.startswith(b"PK\x03\x04"):
         return read_docx(data)
     if path.suffix.lower() == ".docx":

@@ -75,7 +75,7 @@ def audit(
     try:
         report = audit_path(file)
     except SourceError as err:
-        typer.echo(t("audit.unreadable_file", file=file.name), err=True)
+        typer.echo(err.explain(file.name), err=True)
         raise typer.Exit(2) from err
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

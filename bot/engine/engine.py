@@ -502,8 +502,8 @@ class _Turn:
 
         try:
             summary = chat_summary(audit_bytes(data, file_name))
-        except SourceError:
-            summary = t("audit.unreadable", file=file_name)
+        except SourceError as err:
+            summary = err.explain(file_name, chat=True)
         return [Reply(summary), *self.current()]
 
     def on_command(self, command: Command) -> list[Outgoing]:
