@@ -11,14 +11,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from bot.report.blocks import Cell, HeaderCell, Paragraph, Run, Table
-from bot.report.docx_writer import (
-    PPR_ORDER,
-    TBLPR_ORDER,
-    TEXT_WIDTH,
-    safe_text,
-    save_report,
-    write_report,
-)
+from bot.report.docx_parts import safe_text
+from bot.report.docx_writer import save_report, write_report
+from bot.report.layout import PPR_ORDER, TBLPR_ORDER, TEXT_WIDTH
 from tests.docx_helpers import (
     grid_span,
     open_docx,
