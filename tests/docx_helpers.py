@@ -154,15 +154,20 @@ def _table_paragraphs(table: DocxTable) -> Iterator[DocxParagraph]:
                 yield from _table_paragraphs(inner)
 
 
+def spaced(text: str) -> str:
+    """Text with its no-break spaces read as spaces: they only hold a line together."""
+    return text.replace("\u00a0", " ")
+
+
 def text_of(document: DocumentObject) -> str:
-    """All the document's body text, one paragraph a line."""
-    return "\n".join(paragraph.text for paragraph in paragraphs(document))
+    """All the document's body text, one paragraph a line, no-break spaces as spaces."""
+    return "\n".join(spaced(paragraph.text) for paragraph in paragraphs(document))
 
 
 def paragraph_with(document: DocumentObject, text: str) -> DocxParagraph:
     """The first paragraph whose text contains `text`."""
     for paragraph in paragraphs(document):
-        if text in paragraph.text:
+        if text in spaced(paragraph.text):
             return paragraph
     raise AssertionError(f"no paragraph contains {text!r}")
 
@@ -171,7 +176,7 @@ def run_with(document: DocumentObject, text: str) -> DocxRun:
     """The first run whose text contains `text`."""
     for paragraph in paragraphs(document):
         for run in paragraph.runs:
-            if text in run.text:
+            if text in spaced(run.text):
                 return run
     raise AssertionError(f"no run contains {text!r}")
 
@@ -179,7 +184,7 @@ def run_with(document: DocumentObject, text: str) -> DocxRun:
 def table_with(document: DocumentObject, text: str) -> DocxTable:
     """The first top-level table with a cell containing `text`."""
     for table in document.tables:
-        if any(text in paragraph.text for paragraph in _table_paragraphs(table)):
+        if any(text in spaced(paragraph.text) for paragraph in _table_paragraphs(table)):
             return table
     raise AssertionError(f"no table contains {text!r}")
 

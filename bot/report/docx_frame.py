@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from docx.document import Document as DocumentObject
-from docx.shared import Emu
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Length, Pt
 
 from bot.report.blocks import (
     Header,
     Signer,
 )
+from bot.report.breaks import keep_name_phrases
 from bot.report.docx_parts import (
     add_field,
     add_text,
@@ -19,14 +22,20 @@ from bot.report.docx_parts import (
     cell_paragraph,
     draw_rule,
     fitting_size,
+    insert_in_order,
     keep_row_whole,
+    longest_word,
     plain,
+    text_width,
 )
 from bot.report.layout import (
-    AGENCY_SIZE,
+    AGENCY_SIZES,
     ALIGN_CENTER,
     ALIGN_LEFT,
+    ALIGN_RIGHT,
     DATE_SIZES,
+    DRAFT_MARK_BORDER,
+    DRAFT_MARK_SIZE,
     DRAFT_TITLE_SPACE_AFTER,
     HEADER_CELL_MARGIN,
     HEADER_LEFT_SHARE,
@@ -36,6 +45,7 @@ from bot.report.layout import (
     NATION_SIZE,
     NUMBER_SIZE,
     PAGE_NUMBER_SIZE,
+    PPR_ORDER,
     RECIPIENT_SIZE,
     RECIPIENTS_LABEL_SIZE,
     SIGNATURE_LEFT_SHARE,
@@ -69,11 +79,23 @@ def header_block(document: DocumentObject, header: Header) -> None:
     left_space = Emu(left.width - 2 * HEADER_CELL_MARGIN)
     right_space = Emu(right.width - 2 * HEADER_CELL_MARGIN)
 
+    parent = keep_name_phrases(header.parent_body.strip().upper())
+    unit = keep_name_phrases(header.unit_name.strip().upper())
+    # Both lines take the same size: the largest at which neither breaks inside a phrase.
+    agency_size: Length = next(
+        (
+            size
+            for size in AGENCY_SIZES
+            if longest_word(parent, size) <= left_space
+            and longest_word(unit, size, True) <= left_space
+        ),
+        AGENCY_SIZES[-1],
+    )
     first = True
-    if header.parent_body.strip():
-        add_text(cell_paragraph(left, first), header.parent_body.upper(), size=AGENCY_SIZE)
+    if parent:
+        add_text(cell_paragraph(left, first), parent, size=agency_size)
         first = False
-    add_text(cell_paragraph(left, first), header.unit_name.upper(), size=AGENCY_SIZE, bold=True)
+    add_text(cell_paragraph(left, first), unit, size=agency_size, bold=True)
     draw_rule(left.add_paragraph(), UNIT_RULE_WIDTH, left_space)
 
     add_text(cell_paragraph(right, True), t("document.nation"), size=NATION_SIZE, bold=True)
@@ -151,3 +173,23 @@ def draft_notes(document: DocumentObject, missing: Sequence[str], warnings: Sequ
         add_text(heading, label, bold=True)
         for item in items:
             add_text(document.add_paragraph(), f"- {item}", highlight=True)
+
+
+def draft_mark(document: DocumentObject) -> None:
+    """A boxed "DỰ THẢO" at the top right of the first page, above the header, so nobody
+    takes a draft with gaps for the document to sign."""
+    paragraph = plain(document.sections[0].first_page_header.paragraphs[0], ALIGN_RIGHT)
+    label = t("document.draft_mark")
+    # The box hugs the word: the paragraph starts where the word does.
+    width = text_width(label, DRAFT_MARK_SIZE, True) + 2 * Pt(4)
+    paragraph.paragraph_format.left_indent = Emu(max(0, TEXT_WIDTH - width))
+    add_text(paragraph, label, size=DRAFT_MARK_SIZE, bold=True)
+    box = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), str(DRAFT_MARK_BORDER))
+        edge.set(qn("w:space"), "2")
+        edge.set(qn("w:color"), "000000")
+        box.append(edge)
+    insert_in_order(paragraph._p.get_or_add_pPr(), box, PPR_ORDER)

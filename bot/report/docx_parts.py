@@ -20,6 +20,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from bot.report.blocks import (
     Run,
 )
+from bot.report.breaks import keep_dates
 from bot.report.layout import (
     ALIGN_CENTER,
     BOLD_WIDENING,
@@ -99,8 +100,9 @@ def add_text(
     italic: bool = False,
     highlight: bool = False,
 ) -> None:
-    """Adds `text` literally as one run; "\\n" becomes a line break, "\\t" a tab."""
-    run = paragraph.add_run(safe_text(text))
+    """Adds `text` literally as one run; "\\n" becomes a line break, "\\t" a tab; school
+    years and dates are kept on one line."""
+    run = paragraph.add_run(keep_dates(safe_text(text)))
     if size is not None:
         run.font.size = size
         mark_size(paragraph, size)

@@ -1,9 +1,10 @@
 """Drawing a report's plain context as a .docx in the official layout (Nghị định 30/2020).
 
-`draw_report` puts the parts together (header and signature in docx_frame, tables in
-docx_tables, every measure named in layout). Text is drawn literally: whatever a user typed is cleaned of characters XML
-cannot hold, normalised to NFC, and a "\\n" inside a run or cell becomes a line break within
-the same paragraph (so a typed answer keeps its lines without gaining first-line indents).
+`draw_report` puts the parts together: header and signature in docx_frame, tables in
+docx_tables, every measure named in layout. Text is drawn literally: whatever a user typed
+is cleaned of characters XML cannot hold, normalised to NFC, and a "\\n" inside a run or
+cell becomes a line break within the same paragraph (so a typed answer keeps its lines
+without gaining first-line indents).
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from bot.clock import now
 from bot.report.blocks import (
     Heading,
     Paragraph,
     ReportContext,
+    Table,
 )
 from bot.report.docx_frame import (
+    draft_mark,
     draft_notes,
     header_block,
     page_numbers,
@@ -51,6 +55,7 @@ from bot.report.layout import (
     FONT_NAME,
     FOOTER_DISTANCE,
     HEADER_DISTANCE,
+    KEPT_TABLE_ROWS,
     LANGUAGE,
     MARGIN_BOTTOM,
     MARGIN_LEFT,
@@ -85,15 +90,20 @@ def draw_report(context: ReportContext) -> DocumentObject:
     page_numbers(document)
     header_block(document, context.header)
     title_block(document, context.title, context.summary)
-    for block in context.blocks:
+    for index, block in enumerate(context.blocks):
+        following = context.blocks[index + 1] if index + 1 < len(context.blocks) else None
         if isinstance(block, Heading):
             _heading(document, block)
         elif isinstance(block, Paragraph):
-            _paragraph(document, block)
+            paragraph = _paragraph(document, block)
+            # A lead-in line ("Mầm non:") stays on the page of the table it introduces.
+            paragraph.paragraph_format.keep_with_next = isinstance(following, Table) or None
         else:
             draw_table(document, block)
+    _keep_end_with_signature(document)
     signature_block(document, context.recipients, context.signer)
     if context.is_draft and (context.missing or context.warnings):
+        draft_mark(document)
         draft_notes(document, context.missing, context.warnings)
     else:
         # Word expects the body to end with a paragraph, not a table; keep it tiny so it
@@ -190,6 +200,8 @@ def _heading(document: DocumentObject, heading: Heading) -> None:
     """Level 1 bold, deeper levels bold italic; indented like the body's first lines."""
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.keep_with_next = True
+    # Ragged, not justified: a heading's words are not spread to fill its first line.
+    paragraph.paragraph_format.alignment = ALIGN_LEFT
     # Official numbering ends with a dot: "1.", "3.2.1." (ND 30/2020, and every seed).
     number = heading.number.strip()
     if number and not number.endswith("."):
@@ -198,9 +210,29 @@ def _heading(document: DocumentObject, heading: Heading) -> None:
     add_text(paragraph, text, bold=True, italic=heading.level >= 2)
 
 
-def _paragraph(document: DocumentObject, block: Paragraph) -> None:
+def _paragraph(document: DocumentObject, block: Paragraph) -> DocxParagraph:
     paragraph = document.add_paragraph()
     if block.bullet:
         # Official documents mark items with a plain hyphen, not a Word list.
         add_text(paragraph, "- ")
     add_runs(paragraph, block.runs)
+    return paragraph
+
+
+def _keep_end_with_signature(document: DocumentObject) -> None:
+    """The body's last paragraph, or the last rows of a closing table, go to the page of
+    the signature block, so "Nơi nhận" and the signer never stand alone on a page."""
+    body = [child for child in document.element.body if child.tag in (qn("w:p"), qn("w:tbl"))]
+    if not body:
+        return
+    last = body[-1]
+    if last.tag == qn("w:p"):
+        DocxParagraph(last, document._body).paragraph_format.keep_with_next = True
+        # The small paragraph after a table: hold the table's last rows with it too.
+        if len(body) > 1 and body[-2].tag == qn("w:tbl") and not "".join(last.itertext()):
+            last = body[-2]
+        else:
+            return
+    for tr in last.findall(qn("w:tr"))[-KEPT_TABLE_ROWS:]:
+        for p in tr.iter(qn("w:p")):
+            DocxParagraph(p, document._body).paragraph_format.keep_with_next = True

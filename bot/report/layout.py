@@ -29,11 +29,13 @@ BODY_LINE_SPACING = 1.2
 PLACEHOLDER_HIGHLIGHT = WD_COLOR_INDEX.YELLOW
 
 # -- header block: issuing body on the left, national name and motto on the right -----
-HEADER_LEFT_SHARE = 0.4
+# The right column holds the national name at 12 pt (about 89 mm); the left one gets the
+# rest, room for "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO" whole at 12 pt bold.
+HEADER_LEFT_SHARE = 0.43
 HEADER_CELL_MARGIN = Mm(1)
-AGENCY_SIZE = Pt(13)
+AGENCY_SIZES = (Pt(13), Pt(12))  # the largest at which no name phrase breaks
 NUMBER_SIZE = Pt(13)
-NATION_SIZE = Pt(13)
+NATION_SIZE = Pt(12)
 MOTTO_SIZE = Pt(14)
 DATE_SIZES = (Pt(14), Pt(13), Pt(12))  # the largest that keeps the line whole
 UNIT_RULE_WIDTH = Mm(25)  # a third to a half of the unit's name
@@ -58,6 +60,7 @@ TABLE_CELL_MARGIN = Mm(1.5)
 WIDE_TABLE_CELL_MARGIN = Mm(1)
 TABLE_CELL_PADDING = Pt(1.5)  # above and below text, so lines clear the borders
 TABLE_SPACE_AFTER = Pt(6)
+KEPT_TABLE_ROWS = 2  # a table's rows that go with what follows or precedes it
 BOLD_WIDENING = 1.08  # bold Times runs about this much wider
 
 # -- signature block ---------------------------------------------------------------------
@@ -69,10 +72,13 @@ SIGNATURE_SPACE_LINES = 4
 SIGNATURE_SPACE_BEFORE = Pt(12)
 PAGE_NUMBER_SIZE = Pt(13)
 DRAFT_TITLE_SPACE_AFTER = Pt(12)
+DRAFT_MARK_SIZE = Pt(13)
+DRAFT_MARK_BORDER = 8  # eighths of a point: a box a reader notices
 
 NO_SPACE = Pt(0)
 ALIGN_CENTER = WD_ALIGN_PARAGRAPH.CENTER
 ALIGN_LEFT = WD_ALIGN_PARAGRAPH.LEFT
+ALIGN_RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
 ALIGN_JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 
 # Everything XML 1.0 cannot hold: C0 controls except tab and newline, the two
@@ -96,4 +102,4 @@ TBLPR_ORDER = (
     "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
     "w:tblDescription", "w:tblPrChange",
 )  # fmt: skip
-BREAKS = re.compile(r"\s+|(?<=[-/])")
+BREAKS = re.compile(r"[^\S\xa0]+|(?<=[-/])")  # a no-break space holds
