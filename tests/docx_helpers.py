@@ -248,6 +248,29 @@ def docx_to_pdf(docx: Path, folder: Path) -> Path:
     return folder / f"{docx.stem}.pdf"
 
 
+def docx_many_to_pdf(docxs: list[Path], folder: Path) -> list[Path]:
+    """Several .docx files converted to PDF by one LibreOffice run (it starts slowly)."""
+    soffice = require_tool("soffice")
+    profile = (folder / "lo-profile").as_uri()
+    run_tool(
+        soffice,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(folder),
+        *map(str, docxs),
+    )
+    return [folder / f"{docx.stem}.pdf" for docx in docxs]
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """Each page's text in reading order, no-break spaces as spaces."""
+    text = pdf_text(pdf, layout=False)
+    return [spaced(page) for page in text.split("\f")[:-1] or [text]]
+
+
 def pdf_text(pdf: Path, *pages: int, layout: bool = True) -> str:
     """The PDF's text, NFC; laid out as printed (-layout) or in reading order; only `pages`."""
     pdftotext = require_tool("pdftotext")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -277,3 +278,11 @@ def keep_row_whole(tr: BaseOxmlElement, repeat: bool = False) -> None:
     properties.append(OxmlElement("w:cantSplit"))
     if repeat:
         properties.append(OxmlElement("w:tblHeader"))
+
+
+def keep_rows_with_next(rows: Iterable[BaseOxmlElement], parent: Any) -> None:
+    """Every paragraph of these table rows keeps with the next, which holds the rows
+    together and with what follows them on one page."""
+    for tr in rows:
+        for p in tr.iter(qn("w:p")):
+            DocxParagraph(p, parent).paragraph_format.keep_with_next = True

@@ -21,6 +21,7 @@ from bot.report.docx_parts import (
     em_to_emu,
     fix_widths,
     keep_row_whole,
+    keep_rows_with_next,
     longest_word,
     mark_size,
     plain,
@@ -30,6 +31,7 @@ from bot.report.docx_parts import (
 from bot.report.layout import (
     ALIGN_CENTER,
     ALIGN_LEFT,
+    KEPT_TABLE_ROWS,
     TABLE_CELL_MARGIN,
     TABLE_CELL_PADDING,
     TABLE_SIZE,
@@ -92,7 +94,8 @@ def draw_table(document: DocumentObject, block: Table) -> None:
     table = document.add_table(rows=header_rows + len(block.rows), cols=columns)
     table.style = document.styles[TABLE_STYLE]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    fix_widths(table, _column_widths(block, placed, columns, size, margin))
+    widths = _column_widths(block, placed, columns, size, margin)
+    fix_widths(table, widths)
     table_property(table, cell_margins(margin, TABLE_CELL_PADDING))
 
     # python-docx rebuilds the whole grid on every table.cell() or row.cells call, which made
@@ -114,11 +117,16 @@ def draw_table(document: DocumentObject, block: Table) -> None:
 
     for row_index, cells in enumerate(block.rows, start=header_rows):
         for column, data in enumerate(cells):
-            left = column == 0 and block.first_column_left
+            # Text that wraps reads from the left; figures and short words stay centred.
+            wraps = text_width(data.text, size, data.bold) > widths[column] - 2 * margin
+            left = (column == 0 and block.first_column_left) or wraps
             paragraph = cell_paragraph(
                 grid[row_index][column], True, ALIGN_LEFT if left else ALIGN_CENTER
             )
             add_text(paragraph, data.text, size=size, bold=data.bold, highlight=data.placeholder)
+    # The header rows and the first body rows start on the same page: a table never
+    # begins at the foot of a page with its header alone.
+    keep_rows_with_next(table._tbl.tr_lst[: header_rows + KEPT_TABLE_ROWS - 1], table._parent)
 
     # A small paragraph after every table keeps two tables from fusing and gives air below.
     mark_size(plain(document.add_paragraph(), ALIGN_LEFT), TABLE_SPACE_AFTER)

@@ -39,6 +39,7 @@ from bot.report.docx_frame import (
 from bot.report.docx_parts import (
     add_runs,
     add_text,
+    keep_rows_with_next,
     plain,
     safe_text,
 )
@@ -233,6 +234,4 @@ def _keep_end_with_signature(document: DocumentObject) -> None:
             last = body[-2]
         else:
             return
-    for tr in last.findall(qn("w:tr"))[-KEPT_TABLE_ROWS:]:
-        for p in tr.iter(qn("w:p")):
-            DocxParagraph(p, document._body).paragraph_format.keep_with_next = True
+    keep_rows_with_next(last.findall(qn("w:tr"))[-KEPT_TABLE_ROWS:], document._body)
