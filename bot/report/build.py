@@ -49,6 +49,11 @@ from models import Period, Unit
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+SCHOOL_YEAR_END = (5, 31)  # month, day
+
+
+class IncompleteReportError(ValueError):
+    """A clean version was asked of a report that still lacks answers."""
 
 
 @dataclass(frozen=True)
@@ -127,18 +132,33 @@ def build_draft(
     period: Period,
     values: Mapping[str, Any],
     confirmed: set[str],
+    clean: bool = False,
 ) -> Draft:
-    """The draft .docx of a stored period as it stands now."""
-    return render_draft(template, frame_for(unit, period), values, confirmed)
+    """The draft .docx of a stored period as it stands now (or its clean version)."""
+    return render_draft(template, frame_for(unit, period), values, confirmed, clean=clean)
 
 
 def render_draft(
-    template: Template, frame: ReportFrame, values: Mapping[str, Any], confirmed: set[str]
+    template: Template,
+    frame: ReportFrame,
+    values: Mapping[str, Any],
+    confirmed: set[str],
+    *,
+    clean: bool = False,
 ) -> Draft:
-    """Builds the context and draws the .docx."""
+    """Builds the context and draws the .docx.
+
+    The clean version ("bản sạch") is the one to sign: no "DỰ THẢO" mark and no notes
+    page. It is only made once nothing is missing, so it has no placeholders either.
+    """
     context, evaluation, missing_sections = build_context(template, frame, values, confirmed)
+    if clean:
+        if context.missing:
+            raise IncompleteReportError(len(context.missing))
+        context.is_draft = False
+    name = file_name(template, frame)
     return Draft(
-        file_name=file_name(template, frame),
+        file_name=name.replace(".docx", "-ban-sach.docx") if clean else name,
         data=write_report(context),
         context=context,
         evaluation=evaluation,
@@ -214,8 +234,32 @@ def build_context(
         signer=signer,
         warnings=warnings,
         missing=builder.missing,
+        notes=_early_notes(frame),
     )
     return context, evaluation, builder.missing_sections
+
+
+def school_year_end(year: str) -> date | None:
+    """The day a school year ends ("2020-2021": 31/05/2021, as the Ministry's plans set)."""
+    _, _, end = year.partition("-")
+    if not end.strip().isdigit():
+        return None
+    return date(int(end), SCHOOL_YEAR_END[0], SCHOOL_YEAR_END[1])
+
+
+def _early_notes(frame: ReportFrame) -> list[str]:
+    """A report dated before its school year ends reports figures that may still move."""
+    end = school_year_end(frame.year)
+    if end is None or frame.report_date >= end:
+        return []
+    return [
+        t(
+            "report.dated_early",
+            date=frame.report_date.strftime("%d/%m/%Y"),
+            year=year_text(frame.year),
+            end=end.strftime("%d/%m/%Y"),
+        )
+    ]
 
 
 class _Builder:
@@ -348,9 +392,9 @@ class _Builder:
                     if value == []
                     else [
                         Run(
-                            self.placeholder(question.label or question.prompt).strip(
-                                _OPEN + _CLOSE
-                            ),
+                            t("report.placeholder_short")
+                            if question.caption
+                            else t("report.placeholder", label=question.label or question.prompt),
                             placeholder=True,
                         )
                     ]
@@ -361,12 +405,13 @@ class _Builder:
             return  # an optional question skipped: nothing to say
         label = question.label
         if value is None:
-            body = [
-                Run(
-                    t("report.placeholder", label=question.label or question.prompt),
-                    placeholder=True,
-                )
-            ]
+            # After its label the gap needs no repeat of it: "Label: [Chưa có]".
+            gap = (
+                t("report.placeholder_short")
+                if label
+                else t("report.placeholder", label=question.prompt)
+            )
+            body = [Run(gap, placeholder=True)]
             lines: list[str] = []
         else:
             text = format_answer(question, value)
@@ -394,9 +439,10 @@ class _Builder:
             ):
                 return Cell("…", placeholder=True)
             if row_id in answered and answered[row_id] is None:
-                return Cell("")
-            text = self.evaluation.text(f"{table.id}.{row_id}.{column_id}")
-            return Cell(text or "", bold=bold)
+                return Cell(t("report.blank_row"))  # the row typed "-": printed as typed
+            text = self.evaluation.text(f"{table.id}.{row_id}.{column_id}") or ""
+            # A change reads "tăng 1,95 điểm phần trăm" in a sentence; a cell starts upper.
+            return Cell(text[:1].upper() + text[1:], bold=bold)
 
         if table.transpose:
             header = [

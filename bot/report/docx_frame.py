@@ -157,7 +157,12 @@ def signature_block(document: DocumentObject, recipients: Sequence[str], signer:
     add_text(cell_paragraph(right, first), signer.name, size=SIGNER_SIZE, bold=True)
 
 
-def draft_notes(document: DocumentObject, missing: Sequence[str], warnings: Sequence[str]) -> None:
+def draft_notes(
+    document: DocumentObject,
+    missing: Sequence[str],
+    warnings: Sequence[str],
+    notes: Sequence[str] = (),
+) -> None:
     """A page after the signature listing what is missing and what to check, highlighted."""
     title = plain(document.add_paragraph(), after=DRAFT_TITLE_SPACE_AFTER)
     title.paragraph_format.page_break_before = True
@@ -165,6 +170,7 @@ def draft_notes(document: DocumentObject, missing: Sequence[str], warnings: Sequ
     for label, items in (
         (t("document.missing_label"), missing),
         (t("document.warnings_label"), warnings),
+        (t("document.notes_label"), notes),
     ):
         if not items:
             continue

@@ -103,9 +103,9 @@ def draw_report(context: ReportContext) -> DocumentObject:
             draw_table(document, block)
     _keep_end_with_signature(document)
     signature_block(document, context.recipients, context.signer)
-    if context.is_draft and (context.missing or context.warnings):
+    if context.has_notes:
         draft_mark(document)
-        draft_notes(document, context.missing, context.warnings)
+        draft_notes(document, context.missing, context.warnings, context.notes)
     else:
         # Word expects the body to end with a paragraph, not a table; keep it tiny so it
         # never spills onto a page of its own.
