@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.questionnaire.answers_file import load_answers_file
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
 from bot.report.blocks import Cell, HeaderCell, Paragraph, Run, Table
+from bot.report.build import render_draft
 from bot.report.docx_writer import save_report
-from tests.docx_helpers import docx_many_to_pdf, pdf_pages, sample_context
+from tests.docx_helpers import docx_many_to_pdf, pdf_pages, pdf_text, sample_context, spaced
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +90,77 @@ def test_a_table_never_starts_at_a_page_foot_with_its_header_alone(
                 # The header, first or repeated, comes with at least two rows of its own.
                 rows = re.findall(r"Hàng \d", page)
                 assert len(rows) >= 2, f"{name}: a header with {rows} only"
+
+
+# -- the three demo drafts, a half-filled one and a clean one, as printed -----------------
+
+DEMO_KINDS = [
+    path.parent.name for path in sorted(DEFAULT_TEMPLATES_DIR.glob("*/sample-answers.yaml"))
+]
+HALF = "half-filled"
+CLEAN = "clean"
+
+
+@pytest.fixture(scope="module")
+def printed_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each demo draft, a half-filled draft and a clean version, printed to PDF."""
+    folder = tmp_path_factory.mktemp("demos")
+    docxs: list[Path] = []
+    for kind in DEMO_KINDS:
+        sample = load_answers_file(sample_answers_path(kind))
+        draft = render_draft(sample.template, sample.frame, sample.values, set())
+        docxs.append(folder / f"{kind}.docx")
+        docxs[-1].write_bytes(draft.data)
+    sample = load_answers_file(sample_answers_path(DEMO_KINDS[-1]))
+    half = {k: v for index, (k, v) in enumerate(sample.values.items()) if index % 2}
+    for name, values, clean in ((HALF, half, False), (CLEAN, sample.values, True)):
+        draft = render_draft(sample.template, sample.frame, values, set(), clean=clean)
+        docxs.append(folder / f"{name}.docx")
+        docxs[-1].write_bytes(draft.data)
+    return {pdf.stem: pdf for pdf in docx_many_to_pdf(docxs, folder)}
+
+
+@pytest.fixture(scope="module")
+def printed(printed_pdfs: dict[str, Path]) -> dict[str, list[str]]:
+    """The printed drafts page by page, in reading order."""
+    return {name: pdf_pages(pdf) for name, pdf in printed_pdfs.items()}
+
+
+def test_the_signed_page_holds_body_text(printed: dict[str, list[str]]) -> None:
+    for name, pages in printed.items():
+        signed = next(page for page in pages if "Nơi nhận:" in page)
+        body = signed.split("Nơi nhận:")[0]
+        lines = [line for line in body.splitlines() if len(line.strip()) > 20]
+        assert lines, f"{name}: the signature block stands alone on its page"
+
+
+def test_a_half_filled_draft_is_marked_on_its_first_page(printed: dict[str, list[str]]) -> None:
+    assert "DỰ THẢO" in printed[HALF][0].split("GHI CHÚ")[0]
+    assert any("GHI CHÚ DỰ THẢO" in page for page in printed[HALF][1:])
+    assert "[Chưa có]" in "".join(printed[HALF])
+
+
+def test_the_clean_version_has_no_notes_page(printed: dict[str, list[str]]) -> None:
+    pages = printed[CLEAN]
+    assert "Nơi nhận:" in pages[-1]
+    text = "".join(pages)
+    assert "DỰ THẢO" not in text and "[Chưa có" not in text
+
+
+def test_header_names_break_only_between_phrases(printed: dict[str, list[str]]) -> None:
+    lines = [
+        line.strip() for line in printed["bao-cao-nhiem-vu-nam-hoc-phong-gddt"][0].splitlines()
+    ]
+    assert "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO" in lines
+    lines = [
+        line.strip() for line in printed["bao-cao-kiem-diem-hoi-nghi-vien-chuc"][0].splitlines()
+    ]
+    assert "GIÁO DỤC THƯỜNG XUYÊN" in lines or "TRUNG TÂM GIÁO DỤC THƯỜNG XUYÊN" in lines
+
+
+def test_school_years_are_never_cut_at_a_line_end(printed_pdfs: dict[str, Path]) -> None:
+    for name, pdf in printed_pdfs.items():
+        # As laid out: reading order joins a line cut after a hyphen to the next one.
+        for line in spaced(pdf_text(pdf)).splitlines():
+            assert not re.fullmatch(r"\s*\d{4}\.?\s*", line), f"{name}: a year alone: {line!r}"
+            assert not re.search(r"\d{4} -\s*$", line), f"{name}: a year cut: {line!r}"
