@@ -241,3 +241,14 @@ def test_duthao_keeps_each_draft_resends_the_last_and_offers_the_clean_version(
     document = next(r for r in clean if isinstance(r, DocumentReply))
     assert document.file_name.endswith("-ban-sach.docx")
     assert "GHI CHÚ DỰ THẢO" not in text_of(open_docx(document.data))
+
+
+def test_the_report_s_top_heading_is_ragged_like_the_numbered_ones(sample: AnswersFile) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    from tests.docx_helpers import paragraph_with
+
+    document = open_docx(render_draft(sample.template, sample.frame, sample.values, set()).data)
+    heading = paragraph_with(document, "KẾT QUẢ THỰC HIỆN NHIỆM VỤ NĂM HỌC 2020 - 2021")
+    assert heading.alignment == WD_ALIGN_PARAGRAPH.LEFT
+    assert all(run.bold for run in heading.runs)

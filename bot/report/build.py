@@ -203,7 +203,8 @@ def build_context(
     blocks: list[Block] = []
     heading = template.document.heading
     if heading:
-        blocks.append(Paragraph([Run(builder.render_plain(heading), bold=True)]))
+        # An unnumbered top heading, drawn like the numbered ones (bold, ragged).
+        blocks.append(Heading("", builder.render_plain(heading), 1))
     for section in template.sections:
         builder.section(section, 1, blocks)
     warnings = [
