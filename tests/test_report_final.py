@@ -252,3 +252,23 @@ def test_the_report_s_top_heading_is_ragged_like_the_numbered_ones(sample: Answe
     heading = paragraph_with(document, "KẾT QUẢ THỰC HIỆN NHIỆM VỤ NĂM HỌC 2020 - 2021")
     assert heading.alignment == WD_ALIGN_PARAGRAPH.LEFT
     assert all(run.bold for run in heading.runs)
+
+
+@pytest.mark.slow
+def test_duthao_sends_the_clean_version_as_pdf(database: Database, tmp_path: Path) -> None:
+    from tests.docx_helpers import require_tool
+
+    require_tool("soffice")
+    answers = load_answers_file(
+        FIXTURE_TEMPLATES / "mini-report" / "sample-answers.yaml", root=FIXTURE_TEMPLATES
+    )
+    engine = ConversationEngine(
+        database, EngineOptions(templates_root=FIXTURE_TEMPLATES, drafts_dir=tmp_path)
+    )
+    sender = _director(database, answers)
+    DemoPlayer(engine, sender, answers).play()
+    replies = engine.handle(sender, Command("duthao"))
+    printed = _press(engine, sender, replies, "📕 Bản sạch (PDF)")
+    document = next(r for r in printed if isinstance(r, DocumentReply))
+    assert document.file_name.endswith("-ban-sach.pdf")
+    assert document.data.startswith(b"%PDF")
