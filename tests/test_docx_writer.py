@@ -352,7 +352,8 @@ def test_a_lead_in_line_keeps_with_its_table_and_the_header_with_its_rows() -> N
         all(p.paragraph_format.keep_with_next for p in row.cells[0].paragraphs)
         for row in table.rows
     ]
-    assert kept == [True, True, False, False]  # the header and the first body row
+    # The header with the first body row, and the last two rows together.
+    assert kept == [True, True, True, False]
     assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # repeated on each page
 
 

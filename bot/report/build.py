@@ -41,6 +41,7 @@ from bot.report.blocks import (
     Table,
 )
 from bot.report.docx_writer import write_report
+from bot.report.notes import early_notes
 from bot.texts import t
 from models import Period, Unit
 
@@ -49,7 +50,6 @@ from models import Period, Unit
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
-SCHOOL_YEAR_END = (5, 31)  # month, day
 
 
 class IncompleteReportError(ValueError):
@@ -235,32 +235,9 @@ def build_context(
         signer=signer,
         warnings=warnings,
         missing=builder.missing,
-        notes=_early_notes(frame),
+        notes=early_notes(frame.year, frame.report_date),
     )
     return context, evaluation, builder.missing_sections
-
-
-def school_year_end(year: str) -> date | None:
-    """The day a school year ends ("2020-2021": 31/05/2021, as the Ministry's plans set)."""
-    _, _, end = year.partition("-")
-    if not end.strip().isdigit():
-        return None
-    return date(int(end), SCHOOL_YEAR_END[0], SCHOOL_YEAR_END[1])
-
-
-def _early_notes(frame: ReportFrame) -> list[str]:
-    """A report dated before its school year ends reports figures that may still move."""
-    end = school_year_end(frame.year)
-    if end is None or frame.report_date >= end:
-        return []
-    return [
-        t(
-            "report.dated_early",
-            date=frame.report_date.strftime("%d/%m/%Y"),
-            year=year_text(frame.year),
-            end=end.strftime("%d/%m/%Y"),
-        )
-    ]
 
 
 class _Builder:

@@ -125,8 +125,13 @@ def draw_table(document: DocumentObject, block: Table) -> None:
             )
             add_text(paragraph, data.text, size=size, bold=data.bold, highlight=data.placeholder)
     # The header rows and the first body rows start on the same page: a table never
-    # begins at the foot of a page with its header alone.
-    keep_rows_with_next(table._tbl.tr_lst[: header_rows + KEPT_TABLE_ROWS - 1], table._parent)
+    # begins at the foot of a page with its header alone; nor does its last row (often
+    # the total) go to the next page alone under the repeated header.
+    rows = table._tbl.tr_lst
+    kept = rows[: header_rows + KEPT_TABLE_ROWS - 1]
+    if len(rows) - header_rows > KEPT_TABLE_ROWS:
+        kept += rows[-KEPT_TABLE_ROWS:-1]
+    keep_rows_with_next(kept, table._parent)
 
     # A small paragraph after every table keeps two tables from fusing and gives air below.
     mark_size(plain(document.add_paragraph(), ALIGN_LEFT), TABLE_SPACE_AFTER)
