@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal, localcontext
 
-from bot.numbers import format_percent, round_half_up
+from bot.numbers import format_decimal, round_half_up
 from bot.texts import t
 
 __all__ = ["balanced_rates", "change", "describe_change", "rate", "total"]
@@ -69,12 +69,17 @@ def change(current: Decimal, previous: Decimal) -> Decimal:
 
 
 def describe_change(delta: Decimal) -> str:
-    """A change in words: "Tăng 1,95%", "Giảm 0,40%", or "Không thay đổi" when it rounds to 0."""
+    """A change of a rate in words, as it reads after "so với năm học trước:": "tăng 1,95
+    điểm phần trăm", "giảm 2,00 điểm phần trăm", or "không thay đổi" when it rounds to 0.
+
+    A difference of two rates is in percentage points, not percent, and always shows the
+    2 decimals the rates show ("2,00", never "2").
+    """
     rounded = round_half_up(_decimal(delta), 2)
     if rounded == 0:
         return t("rate.unchanged")
     key = "rate.increase" if rounded > 0 else "rate.decrease"
-    return t(key, value=format_percent(abs(rounded)))
+    return t(key, value=format_decimal(abs(rounded), 2))
 
 
 def total(values: Iterable[int | Decimal | None]) -> int | Decimal | None:

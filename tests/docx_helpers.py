@@ -154,15 +154,20 @@ def _table_paragraphs(table: DocxTable) -> Iterator[DocxParagraph]:
                 yield from _table_paragraphs(inner)
 
 
+def spaced(text: str) -> str:
+    """Text with its no-break spaces read as spaces: they only hold a line together."""
+    return text.replace("\u00a0", " ")
+
+
 def text_of(document: DocumentObject) -> str:
-    """All the document's body text, one paragraph a line."""
-    return "\n".join(paragraph.text for paragraph in paragraphs(document))
+    """All the document's body text, one paragraph a line, no-break spaces as spaces."""
+    return "\n".join(spaced(paragraph.text) for paragraph in paragraphs(document))
 
 
 def paragraph_with(document: DocumentObject, text: str) -> DocxParagraph:
     """The first paragraph whose text contains `text`."""
     for paragraph in paragraphs(document):
-        if text in paragraph.text:
+        if text in spaced(paragraph.text):
             return paragraph
     raise AssertionError(f"no paragraph contains {text!r}")
 
@@ -171,7 +176,7 @@ def run_with(document: DocumentObject, text: str) -> DocxRun:
     """The first run whose text contains `text`."""
     for paragraph in paragraphs(document):
         for run in paragraph.runs:
-            if text in run.text:
+            if text in spaced(run.text):
                 return run
     raise AssertionError(f"no run contains {text!r}")
 
@@ -179,7 +184,7 @@ def run_with(document: DocumentObject, text: str) -> DocxRun:
 def table_with(document: DocumentObject, text: str) -> DocxTable:
     """The first top-level table with a cell containing `text`."""
     for table in document.tables:
-        if any(text in paragraph.text for paragraph in _table_paragraphs(table)):
+        if any(text in spaced(paragraph.text) for paragraph in _table_paragraphs(table)):
             return table
     raise AssertionError(f"no table contains {text!r}")
 
@@ -241,6 +246,29 @@ def docx_to_pdf(docx: Path, folder: Path) -> Path:
         str(docx),
     )
     return folder / f"{docx.stem}.pdf"
+
+
+def docx_many_to_pdf(docxs: list[Path], folder: Path) -> list[Path]:
+    """Several .docx files converted to PDF by one LibreOffice run (it starts slowly)."""
+    soffice = require_tool("soffice")
+    profile = (folder / "lo-profile").as_uri()
+    run_tool(
+        soffice,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(folder),
+        *map(str, docxs),
+    )
+    return [folder / f"{docx.stem}.pdf" for docx in docxs]
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """Each page's text in reading order, no-break spaces as spaces."""
+    text = pdf_text(pdf, layout=False)
+    return [spaced(page) for page in text.split("\f")[:-1] or [text]]
 
 
 def pdf_text(pdf: Path, *pages: int, layout: bool = True) -> str:

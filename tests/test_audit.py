@@ -113,11 +113,11 @@ def test_long_sentence_is_quoted_around_the_figure() -> None:
         ("Tỉ lệ lên lớp 91,82%, năm học trước 89,87%, tăng 1,95%.", []),
         (
             "Tỉ lệ lên lớp 91,82%, năm học trước 89,87%, tăng 2,95%.",
-            [("change", "tăng 2,95%", "Tăng 1,95%")],
+            [("change", "tăng 2,95%", "tăng 1,95 điểm phần trăm")],
         ),
         (
             "Tỉ lệ lên lớp 89,87%, năm học trước 91,82%, tăng 1,95%.",
-            [("change", "tăng 1,95%", "Giảm 1,95%")],
+            [("change", "tăng 1,95%", "giảm 1,95 điểm phần trăm")],
         ),
         (
             "Có 2.279 học viên, trong đó 2.297 học viên được cấp chứng chỉ.",
@@ -258,7 +258,7 @@ def test_change_column_against_the_two_rates() -> None:
             ),
         ],
     )
-    assert _found(report) == [("change", "0", "Giảm 2,42%")]
+    assert _found(report) == [("change", "0", "giảm 2,42 điểm phần trăm")]
 
 
 @pytest.mark.parametrize(

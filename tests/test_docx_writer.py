@@ -11,20 +11,18 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from bot.report.blocks import Cell, HeaderCell, Paragraph, Run, Table
-from bot.report.docx_writer import (
-    PPR_ORDER,
-    TBLPR_ORDER,
-    TEXT_WIDTH,
-    safe_text,
-    save_report,
-    write_report,
-)
+from bot.report.docx_parts import safe_text
+from bot.report.docx_writer import save_report, write_report
+from bot.report.layout import PPR_ORDER, TBLPR_ORDER, TEXT_WIDTH
 from tests.docx_helpers import (
+    LONG_ANSWER,
+    academic_table,
     grid_span,
     open_docx,
     paragraph_with,
     run_with,
     sample_context,
+    spaced,
     table_with,
     text_of,
     vertical_merge,
@@ -74,7 +72,7 @@ def test_normal_style_is_black_times_new_roman_for_every_script(document) -> Non
 def test_header_names_the_unit_and_the_nation(document) -> None:
     header = document.tables[0]
     left, right = header.rows[0].cells
-    assert "ỦY BAN NHÂN DÂN QUẬN PHÚ NHUẬN" in left.text
+    assert "ỦY BAN NHÂN DÂN QUẬN PHÚ NHUẬN" in spaced(left.text)
     unit = run_with(document, "TRUNG TÂM GDNN-GDTX QUẬN PHÚ NHUẬN")
     assert unit.bold
     assert run_with(document, "ỦY BAN NHÂN DÂN").bold is not True
@@ -83,10 +81,10 @@ def test_header_names_the_unit_and_the_nation(document) -> None:
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right.text
     number, date = header.rows[1].cells
     assert number.text == "Số:       /BC-TTGDNN-GDTX"
-    assert date.text == "Phú Nhuận, ngày 15 tháng 6 năm 2021"
+    assert spaced(date.text) == "Phú Nhuận, ngày 15 tháng 6 năm 2021"
     assert all(run.italic for run in date.paragraphs[0].runs)
-    # About 40% and 60% of the text width, with no borders.
-    assert left.width / TEXT_WIDTH == pytest.approx(0.4, abs=0.02)
+    # About 43% and 57% of the text width, with no borders.
+    assert left.width / TEXT_WIDTH == pytest.approx(0.43, abs=0.02)
     assert {edge.get(qn("w:val")) for edge in header._tbl.xpath("./w:tblPr/w:tblBorders/*")} == {
         "none"
     }
@@ -320,3 +318,86 @@ def test_properties_keep_the_schema_order_word_insists_on(document) -> None:
         for element in document.element.body.iter(qn(tag)):
             positions = [names.index(child.tag) for child in element]
             assert positions == sorted(positions), element.xml
+
+
+# -- layout a clerk can sign (issue 14) ----------------------------------------------------
+
+LEAD_IN = "Kết quả học lực cuối năm:"
+AFTER = "Nhận xét sau bảng về kết quả học lực."
+
+
+def _with_table_document():
+    blocks = [
+        Paragraph([Run(LEAD_IN)]),
+        Table(
+            [[HeaderCell("Lớp"), HeaderCell("Nhận xét")]],
+            [
+                [Cell("10A1"), Cell(LONG_ANSWER)],
+                [Cell("10A2"), Cell("Tốt")],
+                [Cell("10A3"), Cell("Khá")],
+            ],
+        ),
+        Paragraph([Run(AFTER)]),
+        Paragraph([Run("Đoạn cuối của báo cáo, ngay trước chữ ký.")]),
+    ]
+    return open_docx(write_report(sample_context(blocks=blocks)))
+
+
+def test_a_lead_in_line_keeps_with_its_table_and_the_header_with_its_rows() -> None:
+    document = _with_table_document()
+    assert paragraph_with(document, LEAD_IN).paragraph_format.keep_with_next
+    assert not paragraph_with(document, AFTER).paragraph_format.keep_with_next
+    table = table_with(document, "Nhận xét")
+    kept = [
+        all(p.paragraph_format.keep_with_next for p in row.cells[0].paragraphs)
+        for row in table.rows
+    ]
+    # The header with the first body row, and the last two rows together.
+    assert kept == [True, True, True, False]
+    assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # repeated on each page
+
+
+def test_the_last_body_paragraph_keeps_with_the_signature() -> None:
+    document = _with_table_document()
+    last = paragraph_with(document, "Đoạn cuối của báo cáo")
+    assert last.paragraph_format.keep_with_next
+
+
+def test_a_closing_table_keeps_its_last_rows_with_the_signature() -> None:
+    document = open_docx(write_report(sample_context(blocks=[academic_table()])))
+    table = table_with(document, "Liên kết đào tạo")
+    last_rows = table.rows[-2:]
+    assert all(
+        p.paragraph_format.keep_with_next for row in last_rows for p in row.cells[0].paragraphs
+    )
+
+
+def test_long_text_in_a_cell_is_left_aligned_and_figures_centred() -> None:
+    table = table_with(_with_table_document(), "Nhận xét")
+    long_cell = table.rows[1].cells[1].paragraphs[0]
+    short_cell = table.rows[2].cells[1].paragraphs[0]
+    assert long_cell.alignment == WD_ALIGN_PARAGRAPH.LEFT
+    assert short_cell.alignment == WD_ALIGN_PARAGRAPH.CENTER
+
+
+def test_headings_are_ragged_not_spread_across_the_line(document) -> None:
+    heading = paragraph_with(document, "Công tác triển khai chương trình")
+    assert heading.alignment == WD_ALIGN_PARAGRAPH.LEFT
+
+
+def test_school_years_dates_and_name_phrases_hold_together(document) -> None:
+    summary = paragraph_with(document, "Tổng kết năm học")
+    assert "năm\u00a0học\u00a02020\u00a0-\u00a02021" in summary.text
+    date = document.tables[0].rows[1].cells[1].paragraphs[0].text
+    assert "ngày\u00a015 tháng\u00a06 năm\u00a02021" in date
+    left = document.tables[0].rows[0].cells[0].text
+    assert "ỦY\u00a0BAN\u00a0NHÂN\u00a0DÂN QUẬN\u00a0PHÚ\u00a0NHUẬN" in left
+
+
+def test_a_draft_with_notes_is_marked_on_its_first_page(document) -> None:
+    mark = document.sections[0].first_page_header.paragraphs[0]
+    assert mark.text == "DỰ THẢO"
+    assert mark.runs[0].bold
+    assert mark._p.xpath("./w:pPr/w:pBdr/w:left")  # boxed
+    final = open_docx(write_report(sample_context(is_draft=False)))
+    assert "DỰ THẢO" not in final.sections[0].first_page_header._element.xml

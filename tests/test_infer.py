@@ -559,7 +559,7 @@ def test_typed_figures_that_hold_pass() -> None:
         (
             {"change": "-1,95"},
             "Bảng «Học lực (gõ tay)», dòng THPT: Tăng/giảm «Từ TB trở lên» ghi -1,95, nhưng"
-            " 91,82% − 89,87% là Tăng 1,95%.",
+            " 91,82% − 89,87% là tăng 1,95 điểm phần trăm.",
         ),
     ],
 )

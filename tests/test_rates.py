@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.numbers import format_percent, parse_percent, round_half_up
+from bot.numbers import format_decimal, format_percent, parse_percent, round_half_up
 from bot.rates import balanced_rates, change, describe_change, rate, total
 from bot.texts import catalogue
 
@@ -60,15 +60,15 @@ def test_rate_is_exact_where_floats_are_not() -> None:
 @pytest.mark.parametrize(
     ("current", "previous", "expected", "words"),
     [
-        ("91.82", "89.87", "1.95", "Tăng 1,95%"),
-        ("89.47", "89.87", "-0.40", "Giảm 0,40%"),
-        ("91.82", "91.82", "0.00", "Không thay đổi"),
-        ("100", "98", "2.00", "Tăng 2%"),
-        ("0", "12.5", "-12.50", "Giảm 12,50%"),
-        ("68.79", "70", "-1.21", "Giảm 1,21%"),
+        ("91.82", "89.87", "1.95", "tăng 1,95 điểm phần trăm"),
+        ("89.47", "89.87", "-0.40", "giảm 0,40 điểm phần trăm"),
+        ("91.82", "91.82", "0.00", "không thay đổi"),
+        ("100", "98", "2.00", "tăng 2,00 điểm phần trăm"),
+        ("0", "12.5", "-12.50", "giảm 12,50 điểm phần trăm"),
+        ("68.79", "70", "-1.21", "giảm 1,21 điểm phần trăm"),
         # Rates are rounded as printed first, so the change matches the printed rates.
-        ("91.824", "89.866", "1.95", "Tăng 1,95%"),
-        ("50.004", "49.996", "0.00", "Không thay đổi"),
+        ("91.824", "89.866", "1.95", "tăng 1,95 điểm phần trăm"),
+        ("50.004", "49.996", "0.00", "không thay đổi"),
     ],
 )
 def test_change(current: str, previous: str, expected: str, words: str) -> None:
@@ -80,23 +80,23 @@ def test_change(current: str, previous: str, expected: str, words: str) -> None:
 
 def test_change_of_the_seed_report_from_typed_rates() -> None:
     delta = change(parse_percent("91,82%"), parse_percent("89,87%"))
-    assert describe_change(delta) == "Tăng 1,95%"
+    assert describe_change(delta) == "tăng 1,95 điểm phần trăm"
 
 
 @pytest.mark.parametrize(
     ("delta", "words"),
     [
-        ("1.95", "Tăng 1,95%"),
-        ("-0.4", "Giảm 0,40%"),
-        ("0", "Không thay đổi"),
-        ("0.00", "Không thay đổi"),
-        ("-0.00", "Không thay đổi"),
-        ("0.004", "Không thay đổi"),  # rounds to zero
-        ("-0.004", "Không thay đổi"),
-        ("0.005", "Tăng 0,01%"),
-        ("-0.005", "Giảm 0,01%"),
-        ("100", "Tăng 100%"),
-        ("-8.9678", "Giảm 8,97%"),
+        ("1.95", "tăng 1,95 điểm phần trăm"),
+        ("-0.4", "giảm 0,40 điểm phần trăm"),
+        ("0", "không thay đổi"),
+        ("0.00", "không thay đổi"),
+        ("-0.00", "không thay đổi"),
+        ("0.004", "không thay đổi"),  # rounds to zero
+        ("-0.004", "không thay đổi"),
+        ("0.005", "tăng 0,01 điểm phần trăm"),
+        ("-0.005", "giảm 0,01 điểm phần trăm"),
+        ("100", "tăng 100,00 điểm phần trăm"),
+        ("-8.9678", "giảm 8,97 điểm phần trăm"),
     ],
 )
 def test_describe_change(delta: str, words: str) -> None:
@@ -105,9 +105,9 @@ def test_describe_change(delta: str, words: str) -> None:
 
 def test_the_words_come_from_the_catalogue() -> None:
     texts = catalogue()
-    assert texts["rate.increase"] == "Tăng {value}"
-    assert texts["rate.decrease"] == "Giảm {value}"
-    assert texts["rate.unchanged"] == "Không thay đổi"
+    assert texts["rate.increase"] == "tăng {value} điểm phần trăm"
+    assert texts["rate.decrease"] == "giảm {value} điểm phần trăm"
+    assert texts["rate.unchanged"] == "không thay đổi"
 
 
 @pytest.mark.parametrize(
@@ -162,11 +162,11 @@ def test_change_is_the_exact_difference_of_rounded_rates(
     assert delta == current - previous
     words = describe_change(delta)
     if current > previous:
-        assert words == f"Tăng {format_percent(current - previous)}"
+        assert words == f"tăng {format_decimal(current - previous)} điểm phần trăm"
     elif current < previous:
-        assert words == f"Giảm {format_percent(previous - current)}"
+        assert words == f"giảm {format_decimal(previous - current)} điểm phần trăm"
     else:
-        assert words == "Không thay đổi"
+        assert words == "không thay đổi"
 
 
 @settings(deadline=None)

@@ -29,7 +29,7 @@ from bot.questionnaire.references import TemplateError, validate_answers, valida
 from bot.questionnaire.schema import Template
 from bot.report.build import render_draft
 from tests.conftest import FIXTURE_TEMPLATES
-from tests.docx_helpers import open_docx, paragraphs
+from tests.docx_helpers import open_docx, paragraphs, spaced
 
 KINDS = [(folder.parent, folder.name) for folder in template_dirs(DEFAULT_TEMPLATES_DIR)]
 KINDS.append((FIXTURE_TEMPLATES, "mini-report"))
@@ -93,7 +93,7 @@ def test_sample_answers_render_a_complete_document(
     assert [m for m in draft.missing if not any(m.endswith(o) for o in optional)] == []
     assert draft.warnings == []
     assert {f.id: f.text for f in draft.evaluation.figures.values() if f.text is None} == {}
-    texts = [paragraph.text.strip() for paragraph in paragraphs(open_docx(draft.data))]
+    texts = [spaced(paragraph.text).strip() for paragraph in paragraphs(open_docx(draft.data))]
     for section in template.iter_sections():
         heading = re.compile(
             rf"^{re.escape(section.number)}\b(?!\.\d).*{re.escape(section.title)}"

@@ -190,7 +190,7 @@ def settle_memory() -> None:
 
 def engine_options(settings: Settings) -> EngineOptions:
     """Demo mode only when BAOCAO_DEMO asks for it: on Telegram it is off by default."""
-    return EngineOptions(demo=bool(settings.demo))
+    return EngineOptions(demo=bool(settings.demo), drafts_dir=settings.drafts_dir)
 
 
 async def _unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T | None:

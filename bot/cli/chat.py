@@ -86,7 +86,7 @@ def run(
     database = open_database()
     # The terminal is a one-person trial: the user becomes director of a demo unit.
     demo = True if settings.demo is None else settings.demo
-    engine = ConversationEngine(database, EngineOptions(demo=demo))
+    engine = ConversationEngine(database, EngineOptions(demo=demo, drafts_dir=settings.drafts_dir))
     ConsoleChannel(engine, settings.drafts_dir).run()
 
 

@@ -11,19 +11,39 @@ import typer
 from bot.cli.app import AnswersOption, JsonOption, TemplateOption, app, load_answers
 from bot.questionnaire.evaluate import computed_cells, evaluate
 from bot.questionnaire.loader import all_templates
-from bot.report.build import build_context, render_draft
+from bot.report.build import IncompleteReportError, build_context, render_draft
+from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf
 from bot.texts import t
 
 
 @app.command()
 def render(
-    template: TemplateOption, answers: AnswersOption, out: Annotated[Path, typer.Option("--out")]
+    template: TemplateOption,
+    answers: AnswersOption,
+    out: Annotated[Path, typer.Option("--out", help="The .docx to write, or a .pdf.")],
+    clean: Annotated[
+        bool, typer.Option("--clean", help="The clean version to sign (nothing missing).")
+    ] = False,
 ) -> None:
-    """Write the .docx of an answers file."""
+    """Write the .docx (or, with --out FILE.pdf, the PDF) of an answers file."""
     loaded = load_answers(answers, template)
-    draft = render_draft(loaded.template, loaded.frame, loaded.values, set())
+    try:
+        draft = render_draft(loaded.template, loaded.frame, loaded.values, set(), clean=clean)
+    except IncompleteReportError as err:
+        typer.echo(t("cli.render.clean_refused", count=err.args[0]), err=True)
+        raise typer.Exit(2) from err
+    data = draft.data
+    if out.suffix.lower() == ".pdf":
+        try:
+            data = docx_to_pdf(draft.data, out.stem)
+        except PdfUnavailableError as err:
+            typer.echo(t("cli.render.pdf_unavailable"), err=True)
+            raise typer.Exit(2) from err
+        except PdfConversionError as err:
+            typer.echo(t("cli.render.pdf_failed", reason=err), err=True)
+            raise typer.Exit(1) from err
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(draft.data)
+    out.write_bytes(data)
     typer.echo(
         t("cli.render.done", file=out, missing=len(draft.missing), warnings=len(draft.warnings))
     )

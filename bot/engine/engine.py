@@ -22,11 +22,13 @@ from bot.database import Database
 from bot.digits import is_ascii_digits, small_int
 from bot.engine import flow, prompts, reports
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
+from bot.engine.draft_step import ACTIONS as DRAFT_ACTIONS
+from bot.engine.draft_step import DraftStep
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.headlines import headline_block
 from bot.engine.lobby import Lobby
 from bot.engine.menu import show_menu
-from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.messages import Button, Outgoing, Reply
 from bot.engine.resume import continue_work
 from bot.engine.state import State
 from bot.questionnaire.answers import (
@@ -56,7 +58,6 @@ from bot.questionnaire.schema import (
     TextQuestion,
     YesNoQuestion,
 )
-from bot.report.build import build_draft
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can, is_lead, role_of
@@ -86,6 +87,8 @@ class EngineOptions:
     bot_username: str | None = None
     # False where nothing sends reminders (the terminal chat): the desk says so.
     delivers_reminders: bool = True
+    # Where each draft sent is kept, dated, so /duthao can send the last one again.
+    drafts_dir: Path | None = None
 
 
 class EvaluationCache:
@@ -554,8 +557,8 @@ class _Turn:
         mode = self.state.mode
         if action == "menu":
             return self.show_menu()
-        if action == "draft":
-            return self.cmd_draft()
+        if action in DRAFT_ACTIONS:
+            return DraftStep(self).action(action)
         if action == "resume":
             return self.cmd_continue()
         if action.startswith("s:"):
@@ -626,39 +629,8 @@ class _Turn:
         return [Reply(t("input.cancelled")), *self.show_menu()]
 
     def cmd_draft(self) -> list[Outgoing]:
-        """Builds the draft of the whole report as it stands (for the unit's leaders)."""
-        if not can(self.member, Action.VIEW_DRAFT):
-            log.warning(
-                "refused: member %s (%s) asked for the draft", self.member.id, self.member.role
-            )
-            return [Reply(t("denied.lead_only")), *self.current(quiet_menu=True)]
-        draft = build_draft(
-            template=self.template,
-            unit=self.unit,
-            period=self.period,
-            values=self.values,
-            confirmed=set(self.confirmed),
-        )
-        caption_lines = [
-            t("draft.caption", report=self.template.name, year=_year_text(self.period.year))
-        ]
-        if draft.missing_sections:
-            caption_lines.append(
-                t(
-                    "draft.missing",
-                    count=draft.missing_count,
-                    sections=", ".join(draft.missing_sections),
-                )
-            )
-        else:
-            caption_lines.append(t("draft.complete"))
-        if draft.warnings:
-            caption_lines.append(t("draft.warnings", count=len(draft.warnings)))
-            caption_lines.extend(f"• {w}" for w in draft.warnings[:10])
-        return [
-            DocumentReply(draft.file_name, draft.data, "\n".join(caption_lines)),
-            *self.current(quiet_menu=True),
-        ]
+        """The draft of the whole report as it stands (for the unit's leaders)."""
+        return DraftStep(self).action("draft")
 
     # -- menu -------------------------------------------------------------------------------
 

@@ -96,4 +96,10 @@ class ReportContext:
     signer: Signer
     warnings: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said of the draft as a whole
     is_draft: bool = True
+
+    @property
+    def has_notes(self) -> bool:
+        """Whether the draft carries a notes page (and so the "DỰ THẢO" mark)."""
+        return self.is_draft and bool(self.missing or self.warnings or self.notes)

@@ -42,6 +42,7 @@ from bot.report.blocks import (
     Table,
 )
 from bot.report.docx_writer import write_report
+from bot.report.notes import early_notes
 from bot.texts import t
 from models import Period, Unit
 
@@ -50,6 +51,10 @@ from models import Period, Unit
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+class IncompleteReportError(ValueError):
+    """A clean version was asked of a report that still lacks answers."""
 
 
 @dataclass(frozen=True)
@@ -133,18 +138,33 @@ def build_draft(
     period: Period,
     values: Mapping[str, Any],
     confirmed: set[str],
+    clean: bool = False,
 ) -> Draft:
-    """The draft .docx of a stored period as it stands now."""
-    return render_draft(template, frame_for(unit, period), values, confirmed)
+    """The draft .docx of a stored period as it stands now (or its clean version)."""
+    return render_draft(template, frame_for(unit, period), values, confirmed, clean=clean)
 
 
 def render_draft(
-    template: Template, frame: ReportFrame, values: Mapping[str, Any], confirmed: set[str]
+    template: Template,
+    frame: ReportFrame,
+    values: Mapping[str, Any],
+    confirmed: set[str],
+    *,
+    clean: bool = False,
 ) -> Draft:
-    """Builds the context and draws the .docx."""
+    """Builds the context and draws the .docx.
+
+    The clean version ("bản sạch") is the one to sign: no "DỰ THẢO" mark and no notes
+    page. It is only made once nothing is missing, so it has no placeholders either.
+    """
     context, evaluation, missing_sections = build_context(template, frame, values, confirmed)
+    if clean:
+        if context.missing:
+            raise IncompleteReportError(len(context.missing))
+        context.is_draft = False
+    name = file_name(template, frame)
     return Draft(
-        file_name=file_name(template, frame),
+        file_name=name.replace(".docx", "-ban-sach.docx") if clean else name,
         data=write_report(context),
         context=context,
         evaluation=evaluation,
@@ -189,7 +209,8 @@ def build_context(
     blocks: list[Block] = []
     heading = template.document.heading
     if heading:
-        blocks.append(Paragraph([Run(builder.render_plain(heading), bold=True)]))
+        # An unnumbered top heading, drawn like the numbered ones (bold, ragged).
+        blocks.append(Heading("", builder.render_plain(heading), 1))
     for section in template.sections:
         builder.section(section, 1, blocks)
     warnings = [
@@ -222,6 +243,7 @@ def build_context(
         signer=signer,
         warnings=warnings,
         missing=builder.missing,
+        notes=early_notes(frame.year, frame.report_date),
     )
     return context, evaluation, builder.missing_sections
 
@@ -356,9 +378,9 @@ class _Builder:
                     if value == []
                     else [
                         Run(
-                            self.placeholder(question.label or question.prompt).strip(
-                                _OPEN + _CLOSE
-                            ),
+                            t("report.placeholder_short")
+                            if question.caption
+                            else t("report.placeholder", label=question.label or question.prompt),
                             placeholder=True,
                         )
                     ]
@@ -369,12 +391,13 @@ class _Builder:
             return  # an optional question skipped: nothing to say
         label = question.label
         if value is None:
-            body = [
-                Run(
-                    t("report.placeholder", label=question.label or question.prompt),
-                    placeholder=True,
-                )
-            ]
+            # After its label the gap needs no repeat of it: "Label: [Chưa có]".
+            gap = (
+                t("report.placeholder_short")
+                if label
+                else t("report.placeholder", label=question.prompt)
+            )
+            body = [Run(gap, placeholder=True)]
             lines: list[str] = []
         else:
             text = format_answer(question, value)
@@ -402,9 +425,10 @@ class _Builder:
             ):
                 return Cell("…", placeholder=True)
             if row_id in answered and answered[row_id] is None:
-                return Cell("")
-            text = self.evaluation.text(f"{table.id}.{row_id}.{column_id}")
-            return Cell(text or "", bold=bold)
+                return Cell(t("report.blank_row"))  # the row typed "-": printed as typed
+            text = self.evaluation.text(f"{table.id}.{row_id}.{column_id}") or ""
+            # A change reads "tăng 1,95 điểm phần trăm" in a sentence; a cell starts upper.
+            return Cell(text[:1].upper() + text[1:], bold=bold)
 
         if table.transpose:
             header = [

@@ -137,7 +137,7 @@ def test_the_draft_arrives_as_a_word_document(emulator: Emulator, start_bot: Sta
     # 53 of 591 learners dropped out: 8,97%; the year before 104 of 637: 16,33%.
     assert "53/591 (chiếm tỉ lệ 8,97%)" in body
     assert "104/637 (chiếm tỉ lệ 16,33%)" in body
-    assert "Giảm 7,36%" in body
+    assert "giảm 7,36 điểm phần trăm" in body
     # After the document, the question that was waiting is asked again.
     waiting = steps[counts + 3].expected.rsplit("\n\n", 1)[-1]
     user.wait(lambda ms: ms[-1].text == waiting)

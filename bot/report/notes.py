@@ -1,0 +1,32 @@
+"""Notes a draft carries about itself, beside what is missing and what to check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.texts import t
+
+SCHOOL_YEAR_END = (5, 31)  # month, day
+
+
+def school_year_end(year: str) -> date | None:
+    """The day a school year ends ("2020-2021": 31/05/2021, as the Ministry's plans set)."""
+    _, _, end = year.partition("-")
+    if not end.strip().isdigit():
+        return None
+    return date(int(end), SCHOOL_YEAR_END[0], SCHOOL_YEAR_END[1])
+
+
+def early_notes(year: str, report_date: date) -> list[str]:
+    """A report dated before its school year ends reports figures that may still move."""
+    end = school_year_end(year)
+    if end is None or report_date >= end:
+        return []
+    return [
+        t(
+            "report.dated_early",
+            date=report_date.strftime("%d/%m/%Y"),
+            year=year.replace("-", " - "),
+            end=end.strftime("%d/%m/%Y"),
+        )
+    ]
