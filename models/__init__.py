@@ -14,6 +14,7 @@ from models.tables import (
     Period,
     ProcessedEvent,
     SectionProgress,
+    TemplateVersion,
     Unit,
 )
 
@@ -34,5 +35,6 @@ __all__ = [
     "ReminderPolicy",
     "SectionProgress",
     "SectorDeadline",
+    "TemplateVersion",
     "Unit",
 ]
