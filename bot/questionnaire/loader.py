@@ -51,9 +51,14 @@ def _nfc(node: Any) -> Any:
     return node
 
 
+def parse_yaml(text: str) -> Any:
+    """YAML text's data with every string NFC-normalised."""
+    return _nfc(yaml.safe_load(text))
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file's data with every string NFC-normalised."""
-    return _nfc(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return parse_yaml(path.read_text(encoding="utf-8"))
 
 
 def digest_of(text: str) -> str:
@@ -67,7 +72,7 @@ def template_from_text(text: str, source: str) -> Template:
     Raises TemplateError listing every problem (pydantic's included) when it does not hold.
     """
     try:
-        template = Template.model_validate(_nfc(yaml.safe_load(text)))
+        template = Template.model_validate(parse_yaml(text))
     except yaml.YAMLError as err:
         raise TemplateError(source, [f"YAML: {err}"]) from err
     except ValidationError as err:
