@@ -34,8 +34,8 @@ def preview_docx(template: Template) -> bytes:
     """The .docx listing a kind's sections, questions, figures and checks."""
     document = Document()
     style = document.styles["Normal"]
-    style.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    style.font.size = Pt(13)  # type: ignore[attr-defined]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
     document.add_heading(t("templates.preview.title", name=template.name), level=0)
     facts = t("templates.preview.facts", id=template.id, version=template.version)
     document.add_paragraph(facts)
@@ -52,7 +52,9 @@ def preview_docx(template: Template) -> bytes:
 
 def _section(document: DocumentObject, section: Section, level: int) -> None:
     document.add_heading(f"{section.number}. {section.title}", level=min(level, 4))
-    document.add_paragraph(t("templates.preview.section_id", id=section.id)).italic = True
+    document.add_paragraph().add_run(
+        t("templates.preview.section_id", id=section.id)
+    ).italic = True
     if section.intro:
         document.add_paragraph(section.intro)
     for question in section.questions:
