@@ -348,7 +348,11 @@ def _detail(english: str) -> str:
 
 
 def _duplicate(tree: _Tree, m: re.Match[str]) -> Problem:
-    detail = t("templates.check.ref.duplicate_id", id=m["id"])
+    lines = [str(node.start_mark.line + 1) for _, node in tree.ids.get(m["id"], [])]
+    joined = ", ".join(lines)
+    if len(lines) > 1:
+        joined = f"{', '.join(lines[:-1])} {t('templates.check.and')} {lines[-1]}"
+    detail = t("templates.check.ref.duplicate_id", id=m["id"], lines=joined)
     return tree.at_id("any", m["id"], detail, last=True)
 
 
