@@ -76,7 +76,7 @@ BROKEN = [
         "        lenght: true\n",
         "lenght: true",
         "câu hỏi summary",
-        "khóa “lenght” không có",
+        "khóa “lenght” không dùng được ở đây",
     ),
     (
         "wrong kind",
@@ -174,6 +174,14 @@ def test_every_problem_is_listed_as_json(tmp_path: Path) -> None:
         ("câu hỏi summary", line_of(folder / "questionnaire.yaml", "lenght")),
         ("câu hỏi dropouts", line_of(folder / "questionnaire.yaml", "kind: integr")),
     }
+
+
+def test_a_misspelt_key_is_offered_the_keys_of_its_place(tmp_path: Path) -> None:
+    path = broken(tmp_path, "        first_column_label: KHỐI", "        first_colum_label: KHỐI")
+    result = baocao("templates", "check", str(path))
+    assert result.exit_code == 2
+    assert "có phải ý bạn là “first_column_label”?" in result.stdout
+    assert "Các khóa dùng được: caption, carry, checks, columns, computed" in result.stdout
 
 
 def test_a_kind_whose_id_is_not_its_folder_is_refused(tmp_path: Path) -> None:

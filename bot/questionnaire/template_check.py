@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -217,11 +217,13 @@ class _Tree:
         mark_node: Node = self.root
         owners: list[tuple[str, MappingNode]] = []
         container = ""
+        holder: tuple[str, MappingNode] = ("", self.root)
         for part in error["loc"]:
             if isinstance(node, MappingNode) and isinstance(part, str):
                 found = next(((k, v) for k, v in node.value if k.value == part), None)
                 if found is None:
                     continue  # a union's tag, or the key that is missing
+                holder = (container, node)
                 mark_node, node, container = found[0], found[1], part
             elif isinstance(node, SequenceNode) and isinstance(part, int):
                 if part >= len(node.value):
@@ -233,7 +235,8 @@ class _Tree:
             mark_node = next((k for k, _ in node.value if k.value == "kind"), node)
         mark = mark_node.start_mark
         where = self._where(owners)
-        return Problem(self.file, mark.line + 1, mark.column + 1, where, _pydantic_message(error))
+        message = _pydantic_message(error, _keys_at(*holder))
+        return Problem(self.file, mark.line + 1, mark.column + 1, where, message)
 
     def _where(self, owners: list[tuple[str, MappingNode]]) -> str:
         """The nearest section or question by id, and the row/column/option inside it."""
@@ -268,16 +271,48 @@ class _Tree:
         return Problem(self.file, node.start_mark.line + 1, None, where, detail)
 
 
-def _pydantic_message(error: Any) -> str:
+_MODELS: dict[str, type[BaseModel]] = {
+    "": Template,
+    "sections": schema.Section,
+    "figures": schema.Figure,
+    "rows": schema.TableRow,
+    "columns": schema.TableColumn,
+    "computed": schema.ComputedColumn,
+    "fields": schema.ListField,
+    "options": schema.Option,
+    "document": schema.DocumentSpec,
+    "when": schema.Condition,
+    "layout": schema.LayoutItem,
+    "total_row": schema.TotalRow,
+}
+_QUESTIONS: dict[str, type[BaseModel]] = {
+    model.model_fields["kind"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    for model in get_args(get_args(schema.Question)[0])
+}
+
+
+def _keys_at(container: str, node: MappingNode) -> list[str]:
+    """The keys the mapping `node`, an item of `container`, may have (all when unsure)."""
+    if container == "questions":
+        model = _QUESTIONS.get(_Tree.scalar(node, "kind") or "")
+    elif container == "checks":
+        model = schema.Check if _Tree.scalar(node, "id") else schema.TableCheck
+    else:
+        model = _MODELS.get(container)
+    return sorted(model.model_fields) if model else _schema_keys()
+
+
+def _pydantic_message(error: Any, allowed: list[str]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     loc = [part for part in error["loc"] if isinstance(part, str)]
     key = loc[-1] if loc else ""
     given = error.get("input")
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(key, _schema_keys(), n=1)
-        hint = t("templates.check.did_you_mean", key=close[0]) if close else ""
-        return t("templates.check.extra_key", key=key, hint=hint).strip()
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+        hint = " " + t("templates.check.did_you_mean", key=close[0]) if close else ""
+        keys = ", ".join(allowed)
+        return t("templates.check.extra_key", key=key, hint=hint, keys=keys)
     if kind == "missing":
         return t("templates.check.missing", key=key)
     if kind == "union_tag_invalid":
