@@ -286,7 +286,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "total_row": schema.TotalRow,
 }
 _QUESTIONS: dict[str, type[BaseModel]] = {
-    model.model_fields["kind"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    get_args(model.model_fields["kind"].annotation)[0]: model
     for model in get_args(get_args(schema.Question)[0])
 }
 
