@@ -184,6 +184,23 @@ def test_a_misspelt_key_is_offered_the_keys_of_its_place(tmp_path: Path) -> None
     assert "Các khóa dùng được: caption, carry, checks, columns, computed" in result.stdout
 
 
+def test_sample_answers_that_no_longer_fit_are_reported(tmp_path: Path) -> None:
+    # The question 'dropouts' is renamed 'leavers' everywhere but in the sample answers.
+    path = broken(tmp_path, "      - id: dropouts\n", "      - id: leavers\n")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("part: dropouts", "part: leavers").replace(
+        "{{ dropouts }}", "{{ leavers }}"
+    )
+    path.write_text(text, encoding="utf-8")
+    sample = FIXTURE_TEMPLATES / "mini-report" / "sample-answers.yaml"
+    (path.parent / "sample-answers.yaml").write_text(
+        sample.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    result = baocao("templates", "check", str(path.parent))
+    assert result.exit_code == 2, result.output
+    assert "sample-answers.yaml" in result.stdout and "dropouts" in result.stdout
+
+
 def test_a_kind_whose_id_is_not_its_folder_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "bao-cao-khac"
     folder.mkdir()

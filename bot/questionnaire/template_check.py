@@ -21,9 +21,11 @@ from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.questionnaire import schema
+from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,
     QUESTIONNAIRE_FILE,
+    SAMPLE_ANSWERS_FILE,
     parse_yaml,
     template_dirs,
 )
@@ -105,7 +107,22 @@ def check_file(path: Path) -> list[Problem]:
         return problems + [tree.pydantic_problem(error) for error in err.errors()]
     problems += [tree.reference_problem(p) for p in validate_template(template)]
     problems += _place_problems(path, template, tree)
+    if not problems:
+        problems += _sample_problems(path, template)
     return problems
+
+
+def _sample_problems(path: Path, template: Template) -> list[Problem]:
+    """The sample answers beside a valid kind still fit its questions (`baocao demo` plays
+    them): the first answer that does not is reported, in the answers file's own words."""
+    sample = path.parent / SAMPLE_ANSWERS_FILE
+    if path.name != QUESTIONNAIRE_FILE or not sample.is_file() or path.parent.name != template.id:
+        return []
+    try:
+        load_answers_file(sample, template_id=template.id, root=path.parent.parent)
+    except AnswersFileError as err:
+        return [Problem(str(sample), None, None, "", str(err))]
+    return []
 
 
 # PyYAML's problems, by a phrase of its message, in the clerk's words.
