@@ -121,7 +121,8 @@ def _sample_problems(path: Path, template: Template) -> list[Problem]:
     try:
         load_answers_file(sample, template_id=template.id, root=path.parent.parent)
     except AnswersFileError as err:
-        return [Problem(str(sample), None, None, "", str(err))]
+        # Its messages start with the file's name, which the problem shows already.
+        return [Problem(str(sample), None, None, "", str(err).removeprefix(f"{sample}: "))]
     return []
 
 
