@@ -256,6 +256,8 @@ def test_new_refuses_an_existing_id_and_a_missing_folder(
     nowhere = baocao("templates", "new", "bao-cao-thu", "--from", SOURCE)
     assert nowhere.exit_code == 2 and "BAOCAO_TEMPLATES_DIR" in nowhere.output
     wrong = baocao("templates", "new", "Báo cáo", "--from", SOURCE, "--dir", str(outside))
+    elsewhere = baocao("templates", "new", "bao-cao-thu", "--from", SOURCE, "--dir", str(outside))
+    assert elsewhere.exit_code == 0 and "BAOCAO_TEMPLATES_DIR" in elsewhere.output
     assert wrong.exit_code == 2 and "không dùng được" in wrong.output
 
 

@@ -120,6 +120,8 @@ def new(
         sample = renamed_answers(answers.read_text(encoding="utf-8"), source, kind)
         (target / SAMPLE_ANSWERS_FILE).write_text(sample, encoding="utf-8")
     typer.echo(t("templates.new.done", kind=kind, folder=target, source=source))
+    if root.resolve() not in {folder.resolve() for folder in extra}:
+        typer.echo(t("templates.new.not_on_path", folder=root))
 
 
 @templates_app.command()
