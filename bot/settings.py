@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     reminder_sweep_seconds: float = Field(default=60.0, alias="BAOCAO_REMINDER_SWEEP_SECONDS")
     reminder_lease_seconds: float = Field(default=300.0, alias="BAOCAO_REMINDER_LEASE_SECONDS")
     reminder_rate: float = Field(default=30.0, alias="BAOCAO_REMINDER_RATE")
+    # Folders of report kinds written outside the code, separated by ":", beside the
+    # bundled templates/ (a kind whose id is bundled already is refused, not overridden).
+    templates_dir: str | None = Field(default=None, alias="BAOCAO_TEMPLATES_DIR")
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -65,6 +68,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'baocao.db'}"
+
+    @property
+    def extra_templates_dirs(self) -> list[Path]:
+        """The folders of BAOCAO_TEMPLATES_DIR, in order, empty parts left out."""
+        parts = (self.templates_dir or "").split(":")
+        return [Path(part).expanduser() for part in parts if part.strip()]
 
     @property
     def drafts_dir(self) -> Path:

@@ -15,6 +15,7 @@ from models.tables import (
     ProcessedEvent,
     RemovedAccount,
     SectionProgress,
+    TemplateVersion,
     Unit,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "RemovedAccount",
     "SectionProgress",
     "SectorDeadline",
+    "TemplateVersion",
     "Unit",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.clock import now
@@ -69,6 +69,8 @@ class Period(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     template_id: str
     template_version: int = 1
+    # The hash of the questionnaire text the period was opened with (see TemplateVersion).
+    template_hash: str | None = None
     year: str = Field(description="School year, e.g. '2020-2021'.")
     term: int | None = None
     deadline: date | None = None
@@ -217,3 +219,13 @@ class CarriedAnswer(SQLModel, table=True):
     question_id: str
     value: Any = Field(default=None, sa_column=Column(JSON))
     source_period_id: int = Field(foreign_key="period.id")
+
+
+class TemplateVersion(SQLModel, table=True):
+    """A report kind's questionnaire text as a period was opened with it, by its hash, so
+    the period keeps its questions after the kind's file is edited or removed."""
+
+    digest: str = Field(primary_key=True)
+    template_id: str = Field(index=True)
+    text: str = Field(sa_column=Column(Text(), nullable=False))
+    created_at: datetime = _timestamp(nullable=False)

@@ -1,4 +1,4 @@
-"""Commands over answers files and reports: render, check, audit, templates."""
+"""Commands over answers files and reports: render, check, audit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import typer
 
 from bot.cli.app import AnswersOption, JsonOption, TemplateOption, app, load_answers
 from bot.questionnaire.evaluate import computed_cells, evaluate
-from bot.questionnaire.loader import all_templates
 from bot.report.build import IncompleteReportError, build_context, render_draft
 from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf
 from bot.texts import t
@@ -101,23 +100,3 @@ def audit(
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
     typer.echo(text_report(report))
-
-
-@app.command()
-def templates(as_json: JsonOption = False) -> None:
-    """List the report kinds."""
-    kinds = all_templates()
-    if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {"id": k.id, "name": k.name, "version": k.version, "sections": len(k.sections)}
-                    for k in kinds
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        return
-    for kind in kinds:
-        typer.echo(f"{kind.id}  (v{kind.version})  {kind.name}")

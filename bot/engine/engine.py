@@ -62,6 +62,7 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can, is_lead, role_of
 from bot.workflow.invites import InviteError, redeem
+from bot.workflow.kinds import period_template
 from models import Member, Period, Unit
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,7 @@ class ConversationEngine:
                 replies = lobby.dispatch(Command("start") if joined else event)
                 lobby.save()
                 return [*joined, *replies]
-            template = load_template(context.period.template_id, self.options.templates_root)
+            template = period_template(session, context.period, self.options.templates_root)
             turn = _Turn(session, context, template, self.options, self.evaluations)
             replies = turn.dispatch(Command("start") if joined else event)
             turn.save()

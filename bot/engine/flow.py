@@ -23,7 +23,7 @@ class Slot:
     question: Question
 
 
-# Templates are immutable and live as long as the process (`load_template` caches them), so
+# Templates are immutable (`load_template` keeps each one until its file is edited), so
 # what is derived from their shape is computed once. The caches key by `id()` and keep the
 # object itself, so an id cannot be reused while its entry exists; they are emptied past a
 # bound, should a process (a test run) validate many templates of its own.

@@ -1,9 +1,22 @@
-"""Finding and loading report kinds from `templates/<kind-id>/`."""
+"""Finding and loading report kinds: the bundled `templates/<kind-id>/` and the folders of
+BAOCAO_TEMPLATES_DIR.
+
+A kind is looked up by id in the bundled folder first, then in each outside folder in
+order, so an outside kind cannot take over a bundled id (it is refused with a warning and
+`baocao templates check` reports it). A loaded kind is kept in memory; its file is looked at
+again at most every `RELOAD_SECONDS`, and an edited file is read and validated again, so a
+running bot serves the new version without a restart (a broken edit keeps the last good one).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import threading
+import time
 import unicodedata
-from functools import cache
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +25,15 @@ from pydantic import ValidationError
 
 from bot.questionnaire.references import TemplateError, validate_template
 from bot.questionnaire.schema import Template
+from bot.settings import get_settings
 
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 SAMPLE_ANSWERS_FILE = "sample-answers.yaml"
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+# How often, at most, a loaded kind's file is looked at again for an edit.
+RELOAD_SECONDS = 3.0
+
+log = logging.getLogger(__name__)
 
 
 class TemplateNotFoundError(LookupError):
@@ -33,39 +51,140 @@ def _nfc(node: Any) -> Any:
     return node
 
 
+def parse_yaml(text: str) -> Any:
+    """YAML text's data with every string NFC-normalised."""
+    return _nfc(yaml.safe_load(text))
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file's data with every string NFC-normalised."""
-    return _nfc(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return parse_yaml(path.read_text(encoding="utf-8"))
 
 
-def load_template_file(path: Path) -> Template:
-    """Validates one questionnaire file into a Template whose references all resolve.
+def digest_of(text: str) -> str:
+    """The version hash of a questionnaire's text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def template_from_text(text: str, source: str) -> Template:
+    """Validates a questionnaire's text into a Template whose references all resolve.
 
     Raises TemplateError listing every problem (pydantic's included) when it does not hold.
     """
     try:
-        template = Template.model_validate(read_yaml(path))
+        template = Template.model_validate(parse_yaml(text))
+    except yaml.YAMLError as err:
+        raise TemplateError(source, [f"YAML: {err}"]) from err
     except ValidationError as err:
         problems = [f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in err.errors()]
-        raise TemplateError(str(path), problems) from err
+        raise TemplateError(source, problems) from err
     problems = validate_template(template)
     if problems:
-        raise TemplateError(str(path), problems)
+        raise TemplateError(source, problems)
+    template._text, template._digest = text, digest_of(text)
     return template
 
 
+def load_template_file(path: Path) -> Template:
+    """Validates one questionnaire file (see `template_from_text`)."""
+    return template_from_text(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=64)
+def template_version(text: str, kind_id: str) -> Template:
+    """A kind from a stored copy of its text (an older version a period was opened with)."""
+    return template_from_text(text, f"{kind_id}@{digest_of(text)[:12]}")
+
+
+def template_digest(template: Template) -> str:
+    """The version hash of a loaded kind (empty for one built in code)."""
+    return template._digest
+
+
+def template_roots(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
+    """Where kinds are looked up: the bundled folder then BAOCAO_TEMPLATES_DIR's, or `root`
+    alone when another folder is given (tests, benches)."""
+    if root != DEFAULT_TEMPLATES_DIR:
+        return [root]
+    return [root, *get_settings().extra_templates_dirs]
+
+
 def template_dirs(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
-    """Every report kind's folder under `root`."""
+    """Every report kind's folder directly under `root`."""
+    if not root.is_dir():
+        return []
     return sorted(p for p in root.iterdir() if (p / QUESTIONNAIRE_FILE).is_file())
 
 
-@cache
+def kind_folders(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
+    """Every kind's folder over the search path; a later folder's copy of an id is refused."""
+    found: dict[str, Path] = {}
+    for folder in template_roots(root):
+        for kind in template_dirs(folder):
+            if kind.name in found:
+                log.warning("report kind %s in %s ignored: %s has it", kind.name, folder, found)
+                continue
+            found[kind.name] = kind
+    return list(found.values())
+
+
+def find_kind(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Path | None:
+    """The folder of kind `kind_id` (the first over the search path), if any."""
+    for folder in template_roots(root):
+        if (folder / kind_id / QUESTIONNAIRE_FILE).is_file():
+            return folder / kind_id
+    return None
+
+
+@dataclass
+class _Entry:
+    path: Path
+    stamp: tuple[int, int]
+    template: Template
+    checked: float
+
+
+_CACHE: dict[tuple[str, tuple[Path, ...]], _Entry] = {}
+_LOCK = threading.Lock()
+
+
 def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
-    """The report kind `kind_id`, validated (cached: templates do not change at run time)."""
-    path = root / kind_id / QUESTIONNAIRE_FILE
-    if not path.is_file():
-        raise TemplateNotFoundError(kind_id)
-    template = load_template_file(path)
+    """The report kind `kind_id`, validated, in its current version."""
+    key = (kind_id, tuple(template_roots(root)))
+    with _LOCK:
+        entry = _CACHE.get(key)
+        moment = time.monotonic()
+        if entry is not None and moment - entry.checked < RELOAD_SECONDS:
+            return entry.template
+        folder = find_kind(kind_id, root)
+        if folder is None:
+            raise TemplateNotFoundError(kind_id)
+        path = folder / QUESTIONNAIRE_FILE
+        status = path.stat()
+        stamp = (status.st_mtime_ns, status.st_size)
+        if entry is not None and (entry.path, entry.stamp) == (path, stamp):
+            entry.checked = moment
+            return entry.template
+        text = path.read_text(encoding="utf-8")
+        if entry is not None and template_digest(entry.template) == digest_of(text):
+            entry.path, entry.stamp, entry.checked = path, stamp, moment
+            return entry.template
+        try:
+            template = _validated(text, path, kind_id)
+        except TemplateError:
+            if entry is None:
+                raise
+            log.exception("edited report kind %s is invalid; keeping its last version", kind_id)
+            entry.path, entry.stamp, entry.checked = path, stamp, moment
+            return entry.template
+        if entry is not None:
+            log.info("report kind %s reloaded from %s", kind_id, path)
+        _CACHE[key] = _Entry(path, stamp, template, moment)
+        return template
+
+
+def _validated(text: str, path: Path, kind_id: str) -> Template:
+    template = template_from_text(text, str(path))
     if template.id != kind_id:
         problem = f"id {template.id!r} does not match its folder {kind_id!r}"
         raise TemplateError(str(path), [problem])
@@ -73,10 +192,20 @@ def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
 
 
 def all_templates(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Template]:
-    """Every report kind under `root`."""
-    return [load_template(d.name, root) for d in template_dirs(root)]
+    """Every report kind over the search path; an invalid outside kind is left out (logged),
+    an invalid bundled one raises."""
+    out: list[Template] = []
+    for folder in kind_folders(root):
+        try:
+            out.append(load_template(folder.name, root))
+        except TemplateError:
+            if folder.parent == root:
+                raise
+            log.exception("report kind %s left out: invalid", folder)
+    return out
 
 
 def sample_answers_path(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Path:
     """The bundled complete answers of a report kind (used by `demo` and the contract test)."""
-    return root / kind_id / SAMPLE_ANSWERS_FILE
+    folder = find_kind(kind_id, root) or root / kind_id
+    return folder / SAMPLE_ANSWERS_FILE

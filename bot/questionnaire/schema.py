@@ -9,9 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-SCHEMA_VERSION = 1
+# The newest schema version. A template states the version it was written for and keeps
+# meaning what it meant then: `_upgrade` fills in the defaults that changed since.
+# 2: a text question is a narrative paragraph (`long: true`) unless it says `long: false`.
+SCHEMA_VERSION = 2
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 # A reference to a numeric value: "question", "table.row.column" or "figure".
@@ -76,10 +79,10 @@ class QuestionBase(Strict):
 
 
 class TextQuestion(QuestionBase):
-    """Free text; `long` for a narrative paragraph, otherwise one short line."""
+    """Free text: a narrative paragraph, or one short line with `long: false`."""
 
     kind: Literal["text"]
-    long: bool = False
+    long: bool = Field(default=True, description="False for one short line (name, address).")
     max_length: int | None = None
 
     @property
@@ -381,7 +384,9 @@ class DocumentSpec(Strict):
 class Template(Strict):
     """A report kind: its questionnaire, figures, checks and document frame."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2] = Field(
+        description="The schema version the template was written for (newest: 2)."
+    )
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     version: int = 1
     name: str
@@ -400,6 +405,18 @@ class Template(Strict):
         "for a table's rows, 'table.name' ('conduct.sum:total').",
     )
     document: DocumentSpec
+    # The questionnaire text it was read from and its hash (set by the loader): the version
+    # a period is opened with, kept in the database.
+    _text: str = PrivateAttr(default="")
+    _digest: str = PrivateAttr(default="")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """A version 1 template's text questions without `long` are short lines, as then."""
+        if isinstance(data, dict) and data.get("schema_version") == 1:
+            return {**data, "sections": _short_texts(data.get("sections"))}
+        return data
 
     def iter_sections(self) -> list[Section]:
         """Every section and sub-section, depth first, in document order."""
@@ -416,6 +433,26 @@ class Template(Strict):
     def top_sections(self) -> list[Section]:
         """The numbered sections a member is assigned (1, 2, 3 ...)."""
         return list(self.sections)
+
+
+def _short_texts(sections: Any) -> Any:
+    """Sections whose text questions say `long: false` unless they say otherwise."""
+    if not isinstance(sections, list):
+        return sections
+    out: list[Any] = []
+    for section in sections:
+        if isinstance(section, dict):
+            questions = section.get("questions")
+            if isinstance(questions, list):
+                questions = [
+                    {"long": False, **q} if isinstance(q, dict) and q.get("kind") == "text" else q
+                    for q in questions
+                ]
+                section = {**section, "questions": questions}
+            if "sections" in section:
+                section = {**section, "sections": _short_texts(section["sections"])}
+        out.append(section)
+    return out
 
 
 def schema_json() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.engine import flow
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import Question, TableQuestion, Template
+from bot.workflow.kinds import record_version
 from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def open_period(
         deadline=deadline,
     )
     period.opened_by = opened_by
-    session.add(period)
+    record_version(session, period, template)
     filled: list[str] = []
     offered: list[str] = []
     if previous is not None:
