@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.app import AnswersOption, JsonOption, TemplateOption, app, load_answers
+from bot.cli.app import JsonOption, app
+from bot.cli.sources import AnswersChoice, PeriodChoice, TemplateChoice, report_source
 from bot.questionnaire.evaluate import computed_cells, evaluate
 from bot.questionnaire.loader import all_templates
 from bot.report.build import build_context, render_draft
@@ -17,11 +18,14 @@ from bot.texts import t
 
 @app.command()
 def render(
-    template: TemplateOption, answers: AnswersOption, out: Annotated[Path, typer.Option("--out")]
+    out: Annotated[Path, typer.Option("--out")],
+    template: TemplateChoice = None,
+    answers: AnswersChoice = None,
+    period: PeriodChoice = None,
 ) -> None:
-    """Write the .docx of an answers file."""
-    loaded = load_answers(answers, template)
-    draft = render_draft(loaded.template, loaded.frame, loaded.values, set())
+    """Write the .docx of an answers file, or of an open period as /duthao draws it."""
+    loaded = report_source(template, answers, period)
+    draft = render_draft(loaded.template, loaded.frame, loaded.values, loaded.confirmed)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(draft.data)
     typer.echo(
@@ -30,11 +34,18 @@ def render(
 
 
 @app.command()
-def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption = False) -> None:
-    """Print the computed figures and the failed checks of an answers file."""
-    loaded = load_answers(answers, template)
-    evaluation = evaluate(loaded.template, loaded.values)
-    _, _, missing_sections = build_context(loaded.template, loaded.frame, loaded.values, set())
+def check(
+    template: TemplateChoice = None,
+    answers: AnswersChoice = None,
+    period: PeriodChoice = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the computed figures and the failed checks of an answers file or a period."""
+    loaded = report_source(template, answers, period)
+    evaluation = evaluate(loaded.template, loaded.values, loaded.confirmed)
+    _, _, missing_sections = build_context(
+        loaded.template, loaded.frame, loaded.values, loaded.confirmed
+    )
     figures = {
         f.id: {
             "label": f.label,
@@ -44,10 +55,13 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
         }
         for f in [*evaluation.figures.values(), *computed_cells(loaded.template, evaluation)]
     }
-    warnings = [{"key": f.key, "message": f.message} for f in evaluation.failures]
+    warnings = [
+        {"key": f.key, "message": f.message} for f in evaluation.failures if not f.confirmed
+    ]
     if as_json:
         payload = {
             "template": loaded.template.id,
+            **({"period_id": period} if period is not None else {}),
             "figures": figures,
             "warnings": warnings,
             "missing_sections": missing_sections,
