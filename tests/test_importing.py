@@ -37,8 +37,7 @@ def cli_database(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 def baocao(*args: str) -> Any:
-    result = runner.invoke(app, list(args))
-    return result
+    return runner.invoke(app, list(args))
 
 
 def baocao_json(*args: str) -> Any:
@@ -356,7 +355,7 @@ def test_period_fill_refuses_bad_answers_one_by_one(
     assert stored(cli_database, period, "enrolled") is None
 
 
-@pytest.mark.parametrize("broken", ["answers: [1, 2\n", f"template: other-kind\nanswers: {{}}\n"])
+@pytest.mark.parametrize("broken", ["answers: [1, 2\n", "template: other-kind\nanswers: {}\n"])
 def test_period_fill_refuses_a_bad_file_or_a_final_period_and_stores_nothing(
     cli_database: Database, period: int, tmp_path: Path, broken: str
 ) -> None:
