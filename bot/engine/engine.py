@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
-from bot.engine import flow
+from bot.engine import flow, spreadsheet_step
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.lobby import Lobby
@@ -468,6 +468,8 @@ class _Turn:
             # The section was taken away or locked since the member opened it.
             self.state.section_id = None
             return self.refuse_section(section_id)
+        if (imported := spreadsheet_step.handle(self, event)) is not None:
+            return imported
         if isinstance(event, ButtonPress):
             return self.on_button(event.code)
         if (
