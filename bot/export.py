@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from bot.clock import VIETNAM, now
 from bot.database import Database
 from bot.engine import flow
+from bot.importing.answers import source_text
 from bot.questionnaire.answers import format_answer
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.references import TemplateError
@@ -558,6 +559,9 @@ def _audit_sheet(
         slot = flow.find_slot(template, change.question_id) if template else None
         question = slot.question if slot else None
         author = members.get(change.member_id, "") if change.member_id is not None else ""
+        if change.source:
+            # Loaded from a file: who (if known) and from what, e.g. "nhập từ tệp «x.yaml»".
+            author = " · ".join(filter(None, [author, source_text(change.source)]))
         put_row(
             sheet,
             row,

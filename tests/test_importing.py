@@ -78,6 +78,7 @@ def snapshot(database: Database, period_id: int) -> dict[str, Any]:
         return {
             "answers": sorted((a.question_id, json.dumps(a.value)) for a in answers),
             "changes": len(changes),
+            "sources": sorted({str(c.source) for c in changes}),
             "kept": sorted(k.check_key for k in kept),
         }
 
@@ -150,7 +151,8 @@ def test_an_xlsx_with_headers_in_another_order_fills_the_conduct_table(
             "unclassified": 4,
         },
     }
-    assert snapshot(cli_database, period)["changes"] == 1
+    state = snapshot(cli_database, period)
+    assert (state["changes"], state["sources"]) == (1, ["spreadsheet:hanh-kiem.xlsx"])
     # The draft of the period (as /duthao) computes from the imported rows.
     checked = baocao_json("check", "--period", str(period))
     assert checked["period_id"] == period
@@ -315,6 +317,7 @@ def test_period_fill_stores_the_sample_answers_and_drafts_the_period(
     state = snapshot(cli_database, period)
     assert len(state["answers"]) == len(report["stored"])
     assert state["changes"] == len(report["stored"])
+    assert state["sources"] == ["file:sample-answers.yaml"]
     out = tmp_path / "du-thao.docx"
     result = baocao("render", "--period", str(period), "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -389,3 +392,25 @@ def test_period_list_shows_the_units_periods(cli_database: Database, period: int
             "parent_period_id": None,
         }
     ]
+
+
+def test_the_export_names_the_file_each_loaded_answer_came_from(
+    cli_database: Database, period: int, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from models import Period
+
+    baocao_json("period", "fill", "--period", str(period), "--answers", str(SAMPLE))
+    file = tmp_path / "hanh-kiem.xlsx"
+    file.write_bytes(xlsx(CONDUCT_ROWS))
+    baocao_json("import", "--period", str(period), "--question", "conduct", str(file), "--yes")
+    with cli_database.session() as session:
+        unit_id = session.get(Period, period).unit_id  # type: ignore[union-attr]
+    out = tmp_path / "xuat.xlsx"
+    baocao_json("export", "--unit", str(unit_id), "--out", str(out))
+
+    rows = list(load_workbook(out)["Lịch sử sửa"].iter_rows(values_only=True))[1:]
+    authors = {(row[5], row[1]) for row in rows}
+    assert ("enrolled", "nhập từ tệp «sample-answers.yaml»") in authors
+    assert ("conduct", "nhập từ bảng tính «hanh-kiem.xlsx»") in authors

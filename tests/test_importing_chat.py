@@ -19,9 +19,10 @@ def stored(database: Database) -> dict[str, object]:
         return {a.question_id: a.value for a in session.exec(select(Answer)).all()}
 
 
-def changes(database: Database) -> int:
+def changes(database: Database) -> list[tuple[str, str | None]]:
+    """The audit trail: each change's question and source."""
     with database.session() as session:
-        return len(session.exec(select(AnswerChange)).all())
+        return [(c.question_id, c.source) for c in session.exec(select(AnswerChange)).all()]
 
 
 def academic_xlsx() -> bytes:
@@ -54,7 +55,7 @@ def test_a_spreadsheet_sent_at_a_table_is_previewed_then_filled(
         "thpt": {"total": 538, "weak": 44, "average": 193, "good": 301},
         "thcs": {"total": 15, "weak": 0, "average": 5, "good": 10},
     }
-    assert changes(database) == 1
+    assert changes(database) == [("academic", "spreadsheet:hoc-luc.xlsx")]
 
 
 def test_a_preview_refused_or_left_changes_nothing(chat: Chat, database: Database) -> None:

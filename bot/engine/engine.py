@@ -400,7 +400,9 @@ class _Turn:
             state=self.state.model_dump(mode="json"),
         )
 
-    def _store(self, question: Question, value: Any, *, skipped: bool = False) -> None:
+    def _store(
+        self, question: Question, value: Any, *, skipped: bool = False, source: str | None = None
+    ) -> None:
         store.write_answer(
             self.session,
             period_id=self.period_id,
@@ -410,6 +412,7 @@ class _Turn:
             skipped=skipped,
             exists=question.id in self._stored,
             old=self.values.get(question.id),
+            source=source,
         )
         self._stored.add(question.id)
         self._evaluation = None

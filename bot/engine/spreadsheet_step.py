@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.events import Attachment, ButtonPress, Incoming, Text
 from bot.engine.messages import Button, Outgoing, Reply
+from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.spreadsheet import MAX_BYTES, ImportFileError
 from bot.importing.table import plan_import, preview_text
 from bot.questionnaire.answers import clean_text, fold
@@ -96,7 +97,7 @@ def _fill(turn: _Turn) -> list[Outgoing]:
     question = turn.question
     if not isinstance(question, TableQuestion) or question.id != pending.get("question_id"):
         return [Reply(t("input.stale_button")), *turn.current()]
-    turn._store(question, pending["value"])
+    turn._store(question, pending["value"], source=f"{SPREADSHEET_SOURCE}:{pending['file']}")
     # The preview showed these failed checks: confirming it keeps them, as for a typed row.
     kept = [f.key for f in turn.evaluation().failures if f.key in set(pending["checks"])]
     if kept:

@@ -19,6 +19,18 @@ from bot.texts import t
 from bot.workflow import periods
 from models import Period
 
+# The audit trail's `source` of a change loaded from a file: "file:NAME", "spreadsheet:NAME".
+FILE_SOURCE = "file"
+SPREADSHEET_SOURCE = "spreadsheet"
+
+
+def source_text(source: str | None) -> str:
+    """A change's source as the audit trail shows it: "nhập từ tệp «x.yaml»"; "" for chat."""
+    kind, _, name = (source or "").partition(":")
+    if kind in (FILE_SOURCE, SPREADSHEET_SOURCE):
+        return t(f"importing.source.{kind}", file=name)
+    return source or ""
+
 
 @dataclass
 class FillReport:
@@ -78,6 +90,7 @@ def fill_period(
             question_id=question.id,
             value=value,
             member_id=member_id,
+            source=f"{FILE_SOURCE}:{path.name}",
         )
         stored.values[question.id] = value
         report.stored.append(question.id)

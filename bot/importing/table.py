@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.engine import flow
+from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.match import TableMatch, find_table
 from bot.importing.spreadsheet import ImportFileError, read_sheets
 from bot.questionnaire.answers import format_row
@@ -96,6 +97,7 @@ def apply_import(
         question_id=plan.question.id,
         value=plan.value,
         member_id=member_id,
+        source=f"{SPREADSHEET_SOURCE}:{plan.file_name}",
     )
     if plan.failures:
         store.confirm_checks(
