@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -414,3 +415,29 @@ def test_the_export_names_the_file_each_loaded_answer_came_from(
     authors = {(row[5], row[1]) for row in rows}
     assert ("enrolled", "nhập từ tệp «sample-answers.yaml»") in authors
     assert ("conduct", "nhập từ bảng tính «hanh-kiem.xlsx»") in authors
+
+
+def windows_1258(text: str) -> bytes:
+    """Text as Vietnamese Windows saves CSV: base letters with a separate tone mark."""
+    out = b""
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            decomposed = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", decomposed[:-1])
+            out += (base + decomposed[-1]).encode("cp1258")
+    return out
+
+
+def test_a_windows_1258_csv_is_read(cli_database: Database, period: int, tmp_path: Path) -> None:
+    file = tmp_path / "hanh-kiem.csv"
+    file.write_bytes(
+        windows_1258(
+            "Khối,Tổng số HV,Yếu,Trung bình,Khá,Tốt,Không xếp loại\nTHPT,538,0,0,77,448,13\n"
+        )
+    )
+
+    baocao_json("import", "--period", str(period), "--question", "conduct", str(file), "--yes")
+
+    assert stored(cli_database, period, "conduct")["thpt"]["excellent"] == 448
