@@ -55,8 +55,9 @@ def check(
         }
         for f in [*evaluation.figures.values(), *computed_cells(loaded.template, evaluation)]
     }
+    # As the draft: a failed check kept on purpose is still listed, marked kept.
     warnings = [
-        {"key": f.key, "message": f.message} for f in evaluation.failures if not f.confirmed
+        {"key": f.key, "message": f.message, "confirmed": f.confirmed} for f in evaluation.failures
     ]
     if as_json:
         payload = {
@@ -73,7 +74,8 @@ def check(
     if warnings:
         typer.echo("\n" + t("cli.check.warnings", count=len(warnings)))
         for warning in warnings:
-            typer.echo(f"⚠️ {warning['message']}")
+            kept = f" {t('review.kept')}" if warning["confirmed"] else ""
+            typer.echo(f"⚠️ {warning['message']}{kept}")
     else:
         typer.echo("\n" + t("cli.check.no_warnings"))
 

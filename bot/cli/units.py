@@ -288,7 +288,12 @@ def period_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         periods = store.periods_of(session, unit_id=unit)
         payload = [_period_dict(p) for p in periods]
-    lines = [f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}" for p in payload]
+    lines = [
+        f"{p['period_id']:>4}  {p['status']:<6} {p['template']} {p['year']}"
+        + (f" HK{p['term']}" if p["term"] else "")
+        + (f" → {p['deadline']}" if p["deadline"] else "")
+        for p in payload
+    ]
     _emit(payload, as_json, "\n".join(lines) or t("cli.period.none"))
 
 
