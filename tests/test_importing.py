@@ -345,7 +345,12 @@ def test_period_fill_refuses_bad_answers_one_by_one(
         f"template: {KIND}\n"
         "answers:\n"
         "  conduct:\n"
-        "    thpt: [538, 0, 0, 77, 448, 13]\n"
+        "    thpt: 538 0 0 77 448 13\n"
+        "  academic:\n"
+        "    thpt: [538, 3, 41, 193, 214, 87]\n"
+        "    grade_13: [1, 0, 0, 0, 0, 1]\n"
+        "  learning_titles: 34194 23523\n"
+        "  competitions: Hội thi Đầu bếp trẻ\n"
         "  enrolled: nhiều lắm\n"
         "  no_such_question: 3\n",
         encoding="utf-8",
@@ -357,8 +362,17 @@ def test_period_fill_refuses_bad_answers_one_by_one(
     report = json.loads(result.stdout)
     assert report["stored"] == ["conduct"]
     refused = {r["question"]: r["reason"] for r in report["refused"]}
-    assert set(refused) == {"enrolled", "no_such_question"}
-    assert "nhiều lắm" in refused["enrolled"] or "số" in refused["enrolled"]
+    assert set(refused) == {
+        "academic",
+        "learning_titles",
+        "competitions",
+        "enrolled",
+        "no_such_question",
+    }
+    assert "«nhiều lắm» không phải là một số" in refused["enrolled"]
+    assert "bảng không có dòng mã grade_13" in refused["academic"]
+    assert "bảng cần mỗi dòng theo mã" in refused["learning_titles"]
+    assert "danh sách cần các mục" in refused["competitions"]
     assert stored(cli_database, period, "conduct")["thpt"]["total"] == 538
     assert stored(cli_database, period, "enrolled") is None
 
