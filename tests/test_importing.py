@@ -459,3 +459,29 @@ def test_a_windows_1258_csv_is_read(cli_database: Database, period: int, tmp_pat
     baocao_json("import", "--period", str(period), "--question", "conduct", str(file), "--yes")
 
     assert stored(cli_database, period, "conduct")["thpt"]["excellent"] == 448
+
+
+def test_member_records_who_loaded_the_file_and_must_belong_to_the_unit(
+    cli_database: Database, period: int, tmp_path: Path
+) -> None:
+    from bot import store
+    from models import Period
+
+    with cli_database.session() as session:
+        unit = store.unit_by_id(session, unit_id=session.get(Period, period).unit_id)  # type: ignore[union-attr]
+        other = store.create_unit(session, name="Trường khác", place="Quận 3")
+        teacher = store.add_member(session, unit=unit, display_name="Cô Hương", role="staff")  # type: ignore[arg-type]
+        stranger = store.add_member(session, unit=other, display_name="Thầy Nam", role="staff")
+        teacher_id, stranger_id = teacher.id, stranger.id
+    file = tmp_path / "hanh-kiem.xlsx"
+    file.write_bytes(xlsx(CONDUCT_ROWS))
+    args = ["import", "--period", str(period), "--question", "conduct", str(file), "--yes"]
+
+    refused = baocao(*args, "--member", str(stranger_id))
+    assert refused.exit_code == 2
+    assert snapshot(cli_database, period)["changes"] == 0
+
+    baocao_json(*args, "--member", str(teacher_id))
+    with cli_database.session() as session:
+        change = session.exec(select(AnswerChange)).one()
+        assert (change.member_id, change.source) == (teacher_id, "spreadsheet:hanh-kiem.xlsx")
