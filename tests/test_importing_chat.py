@@ -41,7 +41,9 @@ def test_a_spreadsheet_sent_at_a_table_is_previewed_then_filled(
     chat: Chat, database: Database
 ) -> None:
     chat.say("/start")
-    assert "Dòng 1/2: THCS" in chat.say("2")
+    asked = chat.say("2")
+    assert "Dòng 1/2: THCS" in asked
+    assert "Gửi tệp để điền cả bảng" in asked
 
     text = chat.send(Attachment("document", "hoc-luc.xlsx", academic_xlsx()))
 
