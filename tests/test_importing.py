@@ -485,3 +485,17 @@ def test_member_records_who_loaded_the_file_and_must_belong_to_the_unit(
     with cli_database.session() as session:
         change = session.exec(select(AnswerChange)).one()
         assert (change.member_id, change.source) == (teacher_id, "spreadsheet:hanh-kiem.xlsx")
+
+
+def test_a_long_sheet_lists_only_the_first_rows_it_does_not_import(
+    cli_database: Database, period: int, tmp_path: Path
+) -> None:
+    file = tmp_path / "ca-truong.csv"
+    classes = "".join(f"Lớp {i},30,0,0,10,20,0\n" for i in range(20))
+    file.write_text("Khối,TS HV,Yếu,TB,Khá,Tốt,KXL\nTHPT,538,0,0,77,448,13\n" + classes)
+
+    result = baocao("import", "--period", str(period), "--question", "conduct", str(file), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "Lớp 7 … và 12 mục khác" in result.stdout
+    assert "Lớp 8," not in result.stdout

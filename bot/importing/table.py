@@ -144,11 +144,19 @@ def preview_text(plan: ImportPlan) -> str:
     if absent:
         lines.append(t("importing.preview.absent", rows=", ".join(absent)))
     if plan.match.unmatched:
-        lines.append(t("importing.preview.unmatched", rows=", ".join(plan.match.unmatched)))
+        lines.append(t("importing.preview.unmatched", rows=_some(plan.match.unmatched)))
     if plan.match.ignored_headers:
-        lines.append(t("importing.preview.ignored", headers=", ".join(plan.match.ignored_headers)))
+        lines.append(t("importing.preview.ignored", headers=_some(plan.match.ignored_headers)))
     lines += [t("importing.preview.problem", message=f.message) for f in plan.failures]
     return "\n".join(lines)
+
+
+def _some(names: list[str], shown: int = 8) -> str:
+    """The first names, and how many more: a long sheet must not flood the chat."""
+    text = ", ".join(names[:shown])
+    if len(names) > shown:
+        text += " " + t("importing.preview.more", count=len(names) - shown)
+    return text
 
 
 def plan_dict(plan: ImportPlan) -> dict[str, Any]:
