@@ -36,6 +36,7 @@ from bot.clock import VIETNAM, now
 from bot.database import Database
 from bot.engine import flow
 from bot.files import os_error_text
+from bot.importing.answers import source_text
 from bot.questionnaire.answers import format_answer
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.references import TemplateError
@@ -571,6 +572,9 @@ def _audit_sheet(
         slot = flow.find_slot(template, change.question_id) if template else None
         question = slot.question if slot else None
         author = members.get(change.member_id, "") if change.member_id is not None else ""
+        if change.source:
+            # Loaded from a file: who (if known) and from what, e.g. "nhập từ tệp «x.yaml»".
+            author = " · ".join(filter(None, [author, source_text(change.source)]))
         put_row(
             sheet,
             row,

@@ -152,8 +152,10 @@ def save_answer(
     value: Any,
     member_id: int | None,
     skipped: bool = False,
+    source: str | None = None,
 ) -> Answer:
-    """Stores an answer and records the change in the audit trail."""
+    """Stores an answer and records the change in the audit trail (with its `source` when
+    it was not typed in chat)."""
     existing = session.exec(
         select(Answer).where(Answer.period_id == period_id, Answer.question_id == question_id)
     ).first()
@@ -173,6 +175,7 @@ def save_answer(
                 member_id=member_id,
                 old_value=old,
                 new_value=value,
+                source=source,
             )
         )
     session.flush()
@@ -496,6 +499,7 @@ def write_answer(
     skipped: bool,
     exists: bool,
     old: Any,
+    source: str | None = None,
 ) -> None:
     """`save_answer` for a caller that read the stored row in this transaction.
 
@@ -519,6 +523,7 @@ def write_answer(
             "old_value": old,
             "new_value": value,
             "changed_at": changed_at,
+            "source": source,
         }
         connection.execute(_INSERT_CHANGE, change)
 

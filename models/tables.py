@@ -105,6 +105,10 @@ class AnswerChange(SQLModel, table=True):
     member_id: int | None = Field(default=None, foreign_key="member.id")
     old_value: Any = Field(default=None, sa_column=Column(JSON))
     new_value: Any = Field(default=None, sa_column=Column(JSON))
+    source: str | None = Field(
+        default=None,
+        description="Not typed in chat: 'file:NAME' (an answers file), 'spreadsheet:NAME'.",
+    )
     changed_at: datetime = _timestamp(nullable=False)
 
 

@@ -470,5 +470,5 @@ def test_chat_unreadable_docx_and_other_files(chat: Chat) -> None:
     chat.send(Attachment("document", "hong.docx", b"not a docx"))
     assert "Không đọc được tệp «hong.docx»" in chat.text
     # Without the bytes (or another kind of file) the old answer stays.
-    chat.send(Attachment("document", "so-lieu.xlsx", b"x"))
+    chat.send(Attachment("document", "so-lieu.pdf", b"x"))
     assert "tệp đính kèm" in chat.text

@@ -18,6 +18,10 @@ from models import Unit as UnitRow
 RELEASE_0_1_0 = Path(__file__).parent / "fixtures" / "db" / "release-0.1.0.sql"
 
 
+# The newest migration: every fresh or upgraded database ends here.
+HEAD_REVISION = "0008_answer_change_source"
+
+
 def _schema_differences(database: Database) -> list[object]:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -27,7 +31,7 @@ def _schema_differences(database: Database) -> list[object]:
 def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     database.migrate()
-    assert database.revision() == "0007_template_versions"
+    assert database.revision() == HEAD_REVISION
     assert _schema_differences(database) == []
     database.dispose()
 
@@ -41,7 +45,7 @@ def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> N
 
     database.migrate()
 
-    assert database.revision() == "0007_template_versions"
+    assert database.revision() == HEAD_REVISION
     assert _schema_differences(database) == []
     with database.session() as session:
         member = session.exec(select(Member)).one()
@@ -69,7 +73,7 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'twice.db'}")
     database.migrate()
     database.migrate()
-    assert database.revision() == "0007_template_versions"
+    assert database.revision() == HEAD_REVISION
     database.dispose()
 
 

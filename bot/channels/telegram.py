@@ -122,11 +122,12 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
 async def with_document_data(bot: Bot, update: Update, event: Attachment) -> Attachment:
-    """A .docx attachment with its bytes downloaded (for the audit); others as they came."""
+    """A .docx (for the audit), .xlsx or .csv (a table to import) attachment with its bytes
+    downloaded; others as they came."""
     document = update.message.document if update.message else None
     if (
         document is None
-        or not (event.file_name or "").lower().endswith(".docx")
+        or not (event.file_name or "").lower().endswith((".docx", ".xlsx", ".csv"))
         or (document.file_size or 0) > MAX_DOCUMENT_BYTES
     ):
         return event

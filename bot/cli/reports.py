@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.app import AnswersOption, JsonOption, TemplateOption, app, load_answers
+from bot.cli.app import JsonOption, app
+from bot.cli.sources import AnswersChoice, PeriodChoice, TemplateChoice, report_source
 from bot.questionnaire.evaluate import computed_cells, evaluate
 from bot.report.build import IncompleteReportError, build_context, render_draft
 from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf
@@ -17,17 +18,21 @@ from bot.texts import t
 
 @app.command()
 def render(
-    template: TemplateOption,
-    answers: AnswersOption,
     out: Annotated[Path, typer.Option("--out", help="The .docx to write, or a .pdf.")],
+    template: TemplateChoice = None,
+    answers: AnswersChoice = None,
+    period: PeriodChoice = None,
     clean: Annotated[
         bool, typer.Option("--clean", help="The clean version to sign (nothing missing).")
     ] = False,
 ) -> None:
-    """Write the .docx (or, with --out FILE.pdf, the PDF) of an answers file."""
-    loaded = load_answers(answers, template)
+    """Write the .docx (or, with --out FILE.pdf, the PDF) of an answers file, or of an open
+    period as /duthao draws it."""
+    loaded = report_source(template, answers, period)
     try:
-        draft = render_draft(loaded.template, loaded.frame, loaded.values, set(), clean=clean)
+        draft = render_draft(
+            loaded.template, loaded.frame, loaded.values, loaded.confirmed, clean=clean
+        )
     except IncompleteReportError as err:
         typer.echo(t("cli.render.clean_refused", count=err.args[0]), err=True)
         raise typer.Exit(2) from err
@@ -49,11 +54,18 @@ def render(
 
 
 @app.command()
-def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption = False) -> None:
-    """Print the computed figures and the failed checks of an answers file."""
-    loaded = load_answers(answers, template)
-    evaluation = evaluate(loaded.template, loaded.values)
-    _, _, missing_sections = build_context(loaded.template, loaded.frame, loaded.values, set())
+def check(
+    template: TemplateChoice = None,
+    answers: AnswersChoice = None,
+    period: PeriodChoice = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the computed figures and the failed checks of an answers file or a period."""
+    loaded = report_source(template, answers, period)
+    evaluation = evaluate(loaded.template, loaded.values, loaded.confirmed)
+    _, _, missing_sections = build_context(
+        loaded.template, loaded.frame, loaded.values, loaded.confirmed
+    )
     figures = {
         f.id: {
             "label": f.label,
@@ -63,10 +75,14 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
         }
         for f in [*evaluation.figures.values(), *computed_cells(loaded.template, evaluation)]
     }
-    warnings = [{"key": f.key, "message": f.message} for f in evaluation.failures]
+    # As the draft: a failed check kept on purpose is still listed, marked kept.
+    warnings = [
+        {"key": f.key, "message": f.message, "confirmed": f.confirmed} for f in evaluation.failures
+    ]
     if as_json:
         payload = {
             "template": loaded.template.id,
+            **({"period_id": period} if period is not None else {}),
             "figures": figures,
             "warnings": warnings,
             "missing_sections": missing_sections,
@@ -78,7 +94,8 @@ def check(template: TemplateOption, answers: AnswersOption, as_json: JsonOption 
     if warnings:
         typer.echo("\n" + t("cli.check.warnings", count=len(warnings)))
         for warning in warnings:
-            typer.echo(f"⚠️ {warning['message']}")
+            kept = f" {t('review.kept')}" if warning["confirmed"] else ""
+            typer.echo(f"⚠️ {warning['message']}{kept}")
     else:
         typer.echo("\n" + t("cli.check.no_warnings"))
 

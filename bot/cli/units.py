@@ -348,6 +348,8 @@ def _period_dict(period: Period) -> dict[str, Any]:
         "term": period.term,
         "deadline": period.deadline.isoformat() if period.deadline else None,
         "status": period.status,
+        # Consolidation (a parent's period asking its children) links periods; none yet.
+        "parent_period_id": None,
     }
 
 

@@ -20,7 +20,7 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.digits import is_ascii_digits, small_int
-from bot.engine import flow, prompts, reports
+from bot.engine import flow, prompts, reports, spreadsheet_step
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.draft_step import ACTIONS as DRAFT_ACTIONS
 from bot.engine.draft_step import DraftStep
@@ -415,7 +415,9 @@ class _Turn:
             state=self.state.model_dump(mode="json"),
         )
 
-    def _store(self, question: Question, value: Any, *, skipped: bool = False) -> None:
+    def _store(
+        self, question: Question, value: Any, *, skipped: bool = False, source: str | None = None
+    ) -> None:
         store.write_answer(
             self.session,
             period_id=self.period_id,
@@ -425,6 +427,7 @@ class _Turn:
             skipped=skipped,
             exists=question.id in self._stored,
             old=self.values.get(question.id),
+            source=source,
         )
         self._stored.add(question.id)
         self._evaluation = None
@@ -483,6 +486,8 @@ class _Turn:
             # The section was taken away or locked since the member opened it.
             self.state.section_id = None
             return self.refuse_section(section_id)
+        if (imported := spreadsheet_step.handle(self, event)) is not None:
+            return imported
         if isinstance(event, ButtonPress):
             return self.on_button(event.code)
         if (

@@ -32,6 +32,8 @@ class State(BaseModel):
     selected: list[str] = Field(default_factory=list)
     # Failed checks shown to the user, waiting for "fix" or "keep".
     check_keys: list[str] = Field(default_factory=list)
+    # A spreadsheet's table previewed in chat, waiting for confirmation (spreadsheet_step).
+    pending_import: dict[str, Any] | None = None
     # The director's desk dialogue (opening a period, assigning, returning a section).
     desk: dict[str, Any] = Field(default_factory=dict)
     # Increments with every prompt; buttons carry it so a stale press is recognised.
@@ -46,3 +48,4 @@ class State(BaseModel):
         self.field_index = 0
         self.selected = []
         self.check_keys = []
+        self.pending_import = None

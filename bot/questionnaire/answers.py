@@ -301,6 +301,8 @@ def value_from_file(question: Question, raw: Any) -> Any:
     if isinstance(question, TableQuestion):
         return _table_from_file(question, raw)
     if isinstance(question, ListQuestion):
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            raise InvalidAnswer(t("answers_file.list_shape"))
         return [_item_from_file(question, item) for item in raw]
     if isinstance(question, MultiChoiceQuestion) and isinstance(raw, list):
         return parse_multi_choice(question, ", ".join(str(r) for r in raw))
@@ -318,7 +320,9 @@ def _plain(raw: Any) -> str:
     return str(raw)
 
 
-def _table_from_file(question: TableQuestion, raw: dict[str, Any]) -> dict[str, Any]:
+def _table_from_file(question: TableQuestion, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InvalidAnswer(t("answers_file.table_shape"))
     out: dict[str, Any] = {}
     for row in question.rows:
         cells = raw.get(row.id)
@@ -328,14 +332,28 @@ def _table_from_file(question: TableQuestion, raw: dict[str, Any]) -> dict[str, 
             columns = {c.id for c in question.columns}
             if set(cells) - columns or columns - set(cells):
                 raise InvalidAnswer(
-                    f"row {row.id}: columns {sorted(cells)} differ from {sorted(columns)}"
+                    t(
+                        "answers_file.table_columns",
+                        row=row.id,
+                        expected=", ".join(c.id for c in question.columns),
+                        written=", ".join(str(c) for c in cells),
+                    )
                 )
             out[row.id] = {c.id: parse_cell(c, _plain(cells[c.id])) for c in question.columns}
-        else:
+        elif isinstance(cells, list):
             out[row.id] = parse_table_row(question, " ".join(_plain(c) for c in cells))
+        else:
+            # A row written as one line, as typed in chat: "538 0 0 77 448 13".
+            out[row.id] = parse_table_row(question, _plain(cells))
     unknown = set(raw) - {r.id for r in question.rows}
     if unknown:
-        raise InvalidAnswer(f"unknown rows {sorted(unknown)} in table {question.id}")
+        raise InvalidAnswer(
+            t(
+                "answers_file.table_rows",
+                rows=", ".join(sorted(map(str, unknown))),
+                known=", ".join(r.id for r in question.rows),
+            )
+        )
     return out
 
 

@@ -94,6 +94,17 @@ def _known_keys(path: Path, data: Any, known: tuple[str, ...], where: str) -> No
             )
 
 
+def read_answers_data(path: Path) -> dict[str, Any]:
+    """The file's data, checked to be an answers file at its top level."""
+    data = _read(path)
+    if not isinstance(data, dict) or "answers" not in data:
+        raise AnswersFileError(t("answers_file.not_mapping", file=path))
+    _known_keys(path, data, _FILE_KEYS, t("answers_file.top_level"))
+    if not isinstance(data["answers"] or {}, dict):
+        raise AnswersFileError(t("answers_file.not_a_mapping", file=path, where="answers"))
+    return data
+
+
 def load_answers_file(
     path: Path, *, template_id: str | None = None, root: Path = DEFAULT_TEMPLATES_DIR
 ) -> AnswersFile:

@@ -1,0 +1,1 @@
+"""Filling a table question from a spreadsheet (.xlsx or .csv) a member already has."""
