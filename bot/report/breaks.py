@@ -13,7 +13,9 @@ NO_BREAK_SPACE = "\u00a0"
 # "2020 - 2021", "năm học 2020", "ngày 15 tháng 6 năm 2021".
 _DATE_GROUPS = (
     re.compile(r"\d{4} [-–] \d{4}"),
-    re.compile(r"\bnăm học\b", re.IGNORECASE),
+    # Only before a year: prose that merely mentions "năm học" keeps ordinary spaces, so
+    # the document's text reads and searches as the user typed it.
+    re.compile(r"\bnăm học (?=\d)", re.IGNORECASE),
     re.compile(r"\b(?:ngày|tháng|năm|học) (?=\d)", re.IGNORECASE),
 )
 # Phrases of an issuing body's name that read as one, and the place that ends a name.
