@@ -27,7 +27,7 @@ def _schema_differences(database: Database) -> list[object]:
 def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     database.migrate()
-    assert database.revision() == "0007_template_versions"
+    assert database.revision() == "0008_hierarchy"
     assert _schema_differences(database) == []
     database.dispose()
 
@@ -41,7 +41,7 @@ def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> N
 
     database.migrate()
 
-    assert database.revision() == "0007_template_versions"
+    assert database.revision() == "0008_hierarchy"
     assert _schema_differences(database) == []
     with database.session() as session:
         member = session.exec(select(Member)).one()
@@ -69,7 +69,7 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'twice.db'}")
     database.migrate()
     database.migrate()
-    assert database.revision() == "0007_template_versions"
+    assert database.revision() == "0008_hierarchy"
     database.dispose()
 
 
