@@ -53,7 +53,9 @@ def fill(session: Session, period: Period, values: dict[str, Any]) -> None:
 
 
 def period_of(session: Session, parent: Period, unit: Unit) -> Period:
-    return next(p for p in child_periods(session, period_id=parent.id or 0) if p.unit_id == unit.id)
+    return next(
+        p for p in child_periods(session, period_id=parent.id or 0) if p.unit_id == unit.id
+    )
 
 
 def draft_text(session: Session, period: Period) -> tuple[str, Any]:
@@ -91,12 +93,22 @@ def test_a_district_sums_its_finished_schools_and_names_the_missing_one(
         b = create_child_unit(session, parent=office, name="Trường B")
         c = create_child_unit(session, parent=office, name="Trường C")
         collection = open_collection(
-            session, unit=office, template=kind, collect=kind, year=YEAR, term=None, deadline=DEADLINE
+            session,
+            unit=office,
+            template=kind,
+            collect=kind,
+            year=YEAR,
+            term=None,
+            deadline=DEADLINE,
         )
         parent = collection.period
         assert [p.unit_id for p in collection.children] == [a.id, b.id, c.id]
         for child in collection.children:
-            assert (child.deadline, child.year, child.parent_period_id) == (DEADLINE, YEAR, parent.id)
+            assert (child.deadline, child.year, child.parent_period_id) == (
+                DEADLINE,
+                YEAR,
+                parent.id,
+            )
         fill(session, period_of(session, parent, a), school_answers(3, 1, 99, 100))
         fill(session, period_of(session, parent, b), school_answers(2, 0, 30, 60))
         fill(session, period_of(session, parent, c), school_answers(50, 50, 10, 10))
@@ -121,7 +133,9 @@ def test_a_district_sums_its_finished_schools_and_names_the_missing_one(
         assert states["Trường C"]["status"] == "in_progress"
         assert states["Trường C"]["sections_total"] == len(kind.sections)
         assert states["Trường C"]["period_id"] == period_of(session, parent, c).id
-        assert "Trường C" in progress_text(period_progress(session, period=parent, template=kind), kind)
+        assert "Trường C" in progress_text(
+            period_progress(session, period=parent, template=kind), kind
+        )
 
 
 def test_a_child_sees_nothing_of_its_siblings(database: Database) -> None:
@@ -131,7 +145,13 @@ def test_a_child_sees_nothing_of_its_siblings(database: Database) -> None:
         a = create_child_unit(session, parent=office, name="Trường A")
         create_child_unit(session, parent=office, name="Trường B")
         parent = open_collection(
-            session, unit=office, template=kind, collect=kind, year=YEAR, term=None, deadline=DEADLINE
+            session,
+            unit=office,
+            template=kind,
+            collect=kind,
+            year=YEAR,
+            term=None,
+            deadline=DEADLINE,
         ).period
         fill(session, period_of(session, parent, a), school_answers(3, 1, 99, 100))
         sibling = child_periods(session, period_id=parent.id or 0)[1]
@@ -161,7 +181,13 @@ def test_a_province_sums_its_districts_which_sum_their_schools(database: Databas
         s4 = create_child_unit(session, parent=second, name="Trường 4")
         s5 = create_child_unit(session, parent=second, name="Trường 5")
         collection = open_collection(
-            session, unit=province, template=kind, collect=kind, year=YEAR, term=None, deadline=DEADLINE
+            session,
+            unit=province,
+            template=kind,
+            collect=kind,
+            year=YEAR,
+            term=None,
+            deadline=DEADLINE,
         )
         top = collection.period
         assert len(collection.children) == 7  # two districts and their five schools
@@ -207,7 +233,13 @@ def test_the_directors_adjusted_figure_and_its_note_are_in_the_draft(database: D
         office = district(session, "Phòng Giáo dục và Đào tạo Quận 3")
         a = create_child_unit(session, parent=office, name="Trường A")
         parent = open_collection(
-            session, unit=office, template=kind, collect=kind, year=YEAR, term=None, deadline=DEADLINE
+            session,
+            unit=office,
+            template=kind,
+            collect=kind,
+            year=YEAR,
+            term=None,
+            deadline=DEADLINE,
         ).period
         fill(session, period_of(session, parent, a), school_answers(3, 1, 99, 100))
         finalize(session, period=period_of(session, parent, a))
