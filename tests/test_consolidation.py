@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from sqlmodel import Session
 from bot import store
 from bot.database import Database
 from bot.questionnaire.answers_file import load_answers_file
+from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.report.build import build_draft
+from bot.report.consolidate import summed_answers
 from bot.workflow.hierarchy import (
     HierarchyError,
     adjust,
@@ -285,3 +288,47 @@ def test_a_unit_cannot_be_put_under_its_own_child(database: Database) -> None:
         with pytest.raises(HierarchyError) as caught:
             set_parent(session, unit=office, parent_id=school.id)
         assert caught.value.reason == "cycle"
+
+
+def test_distribution_tables_are_summed_per_category_and_rates_computed_from_the_sums() -> None:
+    kind = load_template("bao-cao-tong-ket-nam-hoc-gdnn-gdtx")
+    first = {
+        "academic": {
+            "thcs": {
+                "total": 100,
+                "poor": 0,
+                "weak": 10,
+                "average": 40,
+                "good": 30,
+                "excellent": 20,
+            },
+            "thpt": None,
+            "linked": None,
+        },
+        "academic_previous": {
+            "thcs": {"rate": "88.5"},
+            "thpt": None,
+            "linked": None,
+            "total": None,
+        },
+    }
+    second = {
+        "academic": {
+            "thcs": {"total": 50, "poor": 5, "weak": 20, "average": 15, "good": 5, "excellent": 5},
+            "thpt": {"total": 10, "poor": 0, "weak": 0, "average": 5, "good": 5, "excellent": 0},
+            "linked": None,
+        }
+    }
+    sums = summed_answers(kind, [first, second])
+    assert sums["academic"] == {
+        "thcs": {"total": 150, "poor": 5, "weak": 30, "average": 55, "good": 35, "excellent": 25},
+        "thpt": {"total": 10, "poor": 0, "weak": 0, "average": 5, "good": 5, "excellent": 0},
+        "linked": None,
+    }
+    # Last year's rates are percentages: never added, the parent keeps its own.
+    assert "academic_previous" not in sums
+    numbers = evaluate(kind, sums).numbers
+    # THCS: 115/150 = 76,67% (the rates 90% and 50% would average 70%).
+    assert numbers["academic.thcs.avg_up_rate"] == Decimal("76.67")
+    # All: 125/160 = 78,125% rounded half up.
+    assert numbers["academic.total.avg_up_rate"] == Decimal("78.13")
