@@ -21,12 +21,7 @@ from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
 from bot.digits import small_int
 from bot.engine import reach
-from bot.engine.desk_children import (
-    CHILD_COMMANDS,
-    WAIT_ADJUSTMENT,
-    WAIT_CHILD_NAME,
-    ChildrenDesk,
-)
+from bot.engine.desk_children import CHILD_COMMANDS, CHILD_WAITS, ChildrenDesk
 from bot.engine.desk_settings import WAIT_DEADLINE, WAIT_SETTING, DeadlineDesk, UnitSettingsDesk
 from bot.engine.headlines import progress_reply
 from bot.engine.messages import Button, Notice, Outgoing, Reply
@@ -153,7 +148,7 @@ class Desk:
             return self.guarded(lambda: UnitSettingsDesk(self).typed(raw))
         if waiting == WAIT_DEADLINE:
             return self.guarded(lambda: DeadlineDesk(self, _parse_date).typed(raw))
-        if waiting in (WAIT_CHILD_NAME, WAIT_ADJUSTMENT):
+        if waiting in CHILD_WAITS:
             return self.guarded(lambda: ChildrenDesk(self).typed(raw))
         typed = fold(clean_text(raw)).rstrip(".")
         action = self.turn.state.desk.get("choices", {}).get(typed)
@@ -175,7 +170,7 @@ class Desk:
             return self.guarded(lambda: [UnitSettingsDesk(self).ask()])
         if waiting == WAIT_DEADLINE:
             return self.guarded(lambda: [DeadlineDesk(self, _parse_date).question()])
-        if waiting in (WAIT_CHILD_NAME, WAIT_ADJUSTMENT):
+        if waiting in CHILD_WAITS:
             return self.guarded(ChildrenDesk(self).current)
         return self.end([])
 

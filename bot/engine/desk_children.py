@@ -45,6 +45,7 @@ CHILD_COMMANDS = ("donvicon", "dieuchinh")
 # What the desk waits for while these dialogues run.
 WAIT_CHILD_NAME = "child_name"
 WAIT_ADJUSTMENT = "adjustment"
+CHILD_WAITS = (WAIT_CHILD_NAME, WAIT_ADJUSTMENT)
 _NO_COLLECT = "-"
 
 
