@@ -126,6 +126,20 @@ def test_a_district_director_invites_schools_and_collects_their_reports(
         )
         finalize(session, period=school_a)
 
+    # School B's director marks her report final in chat: the district's leaders hear it.
+    school_b_director = Sender("test", "S-b", "")
+    engine.handle(school_b_director, Command("chot"))
+    final = _press(engine, database, school_b_director, _member(database, "S-b"), "d:fin:yes")
+    told = {n.external_id: n.text for n in final if isinstance(n, Notice)}
+    assert set(told) == {"D-director", "D-deputy"}
+    assert "Trường B đã hoàn tất báo cáo (2/2" in told["D-director"]
+    with database.session() as session:
+        school_b = next(k for k in kids if k.id != school_a.id)
+        reopened = session.get(Period, school_b.id)
+        assert reopened is not None
+        reopened.status = "open"
+        session.add(reopened)
+
     # A school sees its own progress and nothing of its sibling.
     own = _text(engine.handle(Sender("test", "S-a", ""), Command("tiendo")))
     assert "Trường B" not in own

@@ -786,7 +786,8 @@ class Desk:
         if args[:1] != ["yes"]:
             return [Reply(t("final.cancelled")), *self.turn.show_menu()]
         periods.finalize(self.session, period=self.turn.period)
-        return [Reply(t("final.done")), *self.turn.show_menu()]
+        told = ChildrenDesk(self).tell_parent()
+        return [Reply(t("final.done")), *self.turn.show_menu(), *told]
 
     def start_reopen(self) -> list[Outgoing]:
         """/mokhoa: unlock one section of a final report."""

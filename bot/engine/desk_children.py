@@ -271,6 +271,28 @@ class ChildrenDesk:
         self.turn.switch_period(period, template)
         return [Reply("\n".join(lines)), *self.turn.show_menu(), *told]
 
+    def tell_parent(self) -> list[Outgoing]:
+        """A child's report just became final: the parent's leaders hear it, with how many
+        of their children are done."""
+        from bot.engine.desk import lead_ids
+
+        period = self.turn.period
+        parent = (
+            store.period_by_id(self.session, period_id=period.parent_period_id)
+            if period is not None and period.parent_period_id is not None
+            else None
+        )
+        if parent is None:
+            return []
+        states = child_states(self.session, period=parent)
+        text = t(
+            "children.final_notice",
+            name=self.turn.unit.name,
+            done=sum(1 for s in states if s.done),
+            total=len(states),
+        )
+        return self.turn.notify(lead_ids(self.session, unit_id=parent.unit_id), text)
+
     # -- adjusting a consolidated figure ------------------------------------------------
 
     def start_adjust(self) -> list[Outgoing]:
@@ -282,11 +304,13 @@ class ChildrenDesk:
         self.desk.begin(wait=WAIT_ADJUSTMENT)
         self.turn.state.step += 1
         lines = [t("adjust.title")]
+        examples: list[str] = []
         for slot in flow.all_slots(self.turn.template):
             question = slot.question
             if not summable(question):
                 continue
             if isinstance(question, TableQuestion):
+                examples.append(f"{question.id}.{question.rows[0].id}.{question.columns[0].id}")
                 rows = ", ".join(f"{r.id} = {r.label}" for r in question.rows)
                 columns = ", ".join(f"{c.id} = {c.label}" for c in question.columns)
                 lines.append(
@@ -299,8 +323,9 @@ class ChildrenDesk:
                     )
                 )
             else:
+                examples.append(question.id)
                 lines.append(t("adjust.line", id=question.id, label=question.label or question.id))
-        lines.append(t("adjust.hint"))
+        lines.append(t("adjust.hint", example=examples[0] if examples else "…"))
         return [Reply("\n".join(lines), [[Button(self.desk.code("end:"), t("button.close"))]])]
 
     def typed_adjustment(self, raw: str) -> list[Outgoing]:
