@@ -36,6 +36,8 @@ class Unit(SQLModel, table=True):
     )
     recipients: list[str] | None = Field(default=None, sa_column=Column(JSON))
     is_demo: bool = False
+    # The unit its reports go up to (a school's Phòng GD&ĐT, a Phòng's Sở).
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     created_at: datetime = _timestamp(nullable=False)
 
 
@@ -80,6 +82,27 @@ class Period(SQLModel, table=True):
     opened_by: int | None = Field(default=None, foreign_key="member.id")
     finalized_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     created_at: datetime = _timestamp(nullable=False)
+    # A child unit's period opened by its parent's consolidating period.
+    parent_period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
+    # The report kind this period asks of the unit's children (None: it collects nothing).
+    collect_template_id: str | None = None
+
+
+class FigureAdjustment(SQLModel, table=True):
+    """A consolidated figure the parent's director set by hand, with the note the draft shows.
+
+    `target` is a question id ("graduates") or a table cell ("primary.schools.public").
+    """
+
+    __table_args__ = (UniqueConstraint("period_id", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    target: str
+    value: str
+    note: str
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    adjusted_at: datetime = _timestamp(nullable=False)
 
 
 class Answer(SQLModel, table=True):

@@ -26,7 +26,7 @@ from tests.conftest import FIXTURE_TEMPLATES
 KIND = "mini-report"
 ROLES = ("director", "deputy", "staff", "idle_staff", "stranger")
 MEMBER_COMMANDS = ("start", "help", "tiep", "viec", "huy", "lai", "boqua", "giu", "xem", "xong")
-DIRECTOR_ONLY = {"chot", "mokhoa", "donvi"}
+DIRECTOR_ONLY = {"chot", "mokhoa", "donvi", "donvicon"}
 # The reminder desk's buttons: days preset, weekends, nudge now, close.
 REMINDER_ACTIONS = ("d:rem:days:1", "d:rem:wk", "d:rem:now", "d:rem:end")
 
@@ -160,6 +160,10 @@ def _desk_actions(unit: Unit, other: Unit) -> list[str]:
         "d:u:name",
         "d:u:recipients",
         "d:dl",
+        "d:ch:new",
+        f"d:ch:re:{other.unit_id}",
+        "d:ch:col:0",
+        "d:ch:col:-",
         *REMINDER_ACTIONS,
     ]
 

@@ -395,6 +395,7 @@ def test_unit_settings_are_listed_and_changed_from_the_command_line(
         "number_prefix": "BC-TTGDNN",
         "recipients": ["- Phòng GD&ĐT quận 3;", "- Lưu: VT."],
         "is_demo": False,
+        "parent_id": None,
     }
     text = runner.invoke(app, ["unit", "list"])
     assert text.exit_code == 0

@@ -4,7 +4,17 @@ and manage units, members and reporting periods."""
 from __future__ import annotations
 
 # Each module registers its commands on the one Typer app.
-from bot.cli import chat, data, importing, reminders, reports, settings, templates, units  # noqa: F401
+from bot.cli import (  # noqa: F401
+    chat,
+    data,
+    hierarchy,
+    importing,
+    reminders,
+    reports,
+    settings,
+    templates,
+    units,
+)
 from bot.cli.app import app
 
 __all__ = ["app", "main"]

@@ -109,6 +109,8 @@ def unit_update(
 def settings_text(unit: dict[str, Any]) -> str:
     """A unit's settings, one labelled line each, as the director reads them."""
     lines = [t("cli.unit.title", unit=unit["unit_id"], name=unit["name"])]
+    if unit.get("parent_id") is not None:
+        lines.append(f"  {t('hierarchy.cli.parent_label')}: {unit['parent_id']}")
     for field in (
         "parent_body",
         "place",

@@ -104,11 +104,17 @@ def unit_create(
         "cli.unit.default_signer_title"
     ),
     signer_name: Annotated[str, typer.Option("--signer-name")] = "",
+    parent: Annotated[
+        int | None, typer.Option("--parent", help="Id of the unit it reports to.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a unit and print its id and a one-time director invite link."""
+    from bot.cli.hierarchy import check_parent
+
     if not name.strip() or not place.strip():
         raise fail(t("cli.error.empty_name"))
+    check_parent(parent)
     with database_session() as session:
         unit = store.create_unit(
             session,
@@ -118,11 +124,13 @@ def unit_create(
             address=address.strip(),
             signer_title=signer_title.strip(),
             signer_name=signer_name.strip(),
+            parent_id=parent,
         )
         invite = create_invite(session, unit_id=unit.id or 0, role=Role.DIRECTOR, created_by=None)
         payload = {
             "unit_id": unit.id,
             "name": unit.name,
+            "parent_id": parent,
             **_invite_payload(invite.code, invite.role, invite.expires_at, invite.id),
         }
         expires = invite.expires_at
@@ -257,9 +265,14 @@ def period_open(
         str | None, typer.Option("--year", help="School year, e.g. 2025-2026.")
     ] = None,
     term: Annotated[int | None, typer.Option("--term", help="1 or 2 (omit for the year).")] = None,
+    collect: Annotated[
+        str | None,
+        typer.Option("--collect", help="Report kind each child unit sends up, to consolidate."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Open a reporting period; last period of the same kind is carried over."""
+    """Open a reporting period; last period of the same kind is carried over. With
+    --collect, each child unit gets its own period of that kind, summed into this one."""
     due = parse_deadline(deadline)
     school_year = year or school_year_of(today())
     if not _valid_year(school_year):
@@ -270,6 +283,19 @@ def period_open(
         kind = load_template(template)
     except TemplateNotFoundError as err:
         raise fail(t("cli.error.kind", kind=template)) from err
+    if collect is not None:
+        from bot.cli.hierarchy import open_collecting
+
+        open_collecting(
+            unit=unit,
+            kind=kind,
+            collect=collect,
+            year=school_year,
+            term=term,
+            deadline=due,
+            as_json=as_json,
+        )
+        return
     with database_session() as session:
         found = store.unit_by_id(session, unit_id=unit)
         if found is None:
@@ -348,8 +374,7 @@ def _period_dict(period: Period) -> dict[str, Any]:
         "term": period.term,
         "deadline": period.deadline.isoformat() if period.deadline else None,
         "status": period.status,
-        # Consolidation (a parent's period asking its children) links periods; none yet.
-        "parent_period_id": None,
+        "parent_period_id": period.parent_period_id,
     }
 
 

@@ -21,6 +21,7 @@ from bot import store
 from bot.clock import VIETNAM, now, school_year_of, today
 from bot.digits import small_int
 from bot.engine import reach
+from bot.engine.desk_children import CHILD_COMMANDS, CHILD_WAITS, ChildrenDesk
 from bot.engine.desk_settings import WAIT_DEADLINE, WAIT_SETTING, DeadlineDesk, UnitSettingsDesk
 from bot.engine.headlines import progress_reply
 from bot.engine.messages import Button, Notice, Outgoing, Reply
@@ -62,6 +63,7 @@ DESK_COMMANDS = (
     "thanhvien",
     "nhacnho",
     "donvi",
+    *CHILD_COMMANDS,
 )
 _LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
 # The role the director can give a member instead of the one they have.
@@ -95,6 +97,8 @@ class Desk:
             "thanhvien": self.show_members,
             "nhacnho": self.show_reminders,
             "donvi": lambda: UnitSettingsDesk(self).show(),
+            "donvicon": lambda: ChildrenDesk(self).command("donvicon"),
+            "dieuchinh": lambda: ChildrenDesk(self).command("dieuchinh"),
         }
         return self.guarded(handlers[name])
 
@@ -120,6 +124,7 @@ class Desk:
             "list": lambda _args: self.start_assign(),
             "u": UnitSettingsDesk(self).button,
             "dl": lambda _args: DeadlineDesk(self, _parse_date).ask(),
+            "ch": ChildrenDesk(self).button,
             "end": self.end,
         }
         handler = handlers.get(what)
@@ -143,6 +148,8 @@ class Desk:
             return self.guarded(lambda: UnitSettingsDesk(self).typed(raw))
         if waiting == WAIT_DEADLINE:
             return self.guarded(lambda: DeadlineDesk(self, _parse_date).typed(raw))
+        if waiting in CHILD_WAITS:
+            return self.guarded(lambda: ChildrenDesk(self).typed(raw))
         typed = fold(clean_text(raw)).rstrip(".")
         action = self.turn.state.desk.get("choices", {}).get(typed)
         if action:
@@ -163,6 +170,8 @@ class Desk:
             return self.guarded(lambda: [UnitSettingsDesk(self).ask()])
         if waiting == WAIT_DEADLINE:
             return self.guarded(lambda: [DeadlineDesk(self, _parse_date).question()])
+        if waiting in CHILD_WAITS:
+            return self.guarded(ChildrenDesk(self).current)
         return self.end([])
 
     def guarded(self, step: Any) -> list[Outgoing]:
@@ -414,6 +423,8 @@ class Desk:
         if "year" not in self.turn.state.desk or not args or args[0] not in ("0", "1", "2"):
             return [Reply(t("input.stale_button")), *self.start_open_period()]
         self.turn.state.desk["term"] = int(args[0]) or None
+        if ChildrenDesk(self).wants_collect():
+            return ChildrenDesk(self).ask_collect()
         self.turn.state.desk["wait"] = "deadline"
         self.turn.state.step += 1
         return [self._ask_deadline()]
@@ -485,6 +496,8 @@ class Desk:
     def _open_period(self, deadline: date) -> list[Outgoing]:
         """Opens the period chosen in the dialogue, due on `deadline`."""
         desk = self.turn.state.desk
+        if desk.get("collect"):
+            return ChildrenDesk(self).open_collecting(deadline)
         template = load_template(str(desk["kind"]), self.turn.options.templates_root)
         try:
             opened = periods.open_period(
@@ -773,7 +786,8 @@ class Desk:
         if args[:1] != ["yes"]:
             return [Reply(t("final.cancelled")), *self.turn.show_menu()]
         periods.finalize(self.session, period=self.turn.period)
-        return [Reply(t("final.done")), *self.turn.show_menu()]
+        told = ChildrenDesk(self).tell_parent()
+        return [Reply(t("final.done")), *self.turn.show_menu(), *told]
 
     def start_reopen(self) -> list[Outgoing]:
         """/mokhoa: unlock one section of a final report."""

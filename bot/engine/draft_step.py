@@ -13,6 +13,7 @@ from bot.report.history import DraftHistory, KeptDraft, stamped_name
 from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf, pdf_available
 from bot.texts import t
 from bot.workflow.access import Action, can
+from bot.workflow.hierarchy import draft_inputs
 
 if TYPE_CHECKING:
     from bot.engine.engine import _Turn
@@ -46,13 +47,21 @@ class DraftStep:
 
     def build(self, *, clean: bool = False) -> Draft:
         turn = self.turn
+        values, notes = draft_inputs(
+            turn.session,
+            period=turn.period,
+            template=turn.template,
+            values=dict(turn.values),
+            root=turn.options.templates_root,
+        )
         return build_draft(
             template=turn.template,
             unit=turn.unit,
             period=turn.period,
-            values=turn.values,
+            values=values,
             confirmed=set(turn.confirmed),
             clean=clean,
+            notes=notes,
         )
 
     def draft(self) -> list[Outgoing]:

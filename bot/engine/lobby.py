@@ -21,7 +21,7 @@ from models import Period
 if TYPE_CHECKING:
     from bot.engine.engine import EngineOptions
 
-LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi")
+LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi", "donvicon")
 
 
 class Lobby:

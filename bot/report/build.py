@@ -7,7 +7,7 @@ only ever enters them as variable values, so it is shown literally and never eva
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -139,9 +139,13 @@ def build_draft(
     values: Mapping[str, Any],
     confirmed: set[str],
     clean: bool = False,
+    notes: Sequence[str] = (),
 ) -> Draft:
-    """The draft .docx of a stored period as it stands now (or its clean version)."""
-    return render_draft(template, frame_for(unit, period), values, confirmed, clean=clean)
+    """The draft .docx of a stored period as it stands now (or its clean version);
+    `notes` go to the draft's notes page (a consolidated report's, for instance)."""
+    return render_draft(
+        template, frame_for(unit, period), values, confirmed, clean=clean, notes=notes
+    )
 
 
 def render_draft(
@@ -151,6 +155,7 @@ def render_draft(
     confirmed: set[str],
     *,
     clean: bool = False,
+    notes: Sequence[str] = (),
 ) -> Draft:
     """Builds the context and draws the .docx.
 
@@ -158,6 +163,7 @@ def render_draft(
     page. It is only made once nothing is missing, so it has no placeholders either.
     """
     context, evaluation, missing_sections = build_context(template, frame, values, confirmed)
+    context.notes.extend(notes)
     if clean:
         if context.missing:
             raise IncompleteReportError(len(context.missing))

@@ -37,13 +37,22 @@ class Action(StrEnum):
     REMOVE_MEMBER = "remove_member"
     CHANGE_ROLE = "change_role"
     EDIT_UNIT = "edit_unit"  # the unit's name, header, signer and recipients
+    MANAGE_CHILDREN = "manage_children"  # add child units and invite their directors
 
 
 # The deputy signs "KT." for the director and runs the report with her; only the director
 # marks it final, reopens a locked section, brings in another deputy, changes roles and
-# changes what the unit's documents say about it (its name, who signs).
+# changes what the unit's documents say about it (its name, who signs), and brings in the
+# units under it.
 DIRECTOR_ONLY = frozenset(
-    {Action.FINALIZE, Action.REOPEN, Action.INVITE_DEPUTY, Action.CHANGE_ROLE, Action.EDIT_UNIT}
+    {
+        Action.FINALIZE,
+        Action.REOPEN,
+        Action.INVITE_DEPUTY,
+        Action.CHANGE_ROLE,
+        Action.EDIT_UNIT,
+        Action.MANAGE_CHILDREN,
+    }
 )
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DIRECTOR: frozenset(Action),

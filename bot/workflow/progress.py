@@ -13,6 +13,7 @@ from bot import store
 from bot.clock import today
 from bot.engine import flow
 from bot.questionnaire.schema import Template
+from bot.workflow.hierarchy import ChildState, child_states
 from bot.workflow.periods import assignees
 from models import Member, Period
 
@@ -64,6 +65,8 @@ class Progress:
     sections: list[SectionState]
     people: list[PersonState]
     deadline_passed: bool
+    # The child units' reports a collecting period asked for (empty otherwise).
+    children: list[ChildState] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (the keys are part of `baocao progress --json`)."""
@@ -104,6 +107,7 @@ class Progress:
                 }
                 for p in self.people
             ],
+            "children": [c.as_dict() for c in self.children],
         }
 
 
@@ -169,7 +173,8 @@ def period_progress(
         )
         person.late = deadline_passed and person.finished_sections < len(mine)
         people.append(person)
-    return Progress(period, sections, people, deadline_passed)
+    children = child_states(session, period=period) if period.collect_template_id else []
+    return Progress(period, sections, people, deadline_passed, children)
 
 
 def _is_lead(member: Member) -> bool:

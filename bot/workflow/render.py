@@ -61,6 +61,19 @@ def progress_text(progress: Progress, template: Template) -> str:
         lines.append(t("progress.late_person", line=line) if p.late else line)
     if not progress.people:
         lines.append(t("progress.nobody_assigned"))
+    if progress.children:
+        lines.append("")
+        lines.append(t("hierarchy.progress.children"))
+        lines.extend(
+            t(
+                "hierarchy.progress.child_line",
+                name=c.unit_name,
+                state=t(f"hierarchy.state.{c.status}"),
+                done=c.sections_done,
+                total=c.sections_total,
+            )
+            for c in progress.children
+        )
     return "\n".join(lines)
 
 

@@ -70,6 +70,7 @@ def unit_dict(unit: Unit) -> dict[str, Any]:
         "number_prefix": unit.number_prefix,
         "recipients": list(unit.recipients or []),
         "is_demo": unit.is_demo,
+        "parent_id": unit.parent_id,
     }
 
 
