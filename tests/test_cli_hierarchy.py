@@ -86,7 +86,17 @@ def test_a_district_collects_its_schools_reports_from_the_command_line(
         assert planned
         child = store.period_by_id(session, period_id=child_ids[0])
         assert child is not None
+        store.save_answer(session, period_id=child_ids[0], question_id="graduates", value=97,
+                          member_id=None)  # fmt: skip
+        store.save_answer(session, period_id=child_ids[0], question_id="graduation_candidates",
+                          value=100, member_id=None)  # fmt: skip
         finalize(session, period=child)
+
+    # `check --period` and `render --period` draw a collecting period from its children's
+    # sums, as /duthao does: the rate is worked out from the summed figures.
+    checked = baocao_json("check", "--period", str(opened["period_id"]))
+    rates = [f["text"] for f in checked["figures"].values() if f["kind"] == "rate"]
+    assert "97%" in rates
 
     progress = baocao_json("progress", "--period", str(opened["period_id"]))
     assert "sections" in progress

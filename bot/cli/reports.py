@@ -31,7 +31,12 @@ def render(
     loaded = report_source(template, answers, period)
     try:
         draft = render_draft(
-            loaded.template, loaded.frame, loaded.values, loaded.confirmed, clean=clean
+            loaded.template,
+            loaded.frame,
+            loaded.values,
+            loaded.confirmed,
+            clean=clean,
+            notes=loaded.notes,
         )
     except IncompleteReportError as err:
         typer.echo(t("cli.render.clean_refused", count=err.args[0]), err=True)

@@ -10,10 +10,12 @@ import typer
 
 from bot import store
 from bot.cli.app import database_session, load_answers
-from bot.questionnaire.loader import TemplateNotFoundError, load_template
+from bot.questionnaire.loader import TemplateNotFoundError
 from bot.questionnaire.schema import Template
 from bot.report.build import ReportFrame, frame_for
 from bot.texts import t
+from bot.workflow.hierarchy import draft_inputs
+from bot.workflow.kinds import period_template
 
 TemplateChoice = Annotated[str | None, typer.Option("--template", help="Report kind id.")]
 AnswersChoice = Annotated[
@@ -33,6 +35,7 @@ class ReportSource:
     frame: ReportFrame
     values: dict[str, Any]
     confirmed: set[str] = field(default_factory=set)
+    notes: tuple[str, ...] | list[str] = ()
 
 
 def report_source(template: str | None, answers: Path | None, period: int | None) -> ReportSource:
@@ -61,9 +64,12 @@ def _stored(period_id: int, template_id: str | None) -> ReportSource:
         unit = store.unit_by_id(session, unit_id=period.unit_id)
         assert unit is not None
         try:
-            kind = load_template(period.template_id)
+            # The version the period was opened with, as the chat uses.
+            kind = period_template(session, period)
         except TemplateNotFoundError as err:
             typer.echo(t("cli.error.kind", kind=period.template_id), err=True)
             raise typer.Exit(2) from err
         answers = store.period_answers(session, period_id=period_id)
-        return ReportSource(kind, frame_for(unit, period), answers.values, answers.confirmed)
+        # A collecting period is drafted from its children's sums, as /duthao does.
+        values, notes = draft_inputs(session, period=period, template=kind, values=answers.values)
+        return ReportSource(kind, frame_for(unit, period), values, answers.confirmed, notes)
