@@ -25,7 +25,7 @@ def _schema_differences(database: Database) -> list[object]:
 def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     database.migrate()
-    assert database.revision() == "0004_inferred_check_keys"
+    assert database.revision() == "0008_update_attempts"
     assert _schema_differences(database) == []
     database.dispose()
 
@@ -39,7 +39,7 @@ def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> N
 
     database.migrate()
 
-    assert database.revision() == "0004_inferred_check_keys"
+    assert database.revision() == "0008_update_attempts"
     assert _schema_differences(database) == []
     with database.session() as session:
         member = session.exec(select(Member)).one()
@@ -67,7 +67,7 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'twice.db'}")
     database.migrate()
     database.migrate()
-    assert database.revision() == "0004_inferred_check_keys"
+    assert database.revision() == "0008_update_attempts"
     database.dispose()
 
 

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 from typing import Any, TypeVar
@@ -30,9 +31,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
+from bot.engine import heavy
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
-from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
+from bot.engine.messages import Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
+from bot.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ _NO_PREVIEW = {"is_disabled": True}
 # silenced for these two methods only.
 warnings.filterwarnings(
     "ignore",
-    message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
+    message=r"Please use 'Bot\.(sendMessage|editMessageText|getUpdates)'",
     category=PTBUserWarning,
 )
 
@@ -79,6 +82,10 @@ _ATTACHMENT_FIELDS = (
 )
 
 T = TypeVar("T")
+
+# Heavy jobs (drafts, audits) at once, each in its own worker process; more wait their turn.
+HEAVY_WORKERS = 2
+_heavy_waiters = ThreadPoolExecutor(HEAVY_WORKERS, thread_name_prefix="heavy")
 
 
 # -- updates to neutral events ------------------------------------------------------------
@@ -342,8 +349,10 @@ class TelegramChannel:
         typing_after: float = TYPING_AFTER,
         attempts: int = SEND_ATTEMPTS,
         retry_delay: float = RETRY_DELAY,
+        time_limit: float = heavy.TIME_LIMIT,
     ) -> None:
         self.engine = engine
+        self.time_limit = time_limit
         self.typing_after = typing_after
         self.attempts = attempts
         self.retry_delay = retry_delay
@@ -371,8 +380,16 @@ class TelegramChannel:
             async with typing(bot, chat.id, after=delay):
                 # The engine is synchronous (database, document rendering): keep the loop free.
                 replies = await asyncio.to_thread(
-                    self.engine.handle, sender, event, event_id=str(update.update_id)
+                    partial(
+                        self.engine.handle,
+                        sender,
+                        event,
+                        event_id=str(update.update_id),
+                        defer=True,
+                    )
                 )
+                # Committed: the draft or audit now runs in a worker, the database is free.
+                replies = await self.run_jobs(replies)
         finally:
             if acknowledged is not None:
                 await acknowledged
@@ -383,6 +400,23 @@ class TelegramChannel:
             await self.deliver(bot, chat.id, replies, pressed=pressed)
         except Forbidden:
             log.info("chat %s has blocked the bot; its replies are dropped", chat.id)
+
+    async def run_jobs(self, replies: Sequence[Outgoing]) -> list[Outgoing]:
+        """The replies with each heavy job replaced by its result, or by why there is none."""
+        done: list[Outgoing] = []
+        loop = asyncio.get_running_loop()
+        for reply in replies:
+            if not isinstance(reply, HeavyJob):
+                done.append(reply)
+                continue
+            work = partial(heavy.run_limited, reply, self.time_limit)
+            try:
+                done.extend(await loop.run_in_executor(_heavy_waiters, work))
+            except heavy.HeavyJobError as err:
+                log.error("%s failed: %s", reply.function.__name__, err.reason)
+                key = "telegram.too_slow" if err.reason == "timeout" else "telegram.job_failed"
+                done.append(Reply(t(key, seconds=round(self.time_limit))))
+        return done
 
     async def acknowledge(self, bot: Bot, query: CallbackQuery) -> None:
         """Stops the button's progress indicator; an expired query is not an error."""
@@ -403,6 +437,8 @@ class TelegramChannel:
             if isinstance(reply, Notice):
                 await self.send_notice(bot, reply)
                 continue
+            if isinstance(reply, HeavyJob):
+                raise TypeError("heavy jobs are run before their replies are delivered")
             if reply.replace and pressed is not None and not edited:
                 edited = True
                 if await self.edit(bot, pressed, reply):

@@ -19,11 +19,11 @@ from sqlmodel import Session
 from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
-from bot.engine import flow
+from bot.engine import flow, heavy, transaction
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.events import Attachment, ButtonPress, Command, Incoming, Sender
 from bot.engine.lobby import Lobby
-from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.engine.messages import Button, Outgoing, Reply
 from bot.engine.state import State
 from bot.questionnaire.answers import (
     InvalidAnswer,
@@ -49,7 +49,7 @@ from bot.questionnaire.schema import (
     TextQuestion,
     YesNoQuestion,
 )
-from bot.report.build import build_draft
+from bot.report.build import frame_for
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can, is_lead, role_of
@@ -193,43 +193,64 @@ class ConversationEngine:
         self.evaluations = EvaluationCache()
 
     def handle(
-        self, sender: Sender, event: Incoming, *, event_id: str | None = None
+        self,
+        sender: Sender,
+        event: Incoming,
+        *,
+        event_id: str | None = None,
+        defer: bool = False,
     ) -> list[Outgoing]:
-        """Stores what the event changes and returns the replies, after committing."""
+        """Stores what the event changes and returns the replies, after committing.
+
+        Heavy work (the draft, an audit) runs after the commit: here, or by the caller when
+        `defer` is set (the replies then hold `HeavyJob`s, see `bot.engine.heavy`). An event
+        id handled before gets the replies kept for it again.
+        """
+        channel = sender.channel
         with self.database.session() as session:
             if event_id is not None and not store.claim_event(
-                session, channel=sender.channel, event_id=event_id
+                session, channel=channel, event_id=event_id
             ):
-                log.info("event %s/%s already handled", sender.channel, event_id)
-                return []
+                log.info("event %s/%s already handled; its replies again", channel, event_id)
+                replies = transaction.replayed(session, channel=channel, event_id=event_id)
+            else:
+                replies = self._turn(session, sender, event)
+                if event_id is not None:
+                    transaction.keep_replies(
+                        session, channel=channel, event_id=event_id, replies=replies
+                    )
+        return replies if defer else heavy.run_inline(replies)
+
+    def _turn(self, session: Session, sender: Sender, event: Incoming) -> list[Outgoing]:
+        """The event's changes and replies, inside its transaction."""
+        context = store.member_context(
+            session, channel=sender.channel, external_id=sender.external_id
+        )
+        joined: list[Outgoing] = []
+        if isinstance(event, Command) and event.name == "start" and event.argument:
+            joined, context = self._join(session, sender, event.argument, context)
+            if context is None:
+                return joined
+        if context is None:
+            if not self.options.demo:
+                return [Reply(t("start.stranger"))]
+            self._create_demo(session, sender)
             context = store.member_context(
                 session, channel=sender.channel, external_id=sender.external_id
             )
-            joined: list[Outgoing] = []
-            if isinstance(event, Command) and event.name == "start" and event.argument:
-                joined, context = self._join(session, sender, event.argument, context)
-                if context is None:
-                    return joined
-            if context is None:
-                if not self.options.demo:
-                    return [Reply(t("start.stranger"))]
-                self._create_demo(session, sender)
-                context = store.member_context(
-                    session, channel=sender.channel, external_id=sender.external_id
-                )
-                assert context is not None  # just created
-            if context.period is None:
-                # A final report stays readable (and the director can reopen a section).
-                context.period = store.latest_period(session, unit_id=context.unit.id or 0)
-            if context.period is None:
-                lobby = Lobby(session, context, self.options)
-                replies = lobby.dispatch(Command("start") if joined else event)
-                lobby.save()
-                return [*joined, *replies]
-            template = load_template(context.period.template_id, self.options.templates_root)
-            turn = _Turn(session, context, template, self.options, self.evaluations)
-            replies = turn.dispatch(Command("start") if joined else event)
-            turn.save()
+            assert context is not None  # just created
+        if context.period is None:
+            # A final report stays readable (and the director can reopen a section).
+            context.period = store.latest_period(session, unit_id=context.unit.id or 0)
+        if context.period is None:
+            lobby = Lobby(session, context, self.options)
+            replies = lobby.dispatch(Command("start") if joined else event)
+            lobby.save()
+            return [*joined, *replies]
+        template = load_template(context.period.template_id, self.options.templates_root)
+        turn = _Turn(session, context, template, self.options, self.evaluations)
+        replies = turn.dispatch(Command("start") if joined else event)
+        turn.save()
         return [*joined, *replies]
 
     def _join(
@@ -481,15 +502,9 @@ class _Turn:
         return self.on_text(event.text)
 
     def audit_document(self, file_name: str, data: bytes) -> list[Outgoing]:
-        """A .docx report the user sent: its figures recomputed, then the current question."""
-        # Imported here: only this branch needs the audit (and python-docx reading).
-        from bot.audit import SourceError, audit_bytes, chat_summary
-
-        try:
-            summary = chat_summary(audit_bytes(data, file_name))
-        except SourceError:
-            summary = t("audit.unreadable", file=file_name)
-        return [Reply(summary), *self.current()]
+        """A .docx report the user sent: its figures recomputed (after the event commits),
+        then the current question."""
+        return [heavy.job(heavy.audit_replies, data, file_name), *self.current()]
 
     def on_command(self, command: Command) -> list[Outgoing]:
         """Slash commands work at any point and never lose a stored answer."""
@@ -617,33 +632,16 @@ class _Turn:
                 "refused: member %s (%s) asked for the draft", self.member.id, self.member.role
             )
             return [Reply(t("denied.lead_only")), *self.current(quiet_menu=True)]
-        draft = build_draft(
-            template=self.template,
-            unit=self.unit,
-            period=self.period,
-            values=self.values,
-            confirmed=set(self.confirmed),
+        # Rendered after the event commits (bot.engine.heavy), from a copy of what it needs.
+        draft = heavy.job(
+            heavy.draft_replies,
+            self.template,
+            frame_for(self.unit, self.period),
+            dict(self.values),
+            set(self.confirmed),
+            _year_text(self.period.year),
         )
-        caption_lines = [
-            t("draft.caption", report=self.template.name, year=_year_text(self.period.year))
-        ]
-        if draft.missing_sections:
-            caption_lines.append(
-                t(
-                    "draft.missing",
-                    count=draft.missing_count,
-                    sections=", ".join(draft.missing_sections),
-                )
-            )
-        else:
-            caption_lines.append(t("draft.complete"))
-        if draft.warnings:
-            caption_lines.append(t("draft.warnings", count=len(draft.warnings)))
-            caption_lines.extend(f"• {w}" for w in draft.warnings[:10])
-        return [
-            DocumentReply(draft.file_name, draft.data, "\n".join(caption_lines)),
-            *self.current(quiet_menu=True),
-        ]
+        return [draft, *self.current(quiet_menu=True)]
 
     # -- menu -------------------------------------------------------------------------------
 
