@@ -156,7 +156,9 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
-    application.bot_data[CHANNEL_KEY] = TelegramChannel(engine)
+    application.bot_data[CHANNEL_KEY] = TelegramChannel(
+        engine, time_limit=settings.heavy_time_limit
+    )
     handlers.register(application)
     # Deadline reminders: a periodic sweep on the application's job queue (bot.reminders).
     start_reminders(application, engine.database, settings)
