@@ -15,6 +15,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -130,19 +131,21 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 async def with_document_data(bot: Bot, update: Update, event: Attachment) -> Attachment:
     """A .docx attachment with its bytes downloaded (for the audit); others as they came."""
     document = update.message.document if update.message else None
-    if (
-        document is None
-        or not (event.file_name or "").lower().endswith(".docx")
-        or (document.file_size or 0) > MAX_DOCUMENT_BYTES
-    ):
+    if document is None or not (event.file_name or "").lower().endswith(".docx"):
         return event
+    if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
+        return replace(event, problem="too_big")
     try:
         telegram_file = await bot.get_file(document.file_id)
+        if (telegram_file.file_size or 0) > MAX_DOCUMENT_BYTES:
+            return replace(event, problem="too_big")
         data = bytes(await telegram_file.download_as_bytearray())
     except TelegramError:
         log.warning("could not download %s", event.file_name, exc_info=True)
-        return event
-    return Attachment(event.kind, file_name=event.file_name, data=data)
+        return replace(event, problem="not_fetched")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return replace(event, problem="too_big")
+    return replace(event, data=data)
 
 
 def is_private(update: Update) -> bool:

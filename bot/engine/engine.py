@@ -494,6 +494,9 @@ class _Turn:
             and (event.file_name or "").lower().endswith(".docx")
         ):
             return self.audit_document(event.file_name or "", event.data)
+        if isinstance(event, Attachment) and event.problem:
+            file = event.file_name or ""
+            return [Reply(t(f"upload.{event.problem}", file=file)), *self.current()]
         if isinstance(event, Attachment):
             return [
                 Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
