@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +47,9 @@ from bot.channels.telegram_app import (
     file_base_url,
     poll,
 )
+from bot.database import Database
 from bot.engine import transaction
-from bot.engine.engine import ConversationEngine
+from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import Attachment, ButtonPress, Command, Sender, Text
 from bot.engine.messages import Button, DocumentReply, Reply
 from bot.settings import Settings, get_settings
@@ -809,3 +811,46 @@ async def test_typing_shows_only_when_the_work_outlasts_its_delay() -> None:
 
     async with typing(bot, 5, after=0):
         assert await actions() == ["typing", "typing"]  # known long work: shown at once
+
+
+@pytest.fixture
+def immutable(tmp_path: Path) -> Iterator[Path]:
+    """A migrated database file nobody may write, not even root (`chattr +i`)."""
+    path = tmp_path / "baocao.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    yield path
+    subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_baocao_run_refuses_a_read_only_database_clearly(
+    run_env: dict[str, Any], immutable: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = CliRunner().invoke(
+        cli.app, ["run", "--webhook-url", "https://baocao.example/h", "--secret-token", "s1"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "cannot be written" in result.output
+    assert "readonly database" in caplog.text
+    assert "webhook" not in run_env  # never started serving
+
+
+async def test_an_answer_the_database_cannot_store_is_said_not_saved(
+    database_url: str, options: EngineOptions, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a read-only connection is opened through SQLite's URI")
+    path = database_url.removeprefix("sqlite:///")
+    engine = ConversationEngine(Database(f"sqlite:///file:{path}?mode=ro&uri=true"), options)
+    api = OfflineBotApi()
+    settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
+    app = build_application(settings, engine, request=api, get_updates_request=OfflineBotApi())
+    async with app:
+        await TelegramUser(app, api).say("/start")
+    assert texts(api.named("sendMessage")) == t("telegram.not_saved")
+    assert "chưa lưu được" in t("telegram.not_saved")
+    assert "not saved" in caplog.text
+    assert "readonly database" in caplog.text

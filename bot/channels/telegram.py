@@ -19,6 +19,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from telegram import (
     Bot,
     CallbackQuery,
@@ -382,15 +383,20 @@ class TelegramChannel:
         try:
             async with typing(bot, chat.id, after=delay):
                 # The engine is synchronous (database, document rendering): keep the loop free.
-                replies = await asyncio.to_thread(
-                    partial(
-                        self.engine.handle,
-                        sender,
-                        event,
-                        event_id=str(update.update_id),
-                        defer=True,
+                try:
+                    replies = await asyncio.to_thread(
+                        partial(
+                            self.engine.handle,
+                            sender,
+                            event,
+                            event_id=str(update.update_id),
+                            defer=True,
+                        )
                     )
-                )
+                except OperationalError as err:
+                    # Read-only, full or locked: nothing of this event was stored.
+                    log.error("update %s not saved: %s", update.update_id, err)
+                    replies = [Reply(t("telegram.not_saved"))]
                 # Committed: the draft or audit now runs in a worker, the database is free.
                 replies = await self.run_jobs(replies)
         finally:
