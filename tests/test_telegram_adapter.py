@@ -854,3 +854,20 @@ async def test_an_answer_the_database_cannot_store_is_said_not_saved(
     assert "chưa lưu được" in t("telegram.not_saved")
     assert "not saved" in caplog.text
     assert "readonly database" in caplog.text
+
+
+async def test_a_reply_that_fails_after_the_answer_is_stored_says_it_was_saved(
+    user: TelegramUser, api: OfflineBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    await user.say("/start")
+    await user.press("Thông tin chung")
+    api.fail("sendMessage", (400, "Bad Request: can't parse entities"))
+    calls = await user.say("Tốt")
+    said = texts(api.named("sendMessage")[-1:])
+    assert said.startswith(t("telegram.saved_not_sent"))
+    assert "đã lưu" in said
+    assert said.endswith("Số học viên đầu năm?\nVí dụ: 591")
+    assert calls[-1].method == "sendMessage"
+    assert "update 3 stored but its replies not sent" in caplog.text
+    # What the user types next answers the next question, not the one already stored.
+    assert "Câu 3/5" in texts(await user.say("591"))

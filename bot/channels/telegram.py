@@ -409,6 +409,21 @@ class TelegramChannel:
             await self.deliver(bot, chat.id, replies, pressed=pressed)
         except Forbidden:
             log.info("chat %s has blocked the bot; its replies are dropped", chat.id)
+        except TelegramError as err:
+            # The event is stored: "try again" would make the retyped answer the next one.
+            log.error("update %s stored but its replies not sent: %s", update.update_id, err)
+            await self.tell_saved(bot, chat.id, replies)
+
+    async def tell_saved(self, bot: Bot, chat_id: int, replies: Sequence[Outgoing]) -> None:
+        """Says the message was saved though its reply failed, and what is asked next."""
+        asked = [reply.text for reply in replies if isinstance(reply, Reply)]
+        text = t("telegram.saved_not_sent")
+        if asked:
+            text = f"{text}\n\n{asked[-1]}"
+        try:
+            await self.say(bot, chat_id, text)
+        except TelegramError as err:
+            log.error("chat %s not told its message was saved: %s", chat_id, err)
 
     async def run_jobs(self, replies: Sequence[Outgoing]) -> list[Outgoing]:
         """The replies with each heavy job replaced by its result, or by why there is none."""
