@@ -15,7 +15,6 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
-from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -33,6 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.telegram_files import with_document_data
 from bot.engine import heavy
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
@@ -123,30 +123,6 @@ def event_of(update: Update) -> Incoming | None:
     kind = attachment_kind(message)
     file_name = message.document.file_name if kind == "document" and message.document else None
     return Attachment(kind, file_name=file_name)
-
-
-# A .docx larger than this is no report; the Bot API itself refuses downloads over 20 MB.
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-
-
-async def with_document_data(bot: Bot, update: Update, event: Attachment) -> Attachment:
-    """A .docx attachment with its bytes downloaded (for the audit); others as they came."""
-    document = update.message.document if update.message else None
-    if document is None or not (event.file_name or "").lower().endswith(".docx"):
-        return event
-    if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
-        return replace(event, problem="too_big")
-    try:
-        telegram_file = await bot.get_file(document.file_id)
-        if (telegram_file.file_size or 0) > MAX_DOCUMENT_BYTES:
-            return replace(event, problem="too_big")
-        data = bytes(await telegram_file.download_as_bytearray())
-    except TelegramError:
-        log.warning("could not download %s", event.file_name, exc_info=True)
-        return replace(event, problem="not_fetched")
-    if len(data) > MAX_DOCUMENT_BYTES:
-        return replace(event, problem="too_big")
-    return replace(event, data=data)
 
 
 def is_private(update: Update) -> bool:

@@ -202,9 +202,7 @@ class ConversationEngine:
     ) -> list[Outgoing]:
         """Stores what the event changes and returns the replies, after committing.
 
-        Heavy work (the draft, an audit) runs after the commit: here, or by the caller when
-        `defer` is set (the replies then hold `HeavyJob`s, see `bot.engine.heavy`). An event
-        id handled before gets the replies kept for it again.
+        Heavy work runs after the commit, here or (`defer`) by the caller: `bot.engine.heavy`.
         """
         channel = sender.channel
         with self.database.session() as session:
@@ -495,8 +493,7 @@ class _Turn:
         ):
             return self.audit_document(event.file_name or "", event.data)
         if isinstance(event, Attachment) and event.problem:
-            file = event.file_name or ""
-            return [Reply(t(f"upload.{event.problem}", file=file)), *self.current()]
+            return [Reply(t(f"upload.{event.problem}", file=event.file_name)), *self.current()]
         if isinstance(event, Attachment):
             return [
                 Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
@@ -505,8 +502,7 @@ class _Turn:
         return self.on_text(event.text)
 
     def audit_document(self, file_name: str, data: bytes) -> list[Outgoing]:
-        """A .docx report the user sent: its figures recomputed (after the event commits),
-        then the current question."""
+        """A .docx report the user sent: its figures recomputed, then the current question."""
         return [heavy.job(heavy.audit_replies, data, file_name), *self.current()]
 
     def on_command(self, command: Command) -> list[Outgoing]:

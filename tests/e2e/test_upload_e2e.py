@@ -13,7 +13,7 @@ import io
 import docx
 import pytest
 
-from bot.channels.telegram import MAX_DOCUMENT_BYTES
+from bot.channels.telegram_files import MAX_DOCUMENT_BYTES
 from bot.texts import t
 from tests.docx_helpers import with_damaged_body
 from tests.e2e.conftest import Emulator, StartBot
