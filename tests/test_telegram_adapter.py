@@ -871,3 +871,18 @@ async def test_a_reply_that_fails_after_the_answer_is_stored_says_it_was_saved(
     assert "update 3 stored but its replies not sent" in caplog.text
     # What the user types next answers the next question, not the one already stored.
     assert "Câu 3/5" in texts(await user.say("591"))
+
+
+async def test_polling_goes_on_when_the_database_turns_read_only(
+    database_url: str, options: EngineOptions
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a read-only connection is opened through SQLite's URI")
+    path = database_url.removeprefix("sqlite:///")
+    engine = ConversationEngine(Database(f"sqlite:///file:{path}?mode=ro&uri=true"), options)
+    api = OfflineBotApi()
+    api.pending = [[message_update(7, text="/start")]]
+    calls = await polled(api, engine, until=8)
+    assert [c.params["text"] for c in calls if c.method == "sendMessage"] == [
+        t("telegram.not_saved")
+    ]

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Iterable
 from contextlib import suppress
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
@@ -153,9 +154,14 @@ class Inbox:
         """Counts an attempt at each update, then starts those that may still be tried."""
         database = channel_of_app(self.application).engine.database
         ids = [str(raw["update_id"]) for raw in raws]
-        earlier = await asyncio.to_thread(
-            transaction.start_attempts, database, channel=CHANNEL, event_ids=ids
-        )
+        try:
+            earlier = await asyncio.to_thread(
+                transaction.start_attempts, database, channel=CHANNEL, event_ids=ids
+            )
+        except OperationalError as err:
+            # Handled all the same: each is told it was not saved (see TelegramChannel).
+            log.error("attempts of updates %s not counted: %s", ids, err)
+            earlier = dict.fromkeys(ids, 0)
         for raw in raws:
             update_id: int = raw["update_id"]
             self.highest = max(self.highest, update_id)
