@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from bot.clock import now
 from bot.database import Database
-from bot.engine.messages import Button, Outgoing, Reply
+from bot.engine.messages import Button, HeavyJob, Outgoing, Reply
+from bot.texts import t
 from models import EventAttempt
 
 # How long an event's attempts and replies are kept: Telegram keeps updates for 24 hours.
@@ -32,12 +33,17 @@ def _row(session: Session, *, channel: str, event_id: str) -> EventAttempt | Non
     return session.exec(statement).first()
 
 
-def _dump(reply: Reply) -> dict[str, Any]:
+def _dump(reply: Reply | HeavyJob) -> dict[str, Any]:
+    if isinstance(reply, HeavyJob):
+        # Its result is not kept: delivered again, the event says the work was cut short.
+        return {"interrupted": True}
     buttons = [[[b.code, b.label, b.command] for b in row] for row in reply.buttons]
     return {"text": reply.text, "buttons": buttons}
 
 
 def _load(data: dict[str, Any]) -> Reply:
+    if data.get("interrupted"):
+        return Reply(t("upload.interrupted"))
     buttons = [
         [Button(code, label, command) for code, label, command in row] for row in data["buttons"]
     ]
@@ -47,12 +53,12 @@ def _load(data: dict[str, Any]) -> Reply:
 def keep_replies(
     session: Session, *, channel: str, event_id: str, replies: Sequence[Outgoing]
 ) -> None:
-    """Keeps the event's replies to its sender (texts; files are made again on demand)."""
+    """Keeps the event's replies to its sender: texts, and where heavy work stood."""
     row = _row(session, channel=channel, event_id=event_id)
     if row is None:
         row = EventAttempt(channel=channel, event_id=event_id)
     row.attempts = 0
-    row.replies = [_dump(reply) for reply in replies if isinstance(reply, Reply)]
+    row.replies = [_dump(reply) for reply in replies if isinstance(reply, Reply | HeavyJob)]
     row.updated_at = now()
     session.add(row)
 

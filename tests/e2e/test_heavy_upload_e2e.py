@@ -93,3 +93,34 @@ def test_another_user_is_answered_at_once_while_a_heavy_upload_is_audited(
     # Told it took too long (or, with a faster audit, its findings, which name the file).
     too_slow = t("telegram.too_slow", seconds=TIME_LIMIT)
     assert said.text.startswith(too_slow) or "bao-cao-rat-dai.docx" in said.text
+
+
+def typing_count(emulator: Emulator, chat_id: int) -> int:
+    """How many times the bot showed "typing…" in a chat."""
+    actions = emulator.state()["chatActions"]
+    return sum(1 for a in actions if a["chat_id"] == chat_id and a["action"] == "typing")
+
+
+def test_an_upload_cut_short_by_a_crash_is_not_worked_on_again(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    bot = start_bot()
+    user = emulator.user()
+    user.say("/start")
+    menu = expect_menu(user)
+    user.send_document(heavy_docx(), "bao-cao-rat-dai.docx", DOCX_TYPE)
+    upload = user.sent_update_ids()[-1]
+    deadline = time.monotonic() + 20
+    while typing_count(emulator, user.chat["id"]) == 0:
+        assert time.monotonic() < deadline, "the upload was never worked on"
+        time.sleep(0.05)
+    # The bot dies while the upload is audited (as if the file had killed it).
+    bot.kill()
+    user.mark()
+    start_bot()
+    # Delivered again, it is not audited again: the user is told to send it again.
+    said = user.wait(lambda ms: len(ms) >= 1, timeout=10)
+    assert said[0].text.startswith(t("upload.interrupted"))
+    assert said[-1].buttons == menu.buttons
+    assert emulator.state()["delivered"][-1] == upload
+    assert typing_count(emulator, user.chat["id"]) == 1  # no second audit
