@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from functools import partial
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram_files import with_document_data
+from bot.channels.telegram_typing import TYPING_AFTER, typing
 from bot.engine import heavy
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
@@ -52,9 +53,6 @@ CALLBACK_DATA_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
 # Attempts per Bot API call on network errors; RetryAfter is retried by the rate limiter.
 SEND_ATTEMPTS = 4
 RETRY_DELAY = 1.0
-# "typing…" appears only when the engine takes longer than this; Telegram shows it ~5 s.
-TYPING_AFTER = 0.5
-TYPING_REFRESH = 4.0
 
 # Links in replies (invite links) are shown without a preview, as in the application's Defaults.
 _NO_PREVIEW = {"is_disabled": True}
@@ -281,42 +279,6 @@ async def _text_request(
     if markup is not None:
         params["reply_markup"] = markup
     await bot.do_api_request(method, api_kwargs=params)
-
-
-@asynccontextmanager
-async def typing(bot: Bot, chat_id: int, *, after: float) -> AsyncIterator[None]:
-    """Shows "typing…" in the chat while the block runs longer than `after` seconds.
-
-    With `after` at 0 the indicator is sent before the block starts (known long work).
-    """
-
-    async def show() -> None:
-        with suppress(TelegramError):  # a courtesy: its failure must not fail the update
-            await bot.send_chat_action(chat_id, ChatAction.TYPING)
-
-    async def keep_typing() -> None:
-        while True:
-            await show()
-            await asyncio.sleep(TYPING_REFRESH)
-
-    # Most updates finish well before `after`: a timer that starts the indicator only then is
-    # far cheaper than a task started and cancelled for every update.
-    loop = asyncio.get_running_loop()
-    tasks: list[asyncio.Task[None]] = []
-    if after <= 0:
-        await show()
-    timer = loop.call_later(
-        TYPING_REFRESH if after <= 0 else after,
-        lambda: tasks.append(loop.create_task(keep_typing())),
-    )
-    try:
-        yield
-    finally:
-        timer.cancel()
-        for task in tasks:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
 
 
 class TelegramChannel:

@@ -220,4 +220,7 @@ def run_telegram(
         webhook.port,
         engine.options.demo,
     )
-    application.run_webhook(**webhook.run_options())
+    try:
+        application.run_webhook(**webhook.run_options())
+    finally:
+        heavy.stop_workers()
