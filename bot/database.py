@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 import models  # registers every table on SQLModel.metadata
@@ -44,6 +46,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class ReadOnlyDatabaseError(RuntimeError):
+    """The database can be read but not written (a read-only file, folder or mount)."""
+
+
 class Database:
     """Owns the SQLAlchemy engine; hands out one session per incoming event."""
 
@@ -62,6 +68,28 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def check_writable(self) -> None:
+        """Raises ReadOnlyDatabaseError when SQLite cannot write the database file.
+
+        Checked before serving: a bot on a read-only database would take every answer and
+        store none of them.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            connection = self.engine.raw_connection()
+        except OperationalError as err:
+            raise ReadOnlyDatabaseError(f"{self.url}: {err.orig}") from err
+        try:
+            cursor = connection.cursor()
+            version = cursor.execute("PRAGMA user_version").fetchone()[0]
+            # Rewriting the header's own value: a real write that changes nothing.
+            cursor.execute(f"PRAGMA user_version = {int(version)}")
+        except sqlite3.OperationalError as err:
+            raise ReadOnlyDatabaseError(f"{self.url}: {err}") from err
+        finally:
+            connection.close()
 
     def create_schema(self) -> None:
         """Brings the database to the newest schema with the Alembic migrations."""

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # Deadline reminders (bot.reminders): seconds between two sweeps (0 turns them off), a
     # dead process's claim is taken over after the lease, and sends per second overall.
+    # Seconds a draft or an upload audit may run in its worker before the user is told.
+    heavy_time_limit: float = Field(default=60.0, gt=0, alias="BAOCAO_HEAVY_TIME_LIMIT")
     reminder_sweep_seconds: float = Field(default=60.0, alias="BAOCAO_REMINDER_SWEEP_SECONDS")
     reminder_lease_seconds: float = Field(default=300.0, alias="BAOCAO_REMINDER_LEASE_SECONDS")
     reminder_rate: float = Field(default=30.0, alias="BAOCAO_REMINDER_RATE")

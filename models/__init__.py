@@ -1,5 +1,6 @@
 """Database tables of baocao (SQLModel)."""
 
+from models.attempts import EventAttempt
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
@@ -29,6 +30,7 @@ __all__ = [
     "ChatIdentity",
     "ConfirmedCheck",
     "Conversation",
+    "EventAttempt",
     "FigureAdjustment",
     "Invite",
     "Member",

@@ -342,8 +342,9 @@ def test_a_forged_button_code_is_refused(chat: Chat) -> None:
 def test_a_redelivered_event_changes_nothing_twice(chat: Chat, database: Database) -> None:
     chat.say("/start")
     chat.say("1")
-    chat.say("Tốt", event_id="100")
-    assert chat.say("Tốt", event_id="100") == ""
+    first = chat.say("Tốt", event_id="100")
+    # The first reply may never have reached the user: it is sent again, nothing stored twice.
+    assert chat.say("Tốt", event_id="100") == first
     assert "Số học viên đầu năm?" in chat.say("/tiep")
     with database.session() as session:
         changes = session.exec(select(AnswerChange)).all()

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from telegram import (
     Bot,
     CallbackQuery,
@@ -30,10 +32,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.telegram_files import with_document_data
+from bot.channels.telegram_typing import TYPING_AFTER, typing
 from bot.digits import is_ascii_digits
+from bot.engine import heavy
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
-from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
+from bot.engine.messages import Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
+from bot.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +54,6 @@ CALLBACK_DATA_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
 # Attempts per Bot API call on network errors; RetryAfter is retried by the rate limiter.
 SEND_ATTEMPTS = 4
 RETRY_DELAY = 1.0
-# "typing…" appears only when the engine takes longer than this; Telegram shows it ~5 s.
-TYPING_AFTER = 0.5
-TYPING_REFRESH = 4.0
 
 # Links in replies (invite links) are shown without a preview, as in the application's Defaults.
 _NO_PREVIEW = {"is_disabled": True}
@@ -62,7 +65,7 @@ _NO_PREVIEW = {"is_disabled": True}
 # silenced for these two methods only.
 warnings.filterwarnings(
     "ignore",
-    message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
+    message=r"Please use 'Bot\.(sendMessage|editMessageText|getUpdates)'",
     category=PTBUserWarning,
 )
 
@@ -80,6 +83,10 @@ _ATTACHMENT_FIELDS = (
 )
 
 T = TypeVar("T")
+
+# Heavy jobs (drafts, audits) at once, each in its own worker process; more wait their turn.
+HEAVY_WORKERS = 2
+_heavy_waiters = ThreadPoolExecutor(HEAVY_WORKERS, thread_name_prefix="heavy")
 
 
 # -- updates to neutral events ------------------------------------------------------------
@@ -115,29 +122,6 @@ def event_of(update: Update) -> Incoming | None:
     kind = attachment_kind(message)
     file_name = message.document.file_name if kind == "document" and message.document else None
     return Attachment(kind, file_name=file_name)
-
-
-# A .docx larger than this is no report; the Bot API itself refuses downloads over 20 MB.
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-
-
-async def with_document_data(bot: Bot, update: Update, event: Attachment) -> Attachment:
-    """A .docx (for the audit), .xlsx or .csv (a table to import) attachment with its bytes
-    downloaded; others as they came."""
-    document = update.message.document if update.message else None
-    if (
-        document is None
-        or not (event.file_name or "").lower().endswith((".docx", ".xlsx", ".csv"))
-        or (document.file_size or 0) > MAX_DOCUMENT_BYTES
-    ):
-        return event
-    try:
-        telegram_file = await bot.get_file(document.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
-    except TelegramError:
-        log.warning("could not download %s", event.file_name, exc_info=True)
-        return event
-    return Attachment(event.kind, file_name=event.file_name, data=data)
 
 
 def is_private(update: Update) -> bool:
@@ -298,42 +282,6 @@ async def _text_request(
     await bot.do_api_request(method, api_kwargs=params)
 
 
-@asynccontextmanager
-async def typing(bot: Bot, chat_id: int, *, after: float) -> AsyncIterator[None]:
-    """Shows "typing…" in the chat while the block runs longer than `after` seconds.
-
-    With `after` at 0 the indicator is sent before the block starts (known long work).
-    """
-
-    async def show() -> None:
-        with suppress(TelegramError):  # a courtesy: its failure must not fail the update
-            await bot.send_chat_action(chat_id, ChatAction.TYPING)
-
-    async def keep_typing() -> None:
-        while True:
-            await show()
-            await asyncio.sleep(TYPING_REFRESH)
-
-    # Most updates finish well before `after`: a timer that starts the indicator only then is
-    # far cheaper than a task started and cancelled for every update.
-    loop = asyncio.get_running_loop()
-    tasks: list[asyncio.Task[None]] = []
-    if after <= 0:
-        await show()
-    timer = loop.call_later(
-        TYPING_REFRESH if after <= 0 else after,
-        lambda: tasks.append(loop.create_task(keep_typing())),
-    )
-    try:
-        yield
-    finally:
-        timer.cancel()
-        for task in tasks:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-
 class TelegramChannel:
     """Carries updates to the engine and draws its replies in the chat."""
 
@@ -344,8 +292,10 @@ class TelegramChannel:
         typing_after: float = TYPING_AFTER,
         attempts: int = SEND_ATTEMPTS,
         retry_delay: float = RETRY_DELAY,
+        time_limit: float = heavy.TIME_LIMIT,
     ) -> None:
         self.engine = engine
+        self.time_limit = time_limit
         self.typing_after = typing_after
         self.attempts = attempts
         self.retry_delay = retry_delay
@@ -372,9 +322,22 @@ class TelegramChannel:
         try:
             async with typing(bot, chat.id, after=delay):
                 # The engine is synchronous (database, document rendering): keep the loop free.
-                replies = await asyncio.to_thread(
-                    self.engine.handle, sender, event, event_id=str(update.update_id)
-                )
+                try:
+                    replies = await asyncio.to_thread(
+                        partial(
+                            self.engine.handle,
+                            sender,
+                            event,
+                            event_id=str(update.update_id),
+                            defer=True,
+                        )
+                    )
+                except OperationalError as err:
+                    # Read-only, full or locked: nothing of this event was stored.
+                    log.error("update %s not saved: %s", update.update_id, err)
+                    replies = [Reply(t("telegram.not_saved"))]
+                # Committed: the draft or audit now runs in a worker, the database is free.
+                replies = await self.run_jobs(replies)
         finally:
             if acknowledged is not None:
                 await acknowledged
@@ -385,6 +348,38 @@ class TelegramChannel:
             await self.deliver(bot, chat.id, replies, pressed=pressed)
         except Forbidden:
             log.info("chat %s has blocked the bot; its replies are dropped", chat.id)
+        except TelegramError as err:
+            # The event is stored: "try again" would make the retyped answer the next one.
+            log.error("update %s stored but its replies not sent: %s", update.update_id, err)
+            await self.tell_saved(bot, chat.id, replies)
+
+    async def tell_saved(self, bot: Bot, chat_id: int, replies: Sequence[Outgoing]) -> None:
+        """Says the message was saved though its reply failed, and what is asked next."""
+        asked = [reply.text for reply in replies if isinstance(reply, Reply)]
+        text = t("telegram.saved_not_sent")
+        if asked:
+            text = f"{text}\n\n{asked[-1]}"
+        try:
+            await self.say(bot, chat_id, text)
+        except TelegramError as err:
+            log.error("chat %s not told its message was saved: %s", chat_id, err)
+
+    async def run_jobs(self, replies: Sequence[Outgoing]) -> list[Outgoing]:
+        """The replies with each heavy job replaced by its result, or by why there is none."""
+        done: list[Outgoing] = []
+        loop = asyncio.get_running_loop()
+        for reply in replies:
+            if not isinstance(reply, HeavyJob):
+                done.append(reply)
+                continue
+            work = partial(heavy.run_limited, reply, self.time_limit)
+            try:
+                done.extend(await loop.run_in_executor(_heavy_waiters, work))
+            except heavy.HeavyJobError as err:
+                log.error("%s failed: %s", reply.function.__name__, err.reason)
+                key = "telegram.too_slow" if err.reason == "timeout" else "telegram.job_failed"
+                done.append(Reply(t(key, seconds=round(self.time_limit))))
+        return done
 
     async def acknowledge(self, bot: Bot, query: CallbackQuery) -> None:
         """Stops the button's progress indicator; an expired query is not an error."""
@@ -405,6 +400,8 @@ class TelegramChannel:
             if isinstance(reply, Notice):
                 await self.send_notice(bot, reply)
                 continue
+            if isinstance(reply, HeavyJob):
+                raise TypeError("heavy jobs are run before their replies are delivered")
             if reply.replace and pressed is not None and not edited:
                 edited = True
                 if await self.edit(bot, pressed, reply):

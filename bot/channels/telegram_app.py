@@ -11,20 +11,20 @@ import gc
 import logging
 import re
 import signal
-from collections.abc import Awaitable
-from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 from telegram.request import BaseRequest
 
 import handlers
 from bot.channels.telegram import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
+from bot.channels.telegram_poll import ALLOWED_UPDATES, PerChatProcessor, poll
 from bot.database import Database
+from bot.engine import heavy
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.reminders.runner import start_reminders
 from bot.settings import Settings
@@ -33,24 +33,9 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 # The command menu, in the order Telegram shows it; descriptions come from the catalogue.
-MENU_COMMANDS = ("tiep", "viec", "duthao", "xem", "lai", "boqua", "huy", "help", "start")
-
-# Updates the bot asks for; channel posts, inline queries and the like never reach it.
-ALLOWED_UPDATES = [
-    Update.MESSAGE,
-    Update.EDITED_MESSAGE,
-    Update.CALLBACK_QUERY,
-    Update.MY_CHAT_MEMBER,
-]
+MENU_COMMANDS = ("tiep", "viec", "baocao", "duthao", "xem", "lai", "boqua", "huy", "help", "start")
 
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-
-# Seconds a long poll waits at Telegram for the next update.
-POLL_TIMEOUT = 30
-# Longest pause between attempts while Telegram cannot be reached.
-MAX_BACKOFF = 30.0
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,13 +148,17 @@ def build_application(
         # Answers often quote what the user typed; a link in it should not grow a preview.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(announce_commands)
+        # Chats are answered side by side; one chat's updates still one after another.
+        .concurrent_updates(PerChatProcessor())
     )
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
-    application.bot_data[CHANNEL_KEY] = TelegramChannel(engine)
+    application.bot_data[CHANNEL_KEY] = TelegramChannel(
+        engine, time_limit=settings.heavy_time_limit
+    )
     handlers.register(application)
     # Deadline reminders: a periodic sweep on the application's job queue (bot.reminders).
     start_reminders(application, engine.database, settings)
@@ -193,65 +182,6 @@ def engine_options(settings: Settings) -> EngineOptions:
     return EngineOptions(demo=bool(settings.demo), drafts_dir=settings.drafts_dir)
 
 
-async def _unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T | None:
-    """The awaitable's result, or None when `stop` is set first (the awaitable is cancelled)."""
-    task = asyncio.ensure_future(awaitable)
-    stopper = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if task in done:
-        return task.result()
-    task.cancel()
-    with suppress(asyncio.CancelledError, TelegramError):
-        await task
-    return None
-
-
-async def poll(
-    application: Application, stop: asyncio.Event, *, timeout: int = POLL_TIMEOUT
-) -> None:
-    """Long-polls updates and handles them one at a time until `stop` is set.
-
-    PTB's Updater confirms a batch of updates as soon as it has fetched it, so a crash before
-    they are handled loses them. Here an update is confirmed (by the offset of the next
-    getUpdates) only once it has been handled: after a crash Telegram delivers it again, and
-    the engine's event ids make the second delivery change nothing.
-    """
-    bot = application.bot
-    offset = 0
-    backoff = 1.0
-    webhook_cleared = False
-    while not stop.is_set():
-        try:
-            if not webhook_cleared:
-                # Polling and a webhook exclude each other; a webhook left from another run
-                # would make every getUpdates fail.
-                await _unless_stopped(stop, bot.delete_webhook())
-                webhook_cleared = True
-            updates = await _unless_stopped(
-                stop,
-                bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES),
-            )
-        except InvalidToken:
-            raise
-        except TelegramError as err:
-            # Network trouble, flood control or another instance polling: wait and retry.
-            log.warning("polling failed (%s); again in %.0f s", err, backoff)
-            await _unless_stopped(stop, asyncio.sleep(backoff))
-            backoff = min(backoff * 2, MAX_BACKOFF)
-            continue
-        backoff = 1.0
-        for update in updates or ():
-            await application.process_update(update)
-            offset = update.update_id + 1
-            if stop.is_set():
-                break
-    if offset:
-        # Confirms the last handled update, so a clean restart does not see it again.
-        with suppress(TelegramError):
-            await bot.get_updates(offset=offset, timeout=0, limit=1)
-
-
 async def serve_polling(application: Application) -> None:
     """Runs the application by long polling until SIGINT or SIGTERM."""
     stop = asyncio.Event()
@@ -264,6 +194,7 @@ async def serve_polling(application: Application) -> None:
         try:
             await poll(application, stop)
         finally:
+            heavy.stop_workers()
             await application.stop()
     log.info("Telegram bot stopped")
 
@@ -289,4 +220,7 @@ def run_telegram(
         webhook.port,
         engine.options.demo,
     )
-    application.run_webhook(**webhook.run_options())
+    try:
+        application.run_webhook(**webhook.run_options())
+    finally:
+        heavy.stop_workers()

@@ -13,11 +13,13 @@ import typer
 from sqlmodel import Session
 
 from bot.clock import VIETNAM
-from bot.database import Database
+from bot.database import Database, ReadOnlyDatabaseError
 from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
 from bot.questionnaire.loader import TemplateNotFoundError
 from bot.settings import get_settings
 from bot.texts import t
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(
     help="baocao: soạn báo cáo định kỳ của đơn vị giáo dục qua trò chuyện.",
@@ -52,9 +54,20 @@ def setup_logging(log_file: Path | None = None) -> None:
     logging.captureWarnings(True)
 
 
-def open_database() -> Database:
-    """The configured database, migrated to the newest schema."""
+def open_database(*, writable: bool = False) -> Database:
+    """The configured database, migrated to the newest schema.
+
+    With `writable`, a database that cannot be written ends the command with exit code 3
+    and a clear message instead of failing later on every answer.
+    """
     database = Database(get_settings().effective_database_url)
+    if writable:
+        try:
+            database.check_writable()
+        except ReadOnlyDatabaseError as err:
+            log.critical("the database cannot be written: %s", err)
+            typer.echo(t("cli.error.read_only_database", reason=err), err=True)
+            raise typer.Exit(3) from err
     database.migrate()
     return database
 

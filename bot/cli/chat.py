@@ -75,7 +75,7 @@ def run(
         except ValueError as err:
             typer.echo(f"webhook: {err}", err=True)
             raise typer.Exit(2) from err
-        run_telegram(settings, open_database(), webhook=webhook)
+        run_telegram(settings, open_database(writable=True), webhook=webhook)
         return
     if webhook_url:
         typer.echo("--webhook-url needs TELEGRAM_BOT_TOKEN", err=True)

@@ -20,7 +20,7 @@ from bot import store
 from bot.clock import now, school_year_of
 from bot.database import Database
 from bot.digits import is_ascii_digits, small_int
-from bot.engine import flow, prompts, reports, spreadsheet_step
+from bot.engine import flow, heavy, prompts, reports, spreadsheet_step, transaction
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.draft_step import ACTIONS as DRAFT_ACTIONS
 from bot.engine.draft_step import DraftStep
@@ -210,44 +210,63 @@ class ConversationEngine:
         self.evaluations = EvaluationCache()
 
     def handle(
-        self, sender: Sender, event: Incoming, *, event_id: str | None = None
+        self,
+        sender: Sender,
+        event: Incoming,
+        *,
+        event_id: str | None = None,
+        defer: bool = False,
     ) -> list[Outgoing]:
-        """Stores what the event changes and returns the replies, after committing."""
+        """Stores what the event changes and returns the replies, after committing.
+
+        Heavy work runs after the commit, here or (`defer`) by the caller: `bot.engine.heavy`.
+        """
+        channel = sender.channel
         with self.database.session() as session:
             if event_id is not None and not store.claim_event(
-                session, channel=sender.channel, event_id=event_id
+                session, channel=channel, event_id=event_id
             ):
-                log.info("event %s/%s already handled", sender.channel, event_id)
-                return []
+                log.info("event %s/%s already handled; its replies again", channel, event_id)
+                replies = transaction.replayed(session, channel=channel, event_id=event_id)
+            else:
+                replies = self._turn(session, sender, event)
+                if event_id is not None:
+                    transaction.keep_replies(
+                        session, channel=channel, event_id=event_id, replies=replies
+                    )
+        return replies if defer else heavy.run_inline(replies)
+
+    def _turn(self, session: Session, sender: Sender, event: Incoming) -> list[Outgoing]:
+        """The event's changes and replies, inside its transaction."""
+        context = store.member_context(
+            session, channel=sender.channel, external_id=sender.external_id
+        )
+        joined: list[Outgoing] = []
+        if isinstance(event, Command) and event.name == "start" and event.argument:
+            joined, context = self._join(session, sender, event.argument, context)
+            if context is None:
+                return joined
+        if context is None:
+            if not self.options.demo:
+                return [Reply(t("start.stranger"))]
+            self._create_demo(session, sender)
             context = store.member_context(
                 session, channel=sender.channel, external_id=sender.external_id
             )
-            joined: list[Outgoing] = []
-            if isinstance(event, Command) and event.name == "start" and event.argument:
-                joined, context = self._join(session, sender, event.argument, context)
-                if context is None:
-                    return joined
-            if context is None:
-                if not self.options.demo:
-                    return [Reply(t("start.stranger"))]
-                self._create_demo(session, sender)
-                context = store.member_context(
-                    session, channel=sender.channel, external_id=sender.external_id
-                )
-                assert context is not None  # just created
-            reports.choose_period(session, context)
-            if context.period is None:
-                # A final report stays readable (and the director can reopen a section).
-                context.period = store.latest_period(session, unit_id=context.unit.id or 0)
-            if context.period is None:
-                lobby = Lobby(session, context, self.options)
-                replies = lobby.dispatch(Command("start") if joined else event)
-                lobby.save()
-                return [*joined, *replies]
-            template = period_template(session, context.period, self.options.templates_root)
-            turn = _Turn(session, context, template, self.options, self.evaluations)
-            replies = turn.dispatch(Command("start") if joined else event)
-            turn.save()
+            assert context is not None  # just created
+        reports.choose_period(session, context)
+        if context.period is None:
+            # A final report stays readable (and the director can reopen a section).
+            context.period = store.latest_period(session, unit_id=context.unit.id or 0)
+        if context.period is None:
+            lobby = Lobby(session, context, self.options)
+            replies = lobby.dispatch(Command("start") if joined else event)
+            lobby.save()
+            return [*joined, *replies]
+        template = period_template(session, context.period, self.options.templates_root)
+        turn = _Turn(session, context, template, self.options, self.evaluations)
+        replies = turn.dispatch(Command("start") if joined else event)
+        turn.save()
         return [*joined, *replies]
 
     def _join(
@@ -497,6 +516,8 @@ class _Turn:
             and (event.file_name or "").lower().endswith(".docx")
         ):
             return self.audit_document(event.file_name or "", event.data)
+        if isinstance(event, Attachment) and event.problem:
+            return [Reply(t(f"upload.{event.problem}", file=event.file_name)), *self.current()]
         if isinstance(event, Attachment):
             return [
                 Reply(t("input.attachment", kind=t(f"attachment.{_kind(event.kind)}"))),
@@ -506,14 +527,7 @@ class _Turn:
 
     def audit_document(self, file_name: str, data: bytes) -> list[Outgoing]:
         """A .docx report the user sent: its figures recomputed, then the current question."""
-        # Imported here: only this branch needs the audit (and python-docx reading).
-        from bot.audit import SourceError, audit_bytes, chat_summary
-
-        try:
-            summary = chat_summary(audit_bytes(data, file_name))
-        except SourceError as err:
-            summary = err.explain(file_name, chat=True)
-        return [Reply(summary), *self.current()]
+        return [heavy.job(heavy.audit_replies, data, file_name), *self.current()]
 
     def on_command(self, command: Command) -> list[Outgoing]:
         """Slash commands work at any point and never lose a stored answer."""

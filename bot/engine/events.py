@@ -43,6 +43,8 @@ class Attachment:
     kind: str
     file_name: str | None = None
     data: bytes | None = None
+    # Why a file meant to be read has no data: "too_big", or "not_fetched" (download failed).
+    problem: str | None = None
 
 
 Incoming = Text | ButtonPress | Command | Attachment

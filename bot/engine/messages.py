@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,4 +49,20 @@ class Notice:
     buttons: list[list[Button]] = field(default_factory=list)
 
 
-Outgoing = Reply | DocumentReply | Notice
+@dataclass(frozen=True)
+class HeavyJob:
+    """Work standing for its replies (a draft, an audit), run after the event commits.
+
+    `function` is a module-level function and `args` plain data, so a worker process can
+    run it (see `bot.engine.heavy`).
+    """
+
+    function: Callable[..., list[Outgoing]]
+    args: tuple[Any, ...]
+
+    def run(self) -> list[Outgoing]:
+        """The replies the work answers."""
+        return self.function(*self.args)
+
+
+Outgoing = Reply | DocumentReply | Notice | HeavyJob

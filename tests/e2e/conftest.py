@@ -105,6 +105,11 @@ class Emulator:
         """Forgets the bot's confirmation of updates from `update_id` on."""
         self.http.post("/e2e/unconfirm", json={"token": token, "update_id": update_id})
 
+    def raw_update(self, update: dict[str, Any], token: str = TOKEN) -> int:
+        """Delivers an update as this raw JSON (its id added); returns the id."""
+        response = self.http.post("/e2e/raw_update", json={"token": token, "update": update})
+        return int(response.json()["result"])
+
     def user(self, **options: Any) -> FakeUser:
         """A person talking to the bot through the emulator's client API."""
         return FakeUser(self.http, TOKEN, **options)

@@ -113,6 +113,7 @@ function pressedMessage(message, token) {
 }
 
 function formatUpdate(update) {
+  if ('raw' in update) return { ...update.raw, update_id: update.updateId };
   if ('callbackQuery' in update) {
     const query = update.callbackQuery;
     const message = pressedMessage(query.message, update.botToken);
@@ -260,7 +261,7 @@ bot('getUpdates', async (token, p) => {
   const offset = Number(p.offset || 0);
   if (offset > state.confirmed) state.confirmed = offset;
   const limit = Number(p.limit || 100);
-  const pending = () => server.storage.userMessages
+  const pending = () => [...server.storage.userMessages, ...rawUpdates]
     .filter((update) => update.botToken === token && update.updateId >= state.confirmed)
     .sort((a, b) => a.updateId - b.updateId)
     .slice(0, limit);
@@ -397,6 +398,17 @@ app.post('/e2e/upload', express.raw({ type: () => true, limit: '25mb' }), (req, 
       file_size: req.body.length,
     },
   });
+});
+
+// An update as raw JSON, delivered as it is (`update_id` added): one the Bot API could send
+// but a library may fail to read.
+const rawUpdates = [];
+app.post('/e2e/raw_update', (req, res) => {
+  const updateId = server.updateId;
+  server.updateId += 1;
+  rawUpdates.push({ botToken: String(req.body.token), updateId, raw: req.body.update });
+  wake();
+  res.json({ ok: true, result: updateId });
 });
 
 // Forgets that the bot confirmed updates from `update_id` on, as when Telegram did not get

@@ -13,7 +13,7 @@ import io
 import docx
 import pytest
 
-from bot.channels.telegram import MAX_DOCUMENT_BYTES
+from bot.channels.telegram_files import MAX_DOCUMENT_BYTES
 from bot.texts import t
 from tests.docx_helpers import with_damaged_body
 from tests.e2e.conftest import Emulator, StartBot
@@ -144,7 +144,8 @@ def test_other_files_and_broken_reports_are_explained_and_the_bot_goes_on(
     padded = report_docx(WRONG_RATE) + b"\0" * MAX_DOCUMENT_BYTES
     large = user.send_document(padded, "rat-lon.docx", DOCX_TYPE)
     said = user.wait(lambda ms: bool(ms), timeout=10)[0]
-    assert said.text.startswith("❗")
+    assert said.text.startswith(t("upload.too_big", file="rat-lon.docx"))
+    assert "10 MB" in said.text
     assert "80,56%" not in said.text
     assert fetched(emulator, large["file_id"]) == []
 
@@ -167,3 +168,24 @@ def test_a_docx_with_damaged_xml_is_said_to_be_unreadable(
     said = user.wait(lambda ms: bool(ms), timeout=10)[-1]
     assert fetched(emulator, sent["file_id"]) == ["getFile", "download"]
     assert t("audit.unreadable", file="hong-noi-dung.docx") in said.text
+
+
+def test_a_report_telegram_cannot_hand_over_is_asked_again(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    user = started_at_the_menu(emulator, start_bot)
+    # A document whose file Telegram does not know any more: getFile fails.
+    lost = {
+        "file_id": "lost-file",
+        "file_unique_id": "unique-lost-file",
+        "file_name": "bao-cao.docx",
+        "mime_type": DOCX_TYPE,
+        "file_size": 12_345,
+    }
+    user.send(document=lost)
+    said = user.wait(lambda ms: bool(ms), timeout=10)[0]
+    assert said.text.startswith(t("upload.not_fetched", file="bao-cao.docx"))
+    assert fetched(emulator, "lost-file") == ["getFile"]
+    # Sent again (now that Telegram has it), it is read and audited.
+    user.send_document(report_docx(WRONG_RATE), "bao-cao.docx", DOCX_TYPE)
+    user.expect(t("audit.mismatches", file="bao-cao.docx", checked=1, count=1), timeout=10)
