@@ -233,6 +233,14 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         lambda d: d["sections"][0]["layout"][1].update(prose="Bảng: {{ academic }}."),
         "section general layout item 2: 'academic' is a table question",
     ),
+    "prose showing a table cell of no row": (
+        lambda d: d["sections"][0]["layout"][1].update(prose="{{ academic.thpt2.weak }}."),
+        "section general layout item 2: 'academic.thpt2.weak': table academic has no row",
+    ),
+    "check message with an unknown number": (
+        lambda d: d["checks"][0].update(message="Tổng {{ totl }}"),
+        "check ",
+    ),
     "prose with a syntax error": (
         lambda d: d["document"].update(summary="Năm học {{ year }"),
         "document summary: Jinja2 syntax error",
