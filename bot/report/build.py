@@ -262,7 +262,7 @@ def build_context(
         signer=signer,
         warnings=warnings,
         missing=builder.missing,
-        notes=early_notes(frame.year, frame.report_date),
+        notes=early_notes(frame.year, frame.report_date, frame.term),
     )
     return context, evaluation, builder.missing_sections
 
