@@ -101,6 +101,16 @@ def yaml_loader(shared: Path | None) -> type[IncludingLoader]:
     return type("Loader", (IncludingLoader,), {"shared": shared, "included": []})
 
 
+def included_fragments(path: Path) -> list[Path]:
+    """The fragments a questionnaire file includes (none when it does not load)."""
+    loader = yaml_loader(shared_dir(path.parent))
+    try:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    return list(dict.fromkeys(loader.included))
+
+
 def parse_yaml(text: str, shared: Path | None = None) -> Any:
     """YAML text's data with every string NFC-normalised (fragments of `shared` included)."""
     return _nfc(yaml.load(text, Loader=yaml_loader(shared)))
