@@ -406,26 +406,21 @@ def _table_cell_problems(where: str, source: str, index: _Index) -> Iterator[str
 
 def _cell_path(name: nodes.Name, tree: nodes.Template) -> list[str]:
     """The attribute names read from `name`: ["total", "rate"] for `t.total.rate`."""
+    reads: dict[int, nodes.Getattr | nodes.Getitem] = {}
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr | nodes.Getitem):
+            reads[id(node.node)] = node
     path: list[str] = []
-    current: nodes.Node = name
-    while True:
-        outer = next(
-            (
-                node
-                for node in tree.find_all((nodes.Getattr, nodes.Getitem))
-                if node.node is current
-            ),
-            None,
-        )
-        if outer is None:
-            return path
+    outer = reads.get(id(name))
+    while outer is not None:
         if isinstance(outer, nodes.Getattr):
             path.append(outer.attr)
         elif isinstance(outer.arg, nodes.Const):
             path.append(str(outer.arg.value))
         else:
             return [*path, "?", "?"]
-        current = outer
+        outer = reads.get(id(outer))
+    return path
 
 
 # -- answers --------------------------------------------------------------------------------
