@@ -142,3 +142,16 @@ def test_a_failed_check_says_its_own_numbers(tmp_path: Path) -> None:
         "Tổng số học viên xếp loại rèn luyện (473) khác tổng số học viên xếp loại học tập"
         " (474): hai bảng phải tính trên cùng số học viên."
     )
+
+
+def test_what_is_missing_is_named_by_the_document_numbering(tmp_path: Path) -> None:
+    data = sample_data()
+    del data["answers"]["academic_assessment"]
+    payload = check(written(tmp_path, data))
+    assert payload["missing_sections"] == ["III"]
+    out = tmp_path / "draft.docx"
+    result = baocao(
+        "render", "--template", KIND, "--answers", str(written(tmp_path, data)), "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "Phần III: Nhận xét" in text_of(open_docx(out.read_bytes()))

@@ -10,6 +10,7 @@ from bot.clock import VIETNAM, now
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
 from bot.report.build import Draft, IncompleteReportError, build_draft
 from bot.report.history import DraftHistory, KeptDraft, stamped_name
+from bot.report.numbering import roman
 from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf, pdf_available
 from bot.texts import t
 from bot.workflow.access import Action, can
@@ -81,7 +82,9 @@ class DraftStep:
     def caption(self, draft: Draft) -> str:
         turn = self.turn
         year = turn.period.year.replace("-", " - ")
-        lines = [t("draft.caption", report=turn.template.name, year=year)]
+        period = turn.period
+        term = t("reports.term", term=roman(period.term)) if period.term else ""
+        lines = [t("draft.caption", report=turn.template.name, year=year, term=term)]
         if draft.missing_sections:
             lines.append(
                 t(

@@ -284,7 +284,6 @@ class _Builder:
         self.missing: list[str] = []
         self.missing_sections: list[str] = []
         self._top = ""
-        self._top_label = ""
 
     # -- prose ------------------------------------------------------------------------------
 
@@ -336,7 +335,8 @@ class _Builder:
     def section(self, section: Section, level: int, blocks: list[Block]) -> None:
         number = heading_number(section.number, level, self.template.document.numbering)
         if level == 1:
-            self._top, self._top_label = section.number, number.rstrip(".)")
+            # Named as the document numbers it: "Phần III" under roman numbering.
+            self._top = number.rstrip(".)")
         blocks.append(Heading(number, section.title, level))
         if section.intro:
             blocks.append(Paragraph(self.render_runs(section.intro)))
@@ -368,7 +368,7 @@ class _Builder:
             self.missing.append(
                 t(
                     "report.missing_item",
-                    section=self._top_label,
+                    section=self._top,
                     label=question.label or question.prompt,
                 )
             )
