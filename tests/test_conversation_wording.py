@@ -56,7 +56,7 @@ def test_a_row_whose_name_says_dong_is_not_called_dong_dong(database: Database) 
 def test_a_one_column_row_asks_for_one_number(database: Database) -> None:
     chat = _chat(database, CENTRE)
     text = _open(chat, CENTRE, "conduct_previous")
-    assert "Gõ 1 số: Tỷ lệ." in text
+    assert "Gõ 1 số: Tỉ lệ." in text
     assert "theo thứ tự" not in text
 
 
