@@ -15,6 +15,8 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.questionnaire.loader import sample_answers_path
+from bot.report.docx_parts import text_width
+from bot.report.layout import WIDE_TABLE_CELL_MARGIN, WIDE_TABLE_COLUMNS, WIDE_TABLE_SIZE
 from tests.docx_helpers import open_docx, paragraph_with, text_of
 
 KIND = "bao-cao-so-ket-hoc-ky-gdnn-gdtx"
@@ -155,3 +157,13 @@ def test_what_is_missing_is_named_by_the_document_numbering(tmp_path: Path) -> N
     )
     assert result.exit_code == 0, result.output
     assert "Phần III: Nhận xét" in text_of(open_docx(out.read_bytes()))
+
+
+def test_a_short_row_label_is_not_broken_in_a_wide_table(tmp_path: Path) -> None:
+    document = render(tmp_path, SAMPLE)
+    wide = [table for table in document.tables if len(table.columns) > WIDE_TABLE_COLUMNS]
+    assert len(wide) == 2  # conduct and academic, 15 columns each
+    for table in wide:
+        first = table._tbl.tblGrid.gridCol_lst[0].w
+        needed = text_width("Khối 10", WIDE_TABLE_SIZE) + 2 * WIDE_TABLE_CELL_MARGIN
+        assert first >= needed
