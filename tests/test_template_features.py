@@ -15,6 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.questionnaire import loader
 from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import (
@@ -209,3 +210,20 @@ def test_a_fragment_is_only_read_from_the_shared_folder(tmp_path: Path, name: st
     )
     with pytest.raises(TemplateError, match="cannot include"):
         template_from_text(text, "x", tmp_path)
+
+
+def test_an_edited_fragment_reloads_the_kinds_that_include_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loader, "RELOAD_SECONDS", 0.0)
+    root = kinds_folder(tmp_path)
+
+    def prompt() -> str:
+        template = load_template("mini-report", root)
+        return next(q.prompt for q in template.sections[1].questions if q.id == "has_events")
+
+    assert prompt() == "Có tham gia cuộc thi nào không?"
+    (root / SHARED_DIR / "yes-no.yaml").write_text(
+        "kind: yes_no\nprompt: Học viên có dự thi không?\n", encoding="utf-8"
+    )
+    assert prompt() == "Học viên có dự thi không?"

@@ -202,10 +202,23 @@ def find_kind(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Path | None:
     return None
 
 
+def _stamp(path: Path) -> tuple[int, ...]:
+    """What changes when a kind's file or a shared fragment it may include is edited."""
+    status = path.stat()
+    stamp = [status.st_mtime_ns, status.st_size]
+    for fragment in sorted(shared_dir(path.parent).glob("*.yaml")):
+        try:
+            status = fragment.stat()
+        except OSError:
+            continue  # removed meanwhile: the next look sees it gone
+        stamp += [status.st_mtime_ns, status.st_size]
+    return tuple(stamp)
+
+
 @dataclass
 class _Entry:
     path: Path
-    stamp: tuple[int, int]
+    stamp: tuple[int, ...]
     template: Template
     checked: float
 
@@ -226,8 +239,7 @@ def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
         if folder is None:
             raise TemplateNotFoundError(kind_id)
         path = folder / QUESTIONNAIRE_FILE
-        status = path.stat()
-        stamp = (status.st_mtime_ns, status.st_size)
+        stamp = _stamp(path)
         if entry is not None and (entry.path, entry.stamp) == (path, stamp):
             entry.checked = moment
             return entry.template
