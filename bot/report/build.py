@@ -284,6 +284,7 @@ class _Builder:
         self.missing: list[str] = []
         self.missing_sections: list[str] = []
         self._top = ""
+        self._top_label = ""
 
     # -- prose ------------------------------------------------------------------------------
 
@@ -335,8 +336,9 @@ class _Builder:
     def section(self, section: Section, level: int, blocks: list[Block]) -> None:
         number = heading_number(section.number, level, self.template.document.numbering)
         if level == 1:
-            # Named as the document numbers it: "Phần III" under roman numbering.
-            self._top = number.rstrip(".)")
+            # A missing answer is listed in the draft's notes under the part as the document
+            # numbers it ("Phần III"); chat names sections by their number, as its menus do.
+            self._top, self._top_label = section.number, number.rstrip(".)")
         blocks.append(Heading(number, section.title, level))
         if section.intro:
             blocks.append(Paragraph(self.render_runs(section.intro)))
@@ -368,7 +370,7 @@ class _Builder:
             self.missing.append(
                 t(
                     "report.missing_item",
-                    section=self._top,
+                    section=self._top_label,
                     label=question.label or question.prompt,
                 )
             )
