@@ -168,3 +168,13 @@ def test_a_short_row_label_is_not_broken_in_a_wide_table(tmp_path: Path) -> None
         first = table._tbl.tblGrid.gridCol_lst[0].w
         needed = text_width("Khối 10", WIDE_TABLE_SIZE) + 2 * WIDE_TABLE_CELL_MARGIN
         assert first >= needed
+
+
+def test_only_a_semester_two_summary_dated_before_the_year_ends_is_flagged_early(
+    tmp_path: Path,
+) -> None:
+    # Semester I is summed up around its own end in January: nothing to flag.
+    assert "kết thúc (31/05/2024)" not in text_of(render(tmp_path, SAMPLE))
+    data = sample_data()
+    data["period"].update(term=2, date="2024-05-20")
+    assert "kết thúc (31/05/2024)" in text_of(render(tmp_path, written(tmp_path, data)))
