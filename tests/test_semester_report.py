@@ -178,3 +178,14 @@ def test_only_a_semester_two_summary_dated_before_the_year_ends_is_flagged_early
     data = sample_data()
     data["period"].update(term=2, date="2024-05-20")
     assert "kết thúc (31/05/2024)" in text_of(render(tmp_path, written(tmp_path, data)))
+
+
+def test_the_demo_plays_the_semester_summary_to_a_complete_draft(tmp_path: Path) -> None:
+    out = tmp_path / "so-ket.docx"
+    result = baocao("demo", "--template", KIND, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "năm học 2023 - 2024, học kỳ I." in result.output
+    assert "Đã đủ các câu trả lời bắt buộc." in result.output
+    text = text_of(open_docx(out.read_bytes()))
+    assert "Sơ kết học kỳ I năm học 2023 - 2024" in text
+    assert "124 Hoàng Văn Thụ" in text
