@@ -304,6 +304,7 @@ def format_decimal(value: Decimal, places: int = 2, *, trim: bool = False) -> st
     return _vietnamese(rounded, _pattern(places))
 
 
-def format_percent(value: Decimal) -> str:
-    """A rate already in percent: 8.9678 -> "8,97%", 100 -> "100%", 91.8 -> "91,80%"."""
-    return format_decimal(value, 2, trim=True) + "%"
+def format_percent(value: Decimal, *, fixed: bool = False) -> str:
+    """A rate already in percent: 8.9678 -> "8,97%", 100 -> "100%", 91.8 -> "91,80%";
+    `fixed` keeps two decimals on whole rates too: 100 -> "100,00%"."""
+    return format_decimal(value, 2, trim=not fixed) + "%"

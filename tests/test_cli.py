@@ -301,6 +301,15 @@ def test_render_writes_the_answers_and_figures(tmp_path: Path) -> None:
     assert "29/04/2021" in text
     for figure in SEED_FIGURES:
         assert figure in text
+    # The closing sections of a real annual report, with next year named.
+    for heading in (
+        "8. Tồn tại, hạn chế và nguyên nhân",
+        "9. Phương hướng, nhiệm vụ năm học tới",
+        "10. Đề xuất, kiến nghị",
+    ):
+        assert heading in text
+    assert "Năm học 2021 - 2022, trung tâm tập trung thực hiện" in text
+    assert "- Duy trì sĩ số, giảm tỉ lệ học viên nghỉ bỏ học dưới 7%." in text
 
 
 def test_render_highlights_what_a_partial_file_lacks(tmp_path: Path) -> None:
@@ -349,7 +358,9 @@ def test_templates_json_lists_every_kind() -> None:
     assert [k["id"] for k in kinds] == [folder.name for folder in template_dirs()]
     ours = next(k for k in kinds if k["id"] == KIND)
     assert ours["name"] == "Báo cáo tổng kết năm học (Trung tâm GDNN-GDTX)"
-    assert ours["sections"] == 7
+    # 1-7 as the seed, then shortcomings, next year's tasks, proposals.
+    assert ours["sections"] == 10
+    assert len(kinds) >= 4 and "bao-cao-so-ket-hoc-ky-gdnn-gdtx" in [k["id"] for k in kinds]
 
 
 def test_templates_text_names_the_kind() -> None:

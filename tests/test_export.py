@@ -197,11 +197,11 @@ def test_export_json_lists_the_sheets_and_counts(seeded: Seeded, tmp_path: Path)
     assert workbook.sheetnames == payload["sheets"]
     assert workbook.sheetnames[0] == UNIT_SHEET
     assert workbook.sheetnames[-1] == AUDIT_SHEET
-    # Seven top sections for each of the two periods, named after the period and section.
+    # Ten top sections for each of the two periods, named after the period and section.
     sections = workbook.sheetnames[1:-1]
-    assert len(sections) == 14
+    assert len(sections) == 20
     assert sections[0].startswith(f"Kỳ {seeded.first} – 1. Thực hiện")
-    assert sections[7].startswith(f"Kỳ {seeded.second} – 1. Thực hiện")
+    assert sections[10].startswith(f"Kỳ {seeded.second} – 1. Thực hiện")
     for name in workbook.sheetnames:
         assert len(name) <= 31
         assert not re.search(r"[\[\]:*?/\\]", name)

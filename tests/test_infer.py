@@ -174,6 +174,20 @@ TYPED = {
         col("change", "Tăng/giảm", group="Từ TB trở lên", kind="decimal", min=None),
     ],
 }
+# The same table graded as Thông tư 22/2021 does: Chưa đạt, Đạt, Khá, Tốt.
+TT22 = {
+    "id": "tt22",
+    "label": "Kết quả học tập (TT22)",
+    "columns": [
+        col("total", "TS HV", role="total"),
+        col("fail", "SL", group="Chưa đạt"),
+        col("fail_rate", "TL", group="Chưa đạt", kind="percent"),
+        col("pass", "SL", group="Đạt"),
+        col("good", "SL", group="Khá"),
+        col("excellent", "SL", group="Tốt"),
+        col("pass_up", "SL", group="Từ Đạt trở lên"),
+    ],
+}
 ROWS = {
     "id": "staff",
     "label": "Đội ngũ",
@@ -227,6 +241,10 @@ INFERRED: dict[str, tuple[Template, set[str]]] = {
             "typed.rate:avg_up_rate",
             "typed.change:change",
         },
+    ),
+    "TT22 grades: typed 'from Đạt up' and a typed rate": (
+        make([TT22]),
+        {"tt22.sum:total", "tt22.sum:pass_up", "tt22.rate:fail_rate"},
     ),
     "typed total row and subset row": (
         make([ROWS]),
@@ -699,6 +717,16 @@ def test_category_ranks() -> None:
     assert from_up_rank("Từ trung bình trở lên") == 2
     assert from_up_rank("Từ Khá trở lên:") == 3
     assert from_up_rank("Tỷ lệ năm nay") is None
+    # Thông tư 22/2021's grades, alone or beside the older names.
+    assert [category_rank(x) for x in ("Chưa đạt", "Đạt", "Yếu (Chưa đạt)", "TB/Đạt")] == [
+        1,
+        2,
+        1,
+        2,
+    ]
+    assert from_up_rank("Từ trung bình (đạt) trở lên") == 2
+    # Two names of different grades are no category.
+    assert category_rank("Khá/Đạt") is None
 
 
 def test_the_mini_report_declares_what_inference_would_find() -> None:

@@ -26,8 +26,9 @@ from bot.questionnaire.loader import (
     template_dirs,
 )
 from bot.questionnaire.references import TemplateError, validate_answers, validate_template
-from bot.questionnaire.schema import Template
+from bot.questionnaire.schema import Section, Template
 from bot.report.build import render_draft
+from bot.report.numbering import heading_number
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.docx_helpers import open_docx, paragraphs, spaced
 
@@ -94,12 +95,20 @@ def test_sample_answers_render_a_complete_document(
     assert draft.warnings == []
     assert {f.id: f.text for f in draft.evaluation.figures.values() if f.text is None} == {}
     texts = [spaced(paragraph.text).strip() for paragraph in paragraphs(open_docx(draft.data))]
-    for section in template.iter_sections():
-        heading = re.compile(
-            rf"^{re.escape(section.number)}\b(?!\.\d).*{re.escape(section.title)}"
-        )
+    for section, level in sections_with_levels(template.sections):
+        number = heading_number(section.number, level, template.document.numbering)
+        heading = re.compile(rf"^{re.escape(number)}(?!\.?\d).*{re.escape(section.title)}")
         assert any(heading.search(text) for text in texts), f"no heading {section.number}"
     assert sample.frame.unit_name.upper() in "\n".join(texts)
+
+
+def sections_with_levels(sections: list[Section], level: int = 1) -> list[tuple[Section, int]]:
+    """Every section with its depth (1 for the top ones), in document order."""
+    out: list[tuple[Section, int]] = []
+    for section in sections:
+        out.append((section, level))
+        out += sections_with_levels(section.sections, level + 1)
+    return out
 
 
 # Inferred checks the sample answers knowingly fail, by report kind: figures copied from a
@@ -232,6 +241,14 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "prose showing a table": (
         lambda d: d["sections"][0]["layout"][1].update(prose="Bảng: {{ academic }}."),
         "section general layout item 2: 'academic' is a table question",
+    ),
+    "prose showing a table cell of no row": (
+        lambda d: d["sections"][0]["layout"][1].update(prose="{{ academic.thpt2.weak }}."),
+        "section general layout item 2: 'academic.thpt2.weak': table academic has no row",
+    ),
+    "check message with an unknown number": (
+        lambda d: d["checks"][0].update(message="Tổng {{ totl }}"),
+        "check ",
     ),
     "prose with a syntax error": (
         lambda d: d["document"].update(summary="Năm học {{ year }"),

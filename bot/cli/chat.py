@@ -108,6 +108,7 @@ def demo(
                 name=frame.unit_name,
                 parent_body=frame.parent_body,
                 place=frame.place,
+                address=frame.address,
                 # A deputy signing "KT." is the signer, for the head's title.
                 signer_title=frame.deputy_title or frame.signer_title,
                 signer_name=(frame.deputy_name or "") if frame.deputy_title else frame.signer_name,
@@ -129,6 +130,7 @@ def demo(
                 template_id=answers.template.id,
                 template_version=answers.template.version,
                 year=frame.year,
+                term=frame.term,
                 report_date=frame.report_date,
             )
         engine = ConversationEngine(database, EngineOptions())

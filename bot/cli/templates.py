@@ -13,9 +13,11 @@ from bot.cli.app import JsonOption, app
 from bot.questionnaire.loader import (
     QUESTIONNAIRE_FILE,
     SAMPLE_ANSWERS_FILE,
+    SHARED_DIR,
     TemplateNotFoundError,
     all_templates,
     find_kind,
+    included_fragments,
     load_template,
 )
 from bot.questionnaire.references import TemplateError
@@ -115,6 +117,12 @@ def new(
     text = (origin / QUESTIONNAIRE_FILE).read_text(encoding="utf-8")
     copy = commented_copy(text, source, kind, f"../{SCHEMA_FILE}")
     (target / QUESTIONNAIRE_FILE).write_text(copy, encoding="utf-8")
+    # The fragments the source includes go beside the copy, unless the folder has its own.
+    for fragment in included_fragments(origin / QUESTIONNAIRE_FILE):
+        kept = root / SHARED_DIR / fragment.name
+        if not kept.exists():
+            kept.parent.mkdir(exist_ok=True)
+            kept.write_bytes(fragment.read_bytes())
     answers = origin / SAMPLE_ANSWERS_FILE
     if answers.is_file():
         sample = renamed_answers(answers.read_text(encoding="utf-8"), source, kind)

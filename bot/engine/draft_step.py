@@ -135,7 +135,9 @@ def _draft(order: DraftOrder) -> list[Outgoing]:
 
 def _caption(order: DraftOrder, draft: Draft) -> str:
     year = order.frame.year.replace("-", " - ")
-    lines = [t("draft.caption", report=order.template.name, year=year)]
+    frame = order.frame
+    term = t("reports.term", term=frame.term_number) if frame.term else ""
+    lines = [t("draft.caption", report=order.template.name, year=year, term=term)]
     if draft.missing_sections:
         lines.append(
             t(

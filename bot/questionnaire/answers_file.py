@@ -47,6 +47,17 @@ def _date(path: Path, value: Any) -> date:
         raise AnswersFileError(t("answers_file.date", file=path, text=text)) from err
 
 
+def _term(path: Path, value: Any) -> int | None:
+    """The semester, 1 or 2 (written "2" or "II" too); None for a year's report."""
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    term = {"1": 1, "I": 1, "2": 2, "II": 2}.get(text)
+    if term is None:
+        raise AnswersFileError(t("answers_file.term", file=path, text=value))
+    return term
+
+
 def _read(path: Path) -> Any:
     """The file's data; a file that is not YAML or not UTF-8 is an AnswersFileError."""
     try:
@@ -73,8 +84,10 @@ _UNIT_KEYS = (
     "signer_deputy_title",
     "signer_deputy_name",
     "recipients",
+    "address",
+    "phone",
 )
-_PERIOD_KEYS = ("year", "date", "number")
+_PERIOD_KEYS = ("year", "term", "date", "number")
 
 
 def _known_keys(path: Path, data: Any, known: tuple[str, ...], where: str) -> None:
@@ -138,6 +151,9 @@ def load_answers_file(
         deputy_name=unit.get("signer_deputy_name") or None,
         number=period.get("number") or None,
         recipients=unit.get("recipients") or None,
+        term=_term(path, period.get("term")),
+        address=str(unit.get("address") or ""),
+        phone=str(unit.get("phone") or ""),
     )
     questions = {slot.question.id: slot.question for slot in flow.all_slots(template)}
     values: dict[str, Any] = {}

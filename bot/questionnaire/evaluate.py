@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.numbers import format_decimal, format_integer, format_percent, round_half_up
+from bot.questionnaire.check_message import check_message
 from bot.questionnaire.infer import InferredCheck, inferred_checks
 from bot.questionnaire.plausible import small_rates
 from bot.questionnaire.schema import (
@@ -65,6 +66,7 @@ class Evaluation:
     kinds: dict[str, str] = field(default_factory=dict)
     figures: dict[str, FigureResult] = field(default_factory=dict)
     failures: list[CheckFailure] = field(default_factory=list)
+    fixed_rates: bool = False  # the template's rate_format "100,00%"
 
     def text(self, ref: str) -> str | None:
         """The display text of a value, or None when it is missing."""
@@ -73,7 +75,7 @@ class Evaluation:
         value = self.numbers.get(ref)
         if value is None:
             return None
-        return format_value(self.kinds.get(ref, "decimal"), value)
+        return format_value(self.kinds.get(ref, "decimal"), value, self.fixed_rates)
 
     def failures_for(self, question_id: str) -> list[CheckFailure]:
         """The failed checks that involve a question."""
@@ -85,14 +87,14 @@ def _row_phrase(label: str) -> str:
     return label if label.casefold().startswith("dòng ") else t("row.name", row=label)
 
 
-def format_value(kind: str, value: Decimal) -> str:
+def format_value(kind: str, value: Decimal, fixed_rates: bool = False) -> str:
     """A number as shown in a document, by the kind of value it is."""
     if kind in ("integer", "sum"):
         if value == value.to_integral_value():
             return format_integer(int(value))
         return format_decimal(value, trim=True)
     if kind in ("percent", "rate"):
-        return format_percent(value)
+        return format_percent(value, fixed=fixed_rates)
     if kind == "change":
         return describe_change(value)
     return format_decimal(value, trim=True)
@@ -180,7 +182,7 @@ class _Evaluator:
         for section in template.iter_sections():
             for question in section.questions:
                 self.questions[question.id] = question
-        self.result = Evaluation()
+        self.result = Evaluation(fixed_rates=template.rate_format == "100,00%")
 
     def run(self, confirmed: set[str]) -> Evaluation:
         tables = [q for q in self.questions.values() if isinstance(q, TableQuestion)]
@@ -243,7 +245,7 @@ class _Evaluator:
             if hit is not None and hit[0] is self.template:
                 _FRAGMENTS.move_to_end(key)
                 return hit[1]
-        outer, self.result = self.result, Evaluation()
+        outer, self.result = self.result, Evaluation(fixed_rates=self.result.fixed_rates)
         try:
             self._answered_cells(table)
             self._computed_cells(table)
@@ -348,7 +350,7 @@ class _Evaluator:
             if current is not None and previous is not None:
                 value = change(current, previous)
         self._put(figure.id, figure.kind, value)
-        text = None if value is None else format_value(figure.kind, value)
+        text = None if value is None else format_value(figure.kind, value, self.result.fixed_rates)
         self.result.figures[figure.id] = FigureResult(
             figure.id, figure.label, figure.kind, value, text
         )
@@ -402,7 +404,9 @@ class _Evaluator:
             message = self._total_message(check)
         if message is None:
             return
-        self._fail(check.id, check.message or message, check.references())
+        if check.message:
+            message = check_message(check, self.result.numbers, self._text)
+        self._fail(check.id, message, check.references())
 
     def _total_message(self, check: Check) -> str | None:
         """The wording of a failed sum_equals or not_above check, or None when it holds."""

@@ -82,16 +82,21 @@ class InferredCheck:
 # -- labels of the domain -------------------------------------------------------------------
 
 # Conduct and academic categories, worst to best; "từ X trở lên" counts X and better.
+# Thông tư 22/2021 grades "Chưa đạt" and "Đạt" stand where "Yếu" and "Trung bình" stood.
 _RANKS = {
     "kem": 0,
     "yeu": 1,
+    "chua dat": 1,
     "trung binh": 2,
     "tb": 2,
+    "dat": 2,
     "kha": 3,
     "gioi": 4,
     "tot": 4,
     "xuat sac": 5,
 }
+# "Trung bình (Đạt)", "TB/Đạt": one category under both its names.
+_ALTERNATIVES = re.compile(r"\s*[/()]\s*")
 _FROM_UP = re.compile(r"\btu (.+?) tro len\b")
 _CHANGE_WORDS = ("tang", "giam", "thay doi", "chenh lech")
 
@@ -107,7 +112,11 @@ def category_rank(label: str | None) -> int | None:
     if not label:
         return None
     folded = _fold(label).removeprefix("loai ").strip(" :")
-    return _RANKS.get(folded)
+    if folded in _RANKS:
+        return _RANKS[folded]
+    names = [name.removeprefix("loai ") for name in _ALTERNATIVES.split(folded) if name]
+    ranks = {_RANKS.get(name) for name in names}
+    return ranks.pop() if len(names) > 1 and len(ranks) == 1 else None
 
 
 def from_up_rank(text: str | None) -> int | None:

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import ValidationError
+from yaml.nodes import Node, ScalarNode
 
 from bot.questionnaire.references import TemplateError, validate_template
 from bot.questionnaire.schema import Template
@@ -29,6 +31,12 @@ from bot.settings import get_settings
 
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 SAMPLE_ANSWERS_FILE = "sample-answers.yaml"
+# Fragments shared by kinds, beside their folders (not a kind: it has no questionnaire).
+SHARED_DIR = "_shared"
+INCLUDE_TAG = "!include"
+_FRAGMENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.yaml$")
+# A fragment including itself stops here.
+_MAX_INCLUDES = 100
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 # How often, at most, a loaded kind's file is looked at again for an edit.
 RELOAD_SECONDS = 3.0
@@ -51,9 +59,61 @@ def _nfc(node: Any) -> Any:
     return node
 
 
-def parse_yaml(text: str) -> Any:
-    """YAML text's data with every string NFC-normalised."""
-    return _nfc(yaml.safe_load(text))
+def shared_dir(kind_folder: Path) -> Path:
+    """The `_shared/` folder of fragments beside a kind's folder."""
+    return kind_folder.parent / SHARED_DIR
+
+
+class IncludingLoader(yaml.SafeLoader):
+    """A safe YAML loader whose `!include NAME.yaml` stands for the fragment
+    `shared/NAME.yaml` (see `yaml_loader`)."""
+
+    shared: ClassVar[Path | None] = None
+    included: ClassVar[list[Path]] = []
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        node = super().compose_node(parent, index)
+        if not (isinstance(node, ScalarNode) and node.tag == INCLUDE_TAG):
+            return node
+        name = str(node.value).strip()
+        shared, included = type(self).shared, type(self).included
+        if shared is None or not _FRAGMENT_NAME.match(name):
+            raise yaml.MarkedYAMLError(
+                problem=f"cannot include {name!r}: a file name in {SHARED_DIR}/ is needed",
+                problem_mark=node.start_mark,
+            )
+        path = shared / name
+        if not path.is_file() or len(included) >= _MAX_INCLUDES:
+            raise yaml.MarkedYAMLError(
+                problem=f"cannot include {name!r}: no file {path}", problem_mark=node.start_mark
+            )
+        included.append(path)
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=type(self))
+
+
+def yaml_loader(shared: Path | None) -> type[IncludingLoader]:
+    """A loader for one text: `!include NAME.yaml` stands for the fragment `shared/NAME.yaml`.
+
+    The fragment's nodes replace the tag's before anything is built, so a fragment can be a
+    whole value (`columns: !include distribution-columns.yaml`) or merged into a mapping and
+    completed there (`<<: !include previous-rate-table.yaml`); `included` lists what was read.
+    """
+    return type("Loader", (IncludingLoader,), {"shared": shared, "included": []})
+
+
+def included_fragments(path: Path) -> list[Path]:
+    """The fragments a questionnaire file includes (none when it does not load)."""
+    loader = yaml_loader(shared_dir(path.parent))
+    try:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    return list(dict.fromkeys(loader.included))
+
+
+def parse_yaml(text: str, shared: Path | None = None) -> Any:
+    """YAML text's data with every string NFC-normalised (fragments of `shared` included)."""
+    return _nfc(yaml.load(text, Loader=yaml_loader(shared)))
 
 
 def read_yaml(path: Path) -> Any:
@@ -66,13 +126,17 @@ def digest_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def template_from_text(text: str, source: str) -> Template:
+def template_from_text(text: str, source: str, shared: Path | None = None) -> Template:
     """Validates a questionnaire's text into a Template whose references all resolve.
 
     Raises TemplateError listing every problem (pydantic's included) when it does not hold.
+    A text that includes fragments of `shared` is kept as the whole text they make, so the
+    version a period is opened with stays the same when a fragment changes later.
     """
+    loader = yaml_loader(shared)
     try:
-        template = Template.model_validate(parse_yaml(text))
+        data = _nfc(yaml.load(text, Loader=loader))
+        template = Template.model_validate(data)
     except yaml.YAMLError as err:
         raise TemplateError(source, [f"YAML: {err}"]) from err
     except ValidationError as err:
@@ -81,13 +145,15 @@ def template_from_text(text: str, source: str) -> Template:
     problems = validate_template(template)
     if problems:
         raise TemplateError(source, problems)
+    if loader.included:
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     template._text, template._digest = text, digest_of(text)
     return template
 
 
 def load_template_file(path: Path) -> Template:
     """Validates one questionnaire file (see `template_from_text`)."""
-    return template_from_text(path.read_text(encoding="utf-8"), str(path))
+    return template_from_text(path.read_text(encoding="utf-8"), str(path), shared_dir(path.parent))
 
 
 @lru_cache(maxsize=64)
@@ -136,10 +202,23 @@ def find_kind(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Path | None:
     return None
 
 
+def _stamp(path: Path) -> tuple[int, ...]:
+    """What changes when a kind's file or a shared fragment it may include is edited."""
+    status = path.stat()
+    stamp = [status.st_mtime_ns, status.st_size]
+    for fragment in sorted(shared_dir(path.parent).glob("*.yaml")):
+        try:
+            status = fragment.stat()
+        except OSError:
+            continue  # removed meanwhile: the next look sees it gone
+        stamp += [status.st_mtime_ns, status.st_size]
+    return tuple(stamp)
+
+
 @dataclass
 class _Entry:
     path: Path
-    stamp: tuple[int, int]
+    stamp: tuple[int, ...]
     template: Template
     checked: float
 
@@ -160,8 +239,7 @@ def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
         if folder is None:
             raise TemplateNotFoundError(kind_id)
         path = folder / QUESTIONNAIRE_FILE
-        status = path.stat()
-        stamp = (status.st_mtime_ns, status.st_size)
+        stamp = _stamp(path)
         if entry is not None and (entry.path, entry.stamp) == (path, stamp):
             entry.checked = moment
             return entry.template
@@ -184,7 +262,7 @@ def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
 
 
 def _validated(text: str, path: Path, kind_id: str) -> Template:
-    template = template_from_text(text, str(path))
+    template = template_from_text(text, str(path), shared_dir(path.parent))
     if template.id != kind_id:
         problem = f"id {template.id!r} does not match its folder {kind_id!r}"
         raise TemplateError(str(path), [problem])

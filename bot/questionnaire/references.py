@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.questionnaire.check_message import CHECK_MESSAGE_VARIABLES
 from bot.questionnaire.infer import inference_problems
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
@@ -33,7 +34,19 @@ from bot.questionnaire.schema import (
 )
 
 # Variables every prose template gets besides answers and figures (see report.build).
-FRAME_VARIABLES = frozenset({"year", "previous_year", "next_year", "unit", "place"})
+FRAME_VARIABLES = frozenset(
+    {
+        "year",
+        "previous_year",
+        "next_year",
+        "unit",
+        "place",
+        "term",
+        "term_number",
+        "address",
+        "phone",
+    }
+)
 _jinja = SandboxedEnvironment()
 
 
@@ -335,13 +348,16 @@ def _prose_sources(template: Template) -> Iterator[tuple[str, str]]:
 
 
 def _prose_problems(template: Template, index: _Index) -> Iterator[str]:
-    """Prose uses only frame variables, one-value answers and figures."""
-    shown = {
-        q for q, v in index.questions.items() if not isinstance(v, TableQuestion | ListQuestion)
-    }
+    """Prose uses only frame variables, one-value answers, table cells and figures."""
+    shown = {q for q, v in index.questions.items() if not isinstance(v, ListQuestion)}
     known = FRAME_VARIABLES | shown | set(index.figures)
     for where, source in _prose_sources(template):
         yield from _unknown_variables(where, source, known, index)
+        yield from _table_cell_problems(where, source, index)
+    for check in template.checks:
+        if check.message:
+            where = f"check {check.id} message"
+            yield from _unknown_variables(where, check.message, CHECK_MESSAGE_VARIABLES, index)
     # The file name is rendered with the frame only (report.build.file_name).
     yield from _unknown_variables(
         "document file_name", template.document.file_name, FRAME_VARIABLES, index
@@ -366,6 +382,45 @@ def _unknown_variables(
             yield f"{where}: '{name}' is not available here (only {frame})"
         else:
             yield f"{where}: unknown variable '{name}'"
+
+
+def _table_cell_problems(where: str, source: str, index: _Index) -> Iterator[str]:
+    """A table in prose is one of its cells, `table.row.column`, with ids that exist."""
+    try:
+        tree = _jinja.parse(source)
+    except TemplateSyntaxError:
+        return  # said by _unknown_variables
+    for name in tree.find_all(nodes.Name):
+        table = index.questions.get(name.name)
+        if not isinstance(table, TableQuestion):
+            continue
+        path = _cell_path(name, tree)
+        if len(path) != 2:
+            yield (
+                f"{where}: '{name.name}' is a table question, which prose shows one cell "
+                f"at a time: {name.name}.row.column"
+            )
+        elif (problem := _cell_problem(".".join([name.name, *path]), index)) is not None:
+            yield f"{where}: {problem}"
+
+
+def _cell_path(name: nodes.Name, tree: nodes.Template) -> list[str]:
+    """The attribute names read from `name`: ["total", "rate"] for `t.total.rate`."""
+    reads: dict[int, nodes.Getattr | nodes.Getitem] = {}
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr | nodes.Getitem):
+            reads[id(node.node)] = node
+    path: list[str] = []
+    outer = reads.get(id(name))
+    while outer is not None:
+        if isinstance(outer, nodes.Getattr):
+            path.append(outer.attr)
+        elif isinstance(outer.arg, nodes.Const):
+            path.append(str(outer.arg.value))
+        else:
+            return [*path, "?", "?"]
+        outer = reads.get(id(outer))
+    return path
 
 
 # -- answers --------------------------------------------------------------------------------

@@ -84,6 +84,9 @@ class TextQuestion(QuestionBase):
     kind: Literal["text"]
     long: bool = Field(default=True, description="False for one short line (name, address).")
     max_length: int | None = None
+    line_bullets: bool = Field(
+        default=False, description="Each line of the answer as a '- ' item in the document."
+    )
 
     @property
     def length_limit(self) -> int:
@@ -231,6 +234,11 @@ class TableQuestion(QuestionBase):
     infer_checks: bool = Field(
         default=True, description="False: derive no check from this table's structure."
     )
+    pair_rates: bool = Field(
+        default=False,
+        description="Draw each rate beside the count it is the rate of, both under the "
+        "count's label ('Tốt' over 'SL' and 'TL').",
+    )
 
 
 class ListField(Strict):
@@ -319,7 +327,11 @@ class Check(Strict):
     current: Reference | None = None
     previous: Reference | None = None
     max_share: Decimal = Field(default=Decimal("0.5"), gt=0)
-    message: str | None = Field(default=None, description="Overrides the generic wording.")
+    message: str | None = Field(
+        default=None,
+        description="Overrides the generic wording; Jinja2 over the check's numbers: "
+        "{{ total }}, {{ sum }} (of the parts), {{ part }}, {{ current }}, {{ previous }}.",
+    )
 
     @model_validator(mode="after")
     def _operands_match_kind(self) -> Check:
@@ -379,6 +391,11 @@ class DocumentSpec(Strict):
     number_suffix: str = Field(description="Ký hiệu after the number, e.g. 'BC-GDNN-GDTX'.")
     file_name: str = Field(description="Jinja2 base of the .docx file name (ASCII slug added).")
     recipients: list[str] = Field(default_factory=list)
+    numbering: list[Literal["decimal", "roman", "arabic", "letter"]] = Field(
+        default_factory=list,
+        description="How headings are numbered, per level: 'roman' I., 'arabic' 1., "
+        "'letter' a); 'decimal' (the default) the section's whole number, e.g. 3.2.1.",
+    )
 
 
 class Template(Strict):
@@ -393,6 +410,11 @@ class Template(Strict):
     description: str = ""
     unit_kinds: list[str] = Field(default_factory=list)
     period: Literal["year", "term", "quarter", "month"] = "year"
+    rate_format: Literal["100%", "100,00%"] = Field(
+        default="100%",
+        description="How a whole rate is written: '100%' (other rates keep two decimals, "
+        "'91,80%') or '100,00%' (always two decimals).",
+    )
     sections: list[Section] = Field(min_length=1)
     figures: list[Figure] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)

@@ -27,7 +27,9 @@ from bot.questionnaire.loader import (
     QUESTIONNAIRE_FILE,
     SAMPLE_ANSWERS_FILE,
     parse_yaml,
+    shared_dir,
     template_dirs,
+    yaml_loader,
 )
 from bot.questionnaire.references import validate_template
 from bot.questionnaire.schema import Template
@@ -91,8 +93,9 @@ def check_file(path: Path) -> list[Problem]:
     except (OSError, UnicodeDecodeError) as err:
         return [Problem(name, None, None, "", t("templates.check.unreadable", error=err))]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = parse_yaml(text)
+        shared = shared_dir(path.parent)
+        root = yaml.compose(text, Loader=yaml_loader(shared))
+        data = parse_yaml(text, shared)
     except yaml.MarkedYAMLError as err:
         return [_yaml_problem(name, err)]
     except yaml.YAMLError as err:

@@ -31,18 +31,17 @@ from bot.questionnaire.schema import (
 )
 from bot.report.blocks import (
     Block,
-    Cell,
     Header,
-    HeaderCell,
     Heading,
     Paragraph,
     ReportContext,
     Run,
     Signer,
-    Table,
 )
 from bot.report.docx_writer import write_report
 from bot.report.notes import early_notes
+from bot.report.numbering import heading_number, roman
+from bot.report.table_blocks import TableCells, list_block, table_block
 from bot.texts import t
 from models import Period, Unit
 
@@ -74,6 +73,15 @@ class ReportFrame:
     recipients: list[str] | None = None
     # The unit's ký hiệu after the number; None: the report kind's.
     number_suffix: str | None = None
+    # 1 or 2 for a semester report ("học kỳ I"), None for a year's.
+    term: int | None = None
+    address: str = ""
+    phone: str = ""
+
+    @property
+    def term_number(self) -> str:
+        """The term in Roman numerals as reports write it ("II"), empty without a term."""
+        return roman(self.term) if self.term else ""
 
     @property
     def previous_year(self) -> str:
@@ -128,6 +136,8 @@ def frame_for(unit: Unit, period: Period) -> ReportFrame:
         number=period.document_number,
         recipients=unit.recipients,
         number_suffix=unit.number_prefix.strip() or None,
+        term=period.term,
+        address=unit.address,
     )
 
 
@@ -193,17 +203,26 @@ def date_line(place: str, day: date) -> str:
 
 def file_name(template: Template, frame: ReportFrame) -> str:
     """A meaningful ASCII file name, e.g. Bao-cao-tong-ket-2020-2021-TT-GDNN-GDTX-Phu-Nhuan."""
-    base = _jinja.from_string(template.document.file_name).render(
-        year=frame.year,
-        previous_year=frame.previous_year,
-        next_year=frame.next_year,
-        unit=frame.unit_name,
-        place=frame.place,
-    )
+    base = _jinja.from_string(template.document.file_name).render(**frame_variables(frame))
     unit = re.sub(r"^Trung tâm\b", "TT", frame.unit_name.strip(), flags=re.IGNORECASE)
     unit = re.sub(r"\b(quận|huyện|thị xã|thành phố|tỉnh)\b", " ", unit, flags=re.IGNORECASE)
     slug = slugify(f"{base} {unit}", lowercase=False, replacements=[["Đ", "D"], ["đ", "d"]])
     return f"{slug or 'bao-cao'}.docx"
+
+
+def frame_variables(frame: ReportFrame) -> dict[str, str]:
+    """What every prose text may use besides answers: year, unit, term, address ..."""
+    return {
+        "year": year_text(frame.year),
+        "previous_year": year_text(frame.previous_year),
+        "next_year": year_text(frame.next_year),
+        "unit": frame.unit_name,
+        "place": frame.place,
+        "term": t("report.term", roman=frame.term_number) if frame.term else "",
+        "term_number": frame.term_number,
+        "address": frame.address,
+        "phone": frame.phone,
+    }
 
 
 def build_context(
@@ -249,7 +268,7 @@ def build_context(
         signer=signer,
         warnings=warnings,
         missing=builder.missing,
-        notes=early_notes(frame.year, frame.report_date),
+        notes=early_notes(frame.year, frame.report_date, frame.term),
     )
     return context, evaluation, builder.missing_sections
 
@@ -271,22 +290,22 @@ class _Builder:
         self.missing: list[str] = []
         self.missing_sections: list[str] = []
         self._top = ""
+        self._top_label = ""
 
     # -- prose ------------------------------------------------------------------------------
 
-    def variables(self) -> dict[str, str]:
-        """Every value prose may use: formatted answers and figures, or placeholders."""
-        out: dict[str, str] = {
-            "year": year_text(self.frame.year),
-            "previous_year": year_text(self.frame.previous_year),
-            "next_year": year_text(self.frame.next_year),
-            "unit": self.frame.unit_name,
-            "place": self.frame.place,
-        }
+    def variables(self) -> dict[str, Any]:
+        """Every value prose may use: formatted answers, figures and table cells
+        (`{{ conduct.total.avg_up_rate }}`), or placeholders."""
+        out: dict[str, Any] = frame_variables(self.frame)
+        if not self.frame.term:
+            out["term"] = self.placeholder(t("report.term_label"))
         for slot in flow.all_slots(self.template):
             question = slot.question
             value = self.values.get(question.id)
-            if value is None or isinstance(question, TableQuestion | ListQuestion):
+            if isinstance(question, TableQuestion):
+                out[question.id] = TableCells(question, self.evaluation, self.placeholder)
+            elif value is None or isinstance(question, ListQuestion):
                 out[question.id] = self.placeholder(question.label or question.prompt)
             elif question.kind in ("integer", "decimal", "percent"):
                 out[question.id] = format_number(question.kind, value)
@@ -321,9 +340,12 @@ class _Builder:
     # -- sections ---------------------------------------------------------------------------
 
     def section(self, section: Section, level: int, blocks: list[Block]) -> None:
+        number = heading_number(section.number, level, self.template.document.numbering)
         if level == 1:
-            self._top = section.number
-        blocks.append(Heading(section.number, section.title, level))
+            # A missing answer is listed in the draft's notes under the part as the document
+            # numbers it ("Phần III"); chat names sections by their number, as its menus do.
+            self._top, self._top_label = section.number, number.rstrip(".)")
+        blocks.append(Heading(number, section.title, level))
         if section.intro:
             blocks.append(Paragraph(self.render_runs(section.intro)))
         layout = section.layout or [
@@ -354,7 +376,7 @@ class _Builder:
             self.missing.append(
                 t(
                     "report.missing_item",
-                    section=self._top,
+                    section=self._top_label,
                     label=question.label or question.prompt,
                 )
             )
@@ -373,11 +395,11 @@ class _Builder:
         if isinstance(question, TableQuestion | ListQuestion) and question.caption:
             blocks.append(Paragraph([Run(question.caption)], bullet=bullet))
         if isinstance(question, TableQuestion):
-            blocks.append(self.table(question))
+            blocks.append(table_block(question, self.values, self.evaluation))
             return
         if isinstance(question, ListQuestion):
             blocks.append(
-                self.list_table(question)
+                list_block(question, self.values)
                 if value
                 else Paragraph(
                     [Run(t("report.none"))]
@@ -407,92 +429,22 @@ class _Builder:
             lines: list[str] = []
         else:
             text = format_answer(question, value)
+            if isinstance(question, TextQuestion) and question.line_bullets:
+                self.bullet_lines(label, text, bullet, blocks)
+                return
             first, *lines = text.split("\n") if isinstance(question, TextQuestion) else [text]
             body = [Run(first)]
         runs = [Run(f"{label}: "), *body] if label else body
         blocks.append(Paragraph(runs, bullet=bullet))
         blocks.extend(Paragraph([Run(line)]) for line in lines if line.strip())
 
-    # -- tables -----------------------------------------------------------------------------
-
-    def table(self, table: TableQuestion) -> Table:
-        """A table question drawn like the seed's: grouped headers, total row, figures."""
-        columns = [(c.id, c.label, c.group) for c in table.columns] + [
-            (c.id, c.label, c.group) for c in table.computed
-        ]
-        answered = self.values.get(table.id)
-        rows = [(r.id, r.label, False) for r in table.rows]
-        if table.total_row:
-            rows.append((table.total_row.id, table.total_row.label, True))
-
-        def cell(row_id: str, column_id: str, bold: bool) -> Cell:
-            if answered is None or (
-                row_id in {r.id for r in table.rows} and row_id not in answered
-            ):
-                return Cell("…", placeholder=True)
-            if row_id in answered and answered[row_id] is None:
-                return Cell(t("report.blank_row"))  # the row typed "-": printed as typed
-            text = self.evaluation.text(f"{table.id}.{row_id}.{column_id}") or ""
-            # A change reads "tăng 1,95 điểm phần trăm" in a sentence; a cell starts upper.
-            return Cell(text[:1].upper() + text[1:], bold=bold)
-
-        if table.transpose:
-            header = [
-                [HeaderCell(table.first_column_label)]
-                + [HeaderCell(label) for _, label, _ in rows]
-            ]
-            body = [
-                [Cell(label)] + [cell(row_id, column_id, total) for row_id, _, total in rows]
-                for column_id, label, _ in columns
-            ]
-            return Table(header, body)
-        header = _grouped_header(table.first_column_label, columns)
-        body = [
-            [Cell(label, bold=total)]
-            + [cell(row_id, column_id, total) for column_id, _, _ in columns]
-            for row_id, label, total in rows
-        ]
-        return Table(header, body)
-
-    def list_table(self, question: ListQuestion) -> Table:
-        """A list question as a table, one row per item."""
-        header = [
-            [HeaderCell(t("report.list_number"))] + [HeaderCell(f.label) for f in question.fields]
-        ]
-        body = []
-        for index, item in enumerate(self.values.get(question.id) or [], 1):
-            cells = [Cell(str(index))]
-            for list_field in question.fields:
-                value = item.get(list_field.id)
-                if value is None:
-                    cells.append(Cell(""))
-                elif list_field.kind == "integer":
-                    cells.append(Cell(format_number("integer", value)))
-                else:
-                    cells.append(Cell(str(value)))
-            body.append(cells)
-        return Table(header, body, first_column_left=False)
-
-
-def _grouped_header(
-    first_label: str, columns: list[tuple[str, str, str | None]]
-) -> list[list[HeaderCell]]:
-    """One header row, or two when columns share a group (a merged cell above them)."""
-    if not any(group for _, _, group in columns):
-        return [[HeaderCell(first_label)] + [HeaderCell(label) for _, label, _ in columns]]
-    top: list[HeaderCell] = [HeaderCell(first_label, rowspan=2)]
-    bottom: list[HeaderCell] = []
-    index = 0
-    while index < len(columns):
-        _, label, group = columns[index]
-        if group is None:
-            top.append(HeaderCell(label, rowspan=2))
-            index += 1
-            continue
-        span = 1
-        while index + span < len(columns) and columns[index + span][2] == group:
-            span += 1
-        top.append(HeaderCell(group, colspan=span))
-        bottom.extend(HeaderCell(columns[index + k][1]) for k in range(span))
-        index += span
-    return [top, bottom]
+    @staticmethod
+    def bullet_lines(label: str | None, text: str, bullet: bool, blocks: list[Block]) -> None:
+        """A multi-line answer as one "- " item per line, under its label if it has one;
+        a dash or plus the user typed at a line's start is not doubled."""
+        if label:
+            blocks.append(Paragraph([Run(f"{label}:")], bullet=bullet))
+        for line in text.split("\n"):
+            item = line.strip().removeprefix("-").removeprefix("+").strip()
+            if item:
+                blocks.append(Paragraph([Run(item)], bullet=True))

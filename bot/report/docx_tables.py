@@ -137,6 +137,10 @@ def draw_table(document: DocumentObject, block: Table) -> None:
     mark_size(plain(document.add_paragraph(), ALIGN_LEFT), TABLE_SPACE_AFTER)
 
 
+# Row labels up to this many characters stay on one line.
+SHORT_ROW_LABEL = 12
+
+
 def _column_widths(
     block: Table, placed: Sequence[_Placed], columns: int, size: Length, margin: Length
 ) -> list[Length]:
@@ -154,6 +158,9 @@ def _column_widths(
         for column, cell in enumerate(row[:columns]):
             least[column] = max(least[column], longest_word(cell.text, size, cell.bold))
             body[column] = max(body[column], text_width(cell.text, size, cell.bold))
+            if column == 0 and block.first_column_left and len(cell.text) <= SHORT_ROW_LABEL:
+                # A short row label ("Khối 10") is not broken to make room for figures.
+                least[0] = max(least[0], text_width(cell.text, size, cell.bold))
     room = TEXT_WIDTH - columns * 2 * margin
     content = _share(room, least, body, [max(b, h) for b, h in zip(body, head, strict=True)])
     widths: list[Length] = [Emu(int(c + 2 * margin)) for c in content]

@@ -203,9 +203,10 @@ def _heading(document: DocumentObject, heading: Heading) -> None:
     paragraph.paragraph_format.keep_with_next = True
     # Ragged, not justified: a heading's words are not spread to fill its first line.
     paragraph.paragraph_format.alignment = ALIGN_LEFT
-    # Official numbering ends with a dot: "1.", "3.2.1." (ND 30/2020, and every seed).
+    # Official numbering ends with a dot: "1.", "3.2.1." (ND 30/2020, and every seed);
+    # a letter ends with its parenthesis: "a)".
     number = heading.number.strip()
-    if number and not number.endswith("."):
+    if number and not number.endswith((".", ")")):
         number += "."
     text = " ".join(part for part in (number, heading.title.strip()) if part)
     add_text(paragraph, text, bold=True, italic=heading.level >= 2)

@@ -17,10 +17,14 @@ def school_year_end(year: str) -> date | None:
     return date(int(end), SCHOOL_YEAR_END[0], SCHOOL_YEAR_END[1])
 
 
-def early_notes(year: str, report_date: date) -> list[str]:
-    """A report dated before its school year ends reports figures that may still move."""
+def early_notes(year: str, report_date: date, term: int | None = None) -> list[str]:
+    """A report dated before its school year ends reports figures that may still move.
+
+    A semester I summary is written around the semester's end, mid-January, whose date each
+    year's plan sets: it carries no such note.
+    """
     end = school_year_end(year)
-    if end is None or report_date >= end:
+    if end is None or report_date >= end or term == 1:
         return []
     return [
         t(
