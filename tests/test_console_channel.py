@@ -133,6 +133,8 @@ def test_baocao_run_without_a_token_chats_in_the_terminal(tmp_path: Path) -> Non
     path = Path(match.group(1))
     assert path.is_relative_to(tmp_path / "data" / "drafts")
     assert ANSWERS[2] in text_of(open_docx(path.read_bytes()))
+    # One file per draft: the path printed is the one the draft history keeps.
+    assert list((tmp_path / "data" / "drafts").rglob("*.docx")) == [path]
     assert (tmp_path / "data" / "baocao.db").is_file()
 
 

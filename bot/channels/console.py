@@ -70,7 +70,7 @@ def save_document(document: DocumentReply, folder: Path) -> Path:
 def render(outgoing: Outgoing, drafts_dir: Path) -> str:
     """One outgoing message as terminal text (documents are written to disk)."""
     if isinstance(outgoing, DocumentReply):
-        path = save_document(outgoing, drafts_dir)
+        path = outgoing.kept_at or save_document(outgoing, drafts_dir)
         return f"{outgoing.caption}\n{t('draft.saved_to', path=path)}"
     if isinstance(outgoing, Notice):
         # The terminal has one person; a message for someone else is shown as such.

@@ -115,9 +115,12 @@ def _draft(order: DraftOrder) -> list[Outgoing]:
     previous = history.last(order.period_id) if history else None
     draft = _build(order)
     name = stamped_name(draft.file_name, now())
-    if history is not None:
-        history.keep(order.period_id, name, draft.data)
-    replies: list[Outgoing] = [DocumentReply(name, draft.data, _caption(order, draft))]
+    kept = history.keep(order.period_id, name, draft.data) if history is not None else None
+    replies: list[Outgoing] = [
+        DocumentReply(
+            name, draft.data, _caption(order, draft), kept_at=kept.path if kept else None
+        )
+    ]
     buttons: list[list[Button]] = []
     lines: list[str] = []
     if not draft.missing:

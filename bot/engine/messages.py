@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -36,6 +37,9 @@ class DocumentReply:
     file_name: str
     data: bytes
     caption: str
+    # Where the draft history already keeps this very file, if it does: a channel that
+    # writes documents to disk (the terminal) points there instead of writing a copy.
+    kept_at: Path | None = None
 
 
 @dataclass(frozen=True)
