@@ -25,6 +25,7 @@ class Unit(SQLModel, table=True):
     parent_body: str = ""
     place: str = Field(description="Place name of the date line, e.g. 'Phú Nhuận'.")
     address: str = ""
+    phone: str = ""
     signer_title: str = Field(default="Giám đốc", description="Title of whoever signs.")
     signer_name: str = ""
     on_behalf_of: str | None = Field(

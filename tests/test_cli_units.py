@@ -389,6 +389,7 @@ def test_unit_settings_are_listed_and_changed_from_the_command_line(
         "parent_body": "UBND quận 3",
         "place": "Quận 3",
         "address": "12 Lý Chính Thắng",
+        "phone": "",
         "signer_title": "Phó Giám đốc",
         "signer_name": "Lê Văn Phó",
         "on_behalf_of": "Giám đốc",
@@ -515,3 +516,28 @@ def test_text_output_names_people_sections_and_roles_in_vietnamese_time(
         reminders.stdout
     )
     assert "planned" not in reminders.stdout and "+07:00" not in reminders.stdout
+
+
+def test_the_units_phone_is_set_from_the_command_line_and_printed(
+    cli_database: Database,
+) -> None:
+    unit = baocao_json("unit", "create", "--name", "Trung tâm GDNN-GDTX", "--place", "Quận 3")
+    unit_id = str(unit["unit_id"])
+    updated = baocao_json(
+        "unit", "update", "--unit", unit_id,
+        "--address", "124 Hoàng Văn Thụ", "--phone", "(028) 3844 2157",
+    )  # fmt: skip
+    assert updated["phone"] == "(028) 3844 2157" and updated["changed"] == ["address", "phone"]
+    listed = {u["unit_id"]: u for u in baocao_json("unit", "list")}
+    assert listed[unit["unit_id"]]["phone"] == "(028) 3844 2157"
+    semester = "bao-cao-so-ket-hoc-ky-gdnn-gdtx"
+    with cli_database.session() as session:
+        found = store.unit_by_id(session, unit_id=unit["unit_id"])
+        assert found is not None
+        period = store.open_period(
+            session, unit=found, template_id=semester, template_version=1, year="2025-2026", term=1
+        )
+        draft = build_draft(
+            template=load_template(semester), unit=found, period=period, values={}, confirmed=set()
+        )
+    assert "(028) 3844 2157" in text_of(open_docx(draft.data))

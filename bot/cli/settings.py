@@ -55,6 +55,7 @@ def unit_update(
         str | None, typer.Option("--place", help="Place name of the date line.")
     ] = None,
     address: Annotated[str | None, typer.Option("--address", help="Postal address.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Telephone number.")] = None,
     signer_title: Annotated[
         str | None, typer.Option("--signer-title", help="Title of whoever signs.")
     ] = None,
@@ -84,6 +85,7 @@ def unit_update(
         "parent_body": parent_body,
         "place": place,
         "address": address,
+        "phone": phone,
         "signer_title": signer_title,
         "signer_name": signer_name,
         "on_behalf_of": on_behalf_of,
@@ -115,6 +117,7 @@ def settings_text(unit: dict[str, Any]) -> str:
         "parent_body",
         "place",
         "address",
+        "phone",
         "signer_title",
         "signer_name",
         "on_behalf_of",

@@ -138,6 +138,7 @@ def frame_for(unit: Unit, period: Period) -> ReportFrame:
         number_suffix=unit.number_prefix.strip() or None,
         term=period.term,
         address=unit.address,
+        phone=unit.phone,
     )
 
 

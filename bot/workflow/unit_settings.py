@@ -1,5 +1,5 @@
 """The unit's settings a director may see and change: its name and parent body, the place
-of the date line, the address, who signs (and for whom, "KT."), the ký hiệu after the
+of the date line, the address and telephone, who signs (and for whom, "KT."), the ký hiệu after the
 document number and the recipients ("Nơi nhận")."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ LIMITS = {
     "parent_body": 200,
     "place": 100,
     "address": 300,
+    "phone": 40,
     "signer_title": 100,
     "signer_name": 100,
     "on_behalf_of": 100,
@@ -64,6 +65,7 @@ def unit_dict(unit: Unit) -> dict[str, Any]:
         "parent_body": unit.parent_body,
         "place": unit.place,
         "address": unit.address,
+        "phone": unit.phone,
         "signer_title": unit.signer_title,
         "signer_name": unit.signer_name,
         "on_behalf_of": unit.on_behalf_of,
