@@ -65,7 +65,8 @@ def test_a_heavy_job_past_its_time_limit_is_stopped() -> None:
     with pytest.raises(heavy.HeavyJobError) as raised:
         heavy.run_limited(job, limit=0.5)
     assert raised.value.reason == "timeout"
-    assert time.monotonic() - started < 3
+    # Not waited for: the bound only catches a hang (a loaded machine starts workers slowly).
+    assert time.monotonic() - started < 30
     assert not heavy._running  # the worker was killed and reaped
 
 
