@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from bot.clock import now
+from bot.core.clock import now
 from bot.files import os_error_text
 from bot.texts import t
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot import store
 from bot.engine import flow
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Command, Incoming, Sender, Text
@@ -26,6 +25,7 @@ from bot.questionnaire.schema import (
     TableQuestion,
     YesNoQuestion,
 )
+from bot.store import queries as store
 
 MAX_EVENTS = 5000
 

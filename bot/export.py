@@ -32,8 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col, select
 
-from bot.clock import VIETNAM, now
-from bot.database import Database
+from bot.core.clock import VIETNAM, now
 from bot.engine import flow
 from bot.files import os_error_text
 from bot.importing.answers import source_text
@@ -49,6 +48,7 @@ from bot.questionnaire.schema import (
     TableQuestion,
     Template,
 )
+from bot.store.database import Database
 from bot.texts import t
 from models import Answer, AnswerChange, Member, Period, Unit
 

@@ -20,10 +20,10 @@ import time_machine
 from sqlmodel import select
 
 from bot.channels.console import CHANNEL, ConsoleChannel
-from bot.database import Database
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import Sender
 from bot.reminders.policy import NUDGE
+from bot.store.database import Database
 from bot.texts import t
 from models import Answer, Reminder
 from tests import test_reminders

@@ -14,12 +14,12 @@ import time_machine
 from sqlmodel import select
 
 from bot.channels.console import console_sender
-from bot.database import Database
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import ButtonPress, Command, Sender, Text
 from bot.engine.messages import Notice, Outgoing
 from bot.questionnaire.loader import load_template
 from bot.report.build import build_draft
+from bot.store.database import Database
 from bot.texts import t
 from models import Member, Period, Unit
 from tests import test_reminders as base

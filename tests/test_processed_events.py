@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import time_machine
 from sqlmodel import func, select
 
-from bot import store
-from bot.clock import VIETNAM
-from bot.database import Database
+from bot.core.clock import VIETNAM
+from bot.store import queries as store
+from bot.store.database import Database
 from models import ProcessedEvent
 from tests.transcript import Chat
 

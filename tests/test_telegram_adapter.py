@@ -48,12 +48,12 @@ from bot.channels.telegram_app import (
     file_base_url,
     poll,
 )
-from bot.database import Database
+from bot.core.settings import Settings, get_settings
 from bot.engine import transaction
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.engine.events import Attachment, ButtonPress, Command, Sender, Text
 from bot.engine.messages import Button, DocumentReply, Notice, Reply
-from bot.settings import Settings, get_settings
+from bot.store.database import Database
 from bot.texts import t
 
 TOKEN = "123456:TEST"

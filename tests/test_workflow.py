@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from bot import store
-from bot.clock import VIETNAM
-from bot.database import Database
+from bot.core.clock import VIETNAM
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.questionnaire.loader import load_template
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.workflow import periods
 from bot.workflow.access import PERMISSIONS, Action, ForbiddenError, Role, can, require
 from bot.workflow.invites import InviteError, create_invite, invite_link, redeem, revoke

@@ -1,6 +1,6 @@
 """Reading the figures a report prints, and comparing them with what they should be.
 
-The arithmetic is `bot.rates` (rate, change); this module only reads figures as written,
+The arithmetic is `bot.core.rates` (rate, change); this module only reads figures as written,
 notes how many decimals a rate shows, and formats the correct figure the same way.
 """
 
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.numbers import (
+from bot.core.numbers import (
     NumberParseError,
     format_decimal,
     format_integer,
@@ -18,8 +18,8 @@ from bot.numbers import (
     parse_percent,
     round_half_up,
 )
+from bot.core.rates import change, describe_change, rate
 from bot.questionnaire.answers import fold
-from bot.rates import change, describe_change, rate
 
 __all__ = [
     "COUNT",

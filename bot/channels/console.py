@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from bot.core.numbers import format_integer
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Command, Sender, parse_typed
 from bot.engine.messages import Button, DocumentReply, Notice, Outgoing, Reply
-from bot.numbers import format_integer
 from bot.texts import t
 
 CHANNEL = "console"

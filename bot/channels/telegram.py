@@ -34,7 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram_files import with_document_data
 from bot.channels.telegram_typing import TYPING_AFTER, typing
-from bot.digits import is_ascii_digits
+from bot.core.digits import is_ascii_digits
 from bot.engine import heavy
 from bot.engine.engine import ConversationEngine
 from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed

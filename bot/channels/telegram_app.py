@@ -23,11 +23,11 @@ from telegram.request import BaseRequest
 import handlers
 from bot.channels.telegram import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
 from bot.channels.telegram_poll import ALLOWED_UPDATES, PerChatProcessor, poll
-from bot.database import Database
+from bot.core.settings import Settings
 from bot.engine import heavy
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.reminders.runner import start_reminders
-from bot.settings import Settings
+from bot.store.database import Database
 from bot.texts import t
 
 log = logging.getLogger(__name__)

@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from bot import store
 from bot.channels.console import CHANNEL as CONSOLE
 from bot.channels.console import ConsoleChannel, console_sender
 from bot.cli.app import app, load_answers, open_database, setup_logging
-from bot.database import Database
+from bot.core.settings import get_settings
 from bot.demo import DemoPlayer
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.questionnaire.loader import sample_answers_path
-from bot.settings import get_settings
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
 
 # The terminal chat's log, in the data folder beside the database.

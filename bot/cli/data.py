@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from bot.cli.app import JsonOption, app, open_database
-from bot.numbers import format_integer
-from bot.settings import get_settings
+from bot.core.numbers import format_integer
+from bot.core.settings import get_settings
 from bot.texts import t
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import col, select
 
-from bot import store
 from bot.cli.app import JsonOption, database_session
 from bot.cli.units import (
     PeriodOption,
@@ -22,6 +21,7 @@ from bot.cli.units import (
 from bot.engine.desk import replan_reminders
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.periods import PeriodError, change_deadline
 from bot.workflow.render import year_text

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bot import store
 from bot.cli.app import database_session, load_answers
 from bot.questionnaire.loader import TemplateNotFoundError
 from bot.questionnaire.schema import Template
 from bot.report.build import ReportFrame, frame_for
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.hierarchy import draft_inputs
 from bot.workflow.kinds import period_template

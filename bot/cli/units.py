@@ -13,13 +13,13 @@ from typing import Annotated, Any
 
 import typer
 
-from bot import store
 from bot.cli.app import JsonOption, app, database_session, moment_text
-from bot.clock import school_year_of, today
-from bot.digits import small_int
+from bot.core.clock import school_year_of, today
+from bot.core.digits import small_int
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.reminders.messages import date_text
-from bot.settings import get_settings
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Role, role_of
 from bot.workflow.invites import create_invite, invite_link, revoke

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot import store
-from bot.clock import VIETNAM, now, school_year_of, today
-from bot.digits import small_int
+from bot.core.clock import VIETNAM, now, school_year_of, today
+from bot.core.digits import small_int
 from bot.engine import reach
 from bot.engine.desk_children import CHILD_COMMANDS, CHILD_WAITS, ChildrenDesk
 from bot.engine.desk_settings import WAIT_DEADLINE, WAIT_SETTING, DeadlineDesk, UnitSettingsDesk
@@ -30,6 +29,7 @@ from bot.questionnaire.loader import all_templates, load_template
 from bot.reminders import deadlines as sector
 from bot.reminders import service as reminders
 from bot.reminders.planner import policy_of
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import (

@@ -12,15 +12,15 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot import store
-from bot.clock import VIETNAM
-from bot.digits import small_int
+from bot.core.clock import VIETNAM
+from bot.core.digits import small_int
 from bot.engine import flow
 from bot.engine.messages import Button, Outgoing, Reply
 from bot.questionnaire.answers import clean_name, clean_text
 from bot.questionnaire.loader import all_templates, load_template
 from bot.questionnaire.schema import TableQuestion
 from bot.report.consolidate import summable
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Action, Role, require
 from bot.workflow.hierarchy import (

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot import store
 from bot.engine.messages import Button, Notice, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.reminders.messages import date_text
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Action, require
 from bot.workflow.periods import PeriodError, assignees, change_deadline

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import VIETNAM, now
+from bot.core.clock import VIETNAM, now
 from bot.engine import heavy
 from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
 from bot.questionnaire.schema import Template

@@ -16,10 +16,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
-from bot.clock import now, school_year_of
-from bot.database import Database
-from bot.digits import is_ascii_digits, small_int
+from bot.core.clock import now, school_year_of
+from bot.core.digits import is_ascii_digits, small_int
 from bot.engine import flow, heavy, prompts, reports, spreadsheet_step, transaction
 from bot.engine.desk import DESK_COMMANDS, Desk, lead_ids, notices, replan_reminders
 from bot.engine.draft_step import ACTIONS as DRAFT_ACTIONS
@@ -58,6 +56,8 @@ from bot.questionnaire.schema import (
     TextQuestion,
     YesNoQuestion,
 )
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can, is_lead, role_of

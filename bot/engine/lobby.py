@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot import store
-from bot.digits import small_int
+from bot.core.digits import small_int
 from bot.engine.desk import Desk, notices
 from bot.engine.events import ButtonPress, Command, Incoming
 from bot.engine.messages import Outgoing, Reply
 from bot.engine.state import State
 from bot.questionnaire.schema import Section, Template
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import is_lead
 from models import Period

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import store
 from bot.engine import reports
 from bot.engine.messages import Button, Outgoing, Reply
 from bot.engine.prompts import short
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Action, can
 from bot.workflow.render import year_text

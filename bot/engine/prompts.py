@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.numbers import format_integer
+from bot.core.numbers import format_integer
 from bot.questionnaire.answers import fold, format_row
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import catalogue, t

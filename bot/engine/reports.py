@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import store
-from bot.digits import small_int
+from bot.core.digits import small_int
 from bot.engine.messages import Button, Outgoing, Reply
 from bot.engine.prompts import short
 from bot.questionnaire.loader import load_template
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.render import year_text
 from models import Period

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from bot.clock import now
-from bot.database import Database
+from bot.core.clock import now
 from bot.engine.messages import Button, HeavyJob, Outgoing, Reply
+from bot.store.database import Database
 from bot.texts import t
 from models import EventAttempt
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
 from bot.engine import flow
 from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.match import TableMatch, find_table
@@ -16,6 +15,7 @@ from bot.importing.spreadsheet import ImportFileError, read_sheets
 from bot.questionnaire.answers import format_row
 from bot.questionnaire.evaluate import CheckFailure, evaluate
 from bot.questionnaire.schema import TableQuestion, Template
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from models import Period

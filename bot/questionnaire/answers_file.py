@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.clock import today
+from bot.core.clock import today
 from bot.engine import flow
 from bot.questionnaire.answers import InvalidAnswer, parse_date, value_from_file
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template, read_yaml

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
 from bot.engine.messages import Button
 from bot.questionnaire.schema import Template
 from bot.reminders.policy import DUE_DAY, NUDGE

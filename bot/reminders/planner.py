@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.owed import CHANNEL, blocked_members, directors_of, owed_by_member
 from bot.reminders.policy import (

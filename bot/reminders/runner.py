@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot.database import Database
+from bot.core.settings import Settings
 from bot.reminders.sender import TelegramSender
 from bot.reminders.sweep import Sweeper, SweepOptions
-from bot.settings import Settings
+from bot.store.database import Database
 
 log = logging.getLogger(__name__)
 

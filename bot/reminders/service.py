@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text, year_text
 from bot.reminders.owed import CHANNEL, blocked_members, owed_by_member

@@ -15,8 +15,8 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment
 from slugify import slugify
 
-from bot.clock import today
-from bot.digits import is_ascii_digits
+from bot.core.clock import today
+from bot.core.digits import is_ascii_digits
 from bot.engine import flow
 from bot.questionnaire.answers import format_answer, format_number
 from bot.questionnaire.evaluate import Evaluation, evaluate

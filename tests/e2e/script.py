@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 
 from bot.channels.telegram import compose, split_text
-from bot.database import Database
 from bot.demo import DemoPlayer
 from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
 from bot.engine.events import Command, Incoming, Sender, Text
@@ -24,6 +23,7 @@ from bot.engine.messages import DocumentReply, Outgoing
 from bot.questionnaire.answers import fold
 from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
+from bot.store.database import Database
 
 # Typed words and the label their button carries.
 _BUTTON_WORDS = {"đúng": "Đúng", "xong": "Hoàn thành phần"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal, localcontext
 
-from bot.numbers import format_decimal, round_half_up
+from bot.core.numbers import format_decimal, round_half_up
 from bot.texts import t
 
 __all__ = ["balanced_rates", "change", "describe_change", "rate", "total"]

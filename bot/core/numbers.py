@@ -18,7 +18,7 @@ from typing import Literal
 
 from babel.numbers import format_decimal as _babel_format
 
-from bot.number_words import strip_unit, words_to_integer
+from bot.core.number_words import strip_unit, words_to_integer
 
 __all__ = [
     "NumberParseError",

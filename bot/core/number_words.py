@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.digits import is_ascii_digits, small_int
+from bot.core.digits import is_ascii_digits, small_int
 
 __all__ = ["COMMON_UNITS", "strip_unit", "words_to_integer"]
 

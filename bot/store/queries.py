@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from bot.clock import now
+from bot.core.clock import now
 from bot.questionnaire.answers import clean_name
 from bot.texts import t
 from models import (
