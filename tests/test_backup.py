@@ -18,12 +18,12 @@ import time_machine
 from sqlmodel import func, select
 from typer.testing import CliRunner, Result
 
-from bot.backup import BackupError, backup_database, verify_sqlite
 from bot.cli import app
 from bot.core.clock import VIETNAM
 from bot.core.settings import get_settings
-from bot.questionnaire.answers_file import load_answers_file
+from bot.data.backup import BackupError, backup_database, verify_sqlite
 from bot.questionnaire.loader import sample_answers_path
+from bot.report.answers_file import load_answers_file
 from bot.store import queries as store
 from bot.store.database import Database
 from models import Answer, AnswerChange

@@ -20,9 +20,9 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.core.clock import VIETNAM
 from bot.core.settings import get_settings
-from bot.export import AUDIT_SHEET, UNIT_SHEET, sheet_name
-from bot.questionnaire.answers_file import load_answers_file
+from bot.data.export import AUDIT_SHEET, UNIT_SHEET, sheet_name
 from bot.questionnaire.loader import sample_answers_path
+from bot.report.answers_file import load_answers_file
 from bot.store import queries as store
 from bot.store.database import Database
 from models import Answer, AnswerChange

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from bot.engine.events import Sender
+from bot.conversation.events import Sender
 from bot.questionnaire.answers import clean_name, clean_text
 from bot.store.database import Database
 from bot.texts import t

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress
 from bot.questionnaire.loader import load_template
 from bot.store import queries as store
 from bot.store.database import Database

@@ -13,8 +13,8 @@ import docx
 import pytest
 from sqlmodel import select
 
+from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.core.settings import get_settings
-from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.questionnaire import loader
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,

@@ -24,11 +24,11 @@ from bot.questionnaire.answers import (
     parse_table_row,
     split_cells,
 )
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import load_template, sample_answers_path
 from bot.questionnaire.schema import ListQuestion, TableQuestion, TextQuestion
 from bot.questionnaire.symbols import drop_emoji
+from bot.report.answers_file import load_answers_file
 from bot.store.database import Database
 from bot.texts import t
 from models import Answer

@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from bot.core.clock import VIETNAM
 from bot.core.settings import get_settings
-from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
 from bot.questionnaire.loader import TemplateNotFoundError
+from bot.report.answers_file import AnswersFileError, load_answers_file
 from bot.store.database import Database, ReadOnlyDatabaseError
 from bot.texts import t
 

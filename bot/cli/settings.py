@@ -18,7 +18,7 @@ from bot.cli.units import (
     period_app,
     unit_app,
 )
-from bot.engine.desk import replan_reminders
+from bot.conversation.desk import replan_reminders
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text
 from bot.store import queries as store

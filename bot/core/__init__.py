@@ -1,1 +1,1 @@
-"""core."""
+"""Leaves: clock, numbers and number words, rates, digits, settings, the neutral replies."""

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import InvalidAnswer, value_from_file
-from bot.questionnaire.answers_file import AnswersFileError, read_answers_data
 from bot.questionnaire.evaluate import CheckFailure, evaluate
 from bot.questionnaire.schema import Template
+from bot.report.answers_file import AnswersFileError, read_answers_data
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.engine import flow
 from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.match import TableMatch, find_table
 from bot.importing.spreadsheet import ImportFileError, read_sheets
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_row
 from bot.questionnaire.evaluate import CheckFailure, evaluate
 from bot.questionnaire.schema import TableQuestion, Template

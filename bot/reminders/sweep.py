@@ -52,7 +52,12 @@ from bot.reminders.policy import (
     is_planned_kind,
     next_allowed,
 )
-from bot.reminders.sender import ReminderSender, RetryLaterError, SendFailedError, UnreachableError
+from bot.reminders.sender import (
+    ReminderSender,
+    RetryLaterError,
+    SendFailedError,
+    UnreachableError,
+)
 from bot.store.database import Database
 from models import ChatBlock, ChatIdentity, Member, Period, Reminder
 

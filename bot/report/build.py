@@ -17,7 +17,7 @@ from slugify import slugify
 
 from bot.core.clock import today
 from bot.core.digits import is_ascii_digits
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_answer, format_number
 from bot.questionnaire.evaluate import Evaluation, evaluate
 from bot.questionnaire.schema import (

@@ -1,1 +1,1 @@
-"""store."""
+"""The database (engine, sessions, migrations) and the queries over its tables."""

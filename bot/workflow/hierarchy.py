@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import InvalidAnswer, format_number, parse_answer, parse_cell
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
 from bot.questionnaire.schema import TableQuestion, Template

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now, today
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import Question, TableQuestion, Template

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.clock import today
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.schema import Template
 from bot.store import queries as store
 from bot.workflow.hierarchy import ChildState, child_states

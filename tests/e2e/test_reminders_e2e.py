@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import VIETNAM, now, school_year_of
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.loader import load_template
 from bot.reminders import service
 from bot.reminders.messages import date_text
