@@ -57,6 +57,7 @@ from bot.questionnaire.schema import (
     TextQuestion,
     YesNoQuestion,
 )
+from bot.store import hot_path, processed_events
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
@@ -225,7 +226,7 @@ class ConversationEngine:
         """
         channel = sender.channel
         with self.database.session() as session:
-            if event_id is not None and not store.claim_event(
+            if event_id is not None and not processed_events.claim_event(
                 session, channel=channel, event_id=event_id
             ):
                 log.info("event %s/%s already handled; its replies again", channel, event_id)
@@ -240,7 +241,7 @@ class ConversationEngine:
 
     def _turn(self, session: Session, sender: Sender, event: Incoming) -> list[Outgoing]:
         """The event's changes and replies, inside its transaction."""
-        context = store.member_context(
+        context = hot_path.member_context(
             session, channel=sender.channel, external_id=sender.external_id
         )
         joined: list[Outgoing] = []
@@ -252,7 +253,7 @@ class ConversationEngine:
             if not self.options.demo:
                 return [Reply(t("start.stranger"))]
             self._create_demo(session, sender)
-            context = store.member_context(
+            context = hot_path.member_context(
                 session, channel=sender.channel, external_id=sender.external_id
             )
             assert context is not None  # just created
@@ -276,8 +277,8 @@ class ConversationEngine:
         session: Session,
         sender: Sender,
         code: str,
-        context: store.MemberContext | None,
-    ) -> tuple[list[Outgoing], store.MemberContext | None]:
+        context: hot_path.MemberContext | None,
+    ) -> tuple[list[Outgoing], hot_path.MemberContext | None]:
         """`/start <code>`: joins the invite's unit; a bad code is explained and logged."""
         try:
             joined = redeem(
@@ -296,7 +297,7 @@ class ConversationEngine:
             return [Reply(t(key))], context
         if joined.already_member and context is not None:
             return [Reply(t("invite.already", unit=context.unit.name))], context
-        fresh = store.member_context(
+        fresh = hot_path.member_context(
             session, channel=sender.channel, external_id=sender.external_id
         )
         assert fresh is not None  # just joined
@@ -348,7 +349,7 @@ class _Turn:
     def __init__(
         self,
         session: Session,
-        context: store.MemberContext,
+        context: hot_path.MemberContext,
         template: Template,
         options: EngineOptions,
         evaluations: EvaluationCache,
@@ -367,7 +368,7 @@ class _Turn:
         self.state = State.model_validate(saved or {})
         # The answers, finished sections and kept checks, read once; this turn's own writes
         # update them as it goes.
-        answers = store.period_answers(session, period_id=self.period_id)
+        answers = hot_path.period_answers(session, period_id=self.period_id)
         self.values: dict[str, Any] = answers.values
         self.skipped: set[str] = answers.skipped
         self.finished: set[str] = answers.finished
@@ -407,7 +408,7 @@ class _Turn:
         self.period = period
         self.template = template
         self.state = State(step=self.state.step)
-        answers = store.period_answers(self.session, period_id=self.period_id)
+        answers = hot_path.period_answers(self.session, period_id=self.period_id)
         self.values, self.skipped = answers.values, answers.skipped
         self.finished, self.confirmed = answers.finished, answers.confirmed
         self._stored = answers.stored
@@ -428,7 +429,7 @@ class _Turn:
 
     def save(self) -> None:
         """Stores the conversation state with the answers, in the same transaction."""
-        store.write_conversation(
+        hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
             member_id=self.member.id or 0,
@@ -439,7 +440,7 @@ class _Turn:
     def _store(
         self, question: Question, value: Any, *, skipped: bool = False, source: str | None = None
     ) -> None:
-        store.write_answer(
+        hot_path.write_answer(
             self.session,
             period_id=self.period_id,
             question_id=question.id,

@@ -13,7 +13,7 @@ from bot.conversation.state import State
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire.schema import Section, Template
-from bot.store import queries as store
+from bot.store import hot_path
 from bot.texts import t
 from bot.workflow.access import is_lead
 from models import Period
@@ -27,7 +27,7 @@ LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi", "donvicon")
 class Lobby:
     """The turn of a member of a unit without a period (the same surface `Desk` uses)."""
 
-    def __init__(self, session: Session, context: store.MemberContext, options: EngineOptions):
+    def __init__(self, session: Session, context: hot_path.MemberContext, options: EngineOptions):
         self.session = session
         self.member = context.member
         self.unit = context.unit
@@ -62,7 +62,7 @@ class Lobby:
 
     def save(self) -> None:
         """Stores the desk dialogue (or, once a period is open, the member's fresh start)."""
-        store.write_conversation(
+        hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
             member_id=self.member.id or 0,

@@ -12,6 +12,7 @@ from bot.conversation.prompts import short
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
 from bot.questionnaire.loader import load_template
+from bot.store import hot_path
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.render import year_text
@@ -24,7 +25,7 @@ SWITCH = "p:"
 COMMAND = "/baocao"
 
 
-def choose_period(session: Session, context: store.MemberContext) -> None:
+def choose_period(session: Session, context: hot_path.MemberContext) -> None:
     """Puts the report the member chose in the context, while it is open in their unit;
     without a choice the context keeps the unit's newest open report."""
     wanted = context.conversation_period_id
