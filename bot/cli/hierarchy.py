@@ -10,7 +10,7 @@ import typer
 from sqlmodel import Session, col, select
 
 from bot.cli.app import JsonOption, database_session
-from bot.cli.units import PeriodOption, UnitOption, emit, fail, period_app, unit_app
+from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app
 from bot.core.clock import now
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.schema import Template

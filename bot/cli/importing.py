@@ -11,7 +11,7 @@ import typer
 from sqlmodel import Session
 
 from bot.cli.app import JsonOption, app, database_session
-from bot.cli.units import PeriodOption, period_app
+from bot.cli.groups import PeriodOption, period_app
 from bot.importing.answers import fill_period
 from bot.importing.spreadsheet import ImportFileError
 from bot.importing.table import apply_import, plan_dict, plan_import, preview_text

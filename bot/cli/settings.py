@@ -9,15 +9,8 @@ import typer
 from sqlmodel import col, select
 
 from bot.cli.app import JsonOption, database_session
-from bot.cli.units import (
-    PeriodOption,
-    UnitOption,
-    emit,
-    fail,
-    parse_deadline,
-    period_app,
-    unit_app,
-)
+from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app
+from bot.cli.units import parse_deadline
 from bot.conversation.desk import replan_reminders
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text
