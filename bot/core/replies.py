@@ -1,4 +1,4 @@
-"""Neutral outgoing messages: what the engine answers, for any channel to draw."""
+"""Neutral outgoing messages (what the engine answers, for any channel to draw), button codes."""
 
 from __future__ import annotations
 
