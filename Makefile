@@ -18,7 +18,7 @@ help:
 	@echo "make demo   - write a sample draft to data/demo.docx"
 	@echo "make e2e    - the Telegram end-to-end journeys (Bot API emulator, needs node/npm)"
 	@echo "make bench  - benchmark of the Telegram path and the draft; prints one JSON object"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the layer contract (import-linter)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy bot handlers models
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -86,8 +86,8 @@ def write_docx(path: Path, *, body_mib: int = 0, image_mib: int = 0) -> None:
 
 def _run_case(case: str, size: int, *, trace: bool) -> dict[str, object]:
     """Runs one case in this process and measures it."""
-    from bot.audit import SourceError, audit_blocks, audit_path
-    from bot.audit.source import read_text
+    from bot.figure_check import SourceError, audit_blocks, audit_path
+    from bot.figure_check.source import read_text
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "hostile.docx"

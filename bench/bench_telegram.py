@@ -47,14 +47,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Messag
 from telegram.ext import filters as tg_filters
 from telegram.request import BaseRequest, RequestData
 
-from bot.channels.telegram import CHANNEL_KEY
-from bot.channels.telegram_app import build_application, settle_memory
-from bot.database import Database
-from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
-from bot.questionnaire.answers_file import load_answers_file
+from bot.conversation.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
+from bot.core.settings import Settings
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
+from bot.report.answers_file import load_answers_file
 from bot.report.build import render_draft
-from bot.settings import Settings
+from bot.store.database import Database
+from handlers.telegram.adapter import CHANNEL_KEY
+from handlers.telegram.app import build_application, settle_memory
 from models import Answer, AnswerChange
 from tests.e2e.script import Step, conversation
 

@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import col, select  # noqa: E402
 
-from bot import store  # noqa: E402
-from bot.database import Database  # noqa: E402
-from bot.engine.engine import ConversationEngine, EngineOptions  # noqa: E402
-from bot.engine.events import Sender, parse_typed  # noqa: E402
+from bot.conversation.engine import ConversationEngine, EngineOptions  # noqa: E402
+from bot.conversation.events import Sender, parse_typed  # noqa: E402
+from bot.store import queries as store  # noqa: E402
+from bot.store.database import Database  # noqa: E402
 from bot.workflow.access import Role  # noqa: E402
 from bot.workflow.invites import create_invite  # noqa: E402
 from models import Answer, Invite, Member  # noqa: E402

@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
-from bot import store  # noqa: E402
-from bot.clock import now, today  # noqa: E402
-from bot.database import Database  # noqa: E402
+from bot.core.clock import now, today  # noqa: E402
 from bot.reminders.messages import ReminderText  # noqa: E402
 from bot.reminders.sweep import Sweeper, SweepOptions  # noqa: E402
+from bot.store import queries as store  # noqa: E402
+from bot.store.database import Database  # noqa: E402
 from models import Assignment, ChatIdentity, Member, Reminder, ReminderPolicy  # noqa: E402
 
 TEMPLATES = ROOT / "tests" / "fixtures" / "templates"

@@ -9,11 +9,11 @@ from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot import store
-from bot.channels.telegram import CHANNEL, channel_of
-from bot.database import Database
 from bot.reminders.service import mark_unblocked
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
+from handlers.telegram.adapter import CHANNEL, channel_of
 
 log = logging.getLogger(__name__)
 

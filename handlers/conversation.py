@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram import channel_of, is_private
 from bot.texts import t
+from handlers.telegram.adapter import channel_of, is_private
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

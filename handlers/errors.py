@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram import channel_of, is_private
 from bot.texts import t
+from handlers.telegram.adapter import channel_of, is_private
 
 log = logging.getLogger(__name__)
 

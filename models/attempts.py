@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.clock import now
+from bot.core.clock import now
 from models.types import AwareDateTime
 
 

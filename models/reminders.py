@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.clock import now
+from bot.core.clock import now
 from models.types import AwareDateTime
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.clock import now
+from bot.core.clock import now
 from models.types import AwareDateTime
 
 
@@ -183,7 +183,7 @@ class ProcessedEvent(SQLModel, table=True):
     """An incoming event already handled (a redelivered update changes nothing twice).
 
     An id counts as handled only for a while after `processed_at` (see
-    `bot.store.claim_event`); older rows are pruned.
+    `bot.store.queries.claim_event`); older rows are pruned.
     """
 
     __table_args__ = (UniqueConstraint("channel", "event_id"),)

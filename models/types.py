@@ -24,7 +24,7 @@ class AwareDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use bot.clock.now()")
+            raise ValueError("naive datetime given to the database; use bot.core.clock.now()")
         return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.store.database import Database
 from tests.postgres import PostgresServer, PostgresUnavailableError, start_server
 from tests.transcript import Chat
 

@@ -19,12 +19,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from bot.audit import AuditReport, audit_blocks, audit_bytes, audit_path, chat_summary
-from bot.audit.source import Paragraph, Table, read_docx, read_text
 from bot.cli import app
-from bot.engine.events import Attachment
-from bot.numbers import format_decimal, format_integer, round_half_up
-from bot.rates import rate
+from bot.conversation.events import Attachment
+from bot.core.numbers import format_decimal, format_integer, round_half_up
+from bot.core.rates import rate
+from bot.figure_check import AuditReport, audit_blocks, audit_bytes, audit_path, chat_summary
+from bot.figure_check.source import Paragraph, Table, read_docx, read_text
 from tests.docx_helpers import with_damaged_body
 from tests.transcript import Chat
 

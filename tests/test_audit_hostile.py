@@ -22,10 +22,10 @@ import pytest
 from docx import Document
 from typer.testing import CliRunner
 
-from bot.audit import SourceError, audit_blocks, audit_bytes, audit_path
-from bot.audit.source import MAX_FILE_BYTES, MAX_XML_BYTES, read_docx, read_text
 from bot.cli import app
-from bot.engine.events import Attachment
+from bot.conversation.events import Attachment
+from bot.figure_check import SourceError, audit_blocks, audit_bytes, audit_path
+from bot.figure_check.source import MAX_FILE_BYTES, MAX_XML_BYTES, read_docx, read_text
 from tests.transcript import Chat
 
 _MIB = 1024 * 1024

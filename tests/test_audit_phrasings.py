@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import AuditReport, audit_blocks, audit_path
-from bot.audit.source import read_text
+from bot.figure_check import AuditReport, audit_blocks, audit_path
+from bot.figure_check.source import read_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import select
 
-from bot import store
-from bot.database import Database
-from bot.engine.desk import DESK_COMMANDS
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress, Command, Sender
-from bot.engine.messages import DocumentReply, Notice, Outgoing, Reply
+from bot.conversation.desk import DESK_COMMANDS
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress, Command, Sender
+from bot.core.replies import DocumentReply, Notice, Outgoing, Reply
 from bot.questionnaire.loader import load_template
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Role

@@ -18,14 +18,14 @@ import time_machine
 from sqlmodel import func, select
 from typer.testing import CliRunner, Result
 
-from bot import store
-from bot.backup import BackupError, backup_database, verify_sqlite
 from bot.cli import app
-from bot.clock import VIETNAM
-from bot.database import Database
-from bot.questionnaire.answers_file import load_answers_file
+from bot.core.clock import VIETNAM
+from bot.core.settings import get_settings
+from bot.data.backup import BackupError, backup_database, verify_sqlite
 from bot.questionnaire.loader import sample_answers_path
-from bot.settings import get_settings
+from bot.report.answers_file import load_answers_file
+from bot.store import queries as store
+from bot.store.database import Database
 from models import Answer, AnswerChange
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"

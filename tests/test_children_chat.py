@@ -8,13 +8,13 @@ import re
 import pytest
 from sqlmodel import select
 
-from bot import store
-from bot.clock import school_year_of, today
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress, Command, Sender, Text
-from bot.engine.messages import DocumentReply, Notice, Outgoing, Reply
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress, Command, Sender, Text
+from bot.core.clock import school_year_of, today
+from bot.core.replies import DocumentReply, Notice, Outgoing, Reply
 from bot.questionnaire.loader import all_templates
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
 from bot.workflow.periods import finalize
 from models import Conversation, Period, Unit

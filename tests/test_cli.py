@@ -15,6 +15,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
+from bot.core.settings import Settings
 from bot.questionnaire.loader import sample_answers_path, template_dirs
 from tests.docx_helpers import (
     CONVERSION_TIMEOUT,
@@ -367,3 +368,12 @@ def test_templates_text_names_the_kind() -> None:
     result = baocao("templates")
     assert result.exit_code == 0
     assert KIND in result.stdout
+
+
+def test_the_default_data_folder_is_the_projects_data_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`make run` keeps its database in <project>/data, wherever the settings module lives."""
+    monkeypatch.delenv("BAOCAO_DATA_DIR", raising=False)
+    project = Path(__file__).resolve().parents[1]
+    assert Settings(_env_file=None).data_dir == project / "data"

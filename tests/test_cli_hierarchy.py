@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot import store
 from bot.cli import app
-from bot.database import Database
-from bot.settings import get_settings
+from bot.core.settings import get_settings
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.workflow.invites import redeem
 from bot.workflow.periods import finalize
 from models import Reminder

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, template_dirs
-from bot.settings import get_settings
 from tests.conftest import FIXTURE_TEMPLATES
 
 runner = CliRunner()

@@ -12,13 +12,13 @@ import pytest
 import time_machine
 from typer.testing import CliRunner
 
-from bot import store
 from bot.cli import app
-from bot.clock import VIETNAM
-from bot.database import Database
+from bot.core.clock import VIETNAM
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import load_template
 from bot.report.build import build_draft
-from bot.settings import get_settings
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.workflow.invites import redeem
 from tests.docx_helpers import open_docx, text_of
 

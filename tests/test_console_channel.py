@@ -19,12 +19,12 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.channels.console import CHANNEL, ConsoleChannel
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import Sender
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import Sender
 from bot.reminders.policy import NUDGE
+from bot.store.database import Database
 from bot.texts import t
+from handlers.console import CHANNEL, ConsoleChannel
 from models import Answer, Reminder
 from tests import test_reminders
 from tests.conftest import FIXTURE_TEMPLATES

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bot import store
-from bot.database import Database
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
+from bot.report.answers_file import load_answers_file
 from bot.report.build import build_draft
 from bot.report.consolidate import summed_answers
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.workflow.hierarchy import (
     HierarchyError,
     adjust,

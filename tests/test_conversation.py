@@ -8,9 +8,9 @@ from pathlib import Path
 import docx
 from sqlmodel import select
 
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress
+from bot.store.database import Database
 from models import Answer, AnswerChange
 from tests.transcript import Chat
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.store.database import Database
 from models import Answer, ConfirmedCheck
 from tests.transcript import Chat
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.database import Database
-from bot.engine import flow
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress
+from bot.questionnaire import index as flow
 from bot.questionnaire.loader import load_template
+from bot.store.database import Database
 from bot.texts import t
 from tests.transcript import Chat
 

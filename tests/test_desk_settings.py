@@ -13,14 +13,14 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.channels.console import console_sender
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress, Command, Sender, Text
-from bot.engine.messages import Notice, Outgoing
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress, Command, Sender, Text
+from bot.core.replies import Notice, Outgoing
 from bot.questionnaire.loader import load_template
 from bot.report.build import build_draft
+from bot.store.database import Database
 from bot.texts import t
+from handlers.console import console_sender
 from models import Member, Period, Unit
 from tests import test_reminders as base
 from tests.conftest import FIXTURE_TEMPLATES

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.database import Database
-from bot.digits import MAX_ID, is_ascii_digits, small_int
+from bot.core.digits import MAX_ID, is_ascii_digits, small_int
+from bot.core.settings import get_settings
 from bot.report.build import ReportFrame
-from bot.settings import get_settings
+from bot.store.database import Database
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
+from bot.report.answers_file import load_answers_file
 from bot.report.blocks import Cell, HeaderCell, Paragraph, Run, Table
 from bot.report.build import render_draft
 from bot.report.docx_writer import save_report

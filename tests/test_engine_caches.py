@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from bot.engine import flow
-from bot.engine.engine import DEMO_TEMPLATE, EvaluationCache
-from bot.questionnaire.answers_file import load_answers_file
+from bot.conversation.engine import DEMO_TEMPLATE, EvaluationCache
+from bot.questionnaire import index as flow
 from bot.questionnaire.evaluate import Evaluation, evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template, sample_answers_path
 from bot.questionnaire.schema import TableQuestion
+from bot.report.answers_file import load_answers_file
 
 
 def _sample() -> tuple[Any, dict[str, Any]]:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import sample_answers_path
+from bot.report.answers_file import load_answers_file
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 

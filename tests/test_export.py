@@ -17,14 +17,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import func, select
 from typer.testing import CliRunner, Result
 
-from bot import store
 from bot.cli import app
-from bot.clock import VIETNAM
-from bot.database import Database
-from bot.export import AUDIT_SHEET, UNIT_SHEET, sheet_name
-from bot.questionnaire.answers_file import load_answers_file
+from bot.core.clock import VIETNAM
+from bot.core.settings import get_settings
+from bot.data.export import AUDIT_SHEET, UNIT_SHEET, sheet_name
 from bot.questionnaire.loader import sample_answers_path
-from bot.settings import get_settings
+from bot.report.answers_file import load_answers_file
+from bot.store import queries as store
+from bot.store.database import Database
 from models import Answer, AnswerChange
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"

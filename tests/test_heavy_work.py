@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.clock import now
-from bot.database import Database
-from bot.engine import heavy
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import Command, Sender
-from bot.engine.messages import DocumentReply, HeavyJob, Reply
+from bot.conversation import heavy
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import Command, Sender
+from bot.core.clock import now
+from bot.core.replies import DocumentReply, HeavyJob, Reply
 from bot.reminders.sweep import claim_due
+from bot.store.database import Database
 from tests.e2e.test_heavy_upload_e2e import heavy_docx
 
 DIRECTOR = Sender("telegram", "77", "Lan")

@@ -18,8 +18,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.database import Database
-from bot.settings import get_settings
+from bot.core.settings import get_settings
+from bot.store.database import Database
 from models import Answer, AnswerChange, ConfirmedCheck
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
@@ -464,7 +464,7 @@ def test_a_windows_1258_csv_is_read(cli_database: Database, period: int, tmp_pat
 def test_member_records_who_loaded_the_file_and_must_belong_to_the_unit(
     cli_database: Database, period: int, tmp_path: Path
 ) -> None:
-    from bot import store
+    from bot.store import queries as store
     from models import Period
 
     with cli_database.session() as session:

@@ -8,8 +8,8 @@ import io
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.database import Database
-from bot.engine.events import Attachment
+from bot.conversation.events import Attachment
+from bot.store.database import Database
 from models import Answer, AnswerChange
 from tests.transcript import Chat
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.core.rates import rate
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.infer import (
     candidate_checks,
@@ -27,7 +28,6 @@ from bot.questionnaire.infer import (
 from bot.questionnaire.loader import load_template, sample_answers_path
 from bot.questionnaire.references import validate_template
 from bot.questionnaire.schema import TableQuestion, Template
-from bot.rates import rate
 
 # -- small inline templates -----------------------------------------------------------------
 

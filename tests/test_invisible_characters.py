@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from bot.database import Database
-from bot.engine.events import Sender
+from bot.conversation.events import Sender
 from bot.questionnaire.answers import clean_name, clean_text
+from bot.store.database import Database
 from bot.texts import t
 from models import Answer, Member, Unit
 from tests.transcript import Chat

@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
-from bot import store
-from bot.database import Database, _alembic_config
+from bot.store import queries as store
+from bot.store.database import Database, _alembic_config
 from models import Answer, Assignment, Member, Period, SectionProgress
 from models import Unit as UnitRow
 

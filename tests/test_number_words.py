@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.number_words import strip_unit, words_to_integer
-from bot.numbers import NumberParseError, parse_integer
+from bot.core.number_words import strip_unit, words_to_integer
+from bot.core.numbers import NumberParseError, parse_integer
 
 ONES = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.numbers import (
+from bot.core.numbers import (
     NumberParseError,
     format_decimal,
     format_integer,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot import store
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress
 from bot.questionnaire.loader import load_template
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.workflow import periods
 from models import Answer, Period, Unit
 from tests.conftest import FIXTURE_TEMPLATES

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import time_machine
 from sqlmodel import func, select
 
-from bot import store
-from bot.clock import VIETNAM
-from bot.database import Database
+from bot.core.clock import VIETNAM
+from bot.store import processed_events
+from bot.store import queries as store
+from bot.store.database import Database
 from models import ProcessedEvent
 from tests.transcript import Chat
 
@@ -48,27 +49,27 @@ def test_an_id_handled_days_ago_is_a_new_event_and_a_redelivery_within_the_windo
 def test_pruning_deletes_only_ids_older_than_the_window(database: Database) -> None:
     with time_machine.travel(MONDAY, tick=False), database.session() as session:
         for n in range(5):
-            assert store.claim_event(session, channel="telegram", event_id=str(n))
+            assert processed_events.claim_event(session, channel="telegram", event_id=str(n))
     with time_machine.travel(MONDAY + timedelta(days=1), tick=False), database.session() as s:
-        assert store.claim_event(s, channel="telegram", event_id="recent")
+        assert processed_events.claim_event(s, channel="telegram", event_id="recent")
     with time_machine.travel(MONDAY + timedelta(days=3), tick=False), database.session() as s:
-        assert store.prune_events(s, before=MONDAY + timedelta(hours=12), limit=3) == 3
-        assert store.prune_events(s, before=MONDAY + timedelta(hours=12)) == 2
-        assert store.prune_events(s, before=MONDAY + timedelta(hours=12)) == 0
+        assert processed_events.prune_events(s, before=MONDAY + timedelta(hours=12), limit=3) == 3
+        assert processed_events.prune_events(s, before=MONDAY + timedelta(hours=12)) == 2
+        assert processed_events.prune_events(s, before=MONDAY + timedelta(hours=12)) == 0
     assert _event_ids(database) == ["recent"]
 
 
 def test_every_few_hundred_events_a_claim_prunes_the_old_ids(database: Database) -> None:
     with time_machine.travel(MONDAY, tick=False), database.session() as session:
-        for n in range(store.PRUNE_EVERY - 2):
-            store.claim_event(session, channel="telegram", event_id=f"old-{n}")
-    later = MONDAY + store.EVENT_WINDOW + timedelta(minutes=1)
+        for n in range(processed_events.PRUNE_EVERY - 2):
+            processed_events.claim_event(session, channel="telegram", event_id=f"old-{n}")
+    later = MONDAY + processed_events.EVENT_WINDOW + timedelta(minutes=1)
     with time_machine.travel(later, tick=False), database.session() as session:
-        store.claim_event(session, channel="telegram", event_id="new-1")
+        processed_events.claim_event(session, channel="telegram", event_id="new-1")
     # Nothing pruned yet: only every PRUNE_EVERY-th claim prunes.
     with database.session() as session:
         count = session.exec(select(func.count()).select_from(ProcessedEvent)).one()
-        assert count == store.PRUNE_EVERY - 1
+        assert count == processed_events.PRUNE_EVERY - 1
     with time_machine.travel(later, tick=False), database.session() as session:
-        store.claim_event(session, channel="telegram", event_id="new-2")
+        processed_events.claim_event(session, channel="telegram", event_id="new-2")
     assert _event_ids(database) == ["new-1", "new-2"]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.numbers import format_decimal, format_percent, parse_percent, round_half_up
-from bot.rates import balanced_rates, change, describe_change, rate, total
+from bot.core.numbers import format_decimal, format_percent, parse_percent, round_half_up
+from bot.core.rates import balanced_rates, change, describe_change, rate, total
 from bot.texts import catalogue
 
 

@@ -16,16 +16,16 @@ import time_machine
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot import store
 from bot.cli import app
-from bot.clock import VIETNAM, now
-from bot.database import Database
+from bot.core.clock import VIETNAM, now
 from bot.reminders import deadlines, service
 from bot.reminders.messages import ReminderText
 from bot.reminders.planner import plan_all
 from bot.reminders.policy import schedule
 from bot.reminders.sender import RetryLaterError, UnreachableError
 from bot.reminders.sweep import RateLimiter, Sweeper, SweepOptions, SweepReport, claim_due
+from bot.store import queries as store
+from bot.store.database import Database
 from models import Assignment, ChatBlock, Period, Reminder, ReminderPolicy
 from tests.conftest import FIXTURE_TEMPLATES
 
@@ -483,7 +483,7 @@ def test_cli_lists_planned_sent_and_failed(
     with database.session() as session:
         plan_all(session, now=now(), templates_root=FIXTURE_TEMPLATES)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    from bot.settings import get_settings
+    from bot.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -15,17 +15,17 @@ import time_machine
 from sqlmodel import select
 from telegram import Update
 
-from bot import store
-from bot.channels.telegram import CHANNEL_KEY, TelegramChannel
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress, Command, Sender, Text
-from bot.engine.messages import Button, Notice, Outgoing, Reply
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress, Command, Sender, Text
+from bot.core.replies import Button, Notice, Outgoing, Reply
 from bot.reminders import service
 from bot.reminders.sweep import Sweeper
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
 from bot.workflow import periods
 from handlers import chats
+from handlers.telegram.adapter import CHANNEL_KEY, TelegramChannel
 from models import ChatBlock, Period, Reminder, ReminderPolicy
 from tests import test_reminders as base
 from tests.conftest import FIXTURE_TEMPLATES

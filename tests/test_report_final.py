@@ -13,18 +13,18 @@ import pytest
 import time_machine
 from typer.testing import CliRunner
 
-from bot import store
 from bot.cli import app
-from bot.clock import VIETNAM
-from bot.database import Database
-from bot.demo import DemoPlayer
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import ButtonPress, Command, Sender
-from bot.engine.messages import DocumentReply, Reply
-from bot.questionnaire.answers_file import AnswersFile, load_answers_file
+from bot.cli.demo import DemoPlayer
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import ButtonPress, Command, Sender
+from bot.core.clock import VIETNAM
+from bot.core.replies import DocumentReply, Reply
 from bot.questionnaire.loader import sample_answers_path
+from bot.report.answers_file import AnswersFile, load_answers_file
 from bot.report.build import IncompleteReportError, render_draft
 from bot.report.history import DraftHistory, stamped_name
+from bot.store import queries as store
+from bot.store.database import Database
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.docx_helpers import open_docx, run_with, table_with, text_of
 

@@ -24,7 +24,14 @@ from telegram.request import BaseRequest, RequestData
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.channels.telegram import (
+from bot.conversation import transaction
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import Attachment, ButtonPress, Command, Sender, Text
+from bot.core.replies import Button, DocumentReply, Notice, Reply
+from bot.core.settings import Settings, get_settings
+from bot.store.database import Database
+from bot.texts import t
+from handlers.telegram.adapter import (
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
     CHANNEL,
@@ -40,7 +47,7 @@ from bot.channels.telegram import (
     telegram_length,
     typing,
 )
-from bot.channels.telegram_app import (
+from handlers.telegram.app import (
     MENU_COMMANDS,
     WebhookConfig,
     announce_commands,
@@ -48,13 +55,6 @@ from bot.channels.telegram_app import (
     file_base_url,
     poll,
 )
-from bot.database import Database
-from bot.engine import transaction
-from bot.engine.engine import ConversationEngine, EngineOptions
-from bot.engine.events import Attachment, ButtonPress, Command, Sender, Text
-from bot.engine.messages import Button, DocumentReply, Notice, Reply
-from bot.settings import Settings, get_settings
-from bot.texts import t
 
 TOKEN = "123456:TEST"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}

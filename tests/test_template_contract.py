@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.questionnaire.answers_file import AnswersFile, load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.infer import inferred_checks
 from bot.questionnaire.loader import (
@@ -27,6 +26,7 @@ from bot.questionnaire.loader import (
 )
 from bot.questionnaire.references import TemplateError, validate_answers, validate_template
 from bot.questionnaire.schema import Section, Template
+from bot.report.answers_file import AnswersFile, load_answers_file
 from bot.report.build import render_draft
 from bot.report.numbering import heading_number
 from tests.conftest import FIXTURE_TEMPLATES

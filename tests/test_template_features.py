@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.questionnaire import loader
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import (
     QUESTIONNAIRE_FILE,
@@ -29,6 +28,7 @@ from bot.questionnaire.loader import (
 )
 from bot.questionnaire.references import TemplateError
 from bot.questionnaire.schema import Template
+from bot.report.answers_file import load_answers_file
 from bot.report.build import ReportFrame, render_draft
 from bot.report.numbering import heading_number, letter, roman
 from tests.conftest import FIXTURE_TEMPLATES

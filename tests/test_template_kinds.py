@@ -13,8 +13,8 @@ import docx
 import pytest
 from sqlmodel import select
 
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.core.settings import get_settings
 from bot.questionnaire import loader
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,
@@ -24,7 +24,7 @@ from bot.questionnaire.loader import (
     template_digest,
 )
 from bot.questionnaire.schema import TextQuestion
-from bot.settings import get_settings
+from bot.store.database import Database
 from bot.workflow.kinds import period_template
 from models import Period, TemplateVersion
 from tests.conftest import FIXTURE_TEMPLATES

@@ -13,9 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.clock import VIETNAM
-from bot.database import Database
-from bot.numbers import format_decimal
+from bot.core.clock import VIETNAM
+from bot.core.numbers import format_decimal
 from bot.questionnaire.answers import (
     InvalidAnswer,
     example_of,
@@ -25,11 +24,12 @@ from bot.questionnaire.answers import (
     parse_table_row,
     split_cells,
 )
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import load_template, sample_answers_path
 from bot.questionnaire.schema import ListQuestion, TableQuestion, TextQuestion
 from bot.questionnaire.symbols import drop_emoji
+from bot.report.answers_file import load_answers_file
+from bot.store.database import Database
 from bot.texts import t
 from models import Answer
 from tests.transcript import Chat

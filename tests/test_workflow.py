@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from bot import store
-from bot.clock import VIETNAM
-from bot.database import Database
-from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.core.clock import VIETNAM
 from bot.questionnaire.loader import load_template
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.workflow import periods
 from bot.workflow.access import PERMISSIONS, Action, ForbiddenError, Role, can, require
 from bot.workflow.invites import InviteError, create_invite, invite_link, redeem, revoke
@@ -208,8 +208,8 @@ def test_a_removed_member_cannot_rejoin_with_the_old_staff_link_but_with_a_new_i
 
 
 def test_a_new_period_takes_last_periods_figures(database: Database, template) -> None:  # type: ignore[no-untyped-def]
-    from bot.questionnaire.answers_file import load_answers_file
     from bot.questionnaire.loader import sample_answers_path
+    from bot.report.answers_file import load_answers_file
 
     sample = load_answers_file(sample_answers_path(KIND), template_id=KIND)
     with database.session() as session:
@@ -376,7 +376,7 @@ def test_progress_counts_per_section_and_person_and_marks_the_late(
 
 @given(st.lists(st.text(alphabet="aăâbcdđeêhiklmnoôơưtuy", min_size=1, max_size=9), max_size=12))
 def test_button_labels_are_cut_after_whole_words(words: list[str]) -> None:
-    from bot.engine.desk import _short
+    from bot.conversation.desk import _short
 
     text = " ".join(words)
     label = _short(text, 30)

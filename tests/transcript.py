@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.engine.engine import ConversationEngine
-from bot.engine.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
-from bot.engine.messages import Button, DocumentReply, Outgoing, Reply
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
+from bot.core.replies import Button, DocumentReply, Outgoing, Reply
 
 
 class Chat:

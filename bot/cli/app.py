@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
-from bot.clock import VIETNAM
-from bot.database import Database, ReadOnlyDatabaseError
-from bot.questionnaire.answers_file import AnswersFileError, load_answers_file
+from bot.core.clock import VIETNAM
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import TemplateNotFoundError
-from bot.settings import get_settings
+from bot.report.answers_file import AnswersFileError, load_answers_file
+from bot.store.database import Database, ReadOnlyDatabaseError
 from bot.texts import t
 
 log = logging.getLogger(__name__)

@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 
-from bot import store
-from bot.channels.console import CHANNEL as CONSOLE
-from bot.channels.console import ConsoleChannel, console_sender
 from bot.cli.app import app, load_answers, open_database, setup_logging
-from bot.database import Database
-from bot.demo import DemoPlayer
-from bot.engine.engine import ConversationEngine, EngineOptions
+from bot.cli.demo import DemoPlayer
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import sample_answers_path
-from bot.settings import get_settings
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
+from handlers.console import CHANNEL as CONSOLE
+from handlers.console import ConsoleChannel, console_sender
 
 # The terminal chat's log, in the data folder beside the database.
 LOG_FILE = "baocao.log"
@@ -63,7 +63,7 @@ def run(
     if settings.telegram_bot_token is not None:
         setup_logging()
         # Imported here: the terminal chat does not need python-telegram-bot.
-        from bot.channels.telegram_app import (
+        from handlers.telegram.app import (
             WebhookConfig,
             run_telegram,
         )

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from bot.cli.app import JsonOption, app, open_database
-from bot.numbers import format_integer
-from bot.settings import get_settings
+from bot.core.numbers import format_integer
+from bot.core.settings import get_settings
 from bot.texts import t
 
 
@@ -24,7 +24,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write a unit's periods, answers and audit trail to an Excel workbook."""
-    from bot.export import ExportError, export_unit
+    from bot.data.export import ExportError, export_unit
 
     if out.suffix.lower() != ".xlsx":
         typer.echo(t("cli.export.not_xlsx", file=out), err=True)
@@ -64,7 +64,7 @@ def backup(
     as_json: JsonOption = False,
 ) -> None:
     """Copy the database consistently while the bot runs, and check the copy."""
-    from bot.backup import BackupError, backup_database
+    from bot.data.backup import BackupError, backup_database
 
     settings = get_settings()
     # No migration first: a backup is what one takes before upgrading.

@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, col, select
 
-from bot import store
 from bot.cli.app import JsonOption, database_session
-from bot.cli.units import PeriodOption, UnitOption, emit, fail, period_app, unit_app
-from bot.clock import now
+from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app
+from bot.core.clock import now
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.schema import Template
 from bot.reminders import service as reminders
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.hierarchy import (
     HierarchyError,

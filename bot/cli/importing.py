@@ -10,14 +10,14 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from bot import store
 from bot.cli.app import JsonOption, app, database_session
-from bot.cli.units import PeriodOption, period_app
+from bot.cli.groups import PeriodOption, period_app
 from bot.importing.answers import fill_period
 from bot.importing.spreadsheet import ImportFileError
 from bot.importing.table import apply_import, plan_dict, plan_import, preview_text
-from bot.questionnaire.answers_file import AnswersFileError
 from bot.questionnaire.loader import load_template
+from bot.report.answers_file import AnswersFileError
+from bot.store import queries as store
 from bot.texts import t
 from models import Period
 

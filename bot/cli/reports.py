@@ -111,7 +111,7 @@ def audit(
     as_json: JsonOption = False,
 ) -> None:
     """Recompute the figures of a report someone else wrote and list each mismatch."""
-    from bot.audit import SourceError, audit_path, text_report
+    from bot.figure_check import SourceError, audit_path, text_report
 
     try:
         report = audit_path(file)

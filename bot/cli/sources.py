@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from bot import store
 from bot.cli.app import database_session, load_answers
 from bot.questionnaire.loader import TemplateNotFoundError
 from bot.questionnaire.schema import Template
 from bot.report.build import ReportFrame, frame_for
+from bot.store import hot_path
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.hierarchy import draft_inputs
 from bot.workflow.kinds import period_template
@@ -69,7 +70,7 @@ def _stored(period_id: int, template_id: str | None) -> ReportSource:
         except TemplateNotFoundError as err:
             typer.echo(t("cli.error.kind", kind=period.template_id), err=True)
             raise typer.Exit(2) from err
-        answers = store.period_answers(session, period_id=period_id)
+        answers = hot_path.period_answers(session, period_id=period_id)
         # A collecting period is drafted from its children's sums, as /duthao does.
         values, notes = draft_inputs(session, period=period, template=kind, values=answers.values)
         return ReportSource(kind, frame_for(unit, period), values, answers.confirmed, notes)

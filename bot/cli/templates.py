@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot.cli.app import JsonOption, app
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import (
     QUESTIONNAIRE_FILE,
     SAMPLE_ANSWERS_FILE,
@@ -23,8 +24,7 @@ from bot.questionnaire.loader import (
 from bot.questionnaire.references import TemplateError
 from bot.questionnaire.schema import schema_json
 from bot.questionnaire.skeleton import commented_copy, renamed_answers
-from bot.questionnaire.template_check import check_file, questionnaire_files
-from bot.settings import get_settings
+from bot.report.template_check import check_file, questionnaire_files
 from bot.texts import t
 
 templates_app = typer.Typer(help="Report kinds: list, check, new, schema, preview.")

@@ -6,20 +6,30 @@ command prints JSON with --json.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
-from bot import store
 from bot.cli.app import JsonOption, app, database_session, moment_text
-from bot.clock import school_year_of, today
-from bot.digits import small_int
+from bot.cli.groups import (
+    PeriodOption,
+    UnitOption,
+    emit,
+    fail,
+    invite_app,
+    member_app,
+    period_app,
+    unit_app,
+)
+from bot.cli.hierarchy import check_parent, open_collecting
+from bot.core.clock import school_year_of, today
+from bot.core.digits import small_int
+from bot.core.settings import get_settings
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.reminders.messages import date_text
-from bot.settings import get_settings
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Role, role_of
 from bot.workflow.invites import create_invite, invite_link, revoke
@@ -30,29 +40,6 @@ from bot.workflow.render import year_text
 from models import Period
 
 log = logging.getLogger(__name__)
-
-unit_app = typer.Typer(help="Units (centres, schools, district offices).", no_args_is_help=True)
-member_app = typer.Typer(help="Members of a unit.", no_args_is_help=True)
-period_app = typer.Typer(help="Reporting periods.", no_args_is_help=True)
-invite_app = typer.Typer(help="Invite links.", no_args_is_help=True)
-app.add_typer(unit_app, name="unit")
-app.add_typer(member_app, name="member")
-app.add_typer(period_app, name="period")
-app.add_typer(invite_app, name="invite")
-
-UnitOption = Annotated[int, typer.Option("--unit", help="Unit id.")]
-PeriodOption = Annotated[int, typer.Option("--period", help="Period id.")]
-
-
-def emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
-    """JSON for scripts, or one readable line."""
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else text)
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Says why on stderr; raise what it returns to exit with `code`."""
-    typer.echo(message, err=True)
-    return typer.Exit(code)
 
 
 def bot_username() -> str | None:
@@ -110,7 +97,6 @@ def unit_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a unit and print its id and a one-time director invite link."""
-    from bot.cli.hierarchy import check_parent
 
     if not name.strip() or not place.strip():
         raise fail(t("cli.error.empty_name"))
@@ -284,8 +270,6 @@ def period_open(
     except TemplateNotFoundError as err:
         raise fail(t("cli.error.kind", kind=template)) from err
     if collect is not None:
-        from bot.cli.hierarchy import open_collecting
-
         open_collecting(
             unit=unit,
             kind=kind,

@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import InvalidAnswer, value_from_file
-from bot.questionnaire.answers_file import AnswersFileError, read_answers_data
 from bot.questionnaire.evaluate import CheckFailure, evaluate
 from bot.questionnaire.schema import Template
+from bot.report.answers_file import AnswersFileError, read_answers_data
+from bot.store import hot_path
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from models import Period
@@ -62,7 +63,7 @@ def fill_period(
     if period.status != "open":
         raise AnswersFileError(t("importing.period_closed", period=period.id))
     questions = {slot.question.id: slot.question for slot in flow.all_slots(template)}
-    stored = store.period_answers(session, period_id=period.id or 0)
+    stored = hot_path.period_answers(session, period_id=period.id or 0)
     report = FillReport()
     reopened: set[str] = set()
     for question_id, raw in (data.get("answers") or {}).items():

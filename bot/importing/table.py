@@ -8,14 +8,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
-from bot.engine import flow
 from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.match import TableMatch, find_table
 from bot.importing.spreadsheet import ImportFileError, read_sheets
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_row
 from bot.questionnaire.evaluate import CheckFailure, evaluate
 from bot.questionnaire.schema import TableQuestion, Template
+from bot.store import hot_path
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from models import Period
@@ -66,7 +67,7 @@ def plan_import(
     question = table_question(template, question_id)
     refusal(session, period=period, template=template, question_id=question_id)
     match = find_table(question, read_sheets(file_name, data), file_name)
-    answers = store.period_answers(session, period_id=period.id or 0)
+    answers = hot_path.period_answers(session, period_id=period.id or 0)
     value = {**(answers.values.get(question.id) or {}), **match.rows}
     evaluation = evaluate(template, {**answers.values, question.id: value})
     failures = [

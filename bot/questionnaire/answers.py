@@ -13,9 +13,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot.digits import small_int
-from bot.number_words import words_to_integer
-from bot.numbers import (
+from bot.core.digits import small_int
+from bot.core.number_words import words_to_integer
+from bot.core.numbers import (
     NumberParseError,
     format_decimal,
     format_integer,

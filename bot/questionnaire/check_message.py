@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.numbers import format_decimal, format_integer
+from bot.core.numbers import format_decimal, format_integer
 from bot.questionnaire.schema import Check
 
 CHECK_MESSAGE_VARIABLES = frozenset({"total", "sum", "part", "current", "previous"})

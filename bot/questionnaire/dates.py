@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.clock import school_year_of, today
+from bot.core.clock import school_year_of, today
 from bot.texts import t
 
 _SEP = r"\s*[/.\-]\s*"

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bot.numbers import format_decimal, format_integer, format_percent, round_half_up
+from bot.core.numbers import format_decimal, format_integer, format_percent, round_half_up
+from bot.core.rates import balanced_rates, change, describe_change, rate
 from bot.questionnaire.check_message import check_message
 from bot.questionnaire.infer import InferredCheck, inferred_checks
 from bot.questionnaire.plausible import small_rates
@@ -30,7 +31,6 @@ from bot.questionnaire.schema import (
     TableQuestion,
     Template,
 )
-from bot.rates import balanced_rates, change, describe_change, rate
 from bot.texts import t
 
 Number = Decimal

@@ -25,9 +25,9 @@ import yaml
 from pydantic import ValidationError
 from yaml.nodes import Node, ScalarNode
 
+from bot.core.settings import get_settings
 from bot.questionnaire.references import TemplateError, validate_template
 from bot.questionnaire.schema import Template
-from bot.settings import get_settings
 
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 SAMPLE_ANSWERS_FILE = "sample-answers.yaml"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
-from bot.numbers import format_percent
+from bot.core.numbers import format_percent
 from bot.questionnaire.infer import InferredCheck
 from bot.questionnaire.schema import PercentQuestion, TableQuestion, Template
 from bot.texts import t

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot.clock import now, school_year_of
+from bot.core.clock import now, school_year_of
 from bot.questionnaire.schema import Template
 from bot.workflow.periods import open_period
 from models import Period, SectorDeadline, Unit

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.clock import VIETNAM
-from bot.engine.messages import Button
+from bot.core.clock import VIETNAM
+from bot.core.replies import CODE_LIMIT, RESUME, SECTION, Button, code_from_anywhere
 from bot.questionnaire.schema import Template
 from bot.reminders.policy import DUE_DAY, NUDGE
 from bot.texts import t
-
-# Button codes are "<step>:<action>"; the engine accepts "s:<section>" from any message (step
-# 0 is never current) and opens that section at its first unanswered question. A section id
-# too long for Telegram's 64-byte callback data falls back to "resume".
-CODE_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -37,8 +32,9 @@ def year_text(year: str) -> str:
 
 def continue_code(section_id: str | None) -> str:
     """The code of the continue button: straight to a section's first open question."""
-    code = f"0:s:{section_id}" if section_id else "0:resume"
-    return code if len(code.encode()) <= CODE_LIMIT else "0:resume"
+    resume = code_from_anywhere(RESUME)
+    code = code_from_anywhere(SECTION + section_id) if section_id else resume
+    return code if len(code.encode()) <= CODE_LIMIT else resume
 
 
 def _section_lines(template: Template, section_ids: list[str]) -> list[str]:

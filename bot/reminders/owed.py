@@ -13,9 +13,6 @@ from bot.questionnaire.schema import Template
 from models import Assignment, ChatBlock, Member, Period, SectionProgress
 
 DIRECTOR = "director"
-# The chat service reminders go out on (bot.channels.telegram.CHANNEL; not imported from
-# there: the channel imports the engine, whose desk uses the reminders).
-CHANNEL = "telegram"
 
 
 def finished_section_ids(session: Session, *, period_id: int) -> set[str]:

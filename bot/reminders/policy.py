@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
 from models import ReminderPolicy
 
 DUE_DAY = "due_day"

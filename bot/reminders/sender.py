@@ -1,20 +1,14 @@
-"""The seam between reminders and a chat service: a small sender interface, and Telegram's.
+"""The seam between reminders and a chat service: a small sender interface.
 
-The sweep knows only `ReminderSender`; tests and the bench use fakes at this seam.
+The sweep knows only `ReminderSender`; each channel's edge (handlers/) implements it, and
+tests and the bench use fakes at this seam.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-
-from bot.channels.telegram import CHANNEL, keyboard_of
 from bot.reminders.messages import ReminderText
-
-# Seconds before another attempt after a network failure.
-NETWORK_RETRY = 60.0
 
 
 class RetryLaterError(Exception):
@@ -41,32 +35,3 @@ class ReminderSender(Protocol):
     async def send(self, chat_id: str, message: ReminderText) -> None:
         """Sends the message; raises RetryLaterError, UnreachableError or SendFailedError."""
         ...
-
-
-class TelegramSender:
-    """Sends reminders with the application's PTB bot."""
-
-    channel = CHANNEL
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    async def send(self, chat_id: str, message: ReminderText) -> None:
-        """One plain-text message with the continue button."""
-        try:
-            await self.bot.send_message(
-                chat_id=int(chat_id), text=message.text, reply_markup=keyboard_of(message.buttons)
-            )
-        except RetryAfter as err:
-            retry = err.retry_after
-            seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
-            raise RetryLaterError(float(seconds), f"RetryAfter {seconds}") from err
-        except Forbidden as err:
-            raise UnreachableError(str(err)) from err
-        except BadRequest as err:
-            # Before NetworkError: PTB makes BadRequest a subclass of it.
-            raise SendFailedError(str(err)) from err
-        except NetworkError as err:
-            raise RetryLaterError(NETWORK_RETRY, str(err)) from err
-        except TelegramError as err:
-            raise SendFailedError(str(err)) from err

@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
+from bot.core.replies import TELEGRAM
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text, year_text
-from bot.reminders.owed import CHANNEL, blocked_members, owed_by_member
+from bot.reminders.owed import blocked_members, owed_by_member
 from bot.reminders.planner import PlanResult, plan_period, policy_of
 from bot.reminders.policy import BLOCKED_PREFIX, NUDGE, next_allowed
 from bot.texts import t
@@ -244,7 +245,7 @@ def nudge_now(
     period = _period(session, period_id)
     template = load_template(period.template_id, templates_root)
     owed = owed_by_member(session, period=period, template=template)
-    blocked = blocked_members(session, channel=CHANNEL)
+    blocked = blocked_members(session, channel=TELEGRAM)
     targets = [
         m
         for m in owed
@@ -275,7 +276,7 @@ def nudge_now(
     return targets
 
 
-def mark_unblocked(session: Session, *, member_id: int, channel: str = CHANNEL) -> bool:
+def mark_unblocked(session: Session, *, member_id: int, channel: str = TELEGRAM) -> bool:
     """Forgets a blocked chat (the person wrote to the bot again); True if it was blocked."""
     result = session.execute(
         delete(ChatBlock).where(
@@ -363,7 +364,7 @@ def desk_text(
     if period.status != "open":
         lines.append(t("reminders_desk.period_closed"))
     members = schedule_by_member(session, period_id=period_id)
-    blocked = blocked_members(session, channel=CHANNEL)
+    blocked = blocked_members(session, channel=TELEGRAM)
     if not members:
         lines.append(t("reminders.schedule_empty"))
     for row in members:

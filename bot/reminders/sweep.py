@@ -33,8 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 from sqlmodel import select as sql_select
 
-from bot.clock import now as clock_now
-from bot.database import Database
+from bot.core.clock import now as clock_now
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import (
     ReminderText,
@@ -53,7 +52,13 @@ from bot.reminders.policy import (
     is_planned_kind,
     next_allowed,
 )
-from bot.reminders.sender import ReminderSender, RetryLaterError, SendFailedError, UnreachableError
+from bot.reminders.sender import (
+    ReminderSender,
+    RetryLaterError,
+    SendFailedError,
+    UnreachableError,
+)
+from bot.store.database import Database
 from models import ChatBlock, ChatIdentity, Member, Period, Reminder
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment
 from slugify import slugify
 
-from bot.clock import today
-from bot.digits import is_ascii_digits
-from bot.engine import flow
+from bot.core.clock import today
+from bot.core.digits import is_ascii_digits
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_answer, format_number
 from bot.questionnaire.evaluate import Evaluation, evaluate
 from bot.questionnaire.schema import (

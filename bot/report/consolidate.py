@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.schema import (
     DecimalQuestion,
     IntegerQuestion,

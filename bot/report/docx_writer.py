@@ -21,7 +21,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from bot.clock import now
+from bot.core.clock import now
 from bot.report.blocks import (
     Heading,
     Paragraph,

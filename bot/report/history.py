@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
 
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _STAMPED = re.compile(r"-du-thao-(\d{8}-\d{6})\.docx$")

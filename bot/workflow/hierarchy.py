@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import store
-from bot.engine import flow
+from bot.questionnaire import index as flow
 from bot.questionnaire.answers import InvalidAnswer, format_number, parse_answer, parse_cell
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
 from bot.questionnaire.schema import TableQuestion, Template
 from bot.report.consolidate import apply_adjustment, summable, summed_answers
+from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.kinds import period_template
 from bot.workflow.periods import PeriodError, open_period

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot import store
-from bot.clock import now
+from bot.core.clock import now
+from bot.store import queries as store
 from bot.workflow.access import Role
 from models import Invite, Member, RemovedAccount
 

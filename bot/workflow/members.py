@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot import store
-from bot.clock import now
+from bot.core.clock import now
+from bot.store import queries as store
 from bot.workflow.access import Role, role_of
 from models import Assignment, ChatIdentity, Member, Period, RemovedAccount
 

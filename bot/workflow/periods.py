@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import store
-from bot.clock import now, today
-from bot.engine import flow
+from bot.core.clock import now, today
+from bot.questionnaire import index as flow
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import Question, TableQuestion, Template
+from bot.store import queries as store
 from bot.workflow.kinds import record_version
 from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
-from bot.clock import today
-from bot.engine import flow
+from bot.core.clock import today
+from bot.questionnaire import index as flow
 from bot.questionnaire.schema import Template
+from bot.store import queries as store
 from bot.workflow.hierarchy import ChildState, child_states
 from bot.workflow.periods import assignees
 from models import Member, Period

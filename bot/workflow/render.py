@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import VIETNAM
+from bot.core.clock import VIETNAM
 from bot.questionnaire.schema import Template
 from bot.texts import t
 from bot.workflow.progress import Progress

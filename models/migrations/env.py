@@ -12,7 +12,7 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations_online() -> None:
-    """Migrates over the connection `bot.database` passes in, or one made from the URL."""
+    """Migrates over the connection `bot.store.database` passes in, or one made from the URL."""
     connection = config.attributes.get("connection")
     if connection is None:
         from sqlalchemy import create_engine

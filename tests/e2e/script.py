@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.channels.telegram import compose, split_text
-from bot.database import Database
-from bot.demo import DemoPlayer
-from bot.engine.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
-from bot.engine.events import Command, Incoming, Sender, Text
-from bot.engine.messages import DocumentReply, Outgoing
+from bot.cli.demo import DemoPlayer
+from bot.conversation.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
+from bot.conversation.events import Command, Incoming, Sender, Text
+from bot.core.replies import DocumentReply, Outgoing
 from bot.questionnaire.answers import fold
-from bot.questionnaire.answers_file import load_answers_file
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
+from bot.report.answers_file import load_answers_file
+from bot.store.database import Database
+from handlers.telegram.adapter import compose, split_text
 
 # Typed words and the label their button carries.
 _BUTTON_WORDS = {"đúng": "Đúng", "xong": "Hoàn thành phần"}

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from bot import store
-from bot.clock import VIETNAM, now, school_year_of
-from bot.database import Database
-from bot.engine import flow
+from bot.core.clock import VIETNAM, now, school_year_of
+from bot.questionnaire import index as flow
 from bot.questionnaire.loader import load_template
 from bot.reminders import service
 from bot.reminders.messages import date_text
+from bot.store import queries as store
+from bot.store.database import Database
 from bot.texts import t
 from models import Assignment, Reminder
 from tests.e2e.conftest import Emulator, StartBot

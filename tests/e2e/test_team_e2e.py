@@ -18,7 +18,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.clock import school_year_of, today
+from bot.core.clock import school_year_of, today
 from bot.texts import t
 from tests.e2e.conftest import Emulator, StartBot
 from tests.e2e.fake_user import FakeUser

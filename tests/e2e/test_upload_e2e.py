@@ -13,8 +13,8 @@ import io
 import docx
 import pytest
 
-from bot.channels.telegram_files import MAX_DOCUMENT_BYTES
 from bot.texts import t
+from handlers.telegram.files import MAX_DOCUMENT_BYTES
 from tests.docx_helpers import with_damaged_body
 from tests.e2e.conftest import Emulator, StartBot
 from tests.e2e.fake_user import BotMessage, FakeUser

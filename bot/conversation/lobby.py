@@ -1,0 +1,102 @@
+"""A member whose unit has no reporting period yet: the director opens one, invites people
+and lists members; everyone else is told to wait."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot.conversation.desk import Desk, notices
+from bot.conversation.events import ButtonPress, Command, Incoming
+from bot.conversation.state import State
+from bot.core.digits import small_int
+from bot.core.replies import Outgoing, Reply
+from bot.questionnaire.schema import Section, Template
+from bot.store import hot_path
+from bot.texts import t
+from bot.workflow.access import is_lead
+from models import Period
+
+if TYPE_CHECKING:
+    from bot.conversation.engine import EngineOptions
+
+LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi", "donvicon")
+
+
+class Lobby:
+    """The turn of a member of a unit without a period (the same surface `Desk` uses)."""
+
+    def __init__(self, session: Session, context: hot_path.MemberContext, options: EngineOptions):
+        self.session = session
+        self.member = context.member
+        self.unit = context.unit
+        self.options = options
+        self.period: Period | None = None
+        self.template: Template | None = None
+        self.conversation_id = context.conversation_id
+        saved = context.conversation_state if context.conversation_period_id is None else None
+        self.state = State.model_validate(saved or {})
+
+    @property
+    def period_id(self) -> int:
+        return self.period.id or 0 if self.period else 0
+
+    def dispatch(self, event: Incoming) -> list[Outgoing]:
+        """Routes what a lobby can do; anything else is told there is no period yet."""
+        desk = Desk(self)  # type: ignore[arg-type]
+        if isinstance(event, Command) and event.name in LOBBY_COMMANDS:
+            return desk.command(event.name)
+        if isinstance(event, ButtonPress):
+            step, _, action = event.code.partition(":")
+            if action.startswith("d:") and small_int(step) == self.state.step:
+                return desk.button(action)
+            return self.show_menu()
+        if isinstance(event, Command):
+            if event.name in ("huy", "viec", "start", "tiep"):
+                self.state = State(step=self.state.step)
+            return self.show_menu()
+        if self.state.mode == "desk":
+            return desk.text(event.text) if hasattr(event, "text") else desk.current()
+        return self.show_menu()
+
+    def save(self) -> None:
+        """Stores the desk dialogue (or, once a period is open, the member's fresh start)."""
+        hot_path.write_conversation(
+            self.session,
+            conversation_id=self.conversation_id,
+            member_id=self.member.id or 0,
+            period_id=self.period.id if self.period else None,
+            state=self.state.model_dump(mode="json"),
+        )
+
+    def code(self, action: str) -> str:
+        """A button code bound to the current step."""
+        return f"{self.state.step}:{action}"
+
+    def show_menu(self) -> list[Outgoing]:
+        """What can be done without a period."""
+        self.state.mode = "menu"
+        self.state.desk = {}
+        if self.period is not None:
+            return []
+        key = "period.none_open_lead" if is_lead(self.member) else "start.no_period"
+        return [Reply(t(key))]
+
+    def current(self, *, quiet_menu: bool = False) -> list[Outgoing]:
+        return [] if quiet_menu else self.show_menu()
+
+    def switch_period(self, period: Period, template: Template) -> None:
+        """The period just opened: the next event starts in it."""
+        self.period = period
+        self.template = template
+        self.state = State(step=self.state.step)
+
+    def template_section(self, section_id: str) -> Section | None:
+        return None
+
+    def notify(self, member_ids: list[int], text: str) -> list[Outgoing]:
+        return notices(self.session, member_ids, text)
+
+    def section_counts(self, section: Any) -> tuple[int, int]:
+        return 0, 0

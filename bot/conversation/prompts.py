@@ -1,0 +1,80 @@
+"""Wording of the prompts and read-backs of a question: a table's row and columns, examples
+with Vietnamese thousands, row names that already say "Dòng", and the abbreviations a
+table's columns use."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.core.numbers import format_integer
+from bot.questionnaire.answers import fold, format_row
+from bot.questionnaire.schema import TableQuestion
+from bot.texts import catalogue, t
+
+if TYPE_CHECKING:
+    from bot.conversation.engine import _Turn
+
+# A whole number of four digits or more standing alone (not inside a date, a year range
+# "2020-2021", a decimal or an already grouped "7.502").
+_BARE_NUMBER = re.compile(r"(?<![\d.,/-])\d{4,}(?![\d.,/-])")
+_WORD = re.compile(r"[^\W\d_]+")
+_GLOSSARY = "abbreviation."
+
+
+def short(text: str, limit: int) -> str:
+    """A single-line preview of at most `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def row_name(label: str, *, capital: bool = False) -> str:
+    """A table row as named in a sentence: "dòng THPT", but "Dòng họ học tập" as it is."""
+    if fold(label).startswith("dong "):
+        return label
+    return t("row.name_capital" if capital else "row.name", row=label)
+
+
+def numeric_example(example: str) -> str:
+    """An example of figures with Vietnamese thousands: "2279" -> "2.279"."""
+    return _BARE_NUMBER.sub(lambda m: format_integer(int(m.group())), example)
+
+
+def abbreviations(table: TableQuestion) -> str | None:
+    """ "Viết tắt: SL: số lượng · TB: trung bình" for the abbreviations among the table's
+    column labels, or None when it uses none."""
+    labels = [c.label for c in table.columns] + [c.label for c in table.computed]
+    found: list[str] = []
+    for label in labels:
+        for word in _WORD.findall(label):
+            meaning = catalogue().get(_GLOSSARY + word)
+            if meaning and word not in found:
+                found.append(word)
+    if not found:
+        return None
+    items = " · ".join(f"{word}: {t(_GLOSSARY + word)}" for word in found)
+    return t("ask.abbreviations", items=items)
+
+
+def table_prompt(turn: _Turn, table: TableQuestion) -> list[str]:
+    """The row being asked, the columns expected, and its current values."""
+    index = turn.state.row_index
+    row = table.rows[index]
+    columns = ", ".join(c.label for c in table.columns)
+    if len(table.columns) == 1:
+        typing = t("ask.table_column", column=columns)
+    else:
+        typing = t("ask.table_columns", count=len(table.columns), columns=columns)
+    lines = [t("ask.table_row", row=row.label, index=index + 1, count=len(table.rows)), typing]
+    glossary = abbreviations(table) if index == 0 else None
+    if glossary:
+        lines.append(glossary)
+    if table.hint:
+        lines.append(f"💡 {table.hint}")
+    if table.example:
+        lines.append(t("ask.example", example=numeric_example(table.example)))
+    lines.append(t("ask.table_blank"))
+    answered = turn.values.get(table.id) or {}
+    if row.id in answered:
+        lines.append(t("ask.current_row", value=format_row(table, answered[row.id])))
+    return lines

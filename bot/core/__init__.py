@@ -1,0 +1,1 @@
+"""Leaves: clock, numbers and number words, rates, digits, settings, the neutral replies."""

@@ -1,0 +1,1 @@
+"""Data out of the bot: a unit's Excel export, consistent backups, file helpers."""

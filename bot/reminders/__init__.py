@@ -1,0 +1,1 @@
+"""Deadline reminders: policy, what is owed, the plan, the sweep and its sender seam."""

@@ -1,0 +1,160 @@
+"""The database engine and its sessions (SQLite by default, any SQLAlchemy URL)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel, create_engine
+
+import models  # registers every table on SQLModel.metadata
+
+MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
+# The revision matching the tables of 0.1.0, which made them without a version table.
+FIRST_REVISION = "0001_initial"
+# The PostgreSQL advisory lock key held while migrating ("baocao" in ASCII).
+MIGRATION_LOCK = 0x62616F63616F
+
+
+def normalize_url(url: str) -> str:
+    """The URL with psycopg (3) as PostgreSQL's driver unless another one is named.
+
+    SQLAlchemy would pick psycopg2 for `postgresql://`, which is not installed, and does not
+    know the `postgres://` scheme many hosting providers hand out.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL and full sync: an acknowledged answer is on disk, readers do not block writers."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class ReadOnlyDatabaseError(RuntimeError):
+    """The database can be read but not written (a read-only file, folder or mount)."""
+
+
+class Database:
+    """Owns the SQLAlchemy engine; hands out one session per incoming event."""
+
+    def __init__(self, url: str) -> None:
+        url = normalize_url(url)
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            # A server restart or an idle timeout must not fail the next event.
+            kwargs["pool_pre_ping"] = True
+        if url.startswith("sqlite"):
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def check_writable(self) -> None:
+        """Raises ReadOnlyDatabaseError when SQLite cannot write the database file.
+
+        Checked before serving: a bot on a read-only database would take every answer and
+        store none of them.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            connection = self.engine.raw_connection()
+        except OperationalError as err:
+            raise ReadOnlyDatabaseError(f"{self.url}: {err.orig}") from err
+        try:
+            cursor = connection.cursor()
+            version = cursor.execute("PRAGMA user_version").fetchone()[0]
+            # Rewriting the header's own value: a real write that changes nothing.
+            cursor.execute(f"PRAGMA user_version = {int(version)}")
+        except sqlite3.OperationalError as err:
+            raise ReadOnlyDatabaseError(f"{self.url}: {err}") from err
+        finally:
+            connection.close()
+
+    def create_schema(self) -> None:
+        """Brings the database to the newest schema with the Alembic migrations."""
+        self.migrate()
+
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrades to `revision`; a 0.1.0 database (no version table) is adopted first."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as connection:
+            if sqlite:
+                # SQLite migrations copy tables to alter them; foreign keys would refuse
+                # dropping the old copy. The pragma only works outside a transaction.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                if self.engine.dialect.name == "postgresql":
+                    # Several processes may start at once on one server: one migrates, the
+                    # others wait for it and then find nothing to do.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                config = _alembic_config(connection)
+                tables = set(inspect(connection).get_table_names())
+                if "unit" in tables and "alembic_version" not in tables:
+                    command.stamp(config, FIRST_REVISION)
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None before any migration)."""
+        with self.engine.connect() as connection:
+            if "alembic_version" not in inspect(connection).get_table_names():
+                return None
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        """Closes every pooled connection."""
+        self.engine.dispose()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration, running over an open connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a model."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table

@@ -1,0 +1,248 @@
+"""One event's reads and writes, in few Core SQL statements built once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Text,
+    bindparam,
+    cast,
+    false,
+    insert,
+    literal,
+    null,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from bot.core.clock import now
+from bot.store.database import table_of
+from models import (
+    Answer,
+    AnswerChange,
+    ChatIdentity,
+    ConfirmedCheck,
+    Conversation,
+    Member,
+    Period,
+    SectionProgress,
+    Unit,
+)
+
+# -- one event's reads and writes, in few statements built once -----------------------------
+#
+# Every event reads the member with their unit, period and conversation, then the period's
+# answers, and writes an answer and the conversation: the statements are built once here
+# (building and keying a statement cost as much as running it on SQLite), and the writes go
+# straight to the tables, without the ORM's unit of work.
+
+
+_ANSWERS = table_of(Answer)
+_CONVERSATIONS = table_of(Conversation)
+
+
+def _member_context_statement() -> Any:
+    current = (
+        sa_select(col(Period.id))
+        .where(col(Period.unit_id) == col(Member.unit_id), col(Period.status) != "final")
+        .order_by(col(Period.id).desc())
+        .limit(1)
+        .correlate(table_of(Member))
+        .scalar_subquery()
+    )
+    conversation = _CONVERSATIONS.c
+    return (
+        sa_select(
+            Member, Unit, Period, conversation.id, conversation.period_id, conversation.state
+        )
+        .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
+        .join(Unit, col(Unit.id) == col(Member.unit_id))
+        .outerjoin(Period, col(Period.id) == current)
+        .outerjoin(_CONVERSATIONS, conversation.member_id == col(Member.id))
+        .where(
+            col(ChatIdentity.channel) == bindparam("channel"),
+            col(ChatIdentity.external_id) == bindparam("external_id"),
+        )
+    )
+
+
+def _period_answers_statement() -> Any:
+    answer, progress, checks = _ANSWERS.c, table_of(SectionProgress).c, table_of(ConfirmedCheck).c
+    period_id: Any = bindparam("period_id")
+    return union_all(
+        # The value comes as its JSON text, decoded by `_decoded` (see there).
+        sa_select(
+            literal("a"), answer.question_id, cast(answer.value, Text), answer.skipped
+        ).where(answer.period_id == period_id),
+        sa_select(literal("f"), progress.section_id, null(), progress.finished).where(
+            progress.period_id == period_id, progress.finished.is_(True)
+        ),
+        sa_select(literal("c"), checks.check_key, null(), true()).where(
+            checks.period_id == period_id
+        ),
+    )
+
+
+_MEMBER_CONTEXT = _member_context_statement()
+_PERIOD_ANSWERS = _period_answers_statement()
+_INSERT_ANSWER = insert(_ANSWERS)
+_UPDATE_ANSWER = update(_ANSWERS).where(
+    _ANSWERS.c.period_id == bindparam("where_period_id"),
+    _ANSWERS.c.question_id == bindparam("where_question_id"),
+)
+_INSERT_CHANGE = insert(table_of(AnswerChange))
+_PERIODS = table_of(Period)
+_TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
+_INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
+
+
+@dataclass
+class MemberContext:
+    """The member behind a chat account, their unit, its current period and where they are."""
+
+    member: Member
+    unit: Unit
+    period: Period | None
+    conversation_id: int | None
+    conversation_period_id: int | None
+    conversation_state: dict[str, Any] | None
+
+
+def member_context(session: Session, *, channel: str, external_id: str) -> MemberContext | None:
+    """`member_by_identity`, `unit_of`, `current_period` and the conversation in one query."""
+    params = {"channel": channel, "external_id": external_id}
+    row = session.execute(_MEMBER_CONTEXT, params).first()
+    if row is None:
+        return None
+    member, unit, period, conversation_id, conversation_period_id, state = row
+    return MemberContext(member, unit, period, conversation_id, conversation_period_id, state)
+
+
+@dataclass
+class PeriodAnswers:
+    """What an event needs of a period: values, skipped ids, finished sections, kept checks."""
+
+    values: dict[str, Any]
+    skipped: set[str]
+    finished: set[str]
+    confirmed: set[str]
+    # Question ids that have a stored row (answered or skipped).
+    stored: set[str] = field(default_factory=set)
+
+
+def lock_period(session: Session, *, period_id: int) -> None:
+    """Makes the events of one period wait for each other until their transactions end.
+
+    An event reads the period's answers and writes some back whole (a table answer holds
+    every row): two events reading at once would each write back the other's row as it was,
+    and one row would be lost. On PostgreSQL the period row is locked `FOR NO KEY UPDATE`
+    (rows referring to the period can still be inserted meanwhile) and the period re-read,
+    so a status changed while this event waited is seen. SQLite has one writer at a time,
+    but Python's driver runs the reads before a transaction's first write outside it: a
+    write statement now (one that changes no row is enough) takes the write lock, waiting
+    for another writer to commit, before the answers are read. After `claim_event`, the
+    event's first write, it holds that lock already and this costs nothing.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
+    else:
+        session.connection().execute(_TAKE_WRITE_LOCK)
+
+
+@lru_cache(maxsize=16384)
+def _decoded(text: str) -> Any:
+    """A stored answer's JSON text as a value, remembered.
+
+    Every event reads all its period's answers again, and most of them have not changed
+    since the last event: decoding each text once saves that work, and gives an unchanged
+    answer the very same object, which the evaluation cache then recognises at once.
+    Answer values are never changed in place, only replaced, so sharing them is safe.
+    """
+    return json.loads(text)
+
+
+def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
+    """`answer_values`, `finished_sections` and `confirmed_checks` in one query.
+
+    The period is locked first (`lock_period`): what an event writes back, such as a
+    whole table with one row changed, is built from what is read here.
+    """
+    lock_period(session, period_id=period_id)
+    found = PeriodAnswers({}, set(), set(), set())
+    rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
+    for kind, key, text, flag in rows:
+        if kind == "a":
+            found.stored.add(key)
+            if flag:
+                found.skipped.add(key)
+            else:
+                found.values[key] = None if text is None else _decoded(text)
+        elif kind == "f":
+            found.finished.add(key)
+        else:
+            found.confirmed.add(key)
+    return found
+
+
+def write_answer(
+    session: Session,
+    *,
+    period_id: int,
+    question_id: str,
+    value: Any,
+    member_id: int | None,
+    skipped: bool,
+    exists: bool,
+    old: Any,
+    source: str | None = None,
+) -> None:
+    """`save_answer` for a caller that read the stored row in this transaction.
+
+    `exists` and `old` are that row as read (`period_answers`): no statement to look it up.
+    """
+    connection = session.connection()
+    changed_at = now()
+    fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
+    if exists:
+        where = {"where_period_id": period_id, "where_question_id": question_id}
+        connection.execute(_UPDATE_ANSWER, {**where, **fields})
+    else:
+        connection.execute(
+            _INSERT_ANSWER, {"period_id": period_id, "question_id": question_id, **fields}
+        )
+    if old != value or not exists:
+        change = {
+            "period_id": period_id,
+            "question_id": question_id,
+            "member_id": member_id,
+            "old_value": old,
+            "new_value": value,
+            "changed_at": changed_at,
+            "source": source,
+        }
+        connection.execute(_INSERT_CHANGE, change)
+
+
+def write_conversation(
+    session: Session,
+    *,
+    conversation_id: int | None,
+    member_id: int,
+    period_id: int | None,
+    state: dict[str, Any],
+) -> None:
+    """`save_conversation` by id, creating the row when the member has none yet."""
+    fields = {"period_id": period_id, "state": state, "updated_at": now()}
+    connection = session.connection()
+    if conversation_id is None:
+        connection.execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
+    else:
+        connection.execute(_UPDATE_CONVERSATION, {"where_id": conversation_id, **fields})

@@ -1,0 +1,1 @@
+"""The Telegram edge: updates to events, replies to the Bot API, polling, reminders."""

@@ -1,0 +1,226 @@
+"""The Telegram application: built from the settings, run by long polling or a webhook.
+
+This module only wires: the adapter lives in `handlers.telegram.adapter`, the handlers in the
+`handlers` package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import re
+import signal
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.conversation import heavy
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.core.settings import Settings
+from bot.store.database import Database
+from bot.texts import t
+from handlers.telegram.adapter import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
+from handlers.telegram.poll import ALLOWED_UPDATES, PerChatProcessor, poll
+from handlers.telegram.reminder_runner import start_reminders
+
+log = logging.getLogger(__name__)
+
+# The command menu, in the order Telegram shows it; descriptions come from the catalogue.
+MENU_COMMANDS = ("tiep", "viec", "baocao", "duthao", "xem", "lai", "boqua", "huy", "help", "start")
+
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Where Telegram posts updates, where the bot listens, and the shared secret."""
+
+    url: str
+    secret_token: str
+    # Every interface by default: Telegram (or the proxy in front) must reach the bot.
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"webhook port must be 1-65535, not {self.port}")
+        if urlsplit(self.url).scheme not in ("https", "http"):
+            raise ValueError(f"webhook URL must be http(s)://…, not {self.url!r}")
+        if not _SECRET_TOKEN.match(self.secret_token):
+            # Without a secret anyone who finds the URL could post updates as any user.
+            raise ValueError("the webhook secret token must be 1-256 of A-Z, a-z, 0-9, _ and -")
+
+    @property
+    def url_path(self) -> str:
+        """The path the bot serves, taken from the public URL."""
+        return urlsplit(self.url).path.lstrip("/")
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        url: str | None = None,
+        listen: str | None = None,
+        port: int | None = None,
+        secret_token: str | None = None,
+    ) -> WebhookConfig | None:
+        """The webhook asked for on the command line or by TELEGRAM_WEBHOOK_* settings.
+
+        An option given on the command line wins over the setting; None means long polling.
+        """
+        url = (url or settings.telegram_webhook_url or "").strip()
+        if not url:
+            return None
+        secret = settings.telegram_webhook_secret
+        return cls(
+            url=url,
+            secret_token=(secret_token or (secret.get_secret_value() if secret else "")).strip(),
+            listen=(listen or settings.telegram_webhook_listen).strip() or "0.0.0.0",
+            port=settings.telegram_webhook_port if port is None else port,
+        )
+
+    def run_options(self) -> dict[str, Any]:
+        """The keyword arguments of `Application.run_webhook` for this webhook."""
+        return {
+            "listen": self.listen,
+            "port": self.port,
+            "url_path": self.url_path,
+            "webhook_url": self.url,
+            "secret_token": self.secret_token,
+            "allowed_updates": ALLOWED_UPDATES,
+            # Keep trying to register the webhook while Telegram cannot be reached.
+            "bootstrap_retries": -1,
+        }
+
+
+def file_base_url(api_base_url: str) -> str:
+    """The file download base that goes with a Bot API base: …/bot → …/file/bot."""
+    base = api_base_url.rstrip("/")
+    root = base.removesuffix("/bot")
+    return f"{root}/file/bot"
+
+
+def menu_commands() -> list[BotCommand]:
+    """The command menu, described in Vietnamese."""
+    return [BotCommand(name, t(f"telegram.commands.{name}")) for name in MENU_COMMANDS]
+
+
+async def announce_commands(application: Application) -> None:
+    """Sets the command menu at start-up; a failure is logged, not fatal."""
+    try:
+        await application.bot.set_my_commands(menu_commands())
+    except TelegramError as err:
+        log.warning("command menu not set: %s", err)
+    # Invite links name the bot: https://t.me/<username>?start=<code>.
+    channel = application.bot_data.get(CHANNEL_KEY)
+    if isinstance(channel, TelegramChannel) and application.bot.username:
+        engine = channel.engine
+        engine.options = replace(engine.options, bot_username=application.bot.username)
+
+
+def build_application(
+    settings: Settings,
+    engine: ConversationEngine,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter | None = None,
+) -> Application:
+    """The application with every handler registered and the channel in `bot_data`."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        # Retries RetryAfter (flood control) on every call; network errors are retried by
+        # the channel.
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=SEND_ATTEMPTS))
+        # Answers often quote what the user typed; a link in it should not grow a preview.
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(announce_commands)
+        # Chats are answered side by side; one chat's updates still one after another.
+        .concurrent_updates(PerChatProcessor())
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[CHANNEL_KEY] = TelegramChannel(
+        engine, time_limit=settings.heavy_time_limit
+    )
+    handlers.register(application)
+    # Deadline reminders: a periodic sweep on the application's job queue (bot.reminders).
+    start_reminders(application, engine.database, settings)
+    return application
+
+
+def settle_memory() -> None:
+    """Takes what start-up allocated out of the cyclic garbage collector's walks.
+
+    Modules, handlers and the application live as long as the process; without this every
+    full collection walks them all again (0.1-0.25 s each on the benchmark's machine, a
+    pause in the middle of some update). `gc.freeze` keeps them out of collections from
+    then on; objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def engine_options(settings: Settings) -> EngineOptions:
+    """Demo mode only when BAOCAO_DEMO asks for it: on Telegram it is off by default."""
+    return EngineOptions(demo=bool(settings.demo), drafts_dir=settings.drafts_dir)
+
+
+async def serve_polling(application: Application) -> None:
+    """Runs the application by long polling until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with application:
+        await announce_commands(application)
+        await application.start()
+        try:
+            await poll(application, stop)
+        finally:
+            heavy.stop_workers()
+            await application.stop()
+    log.info("Telegram bot stopped")
+
+
+def run_telegram(
+    settings: Settings, database: Database, *, webhook: WebhookConfig | None = None
+) -> None:
+    """Runs the bot on Telegram until stopped: long polling, or a webhook when configured."""
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    engine = ConversationEngine(database, engine_options(settings))
+    application = build_application(settings, engine)
+    settle_memory()
+    webhook = webhook or WebhookConfig.from_settings(settings)
+    if webhook is None:
+        log.info("Telegram bot starting (long polling, demo=%s)", engine.options.demo)
+        asyncio.run(serve_polling(application))
+        return
+    log.info(
+        "Telegram bot starting (webhook %s on %s:%s, demo=%s)",
+        webhook.url,
+        webhook.listen,
+        webhook.port,
+        engine.options.demo,
+    )
+    try:
+        application.run_webhook(**webhook.run_options())
+    finally:
+        heavy.stop_workers()
