@@ -25,6 +25,7 @@ from bot.channels.telegram import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
 from bot.channels.telegram_poll import ALLOWED_UPDATES, PerChatProcessor, poll
 from bot.database import Database
 from bot.engine import heavy
+from bot.engine.commands import MENU_COMMANDS
 from bot.engine.engine import ConversationEngine, EngineOptions
 from bot.reminders.runner import start_reminders
 from bot.settings import Settings
@@ -32,8 +33,6 @@ from bot.texts import t
 
 log = logging.getLogger(__name__)
 
-# The command menu, in the order Telegram shows it; descriptions come from the catalogue.
-MENU_COMMANDS = ("tiep", "viec", "baocao", "duthao", "xem", "lai", "boqua", "huy", "help", "start")
 
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

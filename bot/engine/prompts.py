@@ -13,13 +13,15 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import catalogue, t
 
 if TYPE_CHECKING:
-    from bot.engine.engine import _Turn
+    from bot.engine.turn import Turn
 
 # A whole number of four digits or more standing alone (not inside a date, a year range
 # "2020-2021", a decimal or an already grouped "7.502").
 _BARE_NUMBER = re.compile(r"(?<![\d.,/-])\d{4,}(?![\d.,/-])")
 _WORD = re.compile(r"[^\W\d_]+")
 _GLOSSARY = "abbreviation."
+# How much of an answer its read-back, the question's "current answer" and the review show.
+REVIEW_ANSWER_PREVIEW = 160
 
 
 def short(text: str, limit: int) -> str:
@@ -56,7 +58,7 @@ def abbreviations(table: TableQuestion) -> str | None:
     return t("ask.abbreviations", items=items)
 
 
-def table_prompt(turn: _Turn, table: TableQuestion) -> list[str]:
+def table_prompt(turn: Turn, table: TableQuestion) -> list[str]:
     """The row being asked, the columns expected, and its current values."""
     index = turn.state.row_index
     row = table.rows[index]

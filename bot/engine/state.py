@@ -39,6 +39,11 @@ class State(BaseModel):
     # Increments with every prompt; buttons carry it so a stale press is recognised.
     step: int = 0
 
+    def next_step(self) -> int:
+        """Starts a new prompt: the buttons of earlier ones become stale. Returns its step."""
+        self.step += 1
+        return self.step
+
     def clear_input(self) -> None:
         """Forgets any half-typed input (not the stored answers)."""
         self.row_index = 0
