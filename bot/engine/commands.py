@@ -20,9 +20,9 @@ from bot.engine.steps.draft import DraftStep
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
-Run = Callable[["Turn", str], list[Outgoing]]
+Run = Callable[["TurnSurface", str], list[Outgoing]]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _desk(name: str, *, lobby: bool = False) -> ChatCommand:
     )
 
 
-def _help(turn: Turn, _argument: str) -> list[Outgoing]:
+def _help(turn: TurnSurface, _argument: str) -> list[Outgoing]:
     return [Reply(t("help.text")), *turn.current()]
 
 

@@ -47,7 +47,7 @@ from bot.workflow.render import year_text
 from models import Member
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn as _Turn
+    from bot.engine.surface import TurnSurface as _Turn
 
 log = logging.getLogger(__name__)
 

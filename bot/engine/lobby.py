@@ -42,8 +42,8 @@ class Lobby:
     def dispatch(self, event: Incoming) -> list[Outgoing]:
         """Routes what a lobby can do; anything else is told there is no period yet."""
         surface: Surface = self
-        # The desk is typed against a period's `Turn` until it takes a `Surface` and
-        # narrows the period where a step needs one.
+        # The desk is typed against a turn in a period (`TurnSurface`) until it takes a
+        # `Surface` and narrows the period where a step needs one.
         desk = Desk(surface)  # type: ignore[arg-type]
         if isinstance(event, Command):
             command = command_named(event.name)

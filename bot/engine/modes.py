@@ -18,7 +18,7 @@ from bot.questionnaire.answers import clean_text, fold
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ _YES_WORDS = {"1", "co", "c", "yes", "y"}
 _NO_WORDS = {"2", "khong", "k", "ko", "no", "n"}
 
 
-def current(turn: Turn, *, quiet_menu: bool = False) -> list[Outgoing]:
+def current(turn: TurnSurface, *, quiet_menu: bool = False) -> list[Outgoing]:
     """Repeats what the member is being asked now."""
     mode = turn.state.mode
     try:
@@ -45,7 +45,7 @@ def current(turn: Turn, *, quiet_menu: bool = False) -> list[Outgoing]:
     return [] if quiet_menu else menu.show_menu(turn)
 
 
-def on_action(turn: Turn, action: str, *, pressed: bool = False) -> list[Outgoing]:
+def on_action(turn: TurnSurface, action: str, *, pressed: bool = False) -> list[Outgoing]:
     """Performs a navigation or answer action named by a button or a command."""
     mode = turn.state.mode
     if action == "menu":
@@ -75,7 +75,7 @@ def on_action(turn: Turn, action: str, *, pressed: bool = False) -> list[Outgoin
     return [Reply(t("input.nothing_to_do")), *menu.show_menu(turn)]
 
 
-def on_text(turn: Turn, raw: str) -> list[Outgoing]:
+def on_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
     """Typed text: an answer, a choice by number, or a word like "đúng"."""
     mode = turn.state.mode
     if mode == "question":
@@ -95,7 +95,7 @@ def on_text(turn: Turn, raw: str) -> list[Outgoing]:
 
 
 def _pick(
-    turn: Turn, raw: str, actions: list[str], handler: Callable[[str], list[Outgoing]]
+    turn: TurnSurface, raw: str, actions: list[str], handler: Callable[[str], list[Outgoing]]
 ) -> list[Outgoing]:
     """A typed number or yes/no word standing for one of two buttons."""
     word = fold(clean_text(raw))

@@ -13,7 +13,7 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import catalogue, t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 # A whole number of four digits or more standing alone (not inside a date, a year range
 # "2020-2021", a decimal or an already grouped "7.502").
@@ -58,7 +58,7 @@ def abbreviations(table: TableQuestion) -> str | None:
     return t("ask.abbreviations", items=items)
 
 
-def table_prompt(turn: Turn, table: TableQuestion) -> list[str]:
+def table_prompt(turn: TurnSurface, table: TableQuestion) -> list[str]:
     """The row being asked, the columns expected, and its current values."""
     index = turn.state.row_index
     row = table.rows[index]

@@ -17,7 +17,7 @@ from bot.engine.messages import Outgoing, Reply
 from bot.engine.modes import current
 from bot.engine.options import EngineOptions
 from bot.engine.state import State
-from bot.engine.steps import checks, menu, question, review
+from bot.engine.steps import menu, question, review
 from bot.questionnaire.evaluate import CheckFailure, Evaluation
 from bot.questionnaire.schema import Question, Section, Template
 from bot.texts import t
@@ -269,7 +269,3 @@ class Turn:
     def show_review(self, intro: str | None = None) -> list[Outgoing]:
         """The section's answers, numbered for editing."""
         return review.show_review(self, intro)
-
-    def check_prompt(self) -> Reply:
-        """The failed checks being shown: fix or keep."""
-        return checks.check_prompt(self)

@@ -11,7 +11,7 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 # Words only: where a number is an answer (a corrected figure), a typed number is always
 # the answer, never a shortcut for a button.
@@ -19,14 +19,14 @@ _FIX_WORDS = {"sua", "sua lai"}
 _KEEP_WORDS = {"giu", "giu nguyen"}
 
 
-def open_checks(turn: Turn, failures: list[CheckFailure]) -> Reply:
+def open_checks(turn: TurnSurface, failures: list[CheckFailure]) -> Reply:
     """Shows failed checks and waits for "fix" or "keep"."""
     turn.state.mode = "check"
     turn.state.check_keys = [f.key for f in failures]
     return check_prompt(turn)
 
 
-def check_prompt(turn: Turn) -> Reply:
+def check_prompt(turn: TurnSurface) -> Reply:
     """The failed checks with the numbers involved: fix or keep."""
     turn.state.next_step()
     messages = [f.message for f in turn.evaluation().failures if f.key in turn.state.check_keys]
@@ -40,7 +40,7 @@ def check_prompt(turn: Turn) -> Reply:
     return Reply("\n".join(lines), buttons)
 
 
-def check_text(turn: Turn, raw: str) -> list[Outgoing] | None:
+def check_text(turn: TurnSurface, raw: str) -> list[Outgoing] | None:
     """At a failed check, "sửa"/"giữ nguyên" choose; anything else (None) is a corrected
     answer to the question asked again."""
     word = fold(clean_text(raw))
@@ -55,7 +55,7 @@ def check_text(turn: Turn, raw: str) -> list[Outgoing] | None:
     return None
 
 
-def check_action(turn: Turn, action: str) -> list[Outgoing]:
+def check_action(turn: TurnSurface, action: str) -> list[Outgoing]:
     """Fix: ask the question again. Keep: record the exception and move on."""
     if action == "fix":
         turn.state.check_keys = []

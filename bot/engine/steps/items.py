@@ -12,10 +12,10 @@ from bot.questionnaire.schema import ListQuestion
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 
-def list_prompt(turn: Turn, question: ListQuestion) -> list[str]:
+def list_prompt(turn: TurnSurface, question: ListQuestion) -> list[str]:
     """The field being asked of the current item."""
     state = turn.state
     items = turn.values.get(question.id) or []
@@ -34,7 +34,7 @@ def list_prompt(turn: Turn, question: ListQuestion) -> list[str]:
     return lines
 
 
-def list_field_text(turn: Turn, question: ListQuestion, raw: str) -> list[Outgoing]:
+def list_field_text(turn: TurnSurface, question: ListQuestion, raw: str) -> list[Outgoing]:
     """A typed field of the current list item."""
     field = question.fields[turn.state.field_index]
     try:
@@ -44,7 +44,7 @@ def list_field_text(turn: Turn, question: ListQuestion, raw: str) -> list[Outgoi
     return [*map(Reply, emoji_notes(field, raw)), *list_field_value(turn, question, value)]
 
 
-def list_field_value(turn: Turn, question: ListQuestion, value: Any) -> list[Outgoing]:
+def list_field_value(turn: TurnSurface, question: ListQuestion, value: Any) -> list[Outgoing]:
     """Stores a field of the item being typed; a complete item is saved."""
     state = turn.state
     field = question.fields[state.field_index]
@@ -68,7 +68,7 @@ def list_field_value(turn: Turn, question: ListQuestion, value: Any) -> list[Out
     return [Reply(ack), ask_more_items(turn)]
 
 
-def list_action(turn: Turn, question: ListQuestion, action: str) -> list[Outgoing]:
+def list_action(turn: TurnSurface, question: ListQuestion, action: str) -> list[Outgoing]:
     """Skips an optional field, or ends a list that has items (the caller stores an
     empty list)."""
     if action == "skip":
@@ -81,7 +81,7 @@ def list_action(turn: Turn, question: ListQuestion, action: str) -> list[Outgoin
     return more_items_action(turn, "more:n")
 
 
-def ask_more_items(turn: Turn) -> Reply:
+def ask_more_items(turn: TurnSurface) -> Reply:
     """ "Add another?" after a list item."""
     turn.state.next_step()
     question = turn.question
@@ -97,7 +97,7 @@ def ask_more_items(turn: Turn) -> Reply:
     )
 
 
-def more_items_action(turn: Turn, action: str) -> list[Outgoing]:
+def more_items_action(turn: TurnSurface, action: str) -> list[Outgoing]:
     """Another item, or the end of the list."""
     if action == "more:y":
         turn.state.mode = "question"

@@ -15,10 +15,10 @@ from bot.workflow.access import Action, can
 from bot.workflow.render import year_text
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 
-def show_menu(turn: Turn) -> list[Outgoing]:
+def show_menu(turn: TurnSurface) -> list[Outgoing]:
     """The member's sections with their state, as buttons."""
     state = turn.state
     state.clear_input()
@@ -62,7 +62,7 @@ def show_menu(turn: Turn) -> list[Outgoing]:
     return [Reply("\n".join([*lines, *others]), [*buttons, *switches])]
 
 
-def menu_text(turn: Turn, raw: str) -> list[Outgoing]:
+def menu_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
     """In the menu, a typed number opens the section with that number."""
     typed = fold(clean_text(raw)).rstrip(".")
     for section in turn.template.sections:
@@ -71,7 +71,7 @@ def menu_text(turn: Turn, raw: str) -> list[Outgoing]:
     return [Reply(t("menu.pick_section")), *show_menu(turn)]
 
 
-def open_section(turn: Turn, section_id: str) -> list[Outgoing]:
+def open_section(turn: TurnSurface, section_id: str) -> list[Outgoing]:
     """Starts or resumes a section at its first open question, or shows its review."""
     section = flow.top_section(turn.template, section_id)
     if section is None:
@@ -87,7 +87,7 @@ def open_section(turn: Turn, section_id: str) -> list[Outgoing]:
     return [Reply(note), *replies] if note else replies
 
 
-def returned_note(turn: Turn, section_id: str) -> str | None:
+def returned_note(turn: TurnSurface, section_id: str) -> str | None:
     """The director's comment on a section sent back for revision."""
     row = store.section_progress(turn.session, period_id=turn.period_id).get(section_id)
     if row is None or row.finished or not row.returned_comment:
@@ -95,7 +95,7 @@ def returned_note(turn: Turn, section_id: str) -> str | None:
     return t("section.returned_note", comment=row.returned_comment)
 
 
-def greet(turn: Turn) -> list[Outgoing]:
+def greet(turn: TurnSurface) -> list[Outgoing]:
     """/start: greets the member and shows their report's sections."""
     greeting = t(
         "start.welcome",
@@ -107,7 +107,7 @@ def greet(turn: Turn) -> list[Outgoing]:
     return [Reply(greeting), *show_menu(turn)]
 
 
-def cancel(turn: Turn) -> list[Outgoing]:
+def cancel(turn: TurnSurface) -> list[Outgoing]:
     """/huy: drops any half-typed input; stored answers stay."""
     if turn.state.mode == "menu":
         return [Reply(t("input.nothing_to_cancel")), *show_menu(turn)]

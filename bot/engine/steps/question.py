@@ -30,10 +30,10 @@ from bot.questionnaire.schema import (
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 
-def go_to(turn: Turn, question: Question) -> list[Outgoing]:
+def go_to(turn: TurnSurface, question: Question) -> list[Outgoing]:
     """Moves the cursor to a question and asks it."""
     state = turn.state
     state.clear_input()
@@ -50,7 +50,7 @@ def go_to(turn: Turn, question: Question) -> list[Outgoing]:
     return [ask(turn)]
 
 
-def ask(turn: Turn) -> Reply:
+def ask(turn: TurnSurface) -> Reply:
     """The prompt of the current question, its help, and its buttons."""
     turn.state.next_step()
     question = turn.question
@@ -85,7 +85,7 @@ def ask(turn: Turn) -> Reply:
     return Reply("\n".join(lines), [row for row in buttons if row])
 
 
-def option_buttons(turn: Turn, question: Question) -> list[list[Button]]:
+def option_buttons(turn: TurnSurface, question: Question) -> list[list[Button]]:
     """Buttons for choices; numbered so channels without buttons can type the number."""
     if isinstance(question, YesNoQuestion):
         return [
@@ -115,7 +115,7 @@ def option_buttons(turn: Turn, question: Question) -> list[list[Button]]:
     return []
 
 
-def nav_buttons(turn: Turn, question: Question, *, answered: bool) -> list[Button]:
+def nav_buttons(turn: TurnSurface, question: Question, *, answered: bool) -> list[Button]:
     """Back, skip, keep and review, each with its typed command."""
     row = [Button(turn.code("back"), t("button.back"), "/lai")]
     if not question.required and not isinstance(question, ListQuestion):
@@ -126,7 +126,7 @@ def nav_buttons(turn: Turn, question: Question, *, answered: bool) -> list[Butto
     return row
 
 
-def answer_text(turn: Turn, raw: str) -> list[Outgoing]:
+def answer_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
     """A typed answer to the current question."""
     question = turn.question
     if isinstance(question, TableQuestion):
@@ -140,7 +140,7 @@ def answer_text(turn: Turn, raw: str) -> list[Outgoing]:
     return [*map(Reply, emoji_notes(question, raw)), *accept(turn, question, value)]
 
 
-def accept(turn: Turn, question: Question, value: Any) -> list[Outgoing]:
+def accept(turn: TurnSurface, question: Question, value: Any) -> list[Outgoing]:
     """Stores a complete answer, shows any failed check, else moves on."""
     turn.store_answer(question, value)
     ack = t("ask.saved", value=short(format_answer(question, value), REVIEW_ANSWER_PREVIEW))
@@ -150,7 +150,7 @@ def accept(turn: Turn, question: Question, value: Any) -> list[Outgoing]:
     return advance(turn, ack)
 
 
-def advance(turn: Turn, ack: str | None = None) -> list[Outgoing]:
+def advance(turn: TurnSurface, ack: str | None = None) -> list[Outgoing]:
     """Goes to the next relevant question, or to the review at the end of the section."""
     if turn.state.from_review:
         replies = turn.show_review()
@@ -166,7 +166,7 @@ def advance(turn: Turn, ack: str | None = None) -> list[Outgoing]:
     return replies
 
 
-def next_question(turn: Turn, question_id: str) -> Question | None:
+def next_question(turn: TurnSurface, question_id: str) -> Question | None:
     """The next relevant question after one, in the current section."""
     slots = flow.slots(turn.section)
     ids = [s.question.id for s in slots]
@@ -176,7 +176,7 @@ def next_question(turn: Turn, question_id: str) -> Question | None:
     return None
 
 
-def previous_question(turn: Turn, question_id: str) -> Question | None:
+def previous_question(turn: TurnSurface, question_id: str) -> Question | None:
     """The relevant question before one, in the current section."""
     slots = flow.slots(turn.section)
     ids = [s.question.id for s in slots]
@@ -186,7 +186,7 @@ def previous_question(turn: Turn, question_id: str) -> Question | None:
     return None
 
 
-def question_action(turn: Turn, action: str, *, pressed: bool) -> list[Outgoing]:
+def question_action(turn: TurnSurface, action: str, *, pressed: bool) -> list[Outgoing]:
     """Buttons and commands while a question is asked."""
     question = turn.question
     if action == "back":
@@ -220,7 +220,7 @@ def question_action(turn: Turn, action: str, *, pressed: bool) -> list[Outgoing]
 
 
 def option_pressed(
-    turn: Turn, question: Question, option: str, *, pressed: bool
+    turn: TurnSurface, question: Question, option: str, *, pressed: bool
 ) -> list[Outgoing]:
     """A choice button: answers a choice, ticks a multiple choice."""
     if isinstance(question, YesNoQuestion) and option in ("yes", "no"):
@@ -249,7 +249,7 @@ def option_pressed(
     return replies
 
 
-def go_back(turn: Turn, question: Question) -> list[Outgoing]:
+def go_back(turn: TurnSurface, question: Question) -> list[Outgoing]:
     """The previous row of a table, else the previous question, else the menu."""
     if isinstance(question, TableQuestion) and turn.state.row_index > 0:
         turn.state.row_index -= 1

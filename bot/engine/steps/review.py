@@ -18,10 +18,10 @@ from bot.texts import t
 from bot.workflow.access import is_lead
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 
-def show_review(turn: Turn, intro: str | None = None) -> list[Outgoing]:
+def show_review(turn: TurnSurface, intro: str | None = None) -> list[Outgoing]:
     """Every question of the section with its answer, numbered for editing."""
     state = turn.state
     state.clear_input()
@@ -62,7 +62,7 @@ def show_review(turn: Turn, intro: str | None = None) -> list[Outgoing]:
     return [Reply("\n".join(lines), buttons)]
 
 
-def review_text(turn: Turn, raw: str) -> list[Outgoing]:
+def review_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
     """In the review, a number opens that question for editing."""
     typed = fold(clean_text(raw)).rstrip(".")
     if is_ascii_digits(typed):
@@ -72,7 +72,7 @@ def review_text(turn: Turn, raw: str) -> list[Outgoing]:
     return [Reply(t("review.pick")), *show_review(turn)]
 
 
-def review_action(turn: Turn, action: str) -> list[Outgoing]:
+def review_action(turn: TurnSurface, action: str) -> list[Outgoing]:
     """Edit one answer, or finish the section."""
     if action.startswith("e:") and is_ascii_digits(action[2:]):
         relevant = flow.relevant_slots(turn.section, turn.values)
@@ -92,7 +92,7 @@ def review_action(turn: Turn, action: str) -> list[Outgoing]:
     return [Reply(t("input.stale_button")), *show_review(turn)]
 
 
-def finish_section(turn: Turn) -> list[Outgoing]:
+def finish_section(turn: TurnSurface) -> list[Outgoing]:
     """Marks the section finished when every required question is answered."""
     section = turn.section
     missing = [

@@ -15,7 +15,7 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 SUFFIXES = (".xlsx", ".csv")
 _YES = {"dung", "ok", "co", "dong y", "1", "dien"}
@@ -27,7 +27,7 @@ def is_spreadsheet(event: Incoming) -> bool:
     return isinstance(event, Attachment) and (event.file_name or "").lower().endswith(SUFFIXES)
 
 
-def handle(turn: Turn, event: Incoming) -> list[Outgoing] | None:
+def handle(turn: TurnSurface, event: Incoming) -> list[Outgoing] | None:
     """The replies when this step takes the event; None to let the engine go on."""
     if is_spreadsheet(event):
         assert isinstance(event, Attachment)
@@ -49,7 +49,7 @@ def handle(turn: Turn, event: Incoming) -> list[Outgoing] | None:
     return None
 
 
-def _received(turn: Turn, event: Attachment) -> list[Outgoing]:
+def _received(turn: TurnSurface, event: Attachment) -> list[Outgoing]:
     file_name = event.file_name or ""
     question = turn.question if turn.state.mode in ("question", "confirm_row") else None
     if not isinstance(question, TableQuestion):
@@ -80,7 +80,7 @@ def _received(turn: Turn, event: Attachment) -> list[Outgoing]:
     return [_preview(turn, preview_text(plan))]
 
 
-def _preview(turn: Turn, text: str) -> Reply:
+def _preview(turn: TurnSurface, text: str) -> Reply:
     turn.state.next_step()
     buttons = [
         [
@@ -91,7 +91,7 @@ def _preview(turn: Turn, text: str) -> Reply:
     return Reply(f"{text}\n\n{t('importing.confirm')}", buttons)
 
 
-def _fill(turn: Turn) -> list[Outgoing]:
+def _fill(turn: TurnSurface) -> list[Outgoing]:
     pending: dict[str, Any] = turn.state.pending_import or {}
     turn.state.pending_import = None
     question = turn.question
@@ -106,7 +106,7 @@ def _fill(turn: Turn) -> list[Outgoing]:
     return turn.advance(ack)
 
 
-def _cancel(turn: Turn) -> list[Outgoing]:
+def _cancel(turn: TurnSurface) -> list[Outgoing]:
     pending = turn.state.pending_import or {}
     turn.state.pending_import = None
     return [Reply(t("importing.cancelled", file=pending.get("file", ""))), *turn.current()]

@@ -19,14 +19,14 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.engine.turn import Turn
+    from bot.engine.surface import TurnSurface
 
 # Words only: in a one-column table a typed number is always the row, never a button.
 _CONFIRM_WORDS = {"dung", "ok", "co", "dung roi", "u", "yes", "y"}
 _REDO_WORDS = {"nhap lai", "sai", "khong"}
 
 
-def table_row_text(turn: Turn, table: TableQuestion, raw: str) -> list[Outgoing]:
+def table_row_text(turn: TurnSurface, table: TableQuestion, raw: str) -> list[Outgoing]:
     """A typed table row: saved at once when its figures hold, read back with what it
     computes; a row that fails a check is echoed and waits for "đúng" or a new row."""
     try:
@@ -57,7 +57,7 @@ def table_row_text(turn: Turn, table: TableQuestion, raw: str) -> list[Outgoing]
     return [row_echo(turn)]
 
 
-def row_figures(turn: Turn, table: TableQuestion) -> tuple[list[str], list[str]]:
+def row_figures(turn: TurnSurface, table: TableQuestion) -> tuple[list[str], list[str]]:
     """What the typed row computes, and the messages of the checks it fails."""
     if turn.state.pending_row is None:
         return [], []
@@ -75,13 +75,13 @@ def row_figures(turn: Turn, table: TableQuestion) -> tuple[list[str], list[str]]
     return computed, problems
 
 
-def _with_pending(turn: Turn, table: TableQuestion) -> dict[str, Any]:
+def _with_pending(turn: TurnSurface, table: TableQuestion) -> dict[str, Any]:
     current = dict(turn.values.get(table.id) or {})
     current[table.rows[turn.state.row_index].id] = turn.state.pending_row
     return current
 
 
-def row_echo(turn: Turn) -> Reply:
+def row_echo(turn: TurnSurface) -> Reply:
     """The typed row read back with what it computes, and any failed check."""
     turn.state.next_step()
     table = turn.question
@@ -103,7 +103,7 @@ def row_echo(turn: Turn) -> Reply:
     return Reply("\n".join(lines), buttons)
 
 
-def confirm_row_text(turn: Turn, raw: str) -> list[Outgoing]:
+def confirm_row_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
     """At a row confirmation, "đúng" confirms; a new row replaces the typed one."""
     word = fold(clean_text(raw))
     if word in _CONFIRM_WORDS:
@@ -116,7 +116,9 @@ def confirm_row_text(turn: Turn, raw: str) -> list[Outgoing]:
     return table_row_text(turn, table, raw)
 
 
-def confirm_row_action(turn: Turn, action: str, *, ack: str | None = None) -> list[Outgoing]:
+def confirm_row_action(
+    turn: TurnSurface, action: str, *, ack: str | None = None
+) -> list[Outgoing]:
     """Stores a confirmed row and asks the next one; or asks the row again."""
     table = turn.question
     assert isinstance(table, TableQuestion)
