@@ -25,9 +25,15 @@ REVIEW_ANSWER_PREVIEW = 160
 
 
 def short(text: str, limit: int) -> str:
-    """A single-line preview of at most `limit` characters."""
+    """One line of at most `limit` characters, cut after a whole word where one fits."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    # A Vietnamese syllable cut in half reads as another word: drop the broken one.
+    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;–-") + "…"
 
 
 def row_name(label: str, *, capital: bool = False) -> str:
