@@ -376,10 +376,10 @@ def test_progress_counts_per_section_and_person_and_marks_the_late(
 
 @given(st.lists(st.text(alphabet="aăâbcdđeêhiklmnoôơưtuy", min_size=1, max_size=9), max_size=12))
 def test_button_labels_are_cut_after_whole_words(words: list[str]) -> None:
-    from bot.conversation.desk import _short
+    from bot.conversation.prompts import short
 
     text = " ".join(words)
-    label = _short(text, 30)
+    label = short(text, 30)
     assert len(label) <= 30
     if label == text:
         return

@@ -52,7 +52,7 @@ from bot.workflow.render import year_text
 from models import Member
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface as _Turn
 
 log = logging.getLogger(__name__)
 

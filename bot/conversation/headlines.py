@@ -14,7 +14,7 @@ from bot.workflow.progress import period_progress
 from bot.workflow.render import progress_text
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface
 
 _KINDS = ("rate", "change")
 
@@ -65,7 +65,7 @@ def headline_block(
     return "\n".join([t("headline.title"), *lines]) if lines else None
 
 
-def progress_reply(turn: _Turn) -> Reply:
+def progress_reply(turn: TurnSurface) -> Reply:
     """/tiendo's text: progress per section and person, then the headline figures so far."""
     template = turn.template
     progress = period_progress(turn.session, period=turn.period, template=template)

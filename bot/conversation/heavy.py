@@ -29,7 +29,7 @@ MEMORY_LIMIT = 2 * 1024**3
 # an open database) could copy a held lock into the child.
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(
-    ["bot.conversation.heavy", "bot.conversation.draft_step", "bot.figure_check"]
+    ["bot.conversation.heavy", "bot.conversation.steps.draft", "bot.figure_check"]
 )
 
 

@@ -3,29 +3,26 @@ and lists members; everyone else is told to wait."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from sqlmodel import Session
 
+from bot.conversation.commands import command_named
 from bot.conversation.desk import Desk, notices
 from bot.conversation.events import ButtonPress, Command, Incoming
+from bot.conversation.options import EngineOptions
 from bot.conversation.state import State
+from bot.conversation.surface import Surface
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
+from bot.questionnaire import index as flow
 from bot.questionnaire.schema import Section, Template
 from bot.store import hot_path
 from bot.texts import t
 from bot.workflow.access import is_lead
 from models import Period
 
-if TYPE_CHECKING:
-    from bot.conversation.engine import EngineOptions
-
-LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi", "donvicon")
-
 
 class Lobby:
-    """The turn of a member of a unit without a period (the same surface `Desk` uses)."""
+    """The turn of a member of a unit without a period (a `Surface` for the desk)."""
 
     def __init__(self, session: Session, context: hot_path.MemberContext, options: EngineOptions):
         self.session = session
@@ -44,17 +41,22 @@ class Lobby:
 
     def dispatch(self, event: Incoming) -> list[Outgoing]:
         """Routes what a lobby can do; anything else is told there is no period yet."""
-        desk = Desk(self)  # type: ignore[arg-type]
-        if isinstance(event, Command) and event.name in LOBBY_COMMANDS:
-            return desk.command(event.name)
+        surface: Surface = self
+        # The desk is typed against a turn in a period (`TurnSurface`) until it takes a
+        # `Surface` and narrows the period where a step needs one.
+        desk = Desk(surface)  # type: ignore[arg-type]
+        if isinstance(event, Command):
+            command = command_named(event.name)
+            lobby = command.lobby if command else None
+            if lobby == "desk":
+                return desk.command(event.name)
+            if lobby == "restart":
+                self.state = State(step=self.state.step)
+            return self.show_menu()
         if isinstance(event, ButtonPress):
             step, _, action = event.code.partition(":")
             if action.startswith("d:") and small_int(step) == self.state.step:
                 return desk.button(action)
-            return self.show_menu()
-        if isinstance(event, Command):
-            if event.name in ("huy", "viec", "start", "tiep"):
-                self.state = State(step=self.state.step)
             return self.show_menu()
         if self.state.mode == "desk":
             return desk.text(event.text) if hasattr(event, "text") else desk.current()
@@ -84,6 +86,7 @@ class Lobby:
         return [Reply(t(key))]
 
     def current(self, *, quiet_menu: bool = False) -> list[Outgoing]:
+        """Nothing is asked in a lobby but its menu."""
         return [] if quiet_menu else self.show_menu()
 
     def switch_period(self, period: Period, template: Template) -> None:
@@ -93,10 +96,9 @@ class Lobby:
         self.state = State(step=self.state.step)
 
     def template_section(self, section_id: str) -> Section | None:
-        return None
+        """A top section of the period just opened; None while there is none."""
+        return flow.top_section(self.template, section_id) if self.template else None
 
     def notify(self, member_ids: list[int], text: str) -> list[Outgoing]:
+        """Messages for other members' chats."""
         return notices(self.session, member_ids, text)
-
-    def section_counts(self, section: Any) -> tuple[int, int]:
-        return 0, 0

@@ -13,19 +13,27 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import catalogue, t
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface
 
 # A whole number of four digits or more standing alone (not inside a date, a year range
 # "2020-2021", a decimal or an already grouped "7.502").
 _BARE_NUMBER = re.compile(r"(?<![\d.,/-])\d{4,}(?![\d.,/-])")
 _WORD = re.compile(r"[^\W\d_]+")
 _GLOSSARY = "abbreviation."
+# How much of an answer its read-back, the question's "current answer" and the review show.
+REVIEW_ANSWER_PREVIEW = 160
 
 
 def short(text: str, limit: int) -> str:
-    """A single-line preview of at most `limit` characters."""
+    """One line of at most `limit` characters, cut after a whole word where one fits."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    # A Vietnamese syllable cut in half reads as another word: drop the broken one.
+    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;–-") + "…"
 
 
 def row_name(label: str, *, capital: bool = False) -> str:
@@ -56,7 +64,7 @@ def abbreviations(table: TableQuestion) -> str | None:
     return t("ask.abbreviations", items=items)
 
 
-def table_prompt(turn: _Turn, table: TableQuestion) -> list[str]:
+def table_prompt(turn: TurnSurface, table: TableQuestion) -> list[str]:
     """The row being asked, the columns expected, and its current values."""
     index = turn.state.row_index
     row = table.rows[index]

@@ -19,7 +19,7 @@ from bot.workflow.render import year_text
 from models import Period
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface
 
 SWITCH = "p:"
 COMMAND = "/baocao"
@@ -37,21 +37,21 @@ def choose_period(session: Session, context: hot_path.MemberContext) -> None:
         context.period = period
 
 
-def open_periods(turn: _Turn) -> list[Period]:
+def open_periods(turn: TurnSurface) -> list[Period]:
     """The unit's reports that are not final, newest first."""
     return [
         p for p in store.periods_of(turn.session, unit_id=turn.unit.id or 0) if p.status != "final"
     ]
 
 
-def label(turn: _Turn, period: Period) -> str:
+def label(turn: TurnSurface, period: Period) -> str:
     """A report as people name it: its kind, school year and term."""
     template = load_template(period.template_id, turn.options.templates_root)
     term = t("reports.term", term=period.term) if period.term else ""
     return t("reports.label", report=template.name, year=year_text(period.year), term=term)
 
 
-def menu_part(turn: _Turn) -> tuple[list[str], list[list[Button]]]:
+def menu_part(turn: TurnSurface) -> tuple[list[str], list[list[Button]]]:
     """Lines and buttons for the menu naming the unit's other open reports."""
     found = open_periods(turn)
     if len(found) < 2:
@@ -69,7 +69,7 @@ def menu_part(turn: _Turn) -> tuple[list[str], list[list[Button]]]:
     return lines, buttons
 
 
-def command(turn: _Turn, argument: str) -> list[Outgoing]:
+def command(turn: TurnSurface, argument: str) -> list[Outgoing]:
     """`/baocao`: the open reports, numbered; `/baocao N` switches to the N-th."""
     found = open_periods(turn)
     number = small_int(argument.strip().rstrip("."), limit=len(found)) if found else None
@@ -87,7 +87,7 @@ def command(turn: _Turn, argument: str) -> list[Outgoing]:
     return [Reply("\n".join(lines), buttons)]
 
 
-def switch(turn: _Turn, period_id: str) -> list[Outgoing]:
+def switch(turn: TurnSurface, period_id: str) -> list[Outgoing]:
     """Continues in another open report of the unit (a forged id is refused)."""
     number = small_int(period_id)
     period = store.period_by_id(turn.session, period_id=number) if number else None

@@ -12,13 +12,13 @@ from bot.questionnaire.schema import Question, Section
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface
 
 # Modes in which the member is in the middle of answering: /tiep repeats what is asked.
 _ANSWERING = ("question", "confirm_row", "more_items", "check")
 
 
-def continue_work(turn: _Turn) -> list[Outgoing]:
+def continue_work(turn: TurnSurface) -> list[Outgoing]:
     """`/tiep`: back to the question in hand, or the next open one where the member was."""
     state = turn.state
     if state.mode in _ANSWERING and state.section_id:
@@ -38,7 +38,7 @@ def continue_work(turn: _Turn) -> list[Outgoing]:
     return [Reply(t("menu.all_answered")), *turn.show_menu()]
 
 
-def open_from(turn: _Turn, section: Section, question_id: str | None) -> Question | None:
+def open_from(turn: TurnSurface, section: Section, question_id: str | None) -> Question | None:
     """The first open question of a section at or after `question_id`, else any open one."""
     relevant = [s.question for s in flow.relevant_slots(section, turn.values)]
     open_ = [

@@ -32,12 +32,17 @@ class State(BaseModel):
     selected: list[str] = Field(default_factory=list)
     # Failed checks shown to the user, waiting for "fix" or "keep".
     check_keys: list[str] = Field(default_factory=list)
-    # A spreadsheet's table previewed in chat, waiting for confirmation (spreadsheet_step).
+    # A spreadsheet's table previewed in chat, waiting for confirmation (steps/spreadsheet.py).
     pending_import: dict[str, Any] | None = None
     # The director's desk dialogue (opening a period, assigning, returning a section).
     desk: dict[str, Any] = Field(default_factory=dict)
     # Increments with every prompt; buttons carry it so a stale press is recognised.
     step: int = 0
+
+    def next_step(self) -> int:
+        """Starts a new prompt: the buttons of earlier ones become stale. Returns its step."""
+        self.step += 1
+        return self.step
 
     def clear_input(self) -> None:
         """Forgets any half-typed input (not the stored answers)."""

@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.conversation import heavy
+from bot.conversation.commands import MENU_COMMANDS
 from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.core.settings import Settings
 from bot.store.database import Database
@@ -32,8 +33,6 @@ from handlers.telegram.reminder_runner import start_reminders
 
 log = logging.getLogger(__name__)
 
-# The command menu, in the order Telegram shows it; descriptions come from the catalogue.
-MENU_COMMANDS = ("tiep", "viec", "baocao", "duthao", "xem", "lai", "boqua", "huy", "help", "start")
 
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

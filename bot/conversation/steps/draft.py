@@ -25,7 +25,7 @@ from bot.workflow.access import Action, can
 from bot.workflow.hierarchy import draft_inputs
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class DraftOrder:
 class DraftStep:
     """The draft commands and buttons for one turn."""
 
-    def __init__(self, turn: _Turn) -> None:
+    def __init__(self, turn: TurnSurface) -> None:
         self.turn = turn
 
     def action(self, action: str) -> list[Outgoing]:

@@ -15,7 +15,7 @@ from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import _Turn
+    from bot.conversation.surface import TurnSurface
 
 SUFFIXES = (".xlsx", ".csv")
 _YES = {"dung", "ok", "co", "dong y", "1", "dien"}
@@ -27,7 +27,7 @@ def is_spreadsheet(event: Incoming) -> bool:
     return isinstance(event, Attachment) and (event.file_name or "").lower().endswith(SUFFIXES)
 
 
-def handle(turn: _Turn, event: Incoming) -> list[Outgoing] | None:
+def handle(turn: TurnSurface, event: Incoming) -> list[Outgoing] | None:
     """The replies when this step takes the event; None to let the engine go on."""
     if is_spreadsheet(event):
         assert isinstance(event, Attachment)
@@ -49,7 +49,7 @@ def handle(turn: _Turn, event: Incoming) -> list[Outgoing] | None:
     return None
 
 
-def _received(turn: _Turn, event: Attachment) -> list[Outgoing]:
+def _received(turn: TurnSurface, event: Attachment) -> list[Outgoing]:
     file_name = event.file_name or ""
     question = turn.question if turn.state.mode in ("question", "confirm_row") else None
     if not isinstance(question, TableQuestion):
@@ -80,8 +80,8 @@ def _received(turn: _Turn, event: Attachment) -> list[Outgoing]:
     return [_preview(turn, preview_text(plan))]
 
 
-def _preview(turn: _Turn, text: str) -> Reply:
-    turn.state.step += 1
+def _preview(turn: TurnSurface, text: str) -> Reply:
+    turn.state.next_step()
     buttons = [
         [
             Button(turn.code("imp:ok"), t("button.import_ok")),
@@ -91,22 +91,22 @@ def _preview(turn: _Turn, text: str) -> Reply:
     return Reply(f"{text}\n\n{t('importing.confirm')}", buttons)
 
 
-def _fill(turn: _Turn) -> list[Outgoing]:
+def _fill(turn: TurnSurface) -> list[Outgoing]:
     pending: dict[str, Any] = turn.state.pending_import or {}
     turn.state.pending_import = None
     question = turn.question
     if not isinstance(question, TableQuestion) or question.id != pending.get("question_id"):
         return [Reply(t("input.stale_button")), *turn.current()]
-    turn._store(question, pending["value"], source=f"{SPREADSHEET_SOURCE}:{pending['file']}")
+    turn.store_answer(question, pending["value"], source=f"{SPREADSHEET_SOURCE}:{pending['file']}")
     # The preview showed these failed checks: confirming it keeps them, as for a typed row.
     kept = [f.key for f in turn.evaluation().failures if f.key in set(pending["checks"])]
     if kept:
-        turn._confirm(kept)
+        turn.confirm_checks(kept)
     ack = t("importing.done", table=question.label or question.prompt, file=pending["file"])
     return turn.advance(ack)
 
 
-def _cancel(turn: _Turn) -> list[Outgoing]:
+def _cancel(turn: TurnSurface) -> list[Outgoing]:
     pending = turn.state.pending_import or {}
     turn.state.pending_import = None
     return [Reply(t("importing.cancelled", file=pending.get("file", ""))), *turn.current()]

@@ -1,0 +1,25 @@
+"""How the engine treats newcomers and where it finds report kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
+
+DEMO_TEMPLATE = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How the engine treats newcomers and where it finds report kinds."""
+
+    demo: bool = False
+    templates_root: Path = DEFAULT_TEMPLATES_DIR
+    demo_template: str = DEMO_TEMPLATE
+    # The bot's @username, for invite links; set by the Telegram channel at start-up.
+    bot_username: str | None = None
+    # False where nothing sends reminders (the terminal chat): the desk says so.
+    delivers_reminders: bool = True
+    # Where each draft sent is kept, dated, so /duthao can send the last one again.
+    drafts_dir: Path | None = None

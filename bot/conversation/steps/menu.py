@@ -1,0 +1,118 @@
+"""The member's menu: their sections with progress and the unit's other open reports;
+opening a section; greeting and cancelling."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.conversation import reports
+from bot.conversation.prompts import short
+from bot.core.replies import Button, Outgoing, Reply
+from bot.questionnaire import index as flow
+from bot.questionnaire.answers import clean_text, fold
+from bot.store import queries as store
+from bot.texts import t
+from bot.workflow.access import Action, can
+from bot.workflow.render import year_text
+
+if TYPE_CHECKING:
+    from bot.conversation.surface import TurnSurface
+
+
+def show_menu(turn: TurnSurface) -> list[Outgoing]:
+    """The member's sections with their state, as buttons."""
+    state = turn.state
+    state.clear_input()
+    state.mode = "menu"
+    state.question_id = None
+    state.from_review = False
+    period = turn.period
+    term = t("reports.term", term=period.term) if period.term else ""
+    lines = [t("menu.title", report=turn.template.name, year=year_text(period.year) + term)]
+    if period.deadline:
+        lines.append(t("menu.deadline", deadline=period.deadline.strftime("%d/%m/%Y")))
+    if period.status == "final":
+        lines.append(t("period.closed"))
+    others, switches = reports.menu_part(turn)
+    mine = turn.my_sections
+    if not mine:
+        text = "\n".join([*lines, t("section.none_assigned"), *others])
+        return [Reply(text, switches)]
+    returned = store.section_progress(turn.session, period_id=turn.period_id)
+    buttons: list[list[Button]] = []
+    for section in turn.template.sections:
+        if section.id not in mine:
+            continue
+        done, total = turn.section_counts(section)
+        progress = returned.get(section.id)
+        if section.id in turn.finished:
+            icon = "✅"
+        elif progress is not None and progress.returned_comment:
+            icon = "↩️"
+        elif done:
+            icon = "✏️"
+        else:
+            icon = "⬜"
+        label = f"{icon} {section.number}. {section.title}"
+        lines.append(t("menu.line", label=label, done=done, total=total))
+        buttons.append([Button(turn.code(f"s:{section.id}"), short(label, 60))])
+    lines.append(t("menu.hint"))
+    if can(turn.member, Action.VIEW_DRAFT):
+        buttons.append([Button(turn.code("draft"), t("button.draft"), "/duthao")])
+        lines.append(t("menu.lead_hint"))
+    return [Reply("\n".join([*lines, *others]), [*buttons, *switches])]
+
+
+def menu_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
+    """In the menu, a typed number opens the section with that number."""
+    typed = fold(clean_text(raw)).rstrip(".")
+    for section in turn.template.sections:
+        if typed == section.number and section.id in turn.my_sections:
+            return open_section(turn, section.id)
+    return [Reply(t("menu.pick_section")), *show_menu(turn)]
+
+
+def open_section(turn: TurnSurface, section_id: str) -> list[Outgoing]:
+    """Starts or resumes a section at its first open question, or shows its review."""
+    section = flow.top_section(turn.template, section_id)
+    if section is None:
+        return [Reply(t("input.stale_button")), *show_menu(turn)]
+    if not turn.may_work(section.id):
+        return turn.refuse_section(section.id)
+    turn.state.clear_input()
+    turn.state.section_id = section.id
+    turn.state.from_review = False
+    note = returned_note(turn, section.id)
+    question = turn.first_open(section)
+    replies = turn.show_review() if question is None else turn.go_to(question)
+    return [Reply(note), *replies] if note else replies
+
+
+def returned_note(turn: TurnSurface, section_id: str) -> str | None:
+    """The director's comment on a section sent back for revision."""
+    row = store.section_progress(turn.session, period_id=turn.period_id).get(section_id)
+    if row is None or row.finished or not row.returned_comment:
+        return None
+    return t("section.returned_note", comment=row.returned_comment)
+
+
+def greet(turn: TurnSurface) -> list[Outgoing]:
+    """/start: greets the member and shows their report's sections."""
+    greeting = t(
+        "start.welcome",
+        name=turn.member.display_name,
+        unit=turn.unit.name,
+        report=turn.template.name,
+        year=year_text(turn.period.year),
+    )
+    return [Reply(greeting), *show_menu(turn)]
+
+
+def cancel(turn: TurnSurface) -> list[Outgoing]:
+    """/huy: drops any half-typed input; stored answers stay."""
+    if turn.state.mode == "menu":
+        return [Reply(t("input.nothing_to_cancel")), *show_menu(turn)]
+    turn.state.clear_input()
+    turn.state.mode = "menu"
+    turn.state.question_id = None
+    return [Reply(t("input.cancelled")), *show_menu(turn)]
