@@ -28,6 +28,8 @@ from bot.questionnaire.loader import sample_answers_path
 from bot.settings import get_settings
 from models import Answer, AnswerChange
 
+pytestmark = pytest.mark.dialect
+
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 
 runner = CliRunner()

@@ -27,6 +27,8 @@ from bot.questionnaire.loader import sample_answers_path
 from bot.settings import get_settings
 from models import Answer, AnswerChange
 
+pytestmark = pytest.mark.dialect
+
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 UNIT_NAME = "Trung tâm GDNN-GDTX quận Phú Nhuận"
 DIRECTOR = "Nguyễn Thị Hạnh"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from sqlmodel import func, select
 
@@ -12,6 +13,8 @@ from bot.clock import VIETNAM
 from bot.database import Database
 from models import ProcessedEvent
 from tests.transcript import Chat
+
+pytestmark = pytest.mark.dialect
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
 
