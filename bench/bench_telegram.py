@@ -38,14 +38,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import docx
 from sqlmodel import func, select
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, MessageHandler
 from telegram.ext import filters as tg_filters
-from telegram.request import BaseRequest, RequestData
 
 from bot.conversation.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
 from bot.core.settings import Settings
@@ -57,10 +56,9 @@ from handlers.telegram.adapter import CHANNEL_KEY
 from handlers.telegram.app import build_application, settle_memory
 from models import Answer, AnswerChange
 from tests.e2e.script import Step, conversation
+from tests.support.bot_api import BOT, DATE, OfflineBotApi
 
 TOKEN = "123456:BENCH"
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
-DATE = 1_700_000_000
 DRAFT_RUNS = 5
 TARGETS = {
     "answers_per_second": 300,  # at least
@@ -85,70 +83,6 @@ class TimedEngine(ConversationEngine):
         finally:
             self.seconds += time.perf_counter() - began
             self.cpu_seconds += time.thread_time() - cpu_began
-
-
-class OfflineBotApi(BaseRequest):
-    """Answers Bot API calls locally and counts them; remembers each chat's last keyboard."""
-
-    TRUE_METHODS: ClassVar[set[str]] = {
-        "answerCallbackQuery",
-        "sendChatAction",
-        "setMyCommands",
-        "deleteWebhook",
-    }
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.message_id = 0
-        self.last_markup: dict[int, tuple[int, dict[str, Any]]] = {}
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        self.calls[name] += 1
-        params = request_data.parameters if request_data else {}
-        if name == "getMe":
-            result: Any = BOT_USER
-        elif name in self.TRUE_METHODS:
-            result = True
-        elif name in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
-            chat_id = int(params["chat_id"])  # type: ignore[arg-type]
-            if name.startswith("send"):
-                self.message_id += 1
-            message_id = int(params.get("message_id", self.message_id))  # type: ignore[arg-type]
-            markup = params.get("reply_markup")
-            if isinstance(markup, dict):
-                self.last_markup[chat_id] = (message_id, markup)
-            result = {
-                "message_id": message_id,
-                "date": DATE,
-                "from": BOT_USER,
-                "chat": {"id": chat_id, "type": "private"},
-                "text": params.get("text", ""),
-            }
-        else:
-            return 400, json.dumps(
-                {"ok": False, "error_code": 400, "description": f"Bad Request: {name} is offline"}
-            ).encode()
-        return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
 @dataclass
@@ -197,7 +131,7 @@ def press_raw(
             "message": {
                 "message_id": message_id,
                 "date": DATE,
-                "from": BOT_USER,
+                "from": BOT,
                 "chat": {"id": user_id, "type": "private"},
                 "text": "…",
                 "reply_markup": markup,
@@ -223,7 +157,7 @@ async def replay(
     """Plays the script once per user, one update at a time, timing the whole."""
     run = Run()
     update_id = first_update
-    before = Counter(api.calls)
+    before = Counter(api.counts)
     channel = application.bot_data.get(CHANNEL_KEY)
     engine = channel.engine if channel is not None else None
     engine_before = engine.seconds if isinstance(engine, TimedEngine) else 0.0
@@ -247,7 +181,7 @@ async def replay(
     if isinstance(engine, TimedEngine):
         run.engine_seconds = engine.seconds - engine_before
         run.engine_cpu_seconds = engine.cpu_seconds - engine_cpu_before
-    run.calls = api.calls - before
+    run.calls = api.counts - before
     return run
 
 
@@ -270,12 +204,12 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
     options = EngineOptions(demo=True, templates_root=templates, demo_template=kind)
     engine = TimedEngine(database, options)
     settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
-    api = OfflineBotApi()
+    api = OfflineBotApi(record=False)
     application = build_application(
         settings,
         engine,
         request=api,
-        get_updates_request=OfflineBotApi(),
+        get_updates_request=OfflineBotApi(record=False),
         rate_limiter=unlimited(),
     )
     settle_memory()  # as `baocao run` does once the application is built
@@ -297,12 +231,12 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
     for run in (typed, mixed):
         run.stored_changes, run.questions = changes * users, questions * users
 
-    echo_api = OfflineBotApi()
+    echo_api = OfflineBotApi(record=False)
     bare = (
         ApplicationBuilder()
         .token(TOKEN)
         .request(echo_api)
-        .get_updates_request(OfflineBotApi())
+        .get_updates_request(OfflineBotApi(record=False))
         .rate_limiter(unlimited())
         .build()
     )

@@ -178,7 +178,7 @@ def scenario(url: str, name: str, trials: int) -> dict[str, Any]:
 
 def run(trials: int, names: list[str], database_url: str | None, sqlite: bool) -> dict[str, Any]:
     """Every scenario on its own database; the counts by scenario."""
-    from tests.postgres import start_server
+    from tests.support.postgres import start_server
 
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as workdir:

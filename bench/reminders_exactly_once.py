@@ -210,7 +210,7 @@ def run(count: int, names: list[str], database_url: str | None = None) -> dict[s
     """Every scenario on its own database of one server; the counts by scenario."""
     import tempfile
 
-    from tests.postgres import start_server
+    from tests.support.postgres import start_server
 
     server = None
     if database_url is None:

@@ -28,6 +28,8 @@ from bot.store import queries as store
 from bot.store.database import Database
 from models import Answer, AnswerChange
 
+pytestmark = pytest.mark.dialect
+
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 
 runner = CliRunner()

@@ -33,6 +33,8 @@ from bot.workflow.render import progress_text
 from models import Period, Unit
 from tests.docx_helpers import open_docx, table_with, text_of
 
+pytestmark = pytest.mark.dialect
+
 KIND = "bao-cao-nhiem-vu-nam-hoc-phong-gddt"
 YEAR = "2019-2020"
 DEADLINE = date(2030, 6, 15)

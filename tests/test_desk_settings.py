@@ -1,5 +1,5 @@
 """Settings at the director's desk in chat: the open report's deadline from /moky and the
-unit's header and signature from /donvi, on SQLite and PostgreSQL.
+unit's header and signature from /donvi.
 
 The unit of tests/test_reminders.py: Lan directs, An writes "general", Bình "quality"; the
 report is due on Tuesday 30/06/2026 and the clock starts on Saturday 20/06 at 09:00.

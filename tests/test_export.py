@@ -27,6 +27,8 @@ from bot.store import queries as store
 from bot.store.database import Database
 from models import Answer, AnswerChange
 
+pytestmark = pytest.mark.dialect
+
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 UNIT_NAME = "Trung tâm GDNN-GDTX quận Phú Nhuận"
 DIRECTOR = "Nguyễn Thị Hạnh"

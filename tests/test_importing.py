@@ -1,6 +1,6 @@
-"""Figures loaded from files into an open period, from the command line, on SQLite and
-PostgreSQL: a table from a real .xlsx or .csv (`baocao import`), every bad file refused with
-nothing changed, and an answers file (`baocao period fill`); then drafted with --period."""
+"""Figures loaded from files into an open period, from the command line: a table from a real
+.xlsx or .csv (`baocao import`), every bad file refused with nothing changed, and an answers
+file (`baocao period fill`); then drafted with --period."""
 
 from __future__ import annotations
 

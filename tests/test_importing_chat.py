@@ -1,5 +1,5 @@
 """A spreadsheet sent in chat while a table question is open: preview, confirm, filled; a
-bad file or a refusal changes nothing (mini-report fixture, SQLite and PostgreSQL)."""
+bad file or a refusal changes nothing (mini-report fixture)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,6 +15,8 @@ from bot.store import queries as store
 from bot.store.database import Database, _alembic_config
 from models import Answer, Assignment, Member, Period, SectionProgress
 from models import Unit as UnitRow
+
+pytestmark = pytest.mark.dialect
 
 RELEASE_0_1_0 = Path(__file__).parent / "fixtures" / "db" / "release-0.1.0.sql"
 
@@ -34,6 +37,14 @@ def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
     assert database.revision() == HEAD_REVISION
     assert _schema_differences(database) == []
     database.dispose()
+
+
+def test_the_migrations_build_exactly_the_models_schema_on_each_dialect(
+    database: Database,
+) -> None:
+    # The test's database: a copy of one the migrations built once per run.
+    assert database.revision() == HEAD_REVISION
+    assert _schema_differences(database) == []
 
 
 def test_a_database_of_release_0_1_0_upgrades_with_its_data(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from sqlmodel import func, select
 
@@ -13,6 +14,8 @@ from bot.store import queries as store
 from bot.store.database import Database
 from models import ProcessedEvent
 from tests.transcript import Chat
+
+pytestmark = pytest.mark.dialect
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
 

@@ -28,6 +28,9 @@ from bot.store import queries as store
 from bot.store.database import Database
 from models import Assignment, ChatBlock, Period, Reminder, ReminderPolicy
 from tests.conftest import FIXTURE_TEMPLATES
+from tests.support.factories import open_unit
+
+pytestmark = pytest.mark.dialect
 
 DEADLINE = date(2026, 6, 30)
 
@@ -80,39 +83,18 @@ LAN, AN, BINH = "1001", "1002", "1003"
 @pytest.fixture
 def world(database: Database) -> World:
     with database.session() as session:
-        unit = store.create_unit(session, name="Trung tâm GDNN-GDTX Quận 1", place="Quận 1")
-        lan = store.add_member(
+        opened = open_unit(
             session,
-            unit=unit,
-            display_name="Nguyễn Thị Lan",
-            role="director",
+            name="Trung tâm GDNN-GDTX Quận 1",
+            place="Quận 1",
+            director="Nguyễn Thị Lan",
             channel="telegram",
             external_id=LAN,
-        )
-        an = store.add_member(
-            session,
-            unit=unit,
-            display_name="Trần Văn An",
-            role="staff",
-            channel="telegram",
-            external_id=AN,
-        )
-        binh = store.add_member(
-            session,
-            unit=unit,
-            display_name="Lê Thị Bình",
-            role="staff",
-            channel="telegram",
-            external_id=BINH,
-        )
-        period = store.open_period(
-            session,
-            unit=unit,
-            template_id="mini-report",
-            template_version=1,
-            year="2025-2026",
             deadline=DEADLINE,
         )
+        lan, period = opened.director, opened.period
+        an = opened.member(session, "Trần Văn An", channel="telegram", external_id=AN)
+        binh = opened.member(session, "Lê Thị Bình", channel="telegram", external_id=BINH)
         session.add(Assignment(period_id=period.id, section_id="general", member_id=an.id))  # type: ignore[arg-type]
         session.add(Assignment(period_id=period.id, section_id="quality", member_id=binh.id))  # type: ignore[arg-type]
         return World(period.id or 0, lan.id or 0, an.id or 0, binh.id or 0)

@@ -31,6 +31,8 @@ from tests import test_reminders as base
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.test_reminders import AN, BINH, LAN, FakeSender, World, finish, rows, vn
 
+pytestmark = pytest.mark.dialect
+
 # The unit, the fake sender, the sweeper and the clock of tests/test_reminders.py.
 world = base.world
 sender = base.sender

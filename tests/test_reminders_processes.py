@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import PostgresServer
+from tests.support.postgres import PostgresServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import reminders_exactly_once as bench
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dialect]
 
 
 def test_two_processes_send_2000_due_reminders_exactly_once(

@@ -23,10 +23,10 @@ from bot.questionnaire.loader import sample_answers_path
 from bot.report.answers_file import AnswersFile, load_answers_file
 from bot.report.build import IncompleteReportError, render_draft
 from bot.report.history import DraftHistory, stamped_name
-from bot.store import queries as store
 from bot.store.database import Database
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.docx_helpers import open_docx, run_with, table_with, text_of
+from tests.support.factories import open_unit
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 runner = CliRunner()
@@ -170,7 +170,7 @@ def _director(database: Database, answers: AnswersFile) -> Sender:
     sender = Sender("console", "director-1", "Giám đốc")
     with database.session() as session:
         frame = answers.frame
-        unit = store.create_unit(
+        open_unit(
             session,
             name=frame.unit_name,
             parent_body=frame.parent_body,
@@ -178,18 +178,9 @@ def _director(database: Database, answers: AnswersFile) -> Sender:
             signer_title=frame.signer_title,
             signer_name=frame.signer_name,
             is_demo=True,
-        )
-        store.add_member(
-            session,
-            unit=unit,
-            display_name="Nguyễn Văn A",
-            role="director",
+            director="Nguyễn Văn A",
             channel=sender.channel,
             external_id=sender.external_id,
-        )
-        store.open_period(
-            session,
-            unit=unit,
             template_id=answers.template.id,
             template_version=answers.template.version,
             year=frame.year,

@@ -7,20 +7,17 @@ the Bot API locally, records every call, and refuses any method it does not know
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from telegram import Bot, Update
 from telegram.error import NetworkError
 from telegram.ext import AIORateLimiter, Application
-from telegram.request import BaseRequest, RequestData
 from typer.testing import CliRunner
 
 from bot import cli
@@ -55,13 +52,12 @@ from handlers.telegram.app import (
     file_base_url,
     poll,
 )
+from tests.support.bot_api import BOT, DATE, Call, OfflineBotApi
 
 TOKEN = "123456:TEST"
-BOT = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
 USER = {"id": 4242, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
 PRIVATE = {"id": 4242, "type": "private", "first_name": "Hương", "last_name": "Nguyễn"}
 GROUP = {"id": -100777, "type": "supergroup", "title": "Tổ Giáo vụ"}
-DATE = 1_700_000_000
 
 
 # -- raw updates, as Telegram sends them --------------------------------------------------
@@ -342,108 +338,6 @@ def test_baocao_run_refuses_a_webhook_without_a_secret(run_env: dict[str, Any]) 
 
 
 # -- the bot against an offline Bot API ---------------------------------------------------
-
-
-@dataclass
-class Call:
-    """One Bot API call the bot made."""
-
-    method: str
-    params: dict[str, Any]
-    files: dict[str, Any] = field(default_factory=dict)
-
-
-class OfflineBotApi(BaseRequest):
-    """Answers the Bot API locally, records every call, refuses unknown methods."""
-
-    KNOWN: ClassVar[set[str]] = {
-        "getMe",
-        "getUpdates",
-        "setMyCommands",
-        "sendMessage",
-        "editMessageText",
-        "editMessageReplyMarkup",
-        "answerCallbackQuery",
-        "sendChatAction",
-        "sendDocument",
-        "deleteWebhook",
-    }
-
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self.unknown: list[str] = []
-        self.failures: dict[str, list[tuple[int, str] | Exception]] = {}
-        self.message_id = 100
-        self.pending: list[list[dict[str, Any]]] = []
-
-    def fail(self, method: str, *failures: tuple[int, str] | Exception) -> None:
-        """Makes the next calls of `method` fail, one failure per call."""
-        self.failures.setdefault(method, []).extend(failures)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        files = request_data.multipart_data if request_data and request_data.contains_files else {}
-        if name not in self.KNOWN:
-            self.unknown.append(name)
-            return 404, json.dumps(
-                {"ok": False, "error_code": 404, "description": f"Not Found: {name}"}
-            ).encode()
-        pending = self.failures.get(name)
-        if pending:
-            failure = pending.pop(0)
-            if isinstance(failure, Exception):
-                raise failure
-            status, description = failure
-            body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-            if status == 429:
-                body["parameters"] = {"retry_after": 0}  # flood control: wait, then retry
-            return status, json.dumps(body).encode()
-        self.calls.append(Call(name, params, dict(files or {})))
-        return 200, json.dumps({"ok": True, "result": self.result(name, params)}).encode()
-
-    def result(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return BOT
-        if name == "getUpdates":
-            return self.pending.pop(0) if self.pending else []
-        if name in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
-            if name.startswith("send"):
-                self.message_id += 1
-            message = {
-                "message_id": params.get("message_id", self.message_id),
-                "date": DATE,
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
-                "from": BOT,
-                "text": params.get("text", ""),
-            }
-            if isinstance(params.get("reply_markup"), dict):
-                message["reply_markup"] = params["reply_markup"]
-            return message
-        return True
-
-    def named(self, *methods: str) -> list[Call]:
-        """The calls of the given methods, in order."""
-        return [c for c in self.calls if c.method in methods]
 
 
 class TelegramUser:

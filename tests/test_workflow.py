@@ -25,6 +25,8 @@ from bot.workflow.progress import period_progress
 from models import Member, Period, Unit
 from tests.transcript import Chat
 
+pytestmark = pytest.mark.dialect
+
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=VIETNAM)
 

@@ -1,0 +1,1 @@
+"""What the tests (and the bench) share: the PostgreSQL helper, an offline Bot API, factories."""
