@@ -3,31 +3,31 @@ and lists members; everyone else is told to wait."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
 from bot import store
 from bot.digits import small_int
 from bot.engine.desk import Desk, notices
+from bot.engine.desk.flows import Idle
 from bot.engine.events import ButtonPress, Command, Incoming
 from bot.engine.messages import Outgoing, Reply
 from bot.engine.state import State
+from bot.engine.surface import DeskOptions
+from bot.questionnaire.evaluate import Evaluation
 from bot.questionnaire.schema import Section, Template
 from bot.texts import t
 from bot.workflow.access import is_lead
 from models import Period
 
-if TYPE_CHECKING:
-    from bot.engine.engine import EngineOptions
-
 LOBBY_COMMANDS = ("moky", "moi", "thanhvien", "donvi", "donvicon")
 
 
 class Lobby:
-    """The turn of a member of a unit without a period (the same surface `Desk` uses)."""
+    """The turn of a member of a unit without a period (a `DeskTurn`, as the desk needs)."""
 
-    def __init__(self, session: Session, context: store.MemberContext, options: EngineOptions):
+    def __init__(self, session: Session, context: store.MemberContext, options: DeskOptions):
         self.session = session
         self.member = context.member
         self.unit = context.unit
@@ -44,7 +44,7 @@ class Lobby:
 
     def dispatch(self, event: Incoming) -> list[Outgoing]:
         """Routes what a lobby can do; anything else is told there is no period yet."""
-        desk = Desk(self)  # type: ignore[arg-type]
+        desk = Desk(self)
         if isinstance(event, Command) and event.name in LOBBY_COMMANDS:
             return desk.command(event.name)
         if isinstance(event, ButtonPress):
@@ -77,7 +77,7 @@ class Lobby:
     def show_menu(self) -> list[Outgoing]:
         """What can be done without a period."""
         self.state.mode = "menu"
-        self.state.desk = {}
+        self.state.desk = Idle()
         if self.period is not None:
             return []
         key = "period.none_open_lead" if is_lead(self.member) else "start.no_period"
@@ -100,3 +100,7 @@ class Lobby:
 
     def section_counts(self, section: Any) -> tuple[int, int]:
         return 0, 0
+
+    def evaluation(self) -> Evaluation:
+        """A unit without a period has no figures (the desk asks only with a period)."""
+        raise LookupError("no period")
