@@ -5,6 +5,8 @@ stale button."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -69,6 +71,15 @@ def test_a_desk_saved_as_a_dict_loads_and_is_stored_back_the_same(
     dumped = state.model_dump(mode="json")
     assert dumped["desk"] == saved
     assert State.model_validate(dumped).model_dump(mode="json") == dumped
+
+
+@pytest.mark.parametrize(
+    "module", ["bot.engine.state", "bot.engine.desk.flows", "bot.engine.surface"]
+)
+def test_the_state_and_the_desk_import_first_without_a_cycle(module: str) -> None:
+    """The state holds the desk's dialogues: importing either first must work."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()[-400:]
 
 
 def test_the_dialogue_keeps_what_was_chosen() -> None:

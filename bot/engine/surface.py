@@ -7,15 +7,18 @@ modules never import the engine (which imports them).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import Session
 
 from bot.engine.messages import Outgoing
-from bot.engine.state import State
 from bot.questionnaire.evaluate import Evaluation
 from bot.questionnaire.schema import Section, Template
 from models import Member, Period, Unit
+
+if TYPE_CHECKING:
+    # Only a type here: the state holds the desk's dialogues, whose package imports this.
+    from bot.engine.state import State
 
 
 class DeskOptions(Protocol):
