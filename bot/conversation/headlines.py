@@ -3,18 +3,10 @@ and each table's total row), shown when a section is finished and in /tiendo."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.core.replies import Reply
 from bot.questionnaire import index as flow
 from bot.questionnaire.evaluate import Evaluation
 from bot.questionnaire.schema import Figure, Section, TableQuestion, Template
 from bot.texts import t
-from bot.workflow.progress import period_progress
-from bot.workflow.render import progress_text
-
-if TYPE_CHECKING:
-    from bot.conversation.surface import TurnSurface
 
 _KINDS = ("rate", "change")
 
@@ -63,12 +55,3 @@ def headline_block(
     """The headline figures of some sections under a title, or None when there are none."""
     lines = [line for s in sections for line in section_headlines(template, evaluation, s)]
     return "\n".join([t("headline.title"), *lines]) if lines else None
-
-
-def progress_reply(turn: TurnSurface) -> Reply:
-    """/tiendo's text: progress per section and person, then the headline figures so far."""
-    template = turn.template
-    progress = period_progress(turn.session, period=turn.period, template=template)
-    text = progress_text(progress, template)
-    figures = headline_block(template, turn.evaluation(), template.sections)
-    return Reply(f"{text}\n\n{figures}" if figures else text)

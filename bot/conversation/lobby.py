@@ -3,17 +3,20 @@ and lists members; everyone else is told to wait."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from bot.conversation.commands import command_named
 from bot.conversation.desk import Desk, notices
+from bot.conversation.desk.flows import Idle
 from bot.conversation.events import ButtonPress, Command, Incoming
-from bot.conversation.options import EngineOptions
 from bot.conversation.state import State
-from bot.conversation.surface import Surface
+from bot.conversation.surface import DeskOptions
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
+from bot.questionnaire.evaluate import Evaluation
 from bot.questionnaire.schema import Section, Template
 from bot.store import hot_path
 from bot.texts import t
@@ -22,9 +25,9 @@ from models import Period
 
 
 class Lobby:
-    """The turn of a member of a unit without a period (a `Surface` for the desk)."""
+    """The turn of a member of a unit without a period (a `DeskTurn`, as the desk needs)."""
 
-    def __init__(self, session: Session, context: hot_path.MemberContext, options: EngineOptions):
+    def __init__(self, session: Session, context: hot_path.MemberContext, options: DeskOptions):
         self.session = session
         self.member = context.member
         self.unit = context.unit
@@ -41,10 +44,7 @@ class Lobby:
 
     def dispatch(self, event: Incoming) -> list[Outgoing]:
         """Routes what a lobby can do; anything else is told there is no period yet."""
-        surface: Surface = self
-        # The desk is typed against a turn in a period (`TurnSurface`) until it takes a
-        # `Surface` and narrows the period where a step needs one.
-        desk = Desk(surface)  # type: ignore[arg-type]
+        desk = Desk(self)
         if isinstance(event, Command):
             command = command_named(event.name)
             lobby = command.lobby if command else None
@@ -79,7 +79,7 @@ class Lobby:
     def show_menu(self) -> list[Outgoing]:
         """What can be done without a period."""
         self.state.mode = "menu"
-        self.state.desk = {}
+        self.state.desk = Idle()
         if self.period is not None:
             return []
         key = "period.none_open_lead" if is_lead(self.member) else "start.no_period"
@@ -102,3 +102,10 @@ class Lobby:
     def notify(self, member_ids: list[int], text: str) -> list[Outgoing]:
         """Messages for other members' chats."""
         return notices(self.session, member_ids, text)
+
+    def section_counts(self, section: Any) -> tuple[int, int]:
+        return 0, 0
+
+    def evaluation(self) -> Evaluation:
+        """A unit without a period has no figures (the desk asks only with a period)."""
+        raise LookupError("no period")

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.conversation.desk.flows import AnyFlow, Idle
+
 Mode = Literal["menu", "question", "confirm_row", "more_items", "check", "review", "desk"]
 
 
@@ -35,7 +37,7 @@ class State(BaseModel):
     # A spreadsheet's table previewed in chat, waiting for confirmation (steps/spreadsheet.py).
     pending_import: dict[str, Any] | None = None
     # The director's desk dialogue (opening a period, assigning, returning a section).
-    desk: dict[str, Any] = Field(default_factory=dict)
+    desk: AnyFlow = Field(default_factory=Idle)
     # Increments with every prompt; buttons carry it so a stale press is recognised.
     step: int = 0
 

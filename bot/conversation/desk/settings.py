@@ -8,14 +8,13 @@ text here while one of these dialogues waits for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.core.replies import Button, Notice, Outgoing, Reply
+from bot.conversation.desk.core import Area, notices, parse_date
+from bot.conversation.desk.flows import NewDeadline, UnitSetting
+from bot.core.replies import Button, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
 from bot.reminders.messages import date_text
-from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Action, require
 from bot.workflow.periods import PeriodError, assignees, change_deadline
@@ -29,14 +28,8 @@ from bot.workflow.unit_settings import (
     update_unit,
 )
 
-if TYPE_CHECKING:
-    from bot.conversation.desk import Desk
-
 log = logging.getLogger(__name__)
 
-# What the desk waits for while these dialogues run.
-WAIT_SETTING = "unit"
-WAIT_DEADLINE = "new_deadline"
 # Settings asked with their own explanation; the other optional ones may be cleared.
 _ASK = {"recipients": "ask_recipients", "on_behalf_of": "ask_on_behalf_of"}
 # Typed to clear an optional setting.
@@ -58,13 +51,8 @@ def settings_lines(values: dict[str, Any]) -> list[str]:
     return lines
 
 
-class UnitSettingsDesk:
+class UnitSettingsDesk(Area):
     """/donvi: the unit's settings, and a button to change each one."""
-
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
-        self.turn = desk.turn
-        self.member = desk.member
 
     def show(self, *, note: str = "") -> list[Outgoing]:
         """The settings with a button per setting (director only)."""
@@ -91,14 +79,19 @@ class UnitSettingsDesk:
         if field not in FIELDS:
             log.warning("unknown unit setting from member %s: %r", self.member.id, field[:20])
             return [Reply(t("input.stale_button")), *self.show()]
-        self.desk.begin(wait=WAIT_SETTING, field=field)
+        self.desk.begin(UnitSetting(field=field))
         self.turn.state.step += 1
         return [self.ask()]
+
+    def _field(self) -> str:
+        """The setting being changed."""
+        flow = self.turn.state.desk
+        return flow.field if isinstance(flow, UnitSetting) else ""
 
     def ask(self) -> Reply:
         """Asks for the setting being changed, showing what it is now."""
         require(self.member, Action.EDIT_UNIT)
-        field = str(self.turn.state.desk.get("field", ""))
+        field = self._field()
         current = unit_dict(self.turn.unit)[field]
         if field == "recipients":
             shown = "\n".join(current) if current else t("unit_settings.default")
@@ -111,14 +104,14 @@ class UnitSettingsDesk:
     def typed(self, raw: str) -> list[Outgoing]:
         """The new value of the setting being changed."""
         require(self.member, Action.EDIT_UNIT)
-        field = str(self.turn.state.desk.get("field", ""))
+        field = self._field()
         if field not in FIELDS:
             return self.show()
         value: object = clean_text(raw)
         if fold(str(value)) in _CLEAR and field not in REQUIRED:
             value = [] if field == "recipients" else ""
         try:
-            changed = update_unit(self.desk.session, self.turn.unit, {field: value})
+            changed = update_unit(self.session, self.turn.unit, {field: value})
         except UnitSettingError as err:
             return [Reply(setting_error_text(err)), self.ask()]
         label = t(f"unit_settings.label.{field}")
@@ -130,14 +123,8 @@ class UnitSettingsDesk:
         return self.show(note=note)
 
 
-class DeadlineDesk:
+class DeadlineDesk(Area):
     """The deadline of the member's open report, changed from /moky."""
-
-    def __init__(self, desk: Desk, parse_day: Callable[[str], date | None]) -> None:
-        self.desk = desk
-        self.turn = desk.turn
-        self.member = desk.member
-        self.parse_day = parse_day
 
     def offer(self) -> list[list[Button]]:
         """A /moky button to change the open report's deadline (none without one)."""
@@ -153,27 +140,27 @@ class DeadlineDesk:
         period = self.turn.period
         require(self.member, Action.OPEN_PERIOD, period=period)
         if period is None or period.status == "final":
-            return [Reply(t("input.stale_button")), *self.desk.end([])]
-        self.desk.begin(wait=WAIT_DEADLINE)
+            return self.desk.stale(self.desk.end())
+        self.desk.begin(NewDeadline())
         self.turn.state.step += 1
         return [self.question()]
 
     def question(self) -> Reply:
         """What is asked, with the current deadline."""
-        period = self.turn.period
+        period = self.desk.period
         require(self.member, Action.OPEN_PERIOD, period=period)
         current = date_text(period.deadline) if period.deadline else t("unit_settings.unset")
         return Reply(
-            t("deadline.ask", report=self.turn.template.name, current=current),
+            t("deadline.ask", report=self.desk.template.name, current=current),
             [[Button(self.desk.code("end:"), t("button.cancel"))]],
         )
 
     def typed(self, raw: str) -> list[Outgoing]:
         """The new deadline typed: a past day is refused; members with sections are told."""
-        period = self.turn.period
+        period = self.desk.period
         require(self.member, Action.OPEN_PERIOD, period=period)
         text = clean_text(raw)
-        day = self.parse_day(text)
+        day = parse_date(text)
         if day is None:
             return [Reply(t("period.bad_deadline", text=text[:30], year=period.year[-4:]))]
         try:
@@ -181,28 +168,23 @@ class DeadlineDesk:
         except PeriodError as err:
             if err.reason == "past_deadline":
                 return [Reply(t("period.past_deadline", deadline=date_text(day)))]
-            return [Reply(t("period.closed")), *self.desk.end([])]
-        self.desk._replan(period.id or 0)
+            return [Reply(t("period.closed")), *self.desk.end()]
+        self.desk.replan(period.id or 0)
         log.info("member %s moved the deadline of period %s to %s", self.member.id, period.id, day)
-        report, year = self.turn.template.name, year_text(period.year)
+        report, year = self.desk.template.name, year_text(period.year)
         done = t("deadline.changed", report=report, year=year, deadline=date_text(day))
         told = self._tell_authors(
             t("deadline.notify", report=report, year=year, deadline=date_text(day))
         )
-        self.turn.state.desk = {}
+        self.desk.clear()
         return [Reply(done), *told, *self.turn.show_menu()]
 
     def _tell_authors(self, text: str) -> list[Outgoing]:
         """The new deadline to everyone given a section (but the one who changed it)."""
         ids = {
             m
-            for members in assignees(self.desk.session, period_id=self.turn.period_id).values()
+            for members in assignees(self.session, period_id=self.turn.period_id).values()
             for m in members
         }
         ids.discard(self.member.id or 0)
-        found = store.identities_of(self.desk.session, member_ids=sorted(ids))
-        return [
-            Notice(identity.channel, identity.external_id, text)
-            for member_id in sorted(found)
-            for identity in found[member_id]
-        ]
+        return notices(self.session, sorted(ids), text)

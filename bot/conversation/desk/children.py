@@ -1,6 +1,7 @@
 """The parent unit's desk in chat: its child units and their directors' invites
-(/donvicon), collecting a report kind from them when a period is opened (/moky), and
-adjusting a consolidated figure with a note (/dieuchinh).
+(/donvicon), telling the parent when a child's report is final, and adjusting a
+consolidated figure with a note (/dieuchinh). Collecting a report kind from the child
+units when a period is opened is part of /moky (periods.py).
 
 Every step is authorised again on the server like every desk step; a child is looked up
 again among this unit's own children, whatever the button said.
@@ -9,15 +10,14 @@ again among this unit's own children, whatever the button said.
 from __future__ import annotations
 
 import logging
-from datetime import date
-from typing import TYPE_CHECKING
 
+from bot.conversation.desk.core import Area, lead_ids
+from bot.conversation.desk.flows import Adjustment, ChildName
 from bot.core.clock import VIETNAM
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_name, clean_text
-from bot.questionnaire.loader import all_templates, load_template
 from bot.questionnaire.schema import TableQuestion
 from bot.report.consolidate import summable
 from bot.store import queries as store
@@ -29,60 +29,42 @@ from bot.workflow.hierarchy import (
     child_states,
     children_of,
     create_child_unit,
-    open_collection,
     target_label,
 )
 from bot.workflow.invites import create_invite, invite_link
-from bot.workflow.render import year_text
 from models import Unit
-
-if TYPE_CHECKING:
-    from bot.conversation.desk import Desk
 
 log = logging.getLogger(__name__)
 
 CHILD_COMMANDS = ("donvicon", "dieuchinh")
-# What the desk waits for while these dialogues run.
-WAIT_CHILD_NAME = "child_name"
-WAIT_ADJUSTMENT = "adjustment"
-CHILD_WAITS = (WAIT_CHILD_NAME, WAIT_ADJUSTMENT)
-_NO_COLLECT = "-"
 
 
-class ChildrenDesk:
+class ChildrenDesk(Area):
     """The parent unit's commands and buttons for one turn."""
-
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
-        self.turn = desk.turn
-        self.session = desk.session
-        self.member = desk.member
 
     def command(self, name: str) -> list[Outgoing]:
         """/donvicon or /dieuchinh."""
         return self.show() if name == "donvicon" else self.start_adjust()
 
     def button(self, args: list[str]) -> list[Outgoing]:
-        """A button "d:ch:<what>:<argument>"."""
+        """A button "d:ch:<what>:<argument>" ("col" is /moky's, see periods.py)."""
         what, argument = [*args, "", ""][:2]
         if what == "new":
             return self.ask_name()
         if what == "re":
             return self.invite_director(argument)
-        if what == "col":
-            return self.pick_collect(argument)
         log.warning("unknown children button from member %s: %r", self.member.id, args[:3])
         return [Reply(t("input.stale_button")), *self.turn.show_menu()]
 
     def typed(self, raw: str) -> list[Outgoing]:
         """Text typed while a dialogue of this desk waits for it."""
-        if self.turn.state.desk.get("wait") == WAIT_CHILD_NAME:
+        if isinstance(self.turn.state.desk, ChildName):
             return self.typed_name(raw)
         return self.typed_adjustment(raw)
 
     def current(self) -> list[Outgoing]:
         """The question the dialogue waits on, again."""
-        if self.turn.state.desk.get("wait") == WAIT_CHILD_NAME:
+        if isinstance(self.turn.state.desk, ChildName):
             require(self.member, Action.MANAGE_CHILDREN)
             return [Reply(t("children.ask_name"))]
         return self.start_adjust()
@@ -133,7 +115,7 @@ class ChildrenDesk:
 
     def ask_name(self) -> list[Outgoing]:
         require(self.member, Action.MANAGE_CHILDREN)
-        self.desk.begin(wait=WAIT_CHILD_NAME)
+        self.desk.begin(ChildName())
         self.turn.state.step += 1
         return [Reply(t("children.ask_name"))]
 
@@ -168,7 +150,7 @@ class ChildrenDesk:
         invite = create_invite(
             self.session, unit_id=child.id or 0, role=Role.DIRECTOR, created_by=self.member.id
         )
-        self.turn.state.desk = {}
+        self.desk.clear()
         expires = invite.expires_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
         username = self.turn.options.bot_username
         how = (
@@ -179,103 +161,9 @@ class ChildrenDesk:
         text = t("children.invite", name=child.name, expires=expires, how=how)
         return [Reply(f"{first}\n{text}".strip()), *self.turn.show_menu()]
 
-    # -- collecting when a period is opened ---------------------------------------------
-
-    def wants_collect(self) -> bool:
-        """Whether /moky asks what to collect: the unit has child units."""
-        return bool(children_of(self.session, unit_id=self.turn.unit.id or 0))
-
-    def ask_collect(self) -> list[Outgoing]:
-        """/moky, after the term: which report kind the child units send up, if any."""
-        require(self.member, Action.OPEN_PERIOD)
-        self.turn.state.step += 1
-        kinds = all_templates(self.turn.options.templates_root)
-        buttons = [
-            [Button(self.desk.code(f"ch:col:{i}"), f"{i + 1}. {k.name}"[:60])]
-            for i, k in enumerate(kinds)
-        ]
-        buttons.append([Button(self.desk.code(f"ch:col:{_NO_COLLECT}"), t("children.no_collect"))])
-        count = len(children_of(self.session, unit_id=self.turn.unit.id or 0))
-        return [Reply(t("children.ask_collect", count=count), buttons)]
-
-    def pick_collect(self, argument: str) -> list[Outgoing]:
-        require(self.member, Action.OPEN_PERIOD)
-        desk = self.turn.state.desk
-        if "year" not in desk or "term" not in desk or desk.get("wait") == "deadline":
-            return [Reply(t("input.stale_button")), *self.desk.start_open_period()]
-        if argument != _NO_COLLECT:
-            kinds = all_templates(self.turn.options.templates_root)
-            index = small_int(argument, limit=len(kinds) - 1) if kinds else None
-            if index is None:
-                return [Reply(t("input.stale_button")), *self.desk.start_open_period()]
-            desk["collect"] = kinds[index].id
-        desk["wait"] = "deadline"
-        self.turn.state.step += 1
-        return [self.desk._ask_deadline()]
-
-    def open_collecting(self, deadline: date) -> list[Outgoing]:
-        """Opens the parent's period and one for each child unit, with their reminders."""
-        from bot.conversation.desk import replan_reminders
-
-        require(self.member, Action.OPEN_PERIOD)
-        desk = self.turn.state.desk
-        root = self.turn.options.templates_root
-        template = load_template(str(desk["kind"]), root)
-        collect = load_template(str(desk["collect"]), root)
-        try:
-            collection = open_collection(
-                self.session,
-                unit=self.turn.unit,
-                template=template,
-                collect=collect,
-                year=str(desk["year"]),
-                term=desk.get("term"),
-                deadline=deadline,
-                opened_by=self.member.id,
-            )
-        except HierarchyError as err:
-            self.turn.state.desk = {}
-            return [
-                Reply(t(f"hierarchy.error.{err.reason}", **err.details)),
-                *self.turn.show_menu(),
-            ]
-        self.turn.state.desk = {}
-        for period in collection.all_periods:
-            replan_reminders(self.session, period.id or 0, root)
-        period = collection.period
-        term = t("progress.term", term=period.term) if period.term else ""
-        names = {c.id: c.name for c in children_of(self.session, unit_id=self.turn.unit.id or 0)}
-        direct = [p for p in collection.children if p.parent_period_id == period.id]
-        lines = [
-            t(
-                "children.opened",
-                report=template.name,
-                year=year_text(period.year),
-                term=term,
-                deadline=deadline.strftime("%d/%m/%Y"),
-                kind=collect.name,
-                count=len(direct),
-            ),
-            *(t("children.opened_line", name=names.get(p.unit_id, "?")) for p in direct),
-        ]
-        told = self.turn.notify(
-            _directors(self, [p.unit_id for p in direct]),
-            t(
-                "children.opened_notice",
-                parent=self.turn.unit.name,
-                kind=collect.name,
-                year=year_text(period.year),
-                deadline=deadline.strftime("%d/%m/%Y"),
-            ),
-        )
-        self.turn.switch_period(period, template)
-        return [Reply("\n".join(lines)), *self.turn.show_menu(), *told]
-
     def tell_parent(self) -> list[Outgoing]:
         """A child's report just became final: the parent's leaders hear it, with how many
         of their children are done."""
-        from bot.conversation.desk import lead_ids
-
         period = self.turn.period
         parent = (
             store.period_by_id(self.session, period_id=period.parent_period_id)
@@ -301,11 +189,11 @@ class ChildrenDesk:
         period = self.turn.period
         if period is None or not period.collect_template_id:
             return [Reply(t("hierarchy.error.not_collecting"))]
-        self.desk.begin(wait=WAIT_ADJUSTMENT)
+        self.desk.begin(Adjustment())
         self.turn.state.step += 1
         lines = [t("adjust.title")]
         examples: list[str] = []
-        for slot in flow.all_slots(self.turn.template):
+        for slot in flow.all_slots(self.desk.template):
             question = slot.question
             if not summable(question):
                 continue
@@ -336,8 +224,8 @@ class ChildrenDesk:
         try:
             row = adjust(
                 self.session,
-                period=self.turn.period,
-                template=self.turn.template,
+                period=self.desk.period,
+                template=self.desk.template,
                 target=target.strip(),
                 value=value,
                 note=note,
@@ -345,8 +233,8 @@ class ChildrenDesk:
             )
         except HierarchyError as err:
             return [Reply(t(f"hierarchy.error.{err.reason}", **err.details))]
-        self.turn.state.desk = {}
-        label = target_label(self.turn.template, row.target)
+        self.desk.clear()
+        label = target_label(self.desk.template, row.target)
         done = t("adjust.done", figure=label, value=value, note=row.note)
         return [Reply(done), *self.turn.show_menu()]
 
@@ -356,12 +244,3 @@ def _director(unit: Unit, desk: ChildrenDesk) -> bool:
     return any(
         m.role == Role.DIRECTOR.value for m in store.members_of(desk.session, unit_id=unit.id or 0)
     )
-
-
-def _directors(desk: ChildrenDesk, unit_ids: list[int]) -> list[int]:
-    return [
-        m.id or 0
-        for unit_id in unit_ids
-        for m in store.members_of(desk.session, unit_id=unit_id)
-        if m.role == Role.DIRECTOR.value
-    ]
