@@ -39,6 +39,7 @@ import pytest
 from hypothesis import settings
 
 from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.core.settings import get_settings
 from bot.store.database import Database
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, start_server
 from tests.transcript import Chat
@@ -141,3 +142,14 @@ def engine(database: Database, options: EngineOptions) -> ConversationEngine:
 def chat(engine: ConversationEngine) -> Chat:
     """A person talking to the engine, as in a transcript."""
     return Chat(engine)
+
+
+@pytest.fixture
+def cli_database(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The `baocao` commands work on the test's database (`tests/support/cli.py` runs them)."""
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@baocao_pn_bot")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    get_settings.cache_clear()
+    yield database
+    get_settings.cache_clear()

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.core.settings import get_settings
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.workflow.invites import redeem
 from bot.workflow.periods import finalize
 from models import Reminder
+from tests.support.cli import baocao_json, runner
 
 KIND = "bao-cao-nhiem-vu-nam-hoc-phong-gddt"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_database(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """The commands work on the test's database."""
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@baocao_pn_bot")
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    get_settings.cache_clear()
-    yield database
-    get_settings.cache_clear()
-
-
-def baocao_json(*args: str) -> Any:
-    result = runner.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_a_district_collects_its_schools_reports_from_the_command_line(

@@ -3,44 +3,23 @@ progress, from the command line with --json, on the test database."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 import time_machine
-from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.clock import VIETNAM
-from bot.core.settings import get_settings
 from bot.questionnaire.loader import load_template
 from bot.report.build import build_draft
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.workflow.invites import redeem
 from tests.docx_helpers import open_docx, text_of
+from tests.support.cli import baocao_json, runner
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_database(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """The commands work on the test's database."""
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@baocao_pn_bot")
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    get_settings.cache_clear()
-    yield database
-    get_settings.cache_clear()
-
-
-def baocao_json(*args: str) -> Any:
-    result = runner.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_a_unit_with_its_director_a_period_an_assignment_and_progress(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,36 +14,18 @@ import pytest
 from docx import Document
 from openpyxl import Workbook
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.core.settings import get_settings
 from bot.store.database import Database
 from models import Answer, AnswerChange, ConfirmedCheck
+from tests.support.cli import baocao_json, runner
 
 KIND = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 SAMPLE = Path(__file__).parent.parent / "templates" / KIND / "sample-answers.yaml"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_database(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """The commands work on the test's database."""
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    get_settings.cache_clear()
-    yield database
-    get_settings.cache_clear()
 
 
 def baocao(*args: str) -> Any:
     return runner.invoke(app, list(args))
-
-
-def baocao_json(*args: str) -> Any:
-    result = runner.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture
