@@ -18,7 +18,8 @@ from typing import Any
 from bot.core.numbers import format_decimal, format_integer, format_percent, round_half_up
 from bot.core.rates import balanced_rates, change, describe_change, rate
 from bot.questionnaire.check_message import check_message
-from bot.questionnaire.infer import InferredCheck, inferred_checks
+from bot.questionnaire.infer import inferred_checks
+from bot.questionnaire.inferred_check import InferredCheck
 from bot.questionnaire.plausible import small_rates
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
