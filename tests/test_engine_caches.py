@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.conversation.engine import DEMO_TEMPLATE, EvaluationCache
 from bot.questionnaire import index as flow
-from bot.questionnaire.evaluate import Evaluation, evaluate
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluation import Evaluation
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template, sample_answers_path
 from bot.questionnaire.schema import TableQuestion
 from bot.report.answers_file import load_answers_file

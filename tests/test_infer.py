@@ -18,16 +18,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.core.rates import rate
 from bot.questionnaire.evaluate import evaluate
-from bot.questionnaire.infer import (
-    candidate_checks,
-    category_rank,
-    from_up_rank,
-    inferred_checks,
-    table_shape,
-)
+from bot.questionnaire.infer import candidate_checks, inferred_checks
 from bot.questionnaire.loader import load_template, sample_answers_path
 from bot.questionnaire.references import validate_template
 from bot.questionnaire.schema import TableQuestion, Template
+from bot.questionnaire.table_shape import category_rank, from_up_rank, table_shape
 
 # -- small inline templates -----------------------------------------------------------------
 

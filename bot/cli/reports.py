@@ -10,7 +10,8 @@ import typer
 
 from bot.cli.app import JsonOption, app
 from bot.cli.sources import AnswersChoice, PeriodChoice, TemplateChoice, report_source
-from bot.questionnaire.evaluate import computed_cells, evaluate
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluation import computed_cells
 from bot.report.build import IncompleteReportError, build_context, render_draft
 from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf
 from bot.texts import t

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.questionnaire.evaluate import Evaluation, evaluate
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluation import Evaluation
 from bot.questionnaire.schema import Template
 
 

@@ -4,7 +4,7 @@ and each table's total row), shown when a section is finished and in /tiendo."""
 from __future__ import annotations
 
 from bot.questionnaire import index as flow
-from bot.questionnaire.evaluate import Evaluation
+from bot.questionnaire.evaluation import Evaluation
 from bot.questionnaire.schema import Figure, Section, TableQuestion, Template
 from bot.texts import t
 

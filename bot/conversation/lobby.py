@@ -16,7 +16,7 @@ from bot.conversation.surface import DeskOptions
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
-from bot.questionnaire.evaluate import Evaluation
+from bot.questionnaire.evaluation import Evaluation
 from bot.questionnaire.schema import Section, Template
 from bot.store import hot_path
 from bot.texts import t

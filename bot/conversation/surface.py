@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.conversation.evaluation_cache import EvaluationCache
 from bot.conversation.options import EngineOptions
 from bot.core.replies import Outgoing, Reply
-from bot.questionnaire.evaluate import CheckFailure, Evaluation
+from bot.questionnaire.evaluation import CheckFailure, Evaluation
 from bot.questionnaire.schema import Question, Section, Template
 from models import Member, Period, Unit
 

@@ -17,7 +17,7 @@ from bot.conversation.state import State
 from bot.conversation.steps import menu, question, review
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
-from bot.questionnaire.evaluate import CheckFailure, Evaluation
+from bot.questionnaire.evaluation import CheckFailure, Evaluation
 from bot.questionnaire.schema import Question, Section, Template
 from bot.store import hot_path
 from bot.store import queries as store

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import InvalidAnswer, value_from_file
-from bot.questionnaire.evaluate import CheckFailure, evaluate
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluation import CheckFailure
 from bot.questionnaire.schema import Template
 from bot.report.answers_file import AnswersFileError, read_answers_data
 from bot.store import hot_path

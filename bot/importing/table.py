@@ -13,7 +13,8 @@ from bot.importing.match import TableMatch, find_table
 from bot.importing.spreadsheet import ImportFileError, read_sheets
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_row
-from bot.questionnaire.evaluate import CheckFailure, evaluate
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluation import CheckFailure
 from bot.questionnaire.schema import TableQuestion, Template
 from bot.store import hot_path
 from bot.store import queries as store

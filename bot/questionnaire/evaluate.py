@@ -10,15 +10,23 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.core.numbers import format_decimal, format_integer, format_percent, round_half_up
-from bot.core.rates import balanced_rates, change, describe_change, rate
+from bot.core.rates import balanced_rates, change, rate
 from bot.questionnaire.check_message import check_message
-from bot.questionnaire.infer import InferredCheck, inferred_checks
+from bot.questionnaire.check_wording import (
+    all_present,
+    change_message,
+    moved_message,
+    rate_message,
+    sum_or_above,
+)
+from bot.questionnaire.evaluation import CheckFailure, Evaluation, FigureResult, format_value
+from bot.questionnaire.infer import inferred_checks
+from bot.questionnaire.inferred_check import InferredCheck
 from bot.questionnaire.plausible import small_rates
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
@@ -33,71 +41,10 @@ from bot.questionnaire.schema import (
 )
 from bot.texts import t
 
-Number = Decimal
-_FINE = Decimal(10) ** 8
-
-
-@dataclass(frozen=True)
-class FigureResult:
-    """A computed figure with its display text (None when an operand is missing)."""
-
-    id: str
-    label: str
-    kind: str
-    value: Decimal | None
-    text: str | None
-
-
-@dataclass(frozen=True)
-class CheckFailure:
-    """A consistency check that does not hold, worded with the numbers involved."""
-
-    key: str
-    message: str
-    question_ids: frozenset[str]
-    confirmed: bool = False
-
-
-@dataclass
-class Evaluation:
-    """All numbers of a period: answered, computed per table row, and figures."""
-
-    numbers: dict[str, Decimal | None] = field(default_factory=dict)
-    kinds: dict[str, str] = field(default_factory=dict)
-    figures: dict[str, FigureResult] = field(default_factory=dict)
-    failures: list[CheckFailure] = field(default_factory=list)
-    fixed_rates: bool = False  # the template's rate_format "100,00%"
-
-    def text(self, ref: str) -> str | None:
-        """The display text of a value, or None when it is missing."""
-        if ref in self.figures:
-            return self.figures[ref].text
-        value = self.numbers.get(ref)
-        if value is None:
-            return None
-        return format_value(self.kinds.get(ref, "decimal"), value, self.fixed_rates)
-
-    def failures_for(self, question_id: str) -> list[CheckFailure]:
-        """The failed checks that involve a question."""
-        return [f for f in self.failures if question_id in f.question_ids]
-
 
 def _row_phrase(label: str) -> str:
     """ "dòng THPT", but a row named "Dòng họ học tập" as it is (not "dòng Dòng họ")."""
     return label if label.casefold().startswith("dòng ") else t("row.name", row=label)
-
-
-def format_value(kind: str, value: Decimal, fixed_rates: bool = False) -> str:
-    """A number as shown in a document, by the kind of value it is."""
-    if kind in ("integer", "sum"):
-        if value == value.to_integral_value():
-            return format_integer(int(value))
-        return format_decimal(value, trim=True)
-    if kind in ("percent", "rate"):
-        return format_percent(value, fixed=fixed_rates)
-    if kind == "change":
-        return describe_change(value)
-    return format_decimal(value, trim=True)
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -107,34 +54,6 @@ def _dec(value: Any) -> Decimal | None:
 def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
     present = [v for v in values if v is not None]
     return sum(present, Decimal(0)) if present else None
-
-
-def _all_present(values: Iterable[Decimal | None]) -> list[Decimal] | None:
-    out = list(values)
-    return None if any(v is None for v in out) else out  # type: ignore[return-value]
-
-
-def _places(stated: Decimal) -> int:
-    """The decimals a typed number shows ("91,8" 1, "100" 0), at most 4."""
-    exponent = stated.as_tuple().exponent
-    return 0 if not isinstance(exponent, int) else min(max(-exponent, 0), 4)
-
-
-def rate_matches(stated: Decimal, part: Decimal, whole: Decimal) -> bool:
-    """Whether a typed rate is part/whole rounded half up to the decimals it shows.
-
-    A two-decimal rate rounded again to fewer places is accepted too (as the audit does):
-    91,82% typed as "91,8" holds.
-    """
-    fine = rate(part * _FINE, whole)
-    if fine is None:
-        return True
-    places = _places(stated)
-    candidates = {round_half_up(fine / _FINE, places)}
-    shown = rate(part, whole)
-    if shown is not None and places <= 2:
-        candidates.add(round_half_up(shown, places))
-    return stated in candidates
 
 
 def _column_labels(table: TableQuestion) -> dict[str, str]:
@@ -303,8 +222,8 @@ class _Evaluator:
         if len(columns) < 2 or len({tuple(c.total) for c in columns}) != 1:
             return
         get = self.result.numbers.get
-        parts = _all_present(get(f"{table.id}.{row_id}.{c.part}") for c in columns)
-        whole = _all_present(get(f"{table.id}.{row_id}.{c}") for c in columns[0].total)
+        parts = all_present(get(f"{table.id}.{row_id}.{c.part}") for c in columns)
+        whole = all_present(get(f"{table.id}.{row_id}.{c}") for c in columns[0].total)
         if parts is None or whole is None or sum(parts, Decimal(0)) != sum(whole, Decimal(0)):
             return
         shares = balanced_rates(list(parts))
@@ -323,7 +242,7 @@ class _Evaluator:
             return _sum(cell(c) for c in column.of)
         if column.kind == "rate":
             part = cell(column.part or "")
-            whole = _all_present(cell(c) for c in column.total)
+            whole = all_present(cell(c) for c in column.total)
             if part is None or whole is None:
                 return None
             return rate(part, sum(whole, Decimal(0)))
@@ -339,11 +258,11 @@ class _Evaluator:
         get = self.result.numbers.get
         value: Decimal | None = None
         if figure.kind == "rate":
-            part, whole = get(figure.part or ""), _all_present(get(r) for r in figure.total)
+            part, whole = get(figure.part or ""), all_present(get(r) for r in figure.total)
             if part is not None and whole is not None:
                 value = rate(part, sum(whole, Decimal(0)))
         elif figure.kind == "sum":
-            operands = _all_present(get(r) for r in figure.of)
+            operands = all_present(get(r) for r in figure.of)
             value = None if operands is None else sum(operands, Decimal(0))
         else:
             current, previous = get(figure.current or ""), get(figure.previous or "")
@@ -399,7 +318,7 @@ class _Evaluator:
 
     def _check(self, check: Check) -> None:
         if check.kind == "moved_within":
-            message = self._moved_message(check)
+            message = moved_message(self.result.numbers, self._text, check, self._label)
         else:
             message = self._total_message(check)
         if message is None:
@@ -410,43 +329,14 @@ class _Evaluator:
 
     def _total_message(self, check: Check) -> str | None:
         """The wording of a failed sum_equals or not_above check, or None when it holds."""
-        return self._sum_or_above(
-            check.kind, check.parts, check.part, check.total or "", self._label
-        )
-
-    def _sum_or_above(
-        self,
-        kind: str,
-        parts_refs: Iterable[str],
-        part_ref: str | None,
-        total_ref: str,
-        label: Callable[[str], str],
-    ) -> str | None:
-        """A failed "parts add up to the total" or "part not above total", worded with
-        `label` for each reference; None when it holds or a value is missing."""
-        get = self.result.numbers.get
-        total = get(total_ref)
-        if kind == "sum_equals":
-            refs = list(parts_refs)
-            parts = _all_present(get(r) for r in refs)
-            if parts is None or total is None or sum(parts, Decimal(0)) == total:
-                return None
-            return t(
-                "check.sum_equals",
-                parts=" + ".join(f"{label(r)} ({self._text(r)})" for r in refs),
-                sum=format_value("sum", sum(parts, Decimal(0))),
-                total_label=label(total_ref),
-                total=self._text(total_ref),
-            )
-        part = get(part_ref or "")
-        if part is None or total is None or part <= total:
-            return None
-        return t(
-            "check.not_above",
-            part_label=label(part_ref or ""),
-            part=self._text(part_ref or ""),
-            total_label=label(total_ref),
-            total=self._text(total_ref),
+        return sum_or_above(
+            self.result.numbers,
+            self._text,
+            check.kind,
+            check.parts,
+            check.part,
+            check.total or "",
+            self._label,
         )
 
     def _inferred(self, check: InferredCheck) -> None:
@@ -464,13 +354,19 @@ class _Evaluator:
             return labels.get(ref) or self._label(ref)
 
         if check.kind in ("sum_equals", "not_above"):
-            message = self._sum_or_above(
-                check.kind, check.parts, check.part, check.total or "", label
+            message = sum_or_above(
+                self.result.numbers,
+                self._text,
+                check.kind,
+                check.parts,
+                check.part,
+                check.total or "",
+                label,
             )
         elif check.kind == "rate_matches":
-            message = self._rate_message(check, label)
+            message = rate_message(self.result.numbers, self._text, check, label)
         else:
-            message = self._change_message(check, label)
+            message = change_message(self.result.numbers, self._text, check, label)
         if message is None:
             return
         if check.row and isinstance(table, TableQuestion):
@@ -484,63 +380,6 @@ class _Evaluator:
             )
             message = f"{where}: {message}"
         self._fail(check.key, message, check.references())
-
-    def _rate_message(self, check: InferredCheck, label: Callable[[str], str]) -> str | None:
-        """A typed rate that is not its count over its total, to the decimals typed."""
-        get = self.result.numbers.get
-        stated, part = get(check.stated or ""), get(check.part or "")
-        whole = _all_present(get(r) for r in check.denominator)
-        if stated is None or part is None or whole is None:
-            return None
-        total = sum(whole, Decimal(0))
-        if total == 0 or rate_matches(stated, part, total):
-            return None
-        return t(
-            "check.rate",
-            label=label(check.stated or ""),
-            stated=self._text(check.stated or ""),
-            part=format_value("sum", part),
-            total=format_value("sum", total),
-            expected=format_percent(rate(part, total) or Decimal(0)),
-        )
-
-    def _change_message(self, check: InferredCheck, label: Callable[[str], str]) -> str | None:
-        """A typed change that is not the difference of its two rates."""
-        get = self.result.numbers.get
-        stated = get(check.stated or "")
-        current, previous = get(check.current or ""), get(check.previous or "")
-        if stated is None or current is None or previous is None:
-            return None
-        delta = round_half_up(change(current, previous), _places(stated))
-        if stated == (delta if check.signed else abs(delta)):
-            return None
-        return t(
-            "check.change",
-            label=label(check.stated or ""),
-            stated=self._text(check.stated or ""),
-            current=self._text(check.current or ""),
-            previous=self._text(check.previous or ""),
-            expected=describe_change(change(current, previous)),
-        )
-
-    def _moved_message(self, check: Check) -> str | None:
-        """The question to ask when a value moved more than `max_share` since last period."""
-        current_ref, previous_ref = check.current or "", check.previous or ""
-        current, previous = (
-            self.result.numbers.get(current_ref),
-            self.result.numbers.get(previous_ref),
-        )
-        if current is None or previous is None or previous == 0:
-            return None
-        if abs(current - previous) <= abs(previous) * check.max_share:
-            return None
-        return t(
-            "check.moved",
-            label=self._label(current_ref),
-            previous=self._text(previous_ref),
-            current=self._text(current_ref),
-            share=format_percent(check.max_share * 100),
-        )
 
     def _table_checks(self, table: TableQuestion) -> None:
         value = self.answers.get(table.id) or {}
@@ -565,7 +404,9 @@ class _Evaluator:
         self, table: TableQuestion, row_id: str, check: TableCheck, labels: dict[str, str]
     ) -> str | None:
         prefix = f"{table.id}.{row_id}."
-        return self._sum_or_above(
+        return sum_or_above(
+            self.result.numbers,
+            self._text,
             check.kind,
             [prefix + c for c in check.parts],
             None if check.part is None else prefix + check.part,
@@ -579,28 +420,3 @@ def evaluate(
 ) -> Evaluation:
     """Every number, figure and failed check of a set of answers."""
     return _Evaluator(template, answers).run(set(confirmed))
-
-
-def computed_cells(template: Template, evaluation: Evaluation) -> list[FigureResult]:
-    """The computed cells of every table that have a value, as figures named by reference."""
-    out: list[FigureResult] = []
-    for section in template.iter_sections():
-        for table in section.questions:
-            if not isinstance(table, TableQuestion) or not table.computed:
-                continue
-            rows = [(r.id, r.label) for r in table.rows]
-            if table.total_row:
-                rows.append((table.total_row.id, table.total_row.label))
-            for row_id, row_label in rows:
-                for column in table.computed:
-                    ref = f"{table.id}.{row_id}.{column.id}"
-                    value = evaluation.numbers.get(ref)
-                    if value is None:
-                        continue
-                    label = f"{table.label or table.prompt} – {row_label} – {column.label}"
-                    out.append(
-                        FigureResult(
-                            ref, label, evaluation.kinds[ref], value, evaluation.text(ref)
-                        )
-                    )
-    return out

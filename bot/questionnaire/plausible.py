@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 from bot.core.numbers import format_percent
-from bot.questionnaire.infer import InferredCheck
+from bot.questionnaire.inferred_check import InferredCheck
 from bot.questionnaire.schema import PercentQuestion, TableQuestion, Template
 from bot.texts import t
 

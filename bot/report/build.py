@@ -19,7 +19,8 @@ from bot.core.clock import today
 from bot.core.digits import is_ascii_digits
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_answer, format_number
-from bot.questionnaire.evaluate import Evaluation, evaluate
+from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluation import Evaluation
 from bot.questionnaire.schema import (
     LayoutItem,
     ListQuestion,

@@ -15,7 +15,8 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.shared import Pt
 
-from bot.questionnaire.infer import InferredCheck, inferred_checks
+from bot.questionnaire.infer import inferred_checks
+from bot.questionnaire.inferred_check import InferredCheck
 from bot.questionnaire.schema import (
     Check,
     ChoiceQuestion,

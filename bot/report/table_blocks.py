@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.questionnaire.answers import format_number
-from bot.questionnaire.evaluate import Evaluation
+from bot.questionnaire.evaluation import Evaluation
 from bot.questionnaire.schema import ComputedColumn, ListQuestion, TableColumn, TableQuestion
 from bot.report.blocks import Cell, HeaderCell, Table
 from bot.texts import t

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.replies import Button, Outgoing, Reply
 from bot.questionnaire.answers import clean_text, fold
-from bot.questionnaire.evaluate import CheckFailure
+from bot.questionnaire.evaluation import CheckFailure
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
