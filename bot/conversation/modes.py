@@ -14,7 +14,8 @@ from bot.conversation.steps import checks, items, menu, question, review, table
 from bot.conversation.steps.draft import ACTIONS as DRAFT_ACTIONS
 from bot.conversation.steps.draft import DraftStep
 from bot.core.replies import Outgoing, Reply
-from bot.questionnaire.answers import clean_text, fold
+from bot.core.text import fold
+from bot.questionnaire.answers import clean_text
 from bot.texts import t
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from bot.core.numbers import (
     round_half_up,
 )
 from bot.core.rates import change, describe_change, rate
-from bot.questionnaire.answers import fold
+from bot.core.text import fold
 
 __all__ = [
     "COUNT",
@@ -29,7 +29,6 @@ __all__ = [
     "count_of",
     "expected_change",
     "expected_rate",
-    "fold",
     "percent_of",
     "rate_matches",
     "shown_count",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.text import fold
 from bot.figure_check.clauses import ClauseIndex
 from bot.figure_check.figures import (
     COUNT,
@@ -16,7 +17,6 @@ from bot.figure_check.figures import (
     count_of,
     expected_change,
     expected_rate,
-    fold,
     percent_of,
     rate_matches,
     shown_count,

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.text import fold
 from bot.figure_check.clauses import ClauseIndex
 from bot.figure_check.figures import (
     COUNT,
     PERCENT,
     count_of,
     expected_rate,
-    fold,
     percent_of,
     rate_matches,
     shown_count,

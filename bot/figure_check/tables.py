@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.text import fold
 from bot.figure_check.figures import (
     Percent,
     change_matches,
     count_of,
     expected_change,
     expected_rate,
-    fold,
     percent_of,
     rate_matches,
     shown_count,

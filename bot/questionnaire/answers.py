@@ -25,6 +25,7 @@ from bot.core.numbers import (
     parse_percent,
     shown,
 )
+from bot.core.text import fold
 from bot.questionnaire import dates
 from bot.questionnaire.schema import (
     ChoiceQuestion,
@@ -78,12 +79,6 @@ def clean_text(text: str) -> str:
 def clean_name(text: str) -> str:
     """A person's name as `clean_text` keeps it, on one line with single spaces."""
     return " ".join(clean_text(text).split())
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, for forgiving matches ("Không" = "khong")."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _number_error(err: NumberParseError) -> InvalidAnswer:

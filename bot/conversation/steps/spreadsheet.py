@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.conversation.events import Attachment, ButtonPress, Incoming, Text
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import fold
 from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.spreadsheet import MAX_BYTES, ImportFileError
 from bot.importing.table import plan_import, preview_text
-from bot.questionnaire.answers import clean_text, fold
+from bot.questionnaire.answers import clean_text
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
