@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.core.text import fold, year_text
+from bot.core.text import fold, year_text, yes_or_no
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,29 @@ def test_fold_reads_decomposed_and_composed_text_alike() -> None:
 )
 def test_year_text_spaces_the_dash_as_reports_write_it(year: str, shown: str) -> None:
     assert year_text(year) == shown
+
+
+@pytest.mark.parametrize(
+    "typed",
+    # The words of every former copy: yes/no questions, two-button choices, spreadsheet previews.
+    ["có", "C", "yes", "Y", "Đúng", "ừ", "uh", "OK", "đồng ý", "1", "Có!", "có."],
+)
+def test_yes_words(typed: str) -> None:
+    assert yes_or_no(typed) is True
+
+
+@pytest.mark.parametrize("typed", ["không", "K", "ko", "kh", "no", "N", "Không có", "2", "Ko."])
+def test_no_words(typed: str) -> None:
+    assert yes_or_no(typed) is False
+
+
+@pytest.mark.parametrize("typed", ["3", "có lẽ", "điền", "hủy", "bỏ qua", "", "-"])
+def test_other_words_are_neither(typed: str) -> None:
+    assert yes_or_no(typed) is None
+
+
+def test_a_caller_adds_its_own_words() -> None:
+    fill, cancel = frozenset({"dien"}), frozenset({"huy", "bo qua"})
+    assert yes_or_no("Điền", yes=fill, no=cancel) is True
+    assert yes_or_no("Bỏ qua", yes=fill, no=cancel) is False
+    assert yes_or_no("có", yes=fill, no=cancel) is True
