@@ -91,3 +91,29 @@ def test_a_spreadsheet_outside_a_table_question_says_where_to_send_it(chat: Chat
     chat.say("/start")
     text = chat.send(Attachment("document", "hoc-luc.xlsx", academic_xlsx()))
     assert "hãy mở câu hỏi dạng bảng" in text
+
+
+def test_a_preview_takes_the_short_yes_and_no_words_of_every_other_question(
+    chat: Chat, database: Database
+) -> None:
+    # The preview once knew fewer words: "ừ" left the preview and was read as the first row.
+    chat.say("/start")
+    chat.say("2")
+    chat.send(Attachment("document", "hoc-luc.xlsx", academic_xlsx()))
+    text = chat.say("ừ")
+    assert "✅ Đã điền «Học lực» từ tệp «hoc-luc.xlsx»" in text
+    assert stored(database)["academic"]["thpt"] == {  # type: ignore[index]
+        "total": 538,
+        "weak": 44,
+        "average": 193,
+        "good": 301,
+    }
+
+
+def test_a_preview_refused_with_ko_changes_nothing(chat: Chat, database: Database) -> None:
+    chat.say("/start")
+    chat.say("2")
+    chat.send(Attachment("document", "hoc-luc.xlsx", academic_xlsx()))
+    text = chat.say("ko")
+    assert "Đã bỏ qua tệp «hoc-luc.xlsx»" in text and "Dòng 1/2: THCS" in text
+    assert "academic" not in stored(database)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.numbers import format_decimal, format_percent, parse_percent, round_half_up
-from bot.core.rates import balanced_rates, change, describe_change, rate, total
+from bot.core.rates import balanced_rates, change, describe_change, rate, rate_matches, total
 from bot.texts import catalogue
 
 
@@ -205,3 +205,38 @@ def test_balanced_rates_add_up_to_exactly_100_and_stay_within_a_unit(parts: list
     for part, share in zip(parts, shares, strict=True):
         exact = Decimal(part) * 100 / sum(parts)
         assert abs(share - exact) < Decimal("0.01")
+
+
+@pytest.mark.parametrize(
+    ("stated", "places", "part", "total", "matches"),
+    [
+        ("91.82", 2, 494, 538, True),
+        ("91.8", 1, 494, 538, True),
+        ("92", 0, 494, 538, True),
+        ("91.83", 2, 494, 538, False),
+        ("91.8216", 4, 494, 538, True),
+        ("91.8215", 4, 494, 538, False),
+        ("0", 0, 5, 0, True),
+    ],
+)
+def test_rate_matches_the_decimals_a_report_shows(
+    stated: str, places: int, part: int, total: int, matches: bool
+) -> None:
+    assert rate_matches(Decimal(stated), places, part, total) is matches
+
+
+def test_rate_matches_rounds_twice_only_below_two_decimals() -> None:
+    # 12,345% exactly: rate() gives 12,35 (hence "12,4" is accepted as reports round it),
+    # but with three decimals only the exact quotient rounded once counts.
+    assert rate(12345, 100000) == Decimal("12.35")
+    assert rate_matches(Decimal("12.4"), 1, 12345, 100000)
+    assert rate_matches(Decimal("12.3"), 1, 12345, 100000)
+    assert rate_matches(Decimal("12.345"), 3, 12345, 100000)
+    assert not rate_matches(Decimal("12.350"), 3, 12345, 100000)
+
+
+def test_rate_matches_rounds_the_exact_quotient_not_a_scaled_one() -> None:
+    # 50000/123456791 is 0,04049999971…%: the figure checker's copy scaled it to 8
+    # decimals first (0,04050000) and then accepted "0,041" and refused "0,040".
+    assert rate_matches(Decimal("0.040"), 3, 50000, 123456791)
+    assert not rate_matches(Decimal("0.041"), 3, 50000, 123456791)

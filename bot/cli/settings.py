@@ -12,12 +12,12 @@ from bot.cli.app import JsonOption, database_session
 from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app
 from bot.cli.units import parse_deadline
 from bot.conversation.desk import replan_reminders
+from bot.core.text import year_text
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.messages import date_text
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.periods import PeriodError, change_deadline
-from bot.workflow.render import year_text
 from bot.workflow.unit_settings import (
     UnitSettingError,
     setting_error_text,

@@ -27,6 +27,7 @@ from bot.cli.hierarchy import check_parent, open_collecting
 from bot.core.clock import school_year_of, today
 from bot.core.digits import small_int
 from bot.core.settings import get_settings
+from bot.core.text import year_text
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.reminders.messages import date_text
 from bot.store import queries as store
@@ -36,7 +37,6 @@ from bot.workflow.invites import create_invite, invite_link, revoke
 from bot.workflow.members import MemberError, change_role, remove_member
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
 from bot.workflow.progress import period_progress
-from bot.workflow.render import year_text
 from models import Period
 
 log = logging.getLogger(__name__)

@@ -14,16 +14,14 @@ from bot.conversation.steps import checks, items, menu, question, review, table
 from bot.conversation.steps.draft import ACTIONS as DRAFT_ACTIONS
 from bot.conversation.steps.draft import DraftStep
 from bot.core.replies import Outgoing, Reply
-from bot.questionnaire.answers import clean_text, fold
+from bot.core.text import yes_or_no
+from bot.questionnaire.answers import clean_text
 from bot.texts import t
 
 if TYPE_CHECKING:
     from bot.conversation.surface import TurnSurface
 
 log = logging.getLogger(__name__)
-
-_YES_WORDS = {"1", "co", "c", "yes", "y"}
-_NO_WORDS = {"2", "khong", "k", "ko", "no", "n"}
 
 
 def current(turn: TurnSurface, *, quiet_menu: bool = False) -> list[Outgoing]:
@@ -98,9 +96,7 @@ def _pick(
     turn: TurnSurface, raw: str, actions: list[str], handler: Callable[[str], list[Outgoing]]
 ) -> list[Outgoing]:
     """A typed number or yes/no word standing for one of two buttons."""
-    word = fold(clean_text(raw))
-    if word in _YES_WORDS:
-        return handler(actions[0])
-    if word in _NO_WORDS:
-        return handler(actions[1])
+    answer = yes_or_no(clean_text(raw))
+    if answer is not None:
+        return handler(actions[0] if answer else actions[1])
     return [Reply(t("input.pick_button")), *current(turn)]

@@ -8,7 +8,8 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.core.numbers import format_integer
-from bot.questionnaire.answers import fold, format_row
+from bot.core.text import fold
+from bot.questionnaire.answers import format_row
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import catalogue, t
 

@@ -11,7 +11,15 @@ from decimal import Decimal, localcontext
 from bot.core.numbers import format_decimal, round_half_up
 from bot.texts import t
 
-__all__ = ["balanced_rates", "change", "describe_change", "rate", "total"]
+__all__ = [
+    "balanced_rates",
+    "change",
+    "describe_change",
+    "exact_rate",
+    "rate",
+    "rate_matches",
+    "total",
+]
 
 # Far more digits than any count has, so the quotient is never rounded before
 # round_half_up looks at it (no double rounding near a half).
@@ -22,15 +30,37 @@ def _decimal(value: int | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(int(value))
 
 
-def rate(part: int | Decimal, total: int | Decimal) -> Decimal | None:
-    """Percent of `part` in `total`, rounded half up to 2 places; None when total is 0."""
+def exact_rate(part: int | Decimal, total: int | Decimal) -> Decimal | None:
+    """Percent of `part` in `total`, not rounded (60 digits); None when total is 0."""
     whole = _decimal(total)
     if whole == 0:
         return None
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        quotient = _decimal(part) * 100 / whole
-    return round_half_up(quotient, 2)
+        return _decimal(part) * 100 / whole
+
+
+def rate(part: int | Decimal, total: int | Decimal) -> Decimal | None:
+    """Percent of `part` in `total`, rounded half up to 2 places; None when total is 0."""
+    quotient = exact_rate(part, total)
+    return None if quotient is None else round_half_up(quotient, 2)
+
+
+def rate_matches(stated: Decimal, places: int, part: int | Decimal, total: int | Decimal) -> bool:
+    """Whether a stated rate showing `places` decimals is part/total rounded half up to them.
+
+    The exact quotient rounded once is right; the two-decimal `rate` rounded again to fewer
+    places is accepted too, as reports do it (91,82% printed as "91,8"). A total of 0 has
+    no rate to contradict, so anything matches.
+    """
+    quotient = exact_rate(part, total)
+    if quotient is None:
+        return True
+    candidates = {round_half_up(quotient, places)}
+    shown = rate(part, total)
+    if shown is not None and places <= 2:
+        candidates.add(round_half_up(shown, places))
+    return stated in candidates
 
 
 def balanced_rates(parts: list[int | Decimal], places: int = 2) -> list[Decimal] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from bot.figure_check.figures import fold
+from bot.core.text import fold
 
 __all__ = ["SENTENCE_END", "ClauseIndex"]
 

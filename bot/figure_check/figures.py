@@ -18,8 +18,8 @@ from bot.core.numbers import (
     parse_percent,
     round_half_up,
 )
-from bot.core.rates import change, describe_change, rate
-from bot.questionnaire.answers import fold
+from bot.core.rates import change, describe_change, exact_rate
+from bot.core.text import fold
 
 __all__ = [
     "COUNT",
@@ -29,9 +29,7 @@ __all__ = [
     "count_of",
     "expected_change",
     "expected_rate",
-    "fold",
     "percent_of",
-    "rate_matches",
     "shown_count",
     "signed_change_of",
 ]
@@ -41,8 +39,6 @@ COUNT = r"\d{1,3}(?:\.\d{3})+|\d+"
 # A rate as printed: 8,97 % or 91.82%.
 PERCENT = r"\d+(?:[.,]\d+)?\s*%"
 _DECIMALS = re.compile(r"\d+(?:[.,](\d+))?")
-# Scale used to see the exact quotient past the two decimals `rate` rounds to.
-_FINE = 10**6
 
 
 @dataclass(frozen=True)
@@ -98,31 +94,10 @@ def signed_change_of(text: str) -> tuple[Percent, bool] | None:
     return Percent(value, found.places), bool(word or sign) or found.value == 0
 
 
-def _fine_rate(part: int, total: int) -> Decimal | None:
-    scaled = rate(part * _FINE, total)
-    return None if scaled is None else scaled / _FINE
-
-
-def rate_matches(stated: Percent, part: int, total: int) -> bool:
-    """Whether `stated` is part/total rounded half up to the decimals it shows.
-
-    Rounding `rate` (two decimals) to fewer places could round twice, so the exact
-    quotient rounded once is accepted too; with more than two decimals only that one.
-    """
-    fine = _fine_rate(part, total)
-    if fine is None:
-        return True
-    candidates = {round_half_up(fine, stated.places)}
-    shown = rate(part, total)
-    if shown is not None and stated.places <= 2:
-        candidates.add(round_half_up(shown, stated.places))
-    return stated.value in candidates
-
-
 def expected_rate(stated: Percent, part: int, total: int) -> str:
     """part/total as the report should print it: the decimals the stated rate shows, or
     two when it shows none ("97,58%" for a stated "100%")."""
-    fine = _fine_rate(part, total) or Decimal(0)
+    fine = exact_rate(part, total) or Decimal(0)
     places = stated.places or 2
     return format_decimal(fine, places, trim=stated.places == 0) + "%"
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.rates import rate_matches
+from bot.core.text import fold
 from bot.figure_check.clauses import ClauseIndex
 from bot.figure_check.figures import (
     COUNT,
@@ -16,9 +18,7 @@ from bot.figure_check.figures import (
     count_of,
     expected_change,
     expected_rate,
-    fold,
     percent_of,
-    rate_matches,
     shown_count,
 )
 from bot.figure_check.findings import Finding, Tally, clause_around
@@ -83,7 +83,7 @@ def _check_ratio(text: str, match: re.Match[str], tally: Tally) -> bool:
     if _school_year(match.group("a"), match.group("b"), part, total):
         return False
     finding = None
-    if not rate_matches(stated, part, total):
+    if not rate_matches(stated.value, stated.places, part, total):
         expected = expected_rate(stated, part, total)
         finding = Finding(
             kind="rate",

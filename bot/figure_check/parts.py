@@ -12,15 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.rates import rate_matches
+from bot.core.text import fold
 from bot.figure_check.clauses import ClauseIndex
 from bot.figure_check.figures import (
     COUNT,
     PERCENT,
     count_of,
     expected_rate,
-    fold,
     percent_of,
-    rate_matches,
     shown_count,
 )
 from bot.figure_check.findings import Finding, Tally, clause_around
@@ -190,7 +190,11 @@ def _check_part_rate(
         return
     bases = [total, *(total - other for other in others)]
     finding = None
-    if not any(rate_matches(stated, part.count, base) for base in bases if base >= part.count):
+    if not any(
+        rate_matches(stated.value, stated.places, part.count, base)
+        for base in bases
+        if base >= part.count
+    ):
         expected = expected_rate(stated, part.count, total)
         written = " ".join(part.rate.split())
         finding = Finding(

@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.rates import rate_matches
+from bot.core.text import fold
 from bot.figure_check.figures import (
     Percent,
     change_matches,
     count_of,
     expected_change,
     expected_rate,
-    fold,
     percent_of,
-    rate_matches,
     shown_count,
     signed_change_of,
 )
@@ -264,7 +264,7 @@ class _Row:
 
     def _rate(self, stated: Percent, written: str, part: int, total: int) -> None:
         finding = None
-        if total and not rate_matches(stated, part, total):
+        if total and not rate_matches(stated.value, stated.places, part, total):
             expected = expected_rate(stated, part, total)
             shown = " ".join(written.split())
             finding = self._finding(

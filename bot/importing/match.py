@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.text import fold
 from bot.importing.spreadsheet import Cell, ImportFileError, Sheet, cell_text
-from bot.questionnaire.answers import ROW_BLANK_INPUTS, InvalidAnswer, fold, parse_cell
+from bot.questionnaire.answers import ROW_BLANK_INPUTS, InvalidAnswer, parse_cell
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 

@@ -25,6 +25,7 @@ from bot.core.numbers import (
     parse_percent,
     shown,
 )
+from bot.core.text import fold, yes_or_no
 from bot.questionnaire import dates
 from bot.questionnaire.schema import (
     ChoiceQuestion,
@@ -52,8 +53,6 @@ _UNSAFE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff"
     r"\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 )
-_YES = {"co", "c", "yes", "y", "dung", "đung", "u", "uh", "ok", "1"}
-_NO = {"khong", "k", "ko", "kh", "no", "n", "khong co", "2"}
 _CELL_SPLIT = re.compile(r"[\s;|]+")
 _PERCENT_SIGNS = {"%", "\uff05"}
 ROW_BLANK_INPUTS = {"-", "–", "—", "trong", "de trong", "khong co", "bo trong", "0 hv"}
@@ -78,12 +77,6 @@ def clean_text(text: str) -> str:
 def clean_name(text: str) -> str:
     """A person's name as `clean_text` keeps it, on one line with single spaces."""
     return " ".join(clean_text(text).split())
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, for forgiving matches ("Không" = "khong")."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _number_error(err: NumberParseError) -> InvalidAnswer:
@@ -142,12 +135,10 @@ def _option_by_text(options: list[Option], text: str) -> Option | None:
 
 def parse_yes_no(text: str) -> bool:
     """Có / Không, as typed in many ways."""
-    folded = fold(text).rstrip(".!")
-    if folded in _YES:
-        return True
-    if folded in _NO:
-        return False
-    raise InvalidAnswer(t("answer.yes_no"))
+    answer = yes_or_no(text)
+    if answer is None:
+        raise InvalidAnswer(t("answer.yes_no"))
+    return answer
 
 
 def _check_length(text: str, limit: int) -> str:

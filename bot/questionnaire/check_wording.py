@@ -7,13 +7,13 @@ from decimal import Decimal
 
 from bot.core.numbers import format_percent, round_half_up
 from bot.core.rates import change, describe_change, rate
+from bot.core.rates import rate_matches as core_rate_matches
 from bot.questionnaire.evaluation import format_value
 from bot.questionnaire.inferred_check import InferredCheck
 from bot.questionnaire.schema import Check
 from bot.texts import t
 
 Numbers = Mapping[str, Decimal | None]
-_FINE = Decimal(10) ** 8
 
 
 def all_present(values: Iterable[Decimal | None]) -> list[Decimal] | None:
@@ -28,20 +28,9 @@ def _places(stated: Decimal) -> int:
 
 
 def rate_matches(stated: Decimal, part: Decimal, whole: Decimal) -> bool:
-    """Whether a typed rate is part/whole rounded half up to the decimals it shows.
-
-    A two-decimal rate rounded again to fewer places is accepted too (as the audit does):
-    91,82% typed as "91,8" holds.
-    """
-    fine = rate(part * _FINE, whole)
-    if fine is None:
-        return True
-    places = _places(stated)
-    candidates = {round_half_up(fine / _FINE, places)}
-    shown = rate(part, whole)
-    if shown is not None and places <= 2:
-        candidates.add(round_half_up(shown, places))
-    return stated in candidates
+    """Whether a typed rate is part/whole rounded half up to the decimals it shows (at most
+    4); the one rule is `bot.core.rates.rate_matches`."""
+    return core_rate_matches(stated, _places(stated), part, whole)
 
 
 def sum_or_above(

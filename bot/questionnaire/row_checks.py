@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
+from bot.core.text import fold
 from bot.questionnaire.inferred_check import InferredCheck, InferredKind
 from bot.questionnaire.schema import ComputedColumn, TableColumn, TableQuestion
 from bot.questionnaire.table_shape import (
     CHANGE_WORDS,
     TableShape,
     column_rank,
-    fold,
     from_up_rank,
     table_shape,
 )

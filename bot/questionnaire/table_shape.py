@@ -7,9 +7,9 @@ Read from the template's roles and from the labels of the domain's categories
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from bot.core.text import fold
 from bot.questionnaire.schema import TableColumn, TableQuestion
 
 # -- labels of the domain -------------------------------------------------------------------
@@ -32,12 +32,6 @@ _RANKS = {
 _ALTERNATIVES = re.compile(r"\s*[/()]\s*")
 _FROM_UP = re.compile(r"\btu (.+?) tro len\b")
 CHANGE_WORDS = ("tang", "giam", "thay doi", "chenh lech")
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, spaces collapsed ("Từ TB trở lên" -> "tu tb tro len")."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def category_rank(label: str | None) -> int | None:

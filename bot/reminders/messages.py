@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from bot.core.clock import VIETNAM
 from bot.core.replies import CODE_LIMIT, RESUME, SECTION, Button, code_from_anywhere
+from bot.core.text import year_text
 from bot.questionnaire.schema import Template
 from bot.reminders.policy import DUE_DAY, NUDGE
 from bot.texts import t
@@ -23,11 +24,6 @@ class ReminderText:
 def date_text(day: date) -> str:
     """30/06/2026."""
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
-
-
-def year_text(year: str) -> str:
-    """2025-2026 -> 2025 - 2026."""
-    return year.replace("-", " - ")
 
 
 def continue_code(section_id: str | None) -> str:

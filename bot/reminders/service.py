@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from bot.core.clock import VIETNAM
 from bot.core.replies import TELEGRAM
+from bot.core.text import year_text
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
-from bot.reminders.messages import date_text, year_text
+from bot.reminders.messages import date_text
 from bot.reminders.owed import blocked_members, owed_by_member
 from bot.reminders.planner import PlanResult, plan_period, policy_of
 from bot.reminders.policy import BLOCKED_PREFIX, NUDGE, next_allowed

@@ -17,6 +17,7 @@ from slugify import slugify
 
 from bot.core.clock import today
 from bot.core.digits import is_ascii_digits
+from bot.core.text import year_text
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import format_answer, format_number
 from bot.questionnaire.evaluate import evaluate
@@ -190,11 +191,6 @@ def render_draft(
         missing=context.missing,
         missing_sections=missing_sections,
     )
-
-
-def year_text(year: str) -> str:
-    """'2020-2021' as reports write it: '2020 - 2021'."""
-    return year.replace("-", " - ")
 
 
 def date_line(place: str, day: date) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.core.text import year_text
 from bot.texts import t
 
 SCHOOL_YEAR_END = (5, 31)  # month, day
@@ -30,7 +31,7 @@ def early_notes(year: str, report_date: date, term: int | None = None) -> list[s
         t(
             "report.dated_early",
             date=report_date.strftime("%d/%m/%Y"),
-            year=year.replace("-", " - "),
+            year=year_text(year),
             end=end.strftime("%d/%m/%Y"),
         )
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import VIETNAM
+from bot.core.text import year_text
 from bot.questionnaire.schema import Template
 from bot.texts import t
 from bot.workflow.progress import Progress
@@ -80,8 +81,3 @@ def progress_text(progress: Progress, template: Template) -> str:
 def when_text(moment: datetime) -> str:
     """A time as Vietnamese people write it: 14:05 25/11/2026."""
     return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
-
-
-def year_text(year: str) -> str:
-    """'2020-2021' as written in reports: '2020 - 2021'."""
-    return year.replace("-", " - ")

@@ -19,7 +19,7 @@ from bot.cli.demo import DemoPlayer
 from bot.conversation.engine import DEMO_TEMPLATE, ConversationEngine, EngineOptions
 from bot.conversation.events import Command, Incoming, Sender, Text
 from bot.core.replies import DocumentReply, Outgoing
-from bot.questionnaire.answers import fold
+from bot.core.text import fold
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
 from bot.report.answers_file import load_answers_file
 from bot.store.database import Database

@@ -11,6 +11,7 @@ from bot.conversation.desk.settings import DeadlineDesk
 from bot.core.clock import school_year_of, today
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import year_text
 from bot.questionnaire.answers import clean_text
 from bot.questionnaire.loader import all_templates, load_template
 from bot.reminders import deadlines as sector
@@ -19,7 +20,6 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, Role, require
 from bot.workflow.hierarchy import HierarchyError, children_of, open_collection
-from bot.workflow.render import year_text
 
 # Recurring deadlines offered as buttons when a period is opened, soonest first (the
 # sector has seven a year).

@@ -7,12 +7,12 @@ from bot.conversation.desk.children import ChildrenDesk
 from bot.conversation.desk.core import Area, short
 from bot.conversation.desk.flows import ReturnSection
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import year_text
 from bot.questionnaire.answers import clean_text
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, require
-from bot.workflow.render import year_text
 
 
 class ReturnsDesk(Area):

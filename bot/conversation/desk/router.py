@@ -25,7 +25,8 @@ from bot.conversation.desk.reminders import RemindersDesk
 from bot.conversation.desk.returns import ReturnsDesk
 from bot.conversation.desk.settings import DeadlineDesk, UnitSettingsDesk
 from bot.core.replies import Outgoing, Reply
-from bot.questionnaire.answers import clean_text, fold
+from bot.core.text import fold
+from bot.questionnaire.answers import clean_text
 from bot.texts import t
 
 log = logging.getLogger(__name__)

@@ -13,12 +13,12 @@ from typing import Any
 from bot.conversation.desk.core import Area, notices, parse_date
 from bot.conversation.desk.flows import NewDeadline, UnitSetting
 from bot.core.replies import Button, Outgoing, Reply
-from bot.questionnaire.answers import clean_text, fold
+from bot.core.text import fold, year_text
+from bot.questionnaire.answers import clean_text
 from bot.reminders.messages import date_text
 from bot.texts import t
 from bot.workflow.access import Action, require
 from bot.workflow.periods import PeriodError, assignees, change_deadline
-from bot.workflow.render import year_text
 from bot.workflow.unit_settings import (
     FIELDS,
     REQUIRED,

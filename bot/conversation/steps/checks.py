@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core.replies import Button, Outgoing, Reply
-from bot.questionnaire.answers import clean_text, fold
+from bot.core.text import fold
+from bot.questionnaire.answers import clean_text
 from bot.questionnaire.evaluation import CheckFailure
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import t

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.conversation import heavy
 from bot.core.clock import VIETNAM, now
 from bot.core.replies import Button, DocumentReply, Outgoing, Reply
+from bot.core.text import year_text
 from bot.questionnaire.schema import Template
 from bot.report.build import Draft, IncompleteReportError, ReportFrame, frame_for, render_draft
 from bot.report.history import DraftHistory, KeptDraft, stamped_name
@@ -137,7 +138,7 @@ def _draft(order: DraftOrder) -> list[Outgoing]:
 
 
 def _caption(order: DraftOrder, draft: Draft) -> str:
-    year = order.frame.year.replace("-", " - ")
+    year = year_text(order.frame.year)
     frame = order.frame
     term = t("reports.term", term=frame.term_number) if frame.term else ""
     lines = [t("draft.caption", report=order.template.name, year=year, term=term)]

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from bot.conversation import reports
 from bot.conversation.prompts import short
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import fold, year_text
 from bot.questionnaire import index as flow
-from bot.questionnaire.answers import clean_text, fold
+from bot.questionnaire.answers import clean_text
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Action, can
-from bot.workflow.render import year_text
 
 if TYPE_CHECKING:
     from bot.conversation.surface import TurnSurface

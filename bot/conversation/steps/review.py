@@ -10,8 +10,9 @@ from bot.conversation.headlines import headline_block
 from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW, short
 from bot.core.digits import is_ascii_digits, small_int
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import fold
 from bot.questionnaire import index as flow
-from bot.questionnaire.answers import clean_text, fold, format_answer
+from bot.questionnaire.answers import clean_text, format_answer
 from bot.questionnaire.schema import ListQuestion
 from bot.store import queries as store
 from bot.texts import t

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.conversation.events import Attachment, ButtonPress, Incoming, Text
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import yes_or_no
 from bot.importing.answers import SPREADSHEET_SOURCE
 from bot.importing.spreadsheet import MAX_BYTES, ImportFileError
 from bot.importing.table import plan_import, preview_text
-from bot.questionnaire.answers import clean_text, fold
+from bot.questionnaire.answers import clean_text
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
     from bot.conversation.surface import TurnSurface
 
 SUFFIXES = (".xlsx", ".csv")
-_YES = {"dung", "ok", "co", "dong y", "1", "dien"}
-_NO = {"khong", "huy", "2", "bo qua"}
+# Besides yes and no: "điền" fills, "hủy" and "bỏ qua" cancel.
+_FILL = frozenset({"dien"})
+_CANCEL = frozenset({"huy", "bo qua"})
 
 
 def is_spreadsheet(event: Incoming) -> bool:
@@ -39,11 +41,9 @@ def handle(turn: TurnSurface, event: Incoming) -> list[Outgoing] | None:
         if step == str(turn.state.step) and action in ("imp:ok", "imp:no"):
             return _fill(turn) if action == "imp:ok" else _cancel(turn)
     if isinstance(event, Text):
-        word = fold(clean_text(event.text))
-        if word in _YES:
-            return _fill(turn)
-        if word in _NO:
-            return _cancel(turn)
+        answer = yes_or_no(clean_text(event.text), yes=_FILL, no=_CANCEL)
+        if answer is not None:
+            return _fill(turn) if answer else _cancel(turn)
     # Anything else leaves the preview: the file is forgotten, nothing stored.
     turn.state.pending_import = None
     return None

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from bot.conversation import prompts
 from bot.conversation.steps.checks import open_checks
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import fold
 from bot.questionnaire.answers import (
     InvalidAnswer,
     clean_text,
-    fold,
     format_row,
     parse_table_row,
 )

@@ -1,0 +1,36 @@
+"""Text rules every layer shares: forgiving matches and school years as reports write them."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, spaces collapsed: "Không  CÓ" -> "khong co"."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def year_text(year: str) -> str:
+    """A school year as reports write it: "2020-2021" -> "2020 - 2021"."""
+    return year.replace("-", " - ")
+
+
+# Yes and no as people type them, folded: "có", "ừ", "đồng ý", "không", "ko", a button number.
+YES_WORDS = frozenset({"co", "c", "yes", "y", "dung", "u", "uh", "ok", "dong y", "1"})
+NO_WORDS = frozenset({"khong", "k", "ko", "kh", "no", "n", "khong co", "2"})
+
+
+def yes_or_no(
+    text: str, *, yes: frozenset[str] = frozenset(), no: frozenset[str] = frozenset()
+) -> bool | None:
+    """True for a yes word, False for a no word (plus a caller's own `yes` and `no`), else None.
+
+    A final "." or "!" is ignored: "Có!" is yes.
+    """
+    folded = fold(text).rstrip(".!").strip()
+    if folded in YES_WORDS or folded in yes:
+        return True
+    if folded in NO_WORDS or folded in no:
+        return False
+    return None
