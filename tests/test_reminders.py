@@ -509,29 +509,14 @@ async def test_sends_are_spaced_overall_and_per_chat() -> None:
     assert moments == [0.0, round(1 / 30, 4), 1.0, round(1 + 1 / 30, 4)]
 
 
-def test_sector_deadlines_open_periods(
-    database: Database, world: World, clock: time_machine.Coordinates
+def test_sector_deadlines_are_added_once_per_unit_and_kind(
+    database: Database, world: World
 ) -> None:
-    from bot.questionnaire.loader import load_template
-
     with database.session() as session:
         unit_id = session.get(Period, world.period_id).unit_id  # type: ignore[union-attr]
         found = deadlines.add_sector_deadlines(session, unit_id=unit_id, template_id="mini-report")
         again = deadlines.add_sector_deadlines(session, unit_id=unit_id, template_id="mini-report")
         assert len(found) == len(again) == 7
-        upcoming = deadlines.upcoming(session, unit_id=unit_id, today=date(2026, 6, 20))
-        assert [(d.isoformat(), s.label) for d, s in upcoming[:2]] == [
-            ("2026-06-30", "Báo cáo 6 tháng đầu năm, giao ban quý II (trước ngày 30/6)"),
-            ("2026-09-30", "Giao ban quý III"),
-        ]
-        december = next(s for _, s in upcoming if (s.month, s.day) == (12, 30))
-        period = deadlines.open_from_deadline(
-            session,
-            deadline=december,
-            template=load_template("mini-report", FIXTURE_TEMPLATES),
-            today=date(2026, 6, 20),
-        )
-        assert (period.deadline, period.year) == (date(2026, 12, 30), "2026-2027")
 
 
 def test_report_counts_are_empty_for_a_period_without_rows(

@@ -8,16 +8,13 @@ year adds the end of each term.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot.core.clock import now, school_year_of
-from bot.questionnaire.schema import Template
-from bot.workflow.periods import open_period
-from models import Period, SectorDeadline, Unit
+from bot.core.clock import now
+from models import SectorDeadline
 
 GUIDANCE = "Hướng dẫn nhiệm vụ GDTX năm học 2020-2021"
 
@@ -83,42 +80,3 @@ def sector_deadlines(session: Session, *, unit_id: int) -> list[SectorDeadline]:
         .order_by(col(SectorDeadline.month), col(SectorDeadline.day), col(SectorDeadline.id))
     ).all()
     return list(rows)
-
-
-def next_occurrence(deadline: SectorDeadline, *, today: date) -> date:
-    """The next date (today included) of a yearly deadline."""
-    this_year = date(today.year, deadline.month, deadline.day)
-    return this_year if this_year >= today else date(today.year + 1, deadline.month, deadline.day)
-
-
-def upcoming(session: Session, *, unit_id: int, today: date) -> list[tuple[date, SectorDeadline]]:
-    """The unit's recurring deadlines by their next date, soonest first."""
-    found = [
-        (next_occurrence(d, today=today), d) for d in sector_deadlines(session, unit_id=unit_id)
-    ]
-    return sorted(found, key=lambda item: (item[0], item[1].id or 0))
-
-
-def open_from_deadline(
-    session: Session,
-    *,
-    deadline: SectorDeadline,
-    template: Template,
-    today: date,
-    opened_by: int | None = None,
-) -> Period:
-    """Opens the period of a recurring deadline's next date (with last period's carry-over)."""
-    unit = session.get(Unit, deadline.unit_id)
-    if unit is None:
-        raise LookupError(f"unit {deadline.unit_id}")
-    due = next_occurrence(deadline, today=today)
-    opened = open_period(
-        session,
-        unit=unit,
-        template=template,
-        year=school_year_of(due),
-        term=deadline.term,
-        deadline=due,
-        opened_by=opened_by,
-    )
-    return opened.period

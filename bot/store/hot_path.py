@@ -239,7 +239,7 @@ def write_conversation(
     period_id: int | None,
     state: dict[str, Any],
 ) -> None:
-    """`save_conversation` by id, creating the row when the member has none yet."""
+    """The member's conversation state written by id, creating the row when there is none yet."""
     fields = {"period_id": period_id, "state": state, "updated_at": now()}
     connection = session.connection()
     if conversation_id is None:

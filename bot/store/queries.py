@@ -170,16 +170,6 @@ def conversation_of(session: Session, *, member_id: int) -> Conversation:
     return found
 
 
-def save_conversation(
-    session: Session, *, conversation: Conversation, period_id: int | None, state: dict[str, Any]
-) -> None:
-    """Stores where the member is."""
-    conversation.period_id = period_id
-    conversation.state = state
-    conversation.updated_at = now()
-    session.add(conversation)
-
-
 def finished_sections(session: Session, *, period_id: int) -> set[str]:
     """The ids of the top sections marked finished."""
     rows = session.exec(
@@ -222,13 +212,6 @@ def confirm_checks(
         if key not in known:
             session.add(ConfirmedCheck(period_id=period_id, check_key=key, member_id=member_id))
     session.flush()
-
-
-def unit_of(session: Session, *, member: Member) -> Unit:
-    """The member's unit."""
-    unit = session.get(Unit, member.unit_id)
-    assert unit is not None  # a foreign key guarantees it
-    return unit
 
 
 # -- units, members and assignments (the director's workflow) -----------------------------
