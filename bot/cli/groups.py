@@ -6,8 +6,12 @@ import json
 from typing import Annotated, Any
 
 import typer
+from sqlmodel import Session
 
 from bot.cli.app import app
+from bot.store import queries as store
+from bot.texts import t
+from models import Unit
 
 unit_app = typer.Typer(help="Units (centres, schools, district offices).", no_args_is_help=True)
 member_app = typer.Typer(help="Members of a unit.", no_args_is_help=True)
@@ -31,3 +35,11 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Says why on stderr; raise what it returns to exit with `code`."""
     typer.echo(message, err=True)
     return typer.Exit(code)
+
+
+def unit_or_fail(session: Session, unit_id: int) -> Unit:
+    """The unit, or exit 2 saying there is no unit with that id."""
+    unit = store.unit_by_id(session, unit_id=unit_id)
+    if unit is None:
+        raise fail(t("cli.error.no_unit", unit=unit_id))
+    return unit

@@ -10,7 +10,7 @@ import typer
 from sqlmodel import Session, col, select
 
 from bot.cli.app import JsonOption, database_session
-from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app
+from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app, unit_or_fail
 from bot.core.clock import now
 from bot.questionnaire.loader import TemplateNotFoundError, load_template
 from bot.questionnaire.schema import Template
@@ -34,16 +34,20 @@ def hierarchy_error(err: HierarchyError) -> typer.Exit:
     return fail(t(f"hierarchy.error.{err.reason}", **err.details))
 
 
+def _move(session: Session, unit_id: int, parent: int | None) -> Unit:
+    """The unit put under `parent` (under none with None); exit 2 with the reason."""
+    unit = unit_or_fail(session, unit_id)
+    try:
+        set_parent(session, unit=unit, parent_id=parent)
+    except HierarchyError as err:
+        raise hierarchy_error(err) from err
+    return unit
+
+
 def put_under(unit_id: int, parent: int) -> None:
     """`unit create --parent`: the new unit goes under `parent`."""
     with database_session() as session:
-        unit = store.unit_by_id(session, unit_id=unit_id)
-        if unit is None:
-            raise fail(t("cli.error.no_unit", unit=unit_id))
-        try:
-            set_parent(session, unit=unit, parent_id=parent)
-        except HierarchyError as err:
-            raise hierarchy_error(err) from err
+        _move(session, unit_id, parent)
 
 
 def check_parent(parent: int | None) -> None:
@@ -69,13 +73,7 @@ def unit_parent(
 ) -> None:
     """Put an existing unit under a parent unit (a school under its Phòng GD&ĐT)."""
     with database_session() as session:
-        found = store.unit_by_id(session, unit_id=unit)
-        if found is None:
-            raise fail(t("cli.error.no_unit", unit=unit))
-        try:
-            set_parent(session, unit=found, parent_id=parent)
-        except HierarchyError as err:
-            raise hierarchy_error(err) from err
+        found = _move(session, unit, parent)
         above = store.unit_by_id(session, unit_id=parent) if parent is not None else None
         payload = {"unit_id": unit, "name": found.name, "parent_id": parent}
         text = (
@@ -109,9 +107,7 @@ def open_collecting(
     except TemplateNotFoundError as err:
         raise fail(t("cli.error.kind", kind=collect)) from err
     with database_session() as session:
-        found = store.unit_by_id(session, unit_id=unit)
-        if found is None:
-            raise fail(t("cli.error.no_unit", unit=unit))
+        found = unit_or_fail(session, unit)
         if not children_of(session, unit_id=unit):
             raise fail(t("hierarchy.error.no_children"))
         try:

@@ -9,7 +9,7 @@ import typer
 from sqlmodel import col, select
 
 from bot.cli.app import JsonOption, database_session
-from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app
+from bot.cli.groups import PeriodOption, UnitOption, emit, fail, period_app, unit_app, unit_or_fail
 from bot.cli.units import parse_deadline
 from bot.conversation.desk import replan_reminders
 from bot.core.text import year_text
@@ -89,9 +89,7 @@ def unit_update(
     if not changes:
         raise fail(t("cli.unit.nothing_to_change"))
     with database_session() as session:
-        found = store.unit_by_id(session, unit_id=unit)
-        if found is None:
-            raise fail(t("cli.error.no_unit", unit=unit))
+        found = unit_or_fail(session, unit)
         try:
             changed = update_unit(session, found, changes)
         except UnitSettingError as err:

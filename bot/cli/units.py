@@ -22,6 +22,7 @@ from bot.cli.groups import (
     member_app,
     period_app,
     unit_app,
+    unit_or_fail,
 )
 from bot.cli.hierarchy import check_parent, open_collecting
 from bot.core.clock import school_year_of, today
@@ -128,8 +129,7 @@ def unit_create(
 def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     """List a unit's members with their role and chat accounts."""
     with database_session() as session:
-        if store.unit_by_id(session, unit_id=unit) is None:
-            raise fail(t("cli.error.no_unit", unit=unit))
+        unit_or_fail(session, unit)
         members = store.members_of(session, unit_id=unit)
         identities = store.identities_of(session, member_ids=[m.id or 0 for m in members])
         payload = [
@@ -210,8 +210,7 @@ def invite_create(
 ) -> None:
     """Create an invite link for a role (staff links serve many people until they expire)."""
     with database_session() as session:
-        if store.unit_by_id(session, unit_id=unit) is None:
-            raise fail(t("cli.error.no_unit", unit=unit))
+        unit_or_fail(session, unit)
         invite = create_invite(session, unit_id=unit, role=role, created_by=None)
         payload = {
             "unit_id": unit,
@@ -281,9 +280,7 @@ def period_open(
         )
         return
     with database_session() as session:
-        found = store.unit_by_id(session, unit_id=unit)
-        if found is None:
-            raise fail(t("cli.error.no_unit", unit=unit))
+        found = unit_or_fail(session, unit)
         try:
             opened = open_period(
                 session, unit=found, template=kind, year=school_year, term=term, deadline=due
