@@ -73,12 +73,12 @@ def run(
                 settings, url=webhook_url, listen=listen, port=port, secret_token=secret_token
             )
         except ValueError as err:
-            typer.echo(f"webhook: {err}", err=True)
+            typer.echo(t("cli.run.webhook_invalid", reason=err), err=True)
             raise typer.Exit(2) from err
         run_telegram(settings, open_database(writable=True), webhook=webhook)
         return
     if webhook_url:
-        typer.echo("--webhook-url needs TELEGRAM_BOT_TOKEN", err=True)
+        typer.echo(t("cli.run.webhook_needs_token"), err=True)
         raise typer.Exit(2)
     log_file = settings.data_dir / LOG_FILE
     setup_logging(log_file)
@@ -139,5 +139,5 @@ def demo(
         database.dispose()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(document.data)
-    typer.echo(f"{len(player.transcript)} messages exchanged; draft written to {out}")
+    typer.echo(t("cli.demo.done", count=len(player.transcript), file=out))
     typer.echo(document.caption)
