@@ -55,6 +55,10 @@ class DocumentReply:
     # Where the draft history already keeps this very file, if it does: a channel that
     # writes documents to disk (the terminal) points there instead of writing a copy.
     kept_at: Path | None = None
+    # A signed web link to this draft's page, and a PNG of its first page, when the bot's
+    # web server has a public URL (channels that cannot send files rely on them).
+    link: str | None = None
+    preview_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     reminder_sweep_seconds: float = Field(default=60.0, alias="BAOCAO_REMINDER_SWEEP_SECONDS")
     reminder_lease_seconds: float = Field(default=300.0, alias="BAOCAO_REMINDER_LEASE_SECONDS")
     reminder_rate: float = Field(default=30.0, alias="BAOCAO_REMINDER_RATE")
+    # The bot's own web server (draft pages, webhooks, health checks): the address it
+    # listens on, and the https base users reach it at behind a reverse proxy.
+    web_listen: str = Field(default="127.0.0.1:8080", alias="BAOCAO_WEB_LISTEN")
+    public_url: str | None = Field(default=None, alias="BAOCAO_PUBLIC_URL")
+    # Signs draft links; generated into the data folder on first run when unset.
+    secret_key: SecretStr | None = Field(default=None, alias="BAOCAO_SECRET_KEY")
+    # Zalo Bot Platform: a token turns the channel on.
+    zalo_bot_token: SecretStr | None = Field(default=None, alias="ZALO_BOT_TOKEN")
+    zalo_api_base_url: str = Field(
+        default="https://bot-api.zaloplatforms.com", alias="ZALO_API_BASE_URL"
+    )
     # Folders of report kinds written outside the code, separated by ":", beside the
     # bundled templates/ (a kind whose id is bundled already is refused, not overridden).
     templates_dir: str | None = Field(default=None, alias="BAOCAO_TEMPLATES_DIR")
