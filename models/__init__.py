@@ -1,6 +1,7 @@
 """Database tables of baocao (SQLModel)."""
 
 from models.attempts import EventAttempt
+from models.draft_links import DraftLink
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
@@ -29,6 +30,7 @@ __all__ = [
     "ChatBlock",
     "ChatIdentity",
     "ConfirmedCheck",
+    "DraftLink",
     "Conversation",
     "EventAttempt",
     "FigureAdjustment",
