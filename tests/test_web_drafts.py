@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,75 +16,18 @@ import pytest
 import time_machine
 from docx import Document
 
-from bot.conversation.engine import ConversationEngine, EngineOptions
-from bot.conversation.events import Command, Sender
 from bot.core.clock import now
 from bot.core.replies import DocumentReply
 from bot.report.preview import previews_available
-from bot.store import queries as store
-from bot.store.database import Database
 from bot.texts import t
-from bot.workflow.draft_links import DraftLinks, revoke
-from handlers.web.drafts import draft_routes
-from handlers.web.server import build_web_app
-from tests.conftest import FIXTURE_TEMPLATES
-from tests.support.factories import open_unit
-from tests.support.web import free_port, served
-
-SECRET = "web-test-secret-" * 3
-DIRECTOR = Sender("telegram", "501", "Nguyễn Thị Lan")
-# Markup and template syntax in what users typed must reach the page as plain text.
-UNIT_NAME = 'Trung tâm <b>Hoa Sen</b> & "Q1" {{ 7*7 }}'
-
-
-@dataclass(frozen=True)
-class Site:
-    """A unit with a kept draft, its link, and the web server serving it."""
-
-    base: str
-    database: Database
-    links: DraftLinks
-    engine: ConversationEngine
-    drafts_dir: Path
-    unit_id: int
-
-
-def ask_draft(site_engine: ConversationEngine, sender: Sender = DIRECTOR) -> DocumentReply:
-    (document,) = [
-        r for r in site_engine.handle(sender, Command("duthao")) if isinstance(r, DocumentReply)
-    ]
-    return document
+from bot.workflow.draft_links import revoke
+from tests.support.web import Site, ask_draft, draft_site
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    folder = tmp_path_factory.mktemp("web")
-    database = Database(f"sqlite:///{folder / 'baocao.db'}")
-    database.migrate()
-    with database.session() as session:
-        unit = open_unit(
-            session, name=UNIT_NAME, channel=DIRECTOR.channel, external_id=DIRECTOR.external_id
-        )
-        # Parts that do not add up to their total: a warning the page lists.
-        store.save_answer(
-            session,
-            period_id=unit.period.id,  # type: ignore[arg-type]
-            question_id="academic",
-            value={"thcs": {"total": 50, "weak": 10, "average": 20, "good": 5}},
-            member_id=unit.director.id,
-        )
-        unit_id = unit.unit.id
-    port = free_port()
-    links = DraftLinks(SECRET, f"http://127.0.0.1:{port}", timedelta(hours=24))
-    drafts_dir = folder / "drafts"
-    options = EngineOptions(
-        templates_root=FIXTURE_TEMPLATES, drafts_dir=drafts_dir, draft_links=links
-    )
-    engine = ConversationEngine(database, options)
-    app = build_web_app(draft_routes(database, links, drafts_dir))
-    with served(app, port) as base:
-        yield Site(base, database, links, engine, drafts_dir, unit_id)  # type: ignore[arg-type]
-    database.dispose()
+    with draft_site(tmp_path_factory.mktemp("web")) as served_site:
+        yield served_site
 
 
 @pytest.fixture(scope="module")

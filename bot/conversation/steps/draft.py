@@ -83,7 +83,9 @@ class DraftStep:
         link = None
         if action == "draft" and links is not None and turn.options.drafts_dir is not None:
             # The link names the draft by its stamp: the page opens this very file.
-            link = links.issue(turn.session, member=turn.member, period=turn.period, made_at=made_at)
+            link = links.issue(
+                turn.session, member=turn.member, period=turn.period, made_at=made_at
+            )
         values, notes = draft_inputs(
             turn.session,
             period=turn.period,
