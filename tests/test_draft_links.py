@@ -10,9 +10,11 @@ import pytest
 import time_machine
 from sqlmodel import Session
 
+from bot.cli import app
 from bot.core.clock import VIETNAM
 from bot.core.settings import Settings
 from bot.store.database import Database
+from bot.texts import t
 from bot.workflow.draft_links import (
     SECRET_FILE,
     DraftLinks,
@@ -24,6 +26,7 @@ from bot.workflow.draft_links import (
     secret_key,
 )
 from bot.workflow.members import remove_member
+from tests.support.cli import runner
 from tests.support.factories import OpenUnit, open_unit
 
 SECRET = "s" * 48
@@ -169,3 +172,21 @@ def test_no_links_without_a_public_url(tmp_path: Path) -> None:
     made = configured(public)
     assert made is not None and made.public_url == "https://bc.example.vn"
     assert made.lifetime == timedelta(hours=6)
+
+
+def test_an_operator_revokes_a_members_links_from_the_command_line(
+    cli_database: Database,
+) -> None:
+    with time_machine.travel(START, tick=False), cli_database.session() as session:
+        unit = open_unit(session)
+        other = open_unit(session, name="Trường THCS Lê Lợi", director="Trần Văn Bình")
+        mine, kept = issue(session, unit), issue(session, other)
+        member_id = unit.director.id
+    refused = runner.invoke(app, ["draft-link", "revoke"])
+    assert refused.exit_code == 2
+    done = runner.invoke(app, ["draft-link", "revoke", "--member", str(member_id)])
+    assert done.exit_code == 0, done.output
+    assert t("cli.draft_link.revoked", count=1) in done.output
+    with time_machine.travel(START, tick=False), cli_database.session() as session:
+        assert refusal(session, mine.token) is Refusal.REVOKED
+        links().open(session, kept.token)

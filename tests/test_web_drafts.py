@@ -16,12 +16,17 @@ import pytest
 import time_machine
 from docx import Document
 
+from bot.conversation import heavy
+from bot.conversation.events import Command
 from bot.core.clock import now
-from bot.core.replies import DocumentReply
+from bot.core.replies import DocumentReply, HeavyJob
+from bot.core.settings import Settings
 from bot.report.preview import previews_available
+from bot.store.database import Database
 from bot.texts import t
 from bot.workflow.draft_links import revoke
-from tests.support.web import Site, ask_draft, draft_site
+from handlers.web.drafts import configured_draft_routes
+from tests.support.web import DIRECTOR, Site, ask_draft, draft_site
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +145,28 @@ def test_a_link_whose_draft_is_gone_says_so(site: Site) -> None:
     response = httpx.get(draft.link or "", timeout=60)
     assert response.status_code == 404
     assert t("web.refused.missing") in response.text
+
+
+def test_a_draft_drawn_in_the_heavy_worker_opens_through_its_link(site: Site) -> None:
+    # The Telegram (and Zalo) path: the draft is drawn in a worker process after the commit.
+    replies = site.engine.handle(DIRECTOR, Command("duthao"), event_id="heavy-1", defer=True)
+    (job,) = [reply for reply in replies if isinstance(reply, HeavyJob)]
+    document = heavy.run_limited(job, limit=120)[0]
+    assert isinstance(document, DocumentReply) and document.link is not None
+    response = httpx.get(f"{document.link}/docx", timeout=60)
+    assert response.status_code == 200 and response.content == document.data
+
+
+def test_the_routes_are_mounted_only_with_a_public_url(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'baocao.db'}")
+    unset = Settings(BAOCAO_DATA_DIR=tmp_path)  # type: ignore[call-arg]
+    assert configured_draft_routes(database, unset) == []
+    public = Settings(BAOCAO_DATA_DIR=tmp_path, BAOCAO_PUBLIC_URL="https://bc.example.vn")  # type: ignore[call-arg]
+    paths = [route.path for route in configured_draft_routes(database, public)]  # type: ignore[attr-defined]
+    assert paths == [
+        "/d/{token}",
+        "/d/{token}/docx",
+        "/d/{token}/pdf",
+        "/d/{token}/preview-{page:int}.png",
+    ]
+    database.dispose()

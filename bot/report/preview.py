@@ -24,6 +24,9 @@ _PAGE = re.compile(r"page-(\d+)\.png$")
 
 _guard = threading.Lock()
 _locks: dict[Path, threading.Lock] = {}
+# LibreOffice runs at once, whatever the number of drafts opened together: each takes a
+# core and a few hundred MB.
+_conversions = threading.BoundedSemaphore(2)
 
 
 def previews_available() -> bool:
@@ -41,7 +44,8 @@ def kept_pdf(docx: Path) -> Path:
     target = docx.with_suffix(".pdf")
     with _lock(target):
         if not target.is_file():
-            data = docx_to_pdf(docx.read_bytes(), docx.stem)
+            with _conversions:
+                data = docx_to_pdf(docx.read_bytes(), docx.stem)
             partial = target.with_suffix(".pdf.part")
             partial.write_bytes(data)
             partial.replace(target)

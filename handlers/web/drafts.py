@@ -21,11 +21,13 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.clock import VIETNAM
+from bot.core.settings import Settings
 from bot.report.history import DraftHistory, KeptDraft
 from bot.report.pdf import PdfConversionError, PdfUnavailableError
 from bot.report.preview import kept_pdf, page_images, previews_available
 from bot.store.database import Database
 from bot.texts import t
+from bot.workflow import draft_links
 from bot.workflow.draft_links import DraftLinks, LinkRefusedError
 
 WEB_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "_web"
@@ -180,3 +182,9 @@ def draft_routes(database: Database, links: DraftLinks, drafts_dir: Path) -> lis
         Route("/d/{token}/pdf", pages.pdf, methods=["GET"]),
         Route("/d/{token}/preview-{page:int}.png", pages.preview, methods=["GET"]),
     ]
+
+
+def configured_draft_routes(database: Database, settings: Settings) -> list[BaseRoute]:
+    """The draft routes when BAOCAO_PUBLIC_URL is set (no links are given otherwise)."""
+    links = draft_links.configured(settings)
+    return draft_routes(database, links, settings.drafts_dir) if links is not None else []
