@@ -61,6 +61,8 @@ def test_the_page_shows_the_draft_as_escaped_text(draft: DocumentReply) -> None:
     assert "Báo cáo thử nghiệm" in page  # the report's name
     assert "Trung tâm &lt;b&gt;Hoa Sen&lt;/b&gt; &amp; &#34;Q1&#34; {{ 7*7 }}" in page
     assert "<b>Hoa Sen</b>" not in page
+    assert "Năm học 2025 - 2026" in page
+    assert "Kỳ báo cáo đang mở (hạn nộp 30/06/2026)" in page
     assert "Còn thiếu 9 câu" in page  # the status: most answers are missing
     assert "Cảnh báo số liệu chưa xử lý (2)" in page
     assert "Yếu (10) + TB (20) + Khá (5) = 35, nhưng TS HV là 50." in page

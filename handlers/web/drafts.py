@@ -10,7 +10,7 @@ proxies; what the user typed reaches the page only as escaped data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,9 @@ class _Opened:
     kept: KeptDraft
     unit_name: str
     expires_at: datetime
+    # The period as it stands now (the draft may be older): open, closed or final.
+    period_status: str
+    deadline: date | None
 
 
 def _when(moment: datetime) -> str:
@@ -82,12 +85,11 @@ class DraftPages:
     def _open_now(self, token: str) -> _Opened:
         with self.database.session() as session:
             opened = self.links.open(session, token)
-            unit_name = opened.unit.name
-            period_id = opened.period.id
-        kept = self.history.at(period_id, opened.made_at)  # type: ignore[arg-type]
+            period = opened.period
+        kept = self.history.at(period.id, opened.made_at)  # type: ignore[arg-type]
         if kept is None:
             raise _MissingDraftError
-        return _Opened(kept, unit_name, opened.expires_at)
+        return _Opened(kept, opened.unit.name, opened.expires_at, period.status, period.deadline)
 
     async def _open(self, request: Request) -> _Opened | Response:
         """The link's draft, or the page saying why it does not open."""
@@ -118,9 +120,12 @@ class DraftPages:
         context: dict[str, Any] = {
             "token": token,
             "report": summary.get("report") or opened.kept.path.stem,
-            "heading": summary.get("heading", ""),
+            "year": summary.get("year", ""),
+            "term": summary.get("term", ""),
             "unit": opened.unit_name,
             "made_at": _when(opened.kept.made_at),
+            "period_status": t(f"web.draft.period.{opened.period_status}"),
+            "deadline": opened.deadline.strftime("%d/%m/%Y") if opened.deadline else "",
             "valid_until": _when(opened.expires_at),
             "missing_count": int(summary.get("missing_count", 0)),
             "missing_sections": ", ".join(summary.get("missing_sections", [])),

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -68,6 +68,7 @@ def served(app: Starlette, port: int) -> Iterator[str]:
 SECRET = "web-test-secret-" * 3
 DIRECTOR = Sender("telegram", "501", "Nguyễn Thị Lan")
 # Markup and template syntax in what users typed must reach the page as plain text.
+DEADLINE = date(2026, 6, 30)
 UNIT_NAME = 'Trung tâm <b>Hoa Sen</b> & "Q1" {{ 7*7 }}'
 
 
@@ -97,7 +98,11 @@ def draft_site(folder: Path) -> Iterator[Site]:
     database.migrate()
     with database.session() as session:
         unit = open_unit(
-            session, name=UNIT_NAME, channel=DIRECTOR.channel, external_id=DIRECTOR.external_id
+            session,
+            name=UNIT_NAME,
+            channel=DIRECTOR.channel,
+            external_id=DIRECTOR.external_id,
+            deadline=DEADLINE,
         )
         # Parts that do not add up to their total: a warning the page lists.
         store.save_answer(

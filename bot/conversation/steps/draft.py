@@ -174,7 +174,8 @@ def _summary(order: DraftOrder, draft: Draft) -> dict[str, Any]:
     return {
         "report": order.template.name,
         "unit": order.frame.unit_name,
-        "heading": _heading(order),
+        "year": year_text(order.frame.year),
+        "term": t("reports.term", term=order.frame.term_number) if order.frame.term else "",
         "missing_count": draft.missing_count,
         "missing_sections": list(draft.missing_sections),
         "warnings": list(draft.warnings),
