@@ -1,6 +1,7 @@
 """Database tables of baocao (SQLModel)."""
 
 from models.attempts import EventAttempt
+from models.draft_links import DraftLink
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
@@ -30,6 +31,7 @@ __all__ = [
     "ChatIdentity",
     "ConfirmedCheck",
     "Conversation",
+    "DraftLink",
     "EventAttempt",
     "FigureAdjustment",
     "Invite",

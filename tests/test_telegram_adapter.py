@@ -49,6 +49,7 @@ from handlers.telegram.app import (
     WebhookConfig,
     announce_commands,
     build_application,
+    engine_options,
     file_base_url,
     poll,
 )
@@ -565,6 +566,34 @@ async def test_a_long_caption_continues_in_a_message(
     assert "\n".join([sent.params["caption"], *(c.params["text"] for c in follow)]) == (
         "\n".join(lines)
     )
+
+
+async def test_a_draft_link_follows_the_document_and_is_never_cut(
+    user: TelegramUser, application: Application
+) -> None:
+    channel = application.bot_data[CHANNEL_KEY]
+    link = "https://baocao.example.edu.vn/d/WzEsMSwxLDEsMTc5NjY4NTMxNl0.P8y5loMjfKsNjBuK3g2dG5Tq"
+    short = DocumentReply("a.docx", b"PK", "📄 Dự thảo", link=link)
+    await channel.deliver(application.bot, 4242, [short], pressed=None)
+    (sent,) = user.api.named("sendDocument")
+    assert sent.params["caption"] == f"📄 Dự thảo\n\n{t('telegram.draft_link', url=link)}"
+    long = DocumentReply(
+        "a.docx", b"PK", "\n".join(["• Cảnh báo số liệu dòng này"] * 60), link=link
+    )
+    await channel.deliver(application.bot, 4242, [long], pressed=None)
+    _, sent, *follow = user.api.named("sendDocument", "sendMessage")
+    assert telegram_length(sent.params["caption"]) <= CAPTION_LIMIT
+    assert follow[-1].params["text"].endswith(t("telegram.draft_link", url=link))
+
+
+def test_links_are_given_only_with_a_public_url(tmp_path: Path) -> None:
+    plain = Settings(BAOCAO_DATA_DIR=tmp_path)  # type: ignore[call-arg]
+    assert engine_options(plain).draft_links is None
+    public = Settings(  # type: ignore[call-arg]
+        BAOCAO_DATA_DIR=tmp_path, BAOCAO_PUBLIC_URL="https://baocao.example.edu.vn"
+    )
+    links = engine_options(public).draft_links
+    assert links is not None and links.public_url == "https://baocao.example.edu.vn"
 
 
 async def test_a_network_error_is_retried_without_losing_the_answer(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.cli import (  # noqa: F401
     chat,
     data,
+    draft_links,
     hierarchy,
     importing,
     reminders,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
+from bot.workflow.draft_links import DraftLinks
 
 DEMO_TEMPLATE = "bao-cao-tong-ket-nam-hoc-gdnn-gdtx"
 
@@ -23,3 +24,5 @@ class EngineOptions:
     delivers_reminders: bool = True
     # Where each draft sent is kept, dated, so /duthao can send the last one again.
     drafts_dir: Path | None = None
+    # Signed web links to each draft (BAOCAO_PUBLIC_URL set); none when None.
+    draft_links: DraftLinks | None = None

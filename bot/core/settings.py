@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, alias="BAOCAO_PUBLIC_URL")
     # Signs draft links; generated into the data folder on first run when unset.
     secret_key: SecretStr | None = Field(default=None, alias="BAOCAO_SECRET_KEY")
+    # Hours a draft link given by /duthao stays valid.
+    draft_link_hours: float = Field(default=24.0, gt=0, alias="BAOCAO_DRAFT_LINK_HOURS")
     # Zalo Bot Platform: a token turns the channel on.
     zalo_bot_token: SecretStr | None = Field(default=None, alias="ZALO_BOT_TOKEN")
     zalo_api_base_url: str = Field(

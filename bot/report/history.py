@@ -3,10 +3,12 @@ last one can be sent again."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.core.clock import VIETNAM
 
@@ -32,6 +34,15 @@ class KeptDraft:
         """The file's bytes."""
         return self.path.read_bytes()
 
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What was said of the draft when it was made (report, status, warnings), if kept."""
+        try:
+            loaded = json.loads(self.path.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
 
 class DraftHistory:
     """The drafts of each period, one folder per period under `root`."""
@@ -43,13 +54,30 @@ class DraftHistory:
         """Where the period's drafts are kept."""
         return self.root / f"period-{period_id}"
 
-    def keep(self, period_id: int, file_name: str, data: bytes) -> KeptDraft:
-        """Stores a draft whose `file_name` is already stamped; returns it."""
+    def keep(
+        self,
+        period_id: int,
+        file_name: str,
+        data: bytes,
+        summary: dict[str, Any] | None = None,
+    ) -> KeptDraft:
+        """Stores a draft whose `file_name` is already stamped, and what was said of it."""
         folder = self.folder(period_id)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / file_name
+        if summary is not None:
+            text = json.dumps(summary, ensure_ascii=False, indent=1)
+            path.with_suffix(".json").write_text(text, encoding="utf-8")
         path.write_bytes(data)
         return _kept(path)
+
+    def at(self, period_id: int, made_at: datetime) -> KeptDraft | None:
+        """The period's draft stamped `made_at` (to the second), if it is kept."""
+        stamp = made_at.astimezone(VIETNAM).strftime(_STAMP_FORMAT)
+        for draft in self.drafts(period_id):
+            if draft.path.name.endswith(f"-du-thao-{stamp}.docx"):
+                return draft
+        return None
 
     def drafts(self, period_id: int) -> list[KeptDraft]:
         """The period's kept drafts, oldest first."""

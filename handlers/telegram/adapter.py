@@ -451,8 +451,14 @@ class TelegramChannel:
         return True
 
     async def send_document(self, bot: Bot, chat_id: int, document: DocumentReply) -> None:
-        """Sends a file with its caption; what does not fit in a caption follows as text."""
-        caption, rest = split_caption(document.caption)
+        """Sends a file with its caption; what does not fit in a caption follows as text.
+
+        A draft's web link goes last, for opening the draft on a computer.
+        """
+        text = document.caption
+        if document.link:
+            text = f"{text}\n\n{t('telegram.draft_link', url=document.link)}".strip()
+        caption, rest = split_caption(text)
         with suppress(TelegramError):
             await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
         await self._call(

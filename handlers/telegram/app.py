@@ -27,6 +27,7 @@ from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.core.settings import Settings
 from bot.store.database import Database
 from bot.texts import t
+from bot.workflow import draft_links
 from handlers.telegram.adapter import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
 from handlers.telegram.poll import ALLOWED_UPDATES, PerChatProcessor, poll
 from handlers.telegram.reminder_runner import start_reminders
@@ -178,7 +179,11 @@ def settle_memory() -> None:
 
 def engine_options(settings: Settings) -> EngineOptions:
     """Demo mode only when BAOCAO_DEMO asks for it: on Telegram it is off by default."""
-    return EngineOptions(demo=bool(settings.demo), drafts_dir=settings.drafts_dir)
+    return EngineOptions(
+        demo=bool(settings.demo),
+        drafts_dir=settings.drafts_dir,
+        draft_links=draft_links.configured(settings),
+    )
 
 
 async def serve_polling(application: Application) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,10 @@ from bot.questionnaire.schema import Template
 from bot.report.build import Draft, IncompleteReportError, ReportFrame, frame_for, render_draft
 from bot.report.history import DraftHistory, KeptDraft, stamped_name
 from bot.report.pdf import PdfConversionError, PdfUnavailableError, docx_to_pdf, pdf_available
+from bot.report.preview import previews_available
 from bot.texts import t
 from bot.workflow.access import Action, can
+from bot.workflow.draft_links import IssuedLink
 from bot.workflow.hierarchy import draft_inputs
 
 if TYPE_CHECKING:
@@ -48,6 +51,9 @@ class DraftOrder:
     drafts_dir: Path | None
     # The codes of the buttons offered with a draft, made while the step is known.
     codes: dict[str, str]
+    # The draft's stamp in the history (to the second), and its signed web link if any.
+    made_at: datetime
+    link: IssuedLink | None = None
 
 
 class DraftStep:
@@ -72,6 +78,14 @@ class DraftStep:
     def order(self, action: str) -> DraftOrder:
         """The draft's material as it stands in this event's transaction."""
         turn = self.turn
+        made_at = now().replace(microsecond=0)
+        links = turn.options.draft_links
+        link = None
+        if action == "draft" and links is not None and turn.options.drafts_dir is not None:
+            # The link names the draft by its stamp: the page opens this very file.
+            link = links.issue(
+                turn.session, member=turn.member, period=turn.period, made_at=made_at
+            )
         values, notes = draft_inputs(
             turn.session,
             period=turn.period,
@@ -89,6 +103,8 @@ class DraftStep:
             period_id=turn.period_id,
             drafts_dir=turn.options.drafts_dir,
             codes={name: turn.code(name) for name in ("draft:clean", "draft:pdf", "draft:last")},
+            made_at=made_at,
+            link=link,
         )
 
 
@@ -115,11 +131,21 @@ def _draft(order: DraftOrder) -> list[Outgoing]:
     history = _history(order.drafts_dir)
     previous = history.last(order.period_id) if history else None
     draft = _build(order)
-    name = stamped_name(draft.file_name, now())
-    kept = history.keep(order.period_id, name, draft.data) if history is not None else None
+    name = stamped_name(draft.file_name, order.made_at)
+    kept = (
+        history.keep(order.period_id, name, draft.data, _summary(order, draft))
+        if history is not None
+        else None
+    )
+    link = order.link
     replies: list[Outgoing] = [
         DocumentReply(
-            name, draft.data, _caption(order, draft), kept_at=kept.path if kept else None
+            name,
+            draft.data,
+            _caption(order, draft),
+            kept_at=kept.path if kept else None,
+            link=link.url if link else None,
+            preview_url=link.preview_url if link and previews_available() else None,
         )
     ]
     buttons: list[list[Button]] = []
@@ -137,11 +163,28 @@ def _draft(order: DraftOrder) -> list[Outgoing]:
     return replies
 
 
-def _caption(order: DraftOrder, draft: Draft) -> str:
-    year = year_text(order.frame.year)
+def _heading(order: DraftOrder) -> str:
     frame = order.frame
     term = t("reports.term", term=frame.term_number) if frame.term else ""
-    lines = [t("draft.caption", report=order.template.name, year=year, term=term)]
+    return t("draft.caption", report=order.template.name, year=year_text(frame.year), term=term)
+
+
+def _summary(order: DraftOrder, draft: Draft) -> dict[str, Any]:
+    """What the draft's web page shows of it, kept beside the file."""
+    return {
+        "report": order.template.name,
+        "unit": order.frame.unit_name,
+        "year": year_text(order.frame.year),
+        "term": t("reports.term", term=order.frame.term_number) if order.frame.term else "",
+        "missing_count": draft.missing_count,
+        "missing_sections": list(draft.missing_sections),
+        "warnings": list(draft.warnings),
+        "notes": list(draft.context.notes),
+    }
+
+
+def _caption(order: DraftOrder, draft: Draft) -> str:
+    lines = [_heading(order)]
     if draft.missing_sections:
         lines.append(
             t(
