@@ -39,7 +39,15 @@ async def serve_web(app: Starlette, listen: str, stop: asyncio.Event) -> None:
     """Serves `app` on `listen` in the running loop until `stop` is set."""
     host, port = parse_listen(listen)
     server = _QuietServer(
-        uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off")
+        uvicorn.Config(
+            # No access log: draft links carry their token in the path.
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            lifespan="off",
+            access_log=False,
+        )
     )
     task = asyncio.create_task(server.serve())
     await stop.wait()
