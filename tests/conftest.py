@@ -42,7 +42,7 @@ from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.core.settings import get_settings
 from bot.store.database import Database
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, start_server
-from tests.transcript import Chat
+from tests.support.transcript import Chat
 
 FIXTURE_TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
 # CI sets this: without a PostgreSQL server the PostgreSQL variants fail instead of skipping.

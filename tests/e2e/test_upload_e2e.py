@@ -15,10 +15,10 @@ import pytest
 
 from bot.texts import t
 from handlers.telegram.files import MAX_DOCUMENT_BYTES
-from tests.docx_helpers import with_damaged_body
 from tests.e2e.conftest import Emulator, StartBot
 from tests.e2e.fake_user import BotMessage, FakeUser
 from tests.e2e.script import Step, first_section
+from tests.support.docx_helpers import with_damaged_body
 
 pytestmark = pytest.mark.slow
 
