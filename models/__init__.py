@@ -1,6 +1,7 @@
 """Database tables of baocao (SQLModel)."""
 
 from models.attempts import EventAttempt
+from models.links import LinkCode, LinkFailure
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
@@ -33,6 +34,8 @@ __all__ = [
     "EventAttempt",
     "FigureAdjustment",
     "Invite",
+    "LinkCode",
+    "LinkFailure",
     "Member",
     "Period",
     "ProcessedEvent",

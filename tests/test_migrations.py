@@ -22,7 +22,7 @@ RELEASE_0_1_0 = Path(__file__).parent / "fixtures" / "db" / "release-0.1.0.sql"
 
 
 # The newest migration: every fresh or upgraded database ends here.
-HEAD_REVISION = "0011_unit_phone"
+HEAD_REVISION = "0012_chat_links"
 
 
 def _schema_differences(database: Database) -> list[object]:

@@ -20,7 +20,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,8 +58,9 @@ from bot.reminders.sender import (
     SendFailedError,
     UnreachableError,
 )
+from bot.store.chats import chats_by_recency
 from bot.store.database import Database
-from models import ChatBlock, ChatIdentity, Member, Period, Reminder
+from models import ChatBlock, Member, Period, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ class Decision:
     action: Literal["send", "drop", "postpone", "fail"]
     reason: str = ""
     until: datetime | None = None
+    channel: str = ""
     chat_id: str = ""
     message: ReminderText | None = None
     member_id: int = 0
@@ -173,18 +175,19 @@ def claim_due(
 
 
 class Sweeper:
-    """Plans, claims and sends due reminders through one sender."""
+    """Plans, claims and sends due reminders, each through the sender of the channel the
+    member wrote from last (`senders`: channel name -> its sender)."""
 
     def __init__(
         self,
         database: Database,
-        sender: ReminderSender,
+        senders: Mapping[str, ReminderSender],
         options: SweepOptions | None = None,
         *,
         clock: Callable[[], datetime] = clock_now,
     ) -> None:
         self.database = database
-        self.sender = sender
+        self.senders = dict(senders)
         self.options = options or SweepOptions()
         self.clock = clock
         self.limiter = RateLimiter(self.options.rate, self.options.chat_interval)
@@ -250,7 +253,7 @@ class Sweeper:
                 session,
                 reminder_id=reminder_id,
                 worker=self.options.worker,
-                channel=self.sender.channel,
+                channels=self.senders.keys(),
                 now=self.clock(),
                 templates_root=self.options.templates_root,
             )
@@ -265,7 +268,7 @@ class Sweeper:
                 insert(CHAT_BLOCK)
                 .values(
                     member_id=decision.member_id,
-                    channel=self.sender.channel,
+                    channel=decision.channel,
                     reason=reason[:200],
                     blocked_at=now,
                 )
@@ -327,9 +330,9 @@ class Sweeper:
             )
             report.failed += 1
             return
-        await self.limiter.wait(decision.chat_id)
+        await self.limiter.wait(f"{decision.channel}:{decision.chat_id}")
         try:
-            await self.sender.send(decision.chat_id, decision.message)
+            await self.senders[decision.channel].send(decision.chat_id, decision.message)
         except RetryLaterError as err:
             await self._retry(reminder_id, decision, err.seconds, str(err), report)
             return
@@ -403,11 +406,13 @@ def decide(
     *,
     reminder_id: int,
     worker: str,
-    channel: str,
+    channels: Collection[str],
     now: datetime,
     templates_root: Path = DEFAULT_TEMPLATES_DIR,
 ) -> Decision | None:
-    """Whether a claimed row is sent now, later, or no more; None if it is not ours."""
+    """Whether a claimed row is sent now, later, or no more, and to which chat (of those
+    on `channels`, the one the member wrote from last that has not blocked the bot); None
+    if the row is not ours."""
     row = session.get(Reminder, reminder_id)
     if row is None or row.status != "claimed" or row.claimed_by != worker:
         return None
@@ -425,13 +430,19 @@ def decide(
         return replace(
             base, action="postpone", reason="quiet hours", until=next_allowed(policy, now)
         )
-    chat_id = session.exec(
-        sql_select(ChatIdentity.external_id).where(
-            ChatIdentity.member_id == row.member_id, ChatIdentity.channel == channel
-        )
-    ).first()
-    if chat_id is None:
-        return replace(base, action="fail", reason=f"no {channel} chat")
+    chats = [
+        chat
+        for chat in chats_by_recency(session, member_ids=[row.member_id]).get(row.member_id, [])
+        if chat.channel in channels
+    ]
+    if not chats:
+        return replace(base, action="fail", reason=f"no chat on {', '.join(sorted(channels))}")
+    blocked_on = set(
+        session.exec(sql_select(ChatBlock.channel).where(ChatBlock.member_id == row.member_id))
+    )
+    chats.sort(key=lambda chat: chat.channel in blocked_on)  # stable: still the last used first
+    base = replace(base, channel=chats[0].channel)
+    chat_id = chats[0].external_id
     template = load_template(period.template_id, templates_root)
 
     if row.kind.startswith(BLOCKED_PREFIX):
@@ -467,11 +478,7 @@ def decide(
         return replace(base, action="drop", reason="deadline passed")
     if period.deadline is None and row.kind != NUDGE:
         return replace(base, action="drop", reason="no deadline")
-    if session.exec(
-        sql_select(ChatBlock.id).where(
-            ChatBlock.member_id == row.member_id, ChatBlock.channel == channel
-        )
-    ).first():
+    if base.channel in blocked_on:
         return replace(base, action="drop", reason="blocked the bot")
     owed = owed_by(session, period=period, template=template, member_id=row.member_id)
     if not owed:
