@@ -28,6 +28,7 @@ from bot.texts import t
 from bot.workflow import links
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite
+from bot.workflow.members import remove_member
 from models import Assignment, ChatBlock, ChatIdentity, LinkCode
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.support.factories import open_unit
@@ -353,3 +354,16 @@ def test_codes_are_six_digits_and_live_fifteen_minutes(
         row = session.exec(select(LinkCode).where(LinkCode.code == code)).one()
         assert row.expires_at - row.created_at == timedelta(minutes=15)
         assert (row.channel, row.external_id, row.member_id) == ("telegram", "1001", world.lan)
+
+
+def test_a_removed_member_loses_every_linked_chat_and_their_codes(
+    database: Database, engine: ConversationEngine, world: World
+) -> None:
+    _link(engine, AN_TG, AN_ZALO)
+    code = _code(engine, AN_ZALO)
+    with database.session() as session:
+        remove_member(session, target_id=world.an, unit_id=world.unit_id, actor=None)
+    for chat in (AN_TG, AN_ZALO):
+        assert engine.handle(chat, Command("viec")) == [Reply(t("start.stranger"))]
+    assert _text(engine.handle(STRANGER_ZALO, Command("lienket", code))) == t("link.unknown")
+    assert _owner(database, STRANGER_ZALO) is None

@@ -52,9 +52,9 @@ def _desk(name: str, *, lobby: bool = False) -> ChatCommand:
     )
 
 
-def _anywhere(name: str, run: SurfaceRun) -> ChatCommand:
+def _anywhere(name: str, run: SurfaceRun, *, menu: bool = False) -> ChatCommand:
     """A command that works the same with or without a period."""
-    return ChatCommand(name, run, anywhere=run)
+    return ChatCommand(name, run, menu=menu, anywhere=run)
 
 
 def _help(turn: TurnSurface, _argument: str) -> list[Outgoing]:
@@ -70,13 +70,13 @@ COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand("lai", _action("back"), menu=True),
     ChatCommand("boqua", _action("skip"), menu=True),
     ChatCommand("huy", lambda turn, _: menu.cancel(turn), menu=True, lobby="restart"),
+    # `/lienket <code>`, typed in a chat not linked yet, is taken by the engine first.
+    _anywhere(links.LINK, links.show_code, menu=True),
     ChatCommand("help", _help, menu=True),
     ChatCommand("start", lambda turn, _: menu.greet(turn), menu=True, lobby="restart"),
     ChatCommand("trogiup", _help),
     ChatCommand("giu", _action("keep")),
     ChatCommand("xong", _action("done")),
-    # `/lienket <code>`, typed in a chat not linked yet, is taken by the engine first.
-    _anywhere(links.LINK, links.show_code),
     _anywhere("huylienket", links.unlink_command),
     _desk("tiendo"),
     _desk("moky", lobby=True),
