@@ -137,6 +137,7 @@ def test_a_code_shown_on_telegram_links_the_zalo_chat_to_the_same_member(
     assert "Chọn phần để trả lời" in _text(engine.handle(LAN_ZALO, Command("viec")))
     listed = _text(engine.handle(LAN_ZALO, Command("lienket")))
     assert t("link.chats", chats="Zalo (đang dùng), Telegram") in listed
+    assert t("link.unlink_hint", channel="telegram") in listed
     # The code on Zalo is meant for Telegram.
     assert "Mở Telegram, nhắn cho bot" in listed
 

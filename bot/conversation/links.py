@@ -55,7 +55,8 @@ def show_code(turn: DeskTurn, _argument: str) -> list[Outgoing]:
     lines = [t("link.code", code=code.code, other_app=other, minutes=minutes)]
     if len(chats) > 1:
         lines.append(t("link.chats", chats=_chats_text(chats, turn.identity_id)))
-        lines.append(t("link.unlink_hint", channel=chats[-1].channel))
+        other_chat = next(c for c in chats if c.id != turn.identity_id)
+        lines.append(t("link.unlink_hint", channel=other_chat.channel))
     log.info("member %s asked for a link code in %s", turn.member.id, here.channel)
     return [Reply("\n".join(lines))]
 
