@@ -138,6 +138,9 @@ def test_a_code_shown_on_telegram_links_the_zalo_chat_to_the_same_member(
     listed = _text(engine.handle(LAN_ZALO, Command("lienket")))
     assert t("link.chats", chats="Zalo (đang dùng), Telegram") in listed
     assert t("link.unlink_hint", channel="telegram") in listed
+    from_telegram = _text(engine.handle(LAN_TG, Command("lienket")))
+    assert t("link.chats", chats="Zalo, Telegram (đang dùng)") in from_telegram
+    assert t("link.unlink_hint", channel="zalo") in from_telegram
     # The code on Zalo is meant for Telegram.
     assert "Mở Telegram, nhắn cho bot" in listed
 
