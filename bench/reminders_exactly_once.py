@@ -109,7 +109,7 @@ async def work(url: str, log: Path, die_after: int | None) -> None:
     database = Database(url)
     sweeper = Sweeper(
         database,
-        CountingSender(log, die_after),
+        {"telegram": CountingSender(log, die_after)},
         SweepOptions(
             rate=None,
             chat_interval=0,

@@ -2,6 +2,7 @@
 
 from models.attempts import EventAttempt
 from models.draft_links import DraftLink
+from models.links import LinkCode, LinkFailure
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
@@ -35,6 +36,8 @@ __all__ = [
     "EventAttempt",
     "FigureAdjustment",
     "Invite",
+    "LinkCode",
+    "LinkFailure",
     "Member",
     "Period",
     "ProcessedEvent",

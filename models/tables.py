@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.core.clock import now
@@ -177,6 +177,12 @@ class Conversation(SQLModel, table=True):
     period_id: int | None = Field(default=None, foreign_key="period.id")
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = _timestamp(nullable=False)
+    # The chat account the member wrote from last: reminders and notices go there. Written
+    # with the state, so knowing it costs no statement of its own.
+    identity_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("chatidentity.id", ondelete="SET NULL")),
+    )
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from bot.conversation import modes, reports
+from bot.conversation import links, modes, reports
 from bot.conversation.desk import Desk
 from bot.conversation.resume import continue_work
 from bot.conversation.steps import menu
@@ -20,9 +20,10 @@ from bot.core.replies import Outgoing, Reply
 from bot.texts import t
 
 if TYPE_CHECKING:
-    from bot.conversation.surface import TurnSurface
+    from bot.conversation.surface import DeskTurn, TurnSurface
 
 Run = Callable[["TurnSurface", str], list[Outgoing]]
+SurfaceRun = Callable[["DeskTurn", str], list[Outgoing]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class ChatCommand:
     # Before any period is open: "desk" runs it on the leaders' desk as in a period,
     # "restart" forgets the lobby's dialogue; any other command shows the lobby's menu.
     lobby: Literal["desk", "restart"] | None = None
+    # A command that needs no period runs the same in the lobby.
+    anywhere: SurfaceRun | None = None
 
 
 def _action(action: str) -> Run:
@@ -47,6 +50,11 @@ def _desk(name: str, *, lobby: bool = False) -> ChatCommand:
     return ChatCommand(
         name, lambda turn, _argument: Desk(turn).command(name), lobby="desk" if lobby else None
     )
+
+
+def _anywhere(name: str, run: SurfaceRun, *, menu: bool = False) -> ChatCommand:
+    """A command that works the same with or without a period."""
+    return ChatCommand(name, run, menu=menu, anywhere=run)
 
 
 def _help(turn: TurnSurface, _argument: str) -> list[Outgoing]:
@@ -62,11 +70,14 @@ COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand("lai", _action("back"), menu=True),
     ChatCommand("boqua", _action("skip"), menu=True),
     ChatCommand("huy", lambda turn, _: menu.cancel(turn), menu=True, lobby="restart"),
+    # `/lienket <code>`, typed in a chat not linked yet, is taken by the engine first.
+    _anywhere(links.LINK, links.show_code, menu=True),
     ChatCommand("help", _help, menu=True),
     ChatCommand("start", lambda turn, _: menu.greet(turn), menu=True, lobby="restart"),
     ChatCommand("trogiup", _help),
     ChatCommand("giu", _action("keep")),
     ChatCommand("xong", _action("done")),
+    _anywhere("huylienket", links.unlink_command),
     _desk("tiendo"),
     _desk("moky", lobby=True),
     _desk("giao"),

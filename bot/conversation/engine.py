@@ -10,7 +10,7 @@ import logging
 
 from sqlmodel import Session
 
-from bot.conversation import heavy, modes, reports, transaction
+from bot.conversation import heavy, links, modes, reports, transaction
 from bot.conversation.commands import command_named
 from bot.conversation.desk import Desk, lead_ids, notices
 from bot.conversation.evaluation_cache import EvaluationCache
@@ -82,6 +82,11 @@ class ConversationEngine:
         joined: list[Outgoing] = []
         if isinstance(event, Command) and event.name == "start" and event.argument:
             joined, context = self._join(session, sender, event.argument, context)
+            if context is None:
+                return joined
+        if isinstance(event, Command) and event.name == links.LINK and event.argument:
+            # Also from a chat no member has yet: that is the chat being linked.
+            joined, context = links.link_chat(session, sender, event.argument, context)
             if context is None:
                 return joined
         if context is None:

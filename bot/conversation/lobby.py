@@ -35,6 +35,7 @@ class Lobby:
         self.period: Period | None = None
         self.template: Template | None = None
         self.conversation_id = context.conversation_id
+        self.identity_id = context.identity_id
         saved = context.conversation_state if context.conversation_period_id is None else None
         self.state = State.model_validate(saved or {})
 
@@ -47,6 +48,8 @@ class Lobby:
         desk = Desk(self)
         if isinstance(event, Command):
             command = command_named(event.name)
+            if command is not None and command.anywhere is not None:
+                return command.anywhere(self, event.argument)
             lobby = command.lobby if command else None
             if lobby == "desk":
                 return desk.command(event.name)
@@ -70,6 +73,7 @@ class Lobby:
             member_id=self.member.id or 0,
             period_id=self.period.id if self.period else None,
             state=self.state.model_dump(mode="json"),
+            identity_id=self.identity_id,
         )
 
     def code(self, action: str) -> str:

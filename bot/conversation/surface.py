@@ -33,6 +33,8 @@ class Surface(Protocol):
     unit: Unit
     options: EngineOptions
     state: State
+    # The chat account of this event (kept with the conversation as the one used last).
+    identity_id: int | None
 
     @property
     def period(self) -> Period | None:
@@ -159,6 +161,9 @@ class DeskOptions(Protocol):
 
 class DeskTurn(Protocol):
     """One event's conversation as the desk sees it (a unit without a period has none)."""
+
+    # The chat account of this event (kept with the conversation as the one used last).
+    identity_id: int | None
 
     @property
     def session(self) -> Session: ...

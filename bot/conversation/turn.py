@@ -49,6 +49,7 @@ class Turn:
         self.options = options
         self.evaluations = evaluations
         self.conversation_id = context.conversation_id
+        self.identity_id = context.identity_id
         same_period = context.conversation_period_id == self.period.id
         saved = context.conversation_state if same_period else {}
         self.state = State.model_validate(saved or {})
@@ -88,6 +89,7 @@ class Turn:
             member_id=self.member.id or 0,
             period_id=self.period_id,
             state=self.state.model_dump(mode="json"),
+            identity_id=self.identity_id,
         )
 
     def store_answer(

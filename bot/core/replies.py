@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The channel name of Telegram chat accounts (`ChatIdentity.channel`); reminders go out on it.
+# The channel name of Telegram chat accounts (`ChatIdentity.channel`).
 TELEGRAM = "telegram"
 
 # Button codes are "<step>:<action>", at most CODE_LIMIT bytes (Telegram's callback data). A

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.questionnaire.schema import Template
-from models import Assignment, ChatBlock, Member, Period, SectionProgress
+from models import Assignment, ChatBlock, ChatIdentity, Member, Period, SectionProgress
 
 DIRECTOR = "director"
 
@@ -75,10 +75,20 @@ def owed_by_member(
     return owed
 
 
-def blocked_members(session: Session, *, channel: str) -> set[int]:
-    """Members whose chat on `channel` refused our messages."""
-    rows = session.exec(select(ChatBlock.member_id).where(ChatBlock.channel == channel)).all()
-    return set(rows)
+def blocked_members(session: Session) -> set[int]:
+    """Members every chat of whom refused our messages (one linked chat still reaches them)."""
+    blocked: dict[int, set[str]] = {}
+    for member_id, channel in session.exec(select(ChatBlock.member_id, ChatBlock.channel)):
+        blocked.setdefault(member_id, set()).add(channel)
+    if not blocked:
+        return set()
+    chats = session.exec(
+        select(ChatIdentity.member_id, ChatIdentity.channel).where(
+            col(ChatIdentity.member_id).in_(blocked)
+        )
+    )
+    reachable = {member_id for member_id, channel in chats if channel not in blocked[member_id]}
+    return set(blocked) - reachable
 
 
 def owed_by(session: Session, *, period: Period, template: Template, member_id: int) -> list[str]:

@@ -19,7 +19,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.clock import VIETNAM
-from bot.core.replies import TELEGRAM
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.reminders.owed import blocked_members, directors_of, owed_by_member
 from bot.reminders.policy import (
@@ -70,7 +69,7 @@ def desired_rows(
     if not times:
         return {}
     template = load_template(period.template_id, templates_root)
-    blocked = blocked_members(session, channel=TELEGRAM)
+    blocked = blocked_members(session)
     wanted: dict[tuple[int, str], datetime] = {}
     for member_id in owed_by_member(session, period=period, template=template):
         if member_id in blocked:

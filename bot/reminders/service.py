@@ -246,7 +246,7 @@ def nudge_now(
     period = _period(session, period_id)
     template = load_template(period.template_id, templates_root)
     owed = owed_by_member(session, period=period, template=template)
-    blocked = blocked_members(session, channel=TELEGRAM)
+    blocked = blocked_members(session)
     targets = [
         m
         for m in owed
@@ -365,7 +365,7 @@ def desk_text(
     if period.status != "open":
         lines.append(t("reminders_desk.period_closed"))
     members = schedule_by_member(session, period_id=period_id)
-    blocked = blocked_members(session, channel=TELEGRAM)
+    blocked = blocked_members(session)
     if not members:
         lines.append(t("reminders.schedule_empty"))
     for row in members:

@@ -4,11 +4,12 @@ A claim is one statement: `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING
 one writer at a time, and on PostgreSQL the inner SELECT takes its rows `FOR UPDATE SKIP
 LOCKED`, so two processes never claim the same row and neither waits for the other. A claim
 whose process died is taken over once its lease has expired. Each row is checked again just
-before it is sent (is it still needed? may we send now?), and its outcome is written only if
-the row is still claimed by this process.
+before it is sent (is it still needed? may we send now? to which chat? see
+`bot.reminders.decision`), and its outcome is written only if the row is still claimed by
+this process. Each channel has its sender (`senders`, by channel name).
 
 What a crash can do: rows a dead process had claimed but not sent are sent by the next sweep
-after the lease; a row sent in the instant between Telegram accepting it and the database
+after the lease; a row sent in the instant between the chat service accepting it and the database
 recording it would be sent again (at most the `concurrency` messages in flight, one by
 default).
 """
@@ -20,38 +21,22 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col
-from sqlmodel import select as sql_select
 
 from bot.core.clock import now as clock_now
-from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
-from bot.reminders.messages import (
-    ReminderText,
-    blocked_notice,
-    director_summary,
-    member_reminder,
-)
-from bot.reminders.owed import directors_of, owed_by, section_owners
-from bot.reminders.planner import REMINDER, PlanResult, plan_all, policy_of
-from bot.reminders.policy import (
-    BLOCKED_PREFIX,
-    NUDGE,
-    SUMMARY,
-    allowed_now,
-    deadline_end,
-    is_planned_kind,
-    next_allowed,
-)
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
+from bot.reminders.decision import Decision, decide
+from bot.reminders.owed import directors_of
+from bot.reminders.planner import REMINDER, PlanResult, plan_all
+from bot.reminders.policy import BLOCKED_PREFIX
 from bot.reminders.sender import (
     ReminderSender,
     RetryLaterError,
@@ -59,7 +44,7 @@ from bot.reminders.sender import (
     UnreachableError,
 )
 from bot.store.database import Database
-from models import ChatBlock, ChatIdentity, Member, Period, Reminder
+from models import ChatBlock, Member
 
 log = logging.getLogger(__name__)
 
@@ -132,20 +117,6 @@ class RateLimiter:
             await self.sleep(slot - current)
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What to do with a claimed row, decided just before sending."""
-
-    action: Literal["send", "drop", "postpone", "fail"]
-    reason: str = ""
-    until: datetime | None = None
-    chat_id: str = ""
-    message: ReminderText | None = None
-    member_id: int = 0
-    period_id: int = 0
-    attempts: int = 0
-
-
 def claim_due(
     connection: Connection, *, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[int]:
@@ -173,18 +144,19 @@ def claim_due(
 
 
 class Sweeper:
-    """Plans, claims and sends due reminders through one sender."""
+    """Plans, claims and sends due reminders, each through the sender of the channel the
+    member wrote from last (`senders`: channel name -> its sender)."""
 
     def __init__(
         self,
         database: Database,
-        sender: ReminderSender,
+        senders: Mapping[str, ReminderSender],
         options: SweepOptions | None = None,
         *,
         clock: Callable[[], datetime] = clock_now,
     ) -> None:
         self.database = database
-        self.sender = sender
+        self.senders = dict(senders)
         self.options = options or SweepOptions()
         self.clock = clock
         self.limiter = RateLimiter(self.options.rate, self.options.chat_interval)
@@ -250,7 +222,7 @@ class Sweeper:
                 session,
                 reminder_id=reminder_id,
                 worker=self.options.worker,
-                channel=self.sender.channel,
+                channels=self.senders.keys(),
                 now=self.clock(),
                 templates_root=self.options.templates_root,
             )
@@ -265,7 +237,7 @@ class Sweeper:
                 insert(CHAT_BLOCK)
                 .values(
                     member_id=decision.member_id,
-                    channel=self.sender.channel,
+                    channel=decision.channel,
                     reason=reason[:200],
                     blocked_at=now,
                 )
@@ -327,9 +299,9 @@ class Sweeper:
             )
             report.failed += 1
             return
-        await self.limiter.wait(decision.chat_id)
+        await self.limiter.wait(f"{decision.channel}:{decision.chat_id}")
         try:
-            await self.sender.send(decision.chat_id, decision.message)
+            await self.senders[decision.channel].send(decision.chat_id, decision.message)
         except RetryLaterError as err:
             await self._retry(reminder_id, decision, err.seconds, str(err), report)
             return
@@ -381,109 +353,3 @@ class Sweeper:
             last_error=reason[:500],
         )
         report.retried += 1
-
-
-def _superseded(session: Session, row: Reminder, now: datetime) -> bool:
-    """Whether a later reminder of the same member and period is also due (after downtime)."""
-    later = sql_select(Reminder.id).where(
-        Reminder.period_id == row.period_id,
-        Reminder.member_id == row.member_id,
-        Reminder.id != row.id,
-        col(Reminder.kind).not_in([SUMMARY, NUDGE]),
-        col(Reminder.kind).not_like(f"{BLOCKED_PREFIX}%"),
-        col(Reminder.due_at) > row.due_at,
-        col(Reminder.due_at) <= now,
-        col(Reminder.status).in_(["planned", "claimed", "sent"]),
-    )
-    return bool(session.execute(select(exists(later.subquery().select()))).scalar())
-
-
-def decide(
-    session: Session,
-    *,
-    reminder_id: int,
-    worker: str,
-    channel: str,
-    now: datetime,
-    templates_root: Path = DEFAULT_TEMPLATES_DIR,
-) -> Decision | None:
-    """Whether a claimed row is sent now, later, or no more; None if it is not ours."""
-    row = session.get(Reminder, reminder_id)
-    if row is None or row.status != "claimed" or row.claimed_by != worker:
-        return None
-    period = session.get(Period, row.period_id)
-    member = session.get(Member, row.member_id)
-    base = Decision(
-        "drop", member_id=row.member_id, period_id=row.period_id, attempts=row.attempts
-    )
-    if period is None or member is None:
-        return replace(base, action="drop", reason="period or member gone")
-    if not member.active:
-        return replace(base, action="drop", reason="member left the unit")
-    policy = policy_of(session, period_id=row.period_id)
-    if not allowed_now(policy, now):
-        return replace(
-            base, action="postpone", reason="quiet hours", until=next_allowed(policy, now)
-        )
-    chat_id = session.exec(
-        sql_select(ChatIdentity.external_id).where(
-            ChatIdentity.member_id == row.member_id, ChatIdentity.channel == channel
-        )
-    ).first()
-    if chat_id is None:
-        return replace(base, action="fail", reason=f"no {channel} chat")
-    template = load_template(period.template_id, templates_root)
-
-    if row.kind.startswith(BLOCKED_PREFIX):
-        blocked = session.get(Member, int(row.kind.removeprefix(BLOCKED_PREFIX) or 0))
-        name = blocked.display_name if blocked else "?"
-        message = blocked_notice(template=template, name=name)
-        return replace(base, action="send", chat_id=chat_id, message=message)
-
-    if row.kind == SUMMARY:
-        if period.status == "final" or period.deadline is None:
-            return replace(base, action="drop", reason="report final")
-        owners = section_owners(session, period=period, template=template)
-        if not owners:
-            return replace(base, action="drop", reason="nothing missing")
-        ids = {p for people in owners.values() for p in people}
-        names = dict(
-            session.exec(
-                sql_select(Member.id, Member.display_name).where(col(Member.id).in_(ids))
-            ).all()
-        )
-        message = director_summary(
-            template=template,
-            year=period.year,
-            deadline=period.deadline,
-            owners=owners,
-            names={k: v for k, v in names.items() if k is not None},
-        )
-        return replace(base, action="send", chat_id=chat_id, message=message)
-
-    if period.status != "open":
-        return replace(base, action="drop", reason=f"period {period.status}")
-    if period.deadline is not None and now >= deadline_end(period.deadline):
-        return replace(base, action="drop", reason="deadline passed")
-    if period.deadline is None and row.kind != NUDGE:
-        return replace(base, action="drop", reason="no deadline")
-    if session.exec(
-        sql_select(ChatBlock.id).where(
-            ChatBlock.member_id == row.member_id, ChatBlock.channel == channel
-        )
-    ).first():
-        return replace(base, action="drop", reason="blocked the bot")
-    owed = owed_by(session, period=period, template=template, member_id=row.member_id)
-    if not owed:
-        return replace(base, action="drop", reason="nothing missing")
-    if is_planned_kind(row.kind) and _superseded(session, row, now):
-        return replace(base, action="drop", reason="superseded by a later reminder")
-    message = member_reminder(
-        kind=row.kind,
-        template=template,
-        year=period.year,
-        deadline=period.deadline,
-        sections=owed,
-        now=now,
-    )
-    return replace(base, action="send", chat_id=chat_id, message=message)

@@ -60,7 +60,13 @@ def _member_context_statement() -> Any:
     conversation = _CONVERSATIONS.c
     return (
         sa_select(
-            Member, Unit, Period, conversation.id, conversation.period_id, conversation.state
+            Member,
+            Unit,
+            Period,
+            conversation.id,
+            conversation.period_id,
+            conversation.state,
+            col(ChatIdentity.id),
         )
         .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
         .join(Unit, col(Unit.id) == col(Member.unit_id))
@@ -114,6 +120,8 @@ class MemberContext:
     conversation_id: int | None
     conversation_period_id: int | None
     conversation_state: dict[str, Any] | None
+    # The chat account the event came from, kept with the conversation as the one used last.
+    identity_id: int | None = None
 
 
 def member_context(session: Session, *, channel: str, external_id: str) -> MemberContext | None:
@@ -122,8 +130,7 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
     row = session.execute(_MEMBER_CONTEXT, params).first()
     if row is None:
         return None
-    member, unit, period, conversation_id, conversation_period_id, state = row
-    return MemberContext(member, unit, period, conversation_id, conversation_period_id, state)
+    return MemberContext(*row)
 
 
 @dataclass
@@ -238,9 +245,19 @@ def write_conversation(
     member_id: int,
     period_id: int | None,
     state: dict[str, Any],
+    identity_id: int | None,
 ) -> None:
-    """The member's conversation state written by id, creating the row when there is none yet."""
-    fields = {"period_id": period_id, "state": state, "updated_at": now()}
+    """The member's conversation state written by id, creating the row when there is none yet.
+
+    `identity_id`, the chat the event came from, rides along: the chat used last costs no
+    statement of its own.
+    """
+    fields = {
+        "period_id": period_id,
+        "state": state,
+        "updated_at": now(),
+        "identity_id": identity_id,
+    }
     connection = session.connection()
     if conversation_id is None:
         connection.execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})

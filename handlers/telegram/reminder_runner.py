@@ -7,13 +7,16 @@ a restart or a second process changes nothing about what is sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
 from bot.core.settings import Settings
+from bot.reminders.sender import ReminderSender
 from bot.reminders.sweep import Sweeper, SweepOptions
 from bot.store.database import Database
+from handlers.telegram.adapter import CHANNEL
 from handlers.telegram.reminder_sender import TelegramSender
 
 log = logging.getLogger(__name__)
@@ -21,8 +24,17 @@ log = logging.getLogger(__name__)
 JOB_NAME = "reminders-sweep"
 
 
-def start_reminders(application: Application, database: Database, settings: Settings) -> None:
-    """Schedules the sweep every BAOCAO_REMINDER_SWEEP_SECONDS (0: reminders off)."""
+def start_reminders(
+    application: Application,
+    database: Database,
+    settings: Settings,
+    others: Mapping[str, ReminderSender] | None = None,
+) -> None:
+    """Schedules the sweep every BAOCAO_REMINDER_SWEEP_SECONDS (0: reminders off).
+
+    Reminders go out on Telegram, as "telegram", and on the `others` channels (by name),
+    each to the chat its member wrote from last.
+    """
     interval = settings.reminder_sweep_seconds
     queue = application.job_queue
     if interval <= 0 or queue is None:
@@ -30,7 +42,7 @@ def start_reminders(application: Application, database: Database, settings: Sett
         return
     sweeper = Sweeper(
         database,
-        TelegramSender(application.bot),
+        {CHANNEL: TelegramSender(application.bot), **(others or {})},
         SweepOptions(
             lease=timedelta(seconds=settings.reminder_lease_seconds),
             rate=settings.reminder_rate,

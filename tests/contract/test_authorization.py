@@ -4,6 +4,7 @@ the director's work, even with forged button codes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -129,6 +130,30 @@ def test_every_command_for_every_role(
     # Nothing of the other unit ever shows.
     assert "Trường B" not in _text(replies)
     assert not any(isinstance(r, Notice) and r.external_id.startswith("B-") for r in replies)
+
+
+def _linked_zalo(engine: ConversationEngine, role: str) -> Sender:
+    """The member's Zalo chat, linked with a code shown in their first chat."""
+    shown = _text(engine.handle(_sender(role), Command("lienket")))
+    code = re.search(r"/lienket (\d{6})", shown)
+    assert code is not None, shown
+    zalo = Sender("zalo", f"zalo-{role}", role)
+    assert "✅" in _text(engine.handle(zalo, Command("lienket", code.group(1))))
+    return zalo
+
+
+@pytest.mark.parametrize("command", [*MEMBER_COMMANDS, "duthao", *DESK_COMMANDS])
+@pytest.mark.parametrize("role", ["director", "deputy", "staff", "idle_staff"])
+def test_a_linked_chat_has_exactly_the_members_rights(
+    engine: ConversationEngine, units: tuple[Unit, Unit], role: str, command: str
+) -> None:
+    zalo = _linked_zalo(engine, role)
+    replies = engine.handle(zalo, Command(command))
+    expected = _expected(role, command)
+    assert _denied(replies) is (expected == "denied"), _text(replies)
+    got_document = any(isinstance(r, DocumentReply) for r in replies)
+    assert got_document is (command == "duthao" and expected == "allowed")
+    assert "Trường B" not in _text(replies)
 
 
 def _step(database: Database, member_id: int) -> int:

@@ -110,7 +110,7 @@ def sweeper(database: Database, sender: FakeSender) -> Sweeper:
     options = SweepOptions(
         worker="test", rate=None, chat_interval=0, templates_root=FIXTURE_TEMPLATES
     )
-    return Sweeper(database, sender, options)
+    return Sweeper(database, {sender.channel: sender}, options)
 
 
 @pytest.fixture

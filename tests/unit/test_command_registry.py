@@ -28,6 +28,8 @@ def database_url(tmp_path: Path, migrated_sqlite: Path) -> str:
 
 # The public chat commands: the members' and the leaders' (desk) ones.
 MEMBER = ("start", "help", "trogiup", "tiep", "viec", "baocao", "duthao", "huy")
+# Linking a second app works the same with or without a period.
+LINKING = ("lienket", "huylienket")
 ANSWERING = ("lai", "boqua", "giu", "xem", "xong")
 LEADERS = (
     "tiendo",
@@ -44,7 +46,7 @@ LEADERS = (
     "dieuchinh",
 )
 # What a director can do before the unit has any period.
-BEFORE_A_PERIOD = {"moky", "moi", "thanhvien", "donvi", "donvicon"}
+BEFORE_A_PERIOD = {"moky", "moi", "thanhvien", "donvi", "donvicon", *LINKING}
 
 
 def _unknown(name: str) -> str:
@@ -65,7 +67,7 @@ def test_a_command_not_in_the_registry_is_unknown(chat: Chat) -> None:
 
 def test_the_registry_holds_every_chat_command_once() -> None:
     names = [c.name for c in COMMANDS]
-    assert sorted(names) == sorted([*MEMBER, *ANSWERING, *LEADERS])
+    assert sorted(names) == sorted([*MEMBER, *ANSWERING, *LEADERS, *LINKING])
 
 
 def test_the_menu_keeps_the_registry_order_and_has_descriptions() -> None:

@@ -23,6 +23,7 @@ from bot.core.replies import Button, Notice, Outgoing, Reply
 from bot.questionnaire.schema import Template
 from bot.reminders import service as reminders
 from bot.store import queries as store
+from bot.store.chats import last_used_chats
 from bot.texts import t
 from bot.workflow.access import DIRECTOR_ONLY, ForbiddenError, Role, role_of
 from models import Period
@@ -159,12 +160,11 @@ class Area:
 
 
 def notices(session: Session, member_ids: list[int], text: str) -> list[Outgoing]:
-    """The same message to each member's chat accounts."""
-    found = store.identities_of(session, member_ids=sorted(set(member_ids)))
+    """The same message to each member, on the chat they wrote from last."""
+    found = last_used_chats(session, member_ids=sorted(set(member_ids)))
     return [
-        Notice(identity.channel, identity.external_id, text)
+        Notice(found[member_id].channel, found[member_id].external_id, text)
         for member_id in sorted(found)
-        for identity in found[member_id]
     ]
 
 
