@@ -9,6 +9,7 @@ from bot.cli import (  # noqa: F401
     data,
     hierarchy,
     importing,
+    ops,
     reminders,
     reports,
     settings,
