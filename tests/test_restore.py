@@ -193,3 +193,25 @@ def test_nightly_backups_keep_the_last_days_and_nothing_else_is_deleted(
     with time_machine.travel(last + timedelta(days=2), tick=False):
         text = invoke("backup", "--keep-days", "1", monkeypatch=monkeypatch)
     assert "Đã xóa 4 bản sao lưu cũ hơn 1 ngày." in text.stdout
+
+
+def test_a_restore_that_fails_half_way_leaves_the_database_as_it_was(
+    database: Database,
+    data_dir: Path,  # noqa: F811
+    period_id: int,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    needs_pg_dump(database)
+    made = invoke("backup", "--json", monkeypatch=monkeypatch)
+    backup = Path(json.loads(made.stdout)["file"])
+    before = answers_of(database.url)
+    database.dispose()
+    # The first two thirds of the file: its start says what it is, its end is missing.
+    broken = tmp_path / f"broken{backup.suffix}"
+    content = backup.read_bytes()
+    broken.write_bytes(content[: len(content) * 2 // 3])
+    result = invoke("restore", str(broken), "--force", monkeypatch=monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert "giữ nguyên như trước" in result.stderr
+    assert answers_of(database.url) == before

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,13 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.data.backup import BackupError, libpq_args, run_tool, sqlite_path, verify_sqlite
+from bot.data.backup import (
+    BackupError,
+    libpq_args,
+    run_tool,
+    sqlite_path,
+    verify_sqlite,
+)
 from bot.store.database import normalize_url
 from bot.texts import t
 
@@ -73,7 +81,13 @@ def restore_database(url: str, backup: Path, *, force: bool = False) -> RestoreR
         if engine == "sqlite":
             return _restore_sqlite(parsed, backup, shown, force=force)
         return _restore_postgresql(parsed, backup, shown, force=force)
-    except (BackupError, sqlite3.Error, SQLAlchemyError, OSError) as err:
+    except (
+        BackupError,
+        sqlite3.Error,
+        SQLAlchemyError,
+        OSError,
+        subprocess.SubprocessError,
+    ) as err:
         raise RestoreError(t("ops.restore.failed", error=err)) from err
 
 
@@ -132,14 +146,49 @@ def _restore_sqlite(url: URL, backup: Path, shown: str, *, force: bool) -> Resto
 # -- PostgreSQL ------------------------------------------------------------------------------
 
 
+def _script_restore(pg_restore: str, psql: str, url: URL, backup: Path) -> None:
+    """pg_restore writes the dump's SQL to a file, then psql runs it behind a schema reset
+    in one transaction.
+
+    Never piped: psql would commit what it had read of a dump pg_restore could not finish.
+    """
+    conninfo, env = libpq_args(url)
+    with tempfile.TemporaryDirectory(prefix="baocao-restore-") as folder:
+        script = Path(folder) / "restore.sql"
+        written = run_tool(
+            [pg_restore, "--no-owner", "--no-privileges", f"--file={script}", str(backup)], env
+        )
+        if written.returncode != 0:
+            raise RestoreError(t("ops.restore.failed", error=written.stderr.strip()))
+        done = run_tool(
+            [
+                psql,
+                "--no-psqlrc",
+                "--no-password",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                # Empty tables too (a migrated but unused database): the dump makes its own.
+                "--command=DROP SCHEMA public CASCADE",
+                "--command=CREATE SCHEMA public",
+                f"--file={script}",
+                f"--dbname={conninfo}",
+            ],
+            env,
+        )
+        if done.returncode != 0:
+            raise RestoreError(t("ops.restore.failed", error=done.stderr.strip()))
+
+
 def _restore_postgresql(url: URL, backup: Path, shown: str, *, force: bool) -> RestoreResult:
-    """pg_restore of a custom-format dump into an emptied public schema, in one transaction."""
-    pg_restore = shutil.which("pg_restore")
-    if pg_restore is None:
-        raise RestoreError(t("backup.no_pg_tools"))
+    """The dump's SQL (pg_restore) run by psql after emptying the public schema, all in one
+    transaction: a restore that fails half-way leaves the database as it was."""
+    pg_restore, psql = shutil.which("pg_restore"), shutil.which("psql")
+    if pg_restore is None or psql is None:
+        raise RestoreError(t("ops.restore.no_pg_tools"))
     engine = create_engine(url)
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection:
             tables = [
                 name for name in inspect(connection).get_table_names() if name != "alembic_version"
             ]
@@ -147,26 +196,9 @@ def _restore_postgresql(url: URL, backup: Path, shown: str, *, force: bool) -> R
                 int(connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar() or 0)
                 for name in tables
             )
-            _guard(rows, shown, force=force)
-            # Empty tables too (a migrated but unused database): the dump creates its own.
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        conninfo, env = libpq_args(url)
-        done = run_tool(
-            [
-                pg_restore,
-                "--no-owner",
-                "--no-privileges",
-                "--exit-on-error",
-                "--single-transaction",
-                "--no-password",
-                f"--dbname={conninfo}",
-                str(backup),
-            ],
-            env,
-        )
-        if done.returncode != 0:
-            raise RestoreError(t("ops.restore.failed", error=done.stderr.strip()))
+        _guard(rows, shown, force=force)
+        engine.dispose()
+        _script_restore(pg_restore, psql, url, backup)
         with engine.connect() as connection:
             names = set(inspect(connection).get_table_names())
             answers = None
