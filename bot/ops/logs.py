@@ -30,20 +30,19 @@ _PATTERNS = (
     (re.compile(r"(/bot)[^/\s?#\"']+"), rf"\1{REDACTED}"),
     # A bare Telegram or Zalo token: the bot's id, a colon, a long secret.
     (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}"), REDACTED),
+    # A signed draft link's token (/d/<token>): whoever reads it opens the draft.
+    (re.compile(r"(/d/)[A-Za-z0-9_.~-]{16,}"), rf"\1{REDACTED}"),
     # A password in any URL: scheme://user:password@host.
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@", re.IGNORECASE), rf"\1{REDACTED}@"),
 )
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """The secret values in the settings: tokens, keys, the database's password."""
+    """The secret values in the settings: every SecretStr one (tokens, keys, webhook
+    secrets, settings added later alike) and the database's password."""
     found: list[str] = []
-    for value in (
-        settings.telegram_bot_token,
-        settings.zalo_bot_token,
-        settings.secret_key,
-        settings.telegram_webhook_secret,
-    ):
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
         if isinstance(value, SecretStr):
             found.append(value.get_secret_value())
     if settings.database_url:
