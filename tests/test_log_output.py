@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.cli.app import setup_logging
-from bot.core.settings import Settings, get_settings
+from bot.core.settings import Settings
 from bot.ops.logs import REDACTED, Redactor, configure_logging, secrets_of
 from tests.support.web import serving
 
@@ -32,43 +34,42 @@ DRAFT_TOKEN = "eyJwIjo0Mn0.Zk3xQ9vB2mN8aP1s"
 PIECES = ("AAHloggedTokenMustNeverShow", "zaloLoggedSecretNeverShown")
 
 
-@pytest.fixture
-def secret_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every kind of secret configured, and the root logger restored afterwards."""
+ROOT = Path(__file__).resolve().parents[1]
+SECRET_ENV = {
+    "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+    "ZALO_BOT_TOKEN": ZALO_TOKEN,
+    "BAOCAO_SECRET_KEY": SECRET_KEY,
+    "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "DATABASE_URL": f"postgresql+psycopg://baocao:{DB_PASSWORD}@db.example/baocao",
+    "LOG_LEVEL": "DEBUG",
+}
+
+
+def logged(log_format: str, code: str, tmp_path: Path) -> str:
+    """Runs `code` in a fresh Python process after `setup_logging()` as `baocao run` calls it,
+    with every kind of secret configured; returns what it logged to standard error."""
     env = {
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-        "ZALO_BOT_TOKEN": ZALO_TOKEN,
-        "BAOCAO_SECRET_KEY": SECRET_KEY,
-        "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "DATABASE_URL": f"postgresql+psycopg://baocao:{DB_PASSWORD}@db.example/baocao",
-        "LOG_LEVEL": "DEBUG",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "BAOCAO_DATA_DIR": str(tmp_path),
+        "LOG_FORMAT": log_format,
+        **SECRET_ENV,
     }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    httpx_level = logging.getLogger("httpx").level
-    filters = {handler: list(handler.filters) for handler in handlers}
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    for handler, kept in filters.items():
-        handler.filters[:] = kept
-    root.setLevel(level)
-    logging.getLogger("httpx").setLevel(httpx_level)
-    get_settings.cache_clear()
+    script = f"from bot.cli.app import setup_logging\nsetup_logging()\n{code}"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr
 
 
-def capture(log_format: str, monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
-    """Configures logging as `baocao run` does, into a string."""
-    monkeypatch.setenv("LOG_FORMAT", log_format)
-    get_settings.cache_clear()
-    stream = io.StringIO()
-    configure_logging(get_settings(), logging.StreamHandler(stream))
-    return stream
+# Run in the child process: tests.test_log_output is importable from the project root.
+EMIT = "from tests.test_log_output import log_everything\nlog_everything({base!r})"
 
 
 def log_everything(base: str) -> None:
@@ -105,24 +106,16 @@ def assert_clean(output: str) -> None:
     assert REDACTED in output
 
 
-@pytest.mark.usefixtures("secret_settings")
-def test_text_logs_never_show_a_secret(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    stream = capture("text", monkeypatch)
-    log_everything(api)
-    output = stream.getvalue()
+def test_text_logs_never_show_a_secret(api: str, tmp_path: Path) -> None:
+    output = logged("text", EMIT.format(base=api), tmp_path)
     assert_clean(output)
     assert "HTTP Request: GET" in output and f"/bot{REDACTED}/getMe" in output
     assert "RuntimeError" in output and "sending failed" in output
     assert not output.lstrip().startswith("{")
 
 
-@pytest.mark.usefixtures("secret_settings")
-def test_json_logs_are_one_object_a_line_without_secrets(
-    api: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    stream = capture("JSON", monkeypatch)
-    log_everything(api)
-    output = stream.getvalue()
+def test_json_logs_are_one_object_a_line_without_secrets(api: str, tmp_path: Path) -> None:
+    output = logged("JSON", EMIT.format(base=api), tmp_path)
     assert_clean(output)
     entries = [json.loads(line) for line in output.splitlines()]
     assert len(entries) >= 9
@@ -140,21 +133,18 @@ def test_json_logs_are_one_object_a_line_without_secrets(
     assert entries[0]["exception"] is None
 
 
-@pytest.mark.usefixtures("secret_settings")
-def test_setup_logging_of_the_cli_redacts_and_can_be_called_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("LOG_FORMAT", "json")
-    get_settings.cache_clear()
+def test_setup_logging_again_replaces_its_handler(tmp_path: Path) -> None:
     log_file = tmp_path / "baocao.log"
-    setup_logging(log_file)
-    setup_logging(log_file)
-    logging.getLogger("bot.test").warning("token %s", TELEGRAM_TOKEN)
-    for handler in logging.getLogger().handlers:
-        handler.flush()
+    code = (
+        "import logging\nfrom pathlib import Path\n"
+        f"setup_logging(Path({str(log_file)!r}))\nsetup_logging(Path({str(log_file)!r}))\n"
+        f"logging.getLogger('bot.test').warning('token %s', {TELEGRAM_TOKEN!r})"
+    )
+    stderr = logged("json", code, tmp_path)
     lines = log_file.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1, "a second setup_logging must replace the handler, not add one"
     assert TELEGRAM_TOKEN not in lines[0] and json.loads(lines[0])["level"] == "WARNING"
+    assert TELEGRAM_TOKEN not in stderr
 
 
 def test_a_secret_setting_added_later_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,6 +157,15 @@ def test_a_secret_setting_added_later_is_redacted(monkeypatch: pytest.MonkeyPatc
     assert redact("X-Bot-Api-Secret-Token: zalo-hook-secret-31337") == (
         f"X-Bot-Api-Secret-Token: {REDACTED}"
     )
+
+
+def test_logging_configured_by_someone_else_is_left_alone() -> None:
+    # As logging.basicConfig: a test runner's capture keeps working.
+    root = logging.getLogger()
+    before = list(root.handlers)
+    assert before, "pytest captures logs with handlers of its own"
+    configure_logging(Settings(_env_file=None), logging.StreamHandler(io.StringIO()))  # type: ignore[call-arg]
+    assert root.handlers == before
 
 
 def test_only_secrets_are_redacted() -> None:

@@ -114,19 +114,22 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(settings: Settings, handler: logging.Handler) -> None:
-    """Routes every log record to `handler` at the configured level and format, and
-    redacts secrets on every handler of the root logger.
+    """Routes every log record to `handler` at the configured level and format, with the
+    secrets redacted by a filter on the handler.
 
-    Calling it again replaces the handler it installed before; handlers others installed
-    (a test runner's) stay, redacted too.
+    Calling it again replaces the handler it installed before. Like logging.basicConfig,
+    it leaves alone a root logger someone else configured (a test runner's).
     """
+    root = logging.getLogger()
+    if any(each not in _installed for each in root.handlers):
+        return
     formatter: logging.Formatter
     if settings.log_format == "json":
         formatter = JsonFormatter()
     else:
         formatter = logging.Formatter(TEXT_FORMAT)
     handler.setFormatter(formatter)
-    root = logging.getLogger()
+    handler.addFilter(RedactingFilter(Redactor(secrets_of(settings))))
     while _installed:
         previous = _installed.pop()
         root.removeHandler(previous)
@@ -134,11 +137,6 @@ def configure_logging(settings: Settings, handler: logging.Handler) -> None:
     root.addHandler(handler)
     _installed.append(handler)
     root.setLevel(settings.log_level.upper())
-    redacting = RedactingFilter(Redactor(secrets_of(settings)))
-    for each in root.handlers:
-        for old in [found for found in each.filters if isinstance(found, RedactingFilter)]:
-            each.removeFilter(old)
-        each.addFilter(redacting)
     logging.captureWarnings(True)
 
 
