@@ -309,3 +309,15 @@ def test_the_backup_must_be_less_than_26_hours_old(
         _result, checks = doctor(monkeypatch)
     assert not checks["backup"]["ok"]
     assert "26 giờ" in checks["backup"]["message"]
+
+
+def test_a_setting_that_cannot_be_read_is_named_without_its_value(
+    platforms: FakePlatforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, checks = doctor(monkeypatch, TELEGRAM_BOT_TOKEN="not-a-token-SECRETISH")
+    assert result.exit_code == 1
+    assert list(checks) == ["settings"]
+    assert "TELEGRAM_BOT_TOKEN" in checks["settings"]["message"]
+    assert "SECRETISH" not in result.output
+    text = runner.invoke(app, ["doctor"])
+    assert text.exit_code == 1 and "❌ Cài đặt: TELEGRAM_BOT_TOKEN" in text.stdout

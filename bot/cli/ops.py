@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,9 +25,13 @@ app.add_typer(db_app, name="db")
 def doctor(as_json: JsonOption = False) -> None:
     """Check the configuration: tokens, database, LibreOffice, public URL, webhook, data
     folder, backups. Exit 0 when every check passes, 1 otherwise."""
-    from bot.ops.checks import run_checks
+    from bot.ops.checks import run_checks, settings_checks
 
-    checks = run_checks(get_settings())
+    try:
+        checks = run_checks(get_settings())
+    except ValidationError as err:
+        # Nothing else can be checked before the settings can be read.
+        checks = settings_checks(err)
     ok = all(check.ok for check in checks)
     if as_json:
         payload = {"ok": ok, "checks": [check.as_dict() for check in checks]}

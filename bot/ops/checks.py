@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from pydantic import ValidationError
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +47,16 @@ class Check:
     def as_dict(self) -> dict[str, Any]:
         """The check as JSON-ready data."""
         return {"name": self.name, "ok": self.ok, "message": self.message}
+
+
+def settings_checks(error: ValidationError) -> list[Check]:
+    """One failed check per setting that cannot be read (the value itself is never shown)."""
+    checks = []
+    for problem in error.errors():
+        setting = ".".join(str(part) for part in problem["loc"]) or "?"
+        message = t("ops.doctor.settings.invalid", setting=setting, error=problem["msg"])
+        checks.append(Check("settings", False, message))
+    return checks
 
 
 # -- the database ----------------------------------------------------------------------------
