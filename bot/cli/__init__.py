@@ -10,6 +10,7 @@ from bot.cli import (  # noqa: F401
     draft_links,
     hierarchy,
     importing,
+    ops,
     reminders,
     reports,
     settings,

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.core.clock import VIETNAM
 from bot.core.settings import get_settings
+from bot.ops.logs import configure_logging
 from bot.questionnaire.loader import TemplateNotFoundError
 from bot.report.answers_file import AnswersFileError, load_answers_file
 from bot.store.database import Database, ReadOnlyDatabaseError
@@ -35,7 +36,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def setup_logging(log_file: Path | None = None) -> None:
-    """Logging at the configured level, to stderr or appended to `log_file`.
+    """Logging at the configured level and format (LOG_FORMAT), to stderr or appended to
+    `log_file`, with tokens and secrets redacted.
 
     The terminal chat logs to a file: its migration and warning lines would otherwise land
     in the middle of the conversation. Python warnings go the same way.
@@ -46,12 +48,7 @@ def setup_logging(log_file: Path | None = None) -> None:
     else:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(log_file, encoding="utf-8")
-    logging.basicConfig(
-        level=get_settings().log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=[handler],
-    )
-    logging.captureWarnings(True)
+    configure_logging(get_settings(), handler)
 
 
 def open_database(*, writable: bool = False) -> Database:

@@ -61,20 +61,35 @@ def backup(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing backup file at --out.")
     ] = False,
+    keep_days: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-days",
+            min=1,
+            help="After a verified backup, delete the dated backups in its folder "
+            "taken more than this many days ago.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Copy the database consistently while the bot runs, and check the copy."""
-    from bot.data.backup import BackupError, backup_database
+    from dataclasses import replace
+
+    from bot.data.backup import BackupError, backup_database, rotate_backups
 
     settings = get_settings()
     # No migration first: a backup is what one takes before upgrading.
     try:
         result = backup_database(
-            settings.effective_database_url, out=out, data_dir=settings.data_dir, force=force
+            settings.effective_database_url, out=out, folder=settings.backups_dir, force=force
         )
     except BackupError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(2) from err
+    if keep_days is not None:
+        # Only once the new copy is written and checked: a failed night deletes nothing.
+        removed = rotate_backups(result.file.parent, keep_days=keep_days, keep=result.file)
+        result = replace(result, removed=removed)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -88,6 +103,8 @@ def backup(
             answers=answers,
         )
     )
+    if result.removed:
+        typer.echo(t("cli.backup.rotated", count=len(result.removed), days=keep_days))
 
 
 def _size(size: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
     demo: bool | None = Field(default=None, alias="BAOCAO_DEMO")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # "text" (one readable line) or "json" (one JSON object a line, for log collectors).
+    log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
+    # Where `baocao backup` writes its dated files and `baocao doctor` looks for the newest.
+    backup_dir: Path | None = Field(default=None, alias="BAOCAO_BACKUP_DIR")
     # Deadline reminders (bot.reminders): seconds between two sweeps (0 turns them off), a
     # dead process's claim is taken over after the lease, and sends per second overall.
     # Seconds a draft or an upload audit may run in its worker before the user is told.
@@ -64,6 +69,12 @@ class Settings(BaseSettings):
     # Folders of report kinds written outside the code, separated by ":", beside the
     # bundled templates/ (a kind whose id is bundled already is refused, not overridden).
     templates_dir: str | None = Field(default=None, alias="BAOCAO_TEMPLATES_DIR")
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        """LOG_FORMAT=JSON reads as json."""
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -89,6 +100,11 @@ class Settings(BaseSettings):
         """The folders of BAOCAO_TEMPLATES_DIR, in order, empty parts left out."""
         parts = (self.templates_dir or "").split(":")
         return [Path(part).expanduser() for part in parts if part.strip()]
+
+    @property
+    def backups_dir(self) -> Path:
+        """BAOCAO_BACKUP_DIR, or the backups folder of the data folder."""
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def drafts_dir(self) -> Path:

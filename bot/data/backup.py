@@ -12,22 +12,26 @@ listing the archive with `pg_restore` and reading the answers table back out of 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from bot.core.clock import now
+from bot.core.clock import VIETNAM, now
 from bot.data.files import os_error_text
 from bot.texts import t
 
-BACKUP_FOLDER = "backups"
 PG_DUMP_TIMEOUT = 3600
+# baocao-2026-11-25-1030.db, baocao-2026-11-25-1030-2.dump: the files `backup` names itself,
+# the only ones rotation ever deletes.
+BACKUP_NAME = re.compile(r"^baocao-(\d{4}-\d{2}-\d{2}-\d{4})(?:-\d+)?\.(?:db|dump)$")
 
 
 class BackupError(RuntimeError):
@@ -44,6 +48,7 @@ class BackupResult:
     integrity: str
     answers: int | None
     revision: str | None
+    removed: tuple[Path, ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data."""
@@ -54,12 +59,12 @@ class BackupResult:
             "integrity": self.integrity,
             "answers": self.answers,
             "revision": self.revision,
+            "removed": [str(path) for path in self.removed],
         }
 
 
-def default_backup_path(data_dir: Path, *, suffix: str = ".db") -> Path:
-    """data/backups/baocao-2026-11-25-1030.db (Vietnamese time), never an existing file."""
-    folder = data_dir / BACKUP_FOLDER
+def default_backup_path(folder: Path, *, suffix: str = ".db") -> Path:
+    """backups/baocao-2026-11-25-1030.db (Vietnamese time), never an existing file."""
     stem = f"baocao-{now():%Y-%m-%d-%H%M}"
     path = folder / f"{stem}{suffix}"
     counter = 1
@@ -69,10 +74,47 @@ def default_backup_path(data_dir: Path, *, suffix: str = ".db") -> Path:
     return path
 
 
+def backup_moment(path: Path) -> datetime | None:
+    """When a backup named by `backup` was taken (None for any other file)."""
+    found = BACKUP_NAME.match(path.name)
+    if found is None:
+        return None
+    try:
+        return datetime.strptime(found.group(1), "%Y-%m-%d-%H%M").replace(tzinfo=VIETNAM)
+    except ValueError:
+        return None
+
+
+def dated_backups(folder: Path) -> list[tuple[datetime, Path]]:
+    """The backups `backup` wrote into `folder`, oldest first."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        moment = backup_moment(path)
+        if moment is not None and path.is_file():
+            found.append((moment, path))
+    return sorted(found)
+
+
+def rotate_backups(folder: Path, *, keep_days: int, keep: Path) -> tuple[Path, ...]:
+    """Deletes the dated backups in `folder` taken more than `keep_days` days ago.
+
+    Only files named as `backup` names them are touched, and never `keep` (the one just made).
+    """
+    limit = now() - timedelta(days=keep_days)
+    removed = []
+    for moment, path in dated_backups(folder):
+        if moment < limit and path.resolve() != keep.resolve():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return tuple(removed)
+
+
 def backup_database(
-    url: str, *, out: Path | None, data_dir: Path, force: bool = False
+    url: str, *, out: Path | None, folder: Path, force: bool = False
 ) -> BackupResult:
-    """Copies the database at `url` to `out` (a dated file under `data_dir` by default).
+    """Copies the database at `url` to `out` (a dated file in `folder` by default).
 
     An existing `out` is replaced only with `force`, and only if it is a regular file.
     """
@@ -83,9 +125,9 @@ def backup_database(
             raise BackupError(t("backup.same_file"))
         check_target(out, force=force)
     if backend == "sqlite":
-        return backup_sqlite(parsed, out or default_backup_path(data_dir))
+        return backup_sqlite(parsed, out or default_backup_path(folder))
     if backend == "postgresql":
-        return backup_postgresql(parsed, out or default_backup_path(data_dir, suffix=".dump"))
+        return backup_postgresql(parsed, out or default_backup_path(folder, suffix=".dump"))
     raise BackupError(t("backup.unsupported", backend=backend))
 
 
@@ -210,7 +252,7 @@ def _check_sqlite(path: Path) -> tuple[str, int | None, str | None]:
 # -- PostgreSQL ------------------------------------------------------------------------------
 
 
-def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+def libpq_args(url: URL) -> tuple[str, dict[str, str]]:
     """A libpq connection URI without the password, and an environment carrying it."""
     env = dict(os.environ)
     if url.password is not None:
@@ -219,7 +261,8 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_tool(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Runs a PostgreSQL client tool, its output captured, within PG_DUMP_TIMEOUT."""
     try:
         return subprocess.run(
             command,
@@ -241,15 +284,15 @@ def backup_postgresql(url: URL, out: Path) -> BackupResult:
     pg_restore = shutil.which("pg_restore")
     if pg_dump is None or pg_restore is None:
         raise BackupError(t("backup.no_pg_tools"))
-    conninfo, env = _libpq(url)
+    conninfo, env = libpq_args(url)
     temporary = _temporary_beside(out)
     try:
-        done = _run(
+        done = run_tool(
             [pg_dump, "--format=custom", "--no-password", f"--file={temporary}", conninfo], env
         )
         if done.returncode != 0:
             raise BackupError(t("backup.pg_dump_failed", error=done.stderr.strip()))
-        listed = _run([pg_restore, "--list", str(temporary)], env)
+        listed = run_tool([pg_restore, "--list", str(temporary)], env)
         if listed.returncode != 0:
             raise BackupError(t("backup.corrupt", error=listed.stderr.strip()))
         answers = _dumped_rows(pg_restore, temporary, "answer", env)
@@ -271,7 +314,7 @@ def _dumped_lines(
     pg_restore: str, archive: Path, table: str, env: dict[str, str]
 ) -> list[str] | None:
     """The COPY data lines of one table read back from the archive (None: no such table)."""
-    done = _run(
+    done = run_tool(
         [pg_restore, "--data-only", f"--table={table}", "--file=-", str(archive)],
         env,
     )

@@ -202,9 +202,9 @@ def test_text_output(database: Database, data_dir: Path, period_id: int) -> None
 
 def test_missing_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="Không tìm thấy tệp cơ sở dữ liệu"):
-        backup_database(f"sqlite:///{tmp_path / 'none.db'}", out=None, data_dir=tmp_path)
+        backup_database(f"sqlite:///{tmp_path / 'none.db'}", out=None, folder=tmp_path)
     with pytest.raises(BackupError, match="trong bộ nhớ"):
-        backup_database("sqlite://", out=None, data_dir=tmp_path)
+        backup_database("sqlite://", out=None, folder=tmp_path)
     assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())
 
 
@@ -212,7 +212,7 @@ def test_backup_onto_the_database_itself_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "baocao.db"
     sqlite3.connect(path).close()
     with pytest.raises(BackupError, match="trùng"):
-        backup_database(f"sqlite:///{path}", out=path, data_dir=tmp_path)
+        backup_database(f"sqlite:///{path}", out=path, folder=tmp_path)
 
 
 def test_postgresql_without_pg_dump_is_a_clear_error(
@@ -221,13 +221,13 @@ def test_postgresql_without_pg_dump_is_a_clear_error(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackupError, match="Cần pg_dump"):
         backup_database(
-            "postgresql+psycopg://baocao:secret@127.0.0.1:1/baocao", out=None, data_dir=tmp_path
+            "postgresql+psycopg://baocao:secret@127.0.0.1:1/baocao", out=None, folder=tmp_path
         )
 
 
 def test_unsupported_engine(tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="Chưa hỗ trợ"):
-        backup_database("mysql://u@localhost/x", out=None, data_dir=tmp_path)
+        backup_database("mysql://u@localhost/x", out=None, folder=tmp_path)
 
 
 def test_a_damaged_copy_fails_verification(tmp_path: Path) -> None:
@@ -310,7 +310,7 @@ def test_the_live_database_files_are_never_the_target(tmp_path: Path) -> None:
                 backup_database(
                     f"sqlite:///{path}",
                     out=tmp_path / f"baocao.db{suffix}",
-                    data_dir=tmp_path,
+                    folder=tmp_path,
                     force=force,
                 )
     assert wal.read_bytes() == wal_before

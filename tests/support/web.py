@@ -10,7 +10,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.conversation.events import Command, Sender
@@ -63,6 +64,13 @@ def served(app: Starlette, port: int) -> Iterator[str]:
         loop.call_soon_threadsafe(stop.set)
         thread.join(20)
         loop.close()
+
+
+@contextmanager
+def serving(routes: Sequence[BaseRoute]) -> Iterator[str]:
+    """Serves `routes` on a free loopback port until the block ends; yields the base URL."""
+    with served(build_web_app(routes), free_port()) as base:
+        yield base
 
 
 SECRET = "web-test-secret-" * 3

@@ -1,0 +1,1 @@
+"""Operations: configuration checks (doctor, readiness) and log output."""
