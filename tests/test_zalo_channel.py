@@ -127,9 +127,7 @@ async def test_choices_the_engine_did_not_number_are_numbered_and_picked(bot: Bo
     assert "Dòng 2/2: THPT" in kept
 
 
-async def test_a_redelivered_message_is_handled_once(
-    bot: Bot, engine: ConversationEngine
-) -> None:
+async def test_a_redelivered_message_is_handled_once(bot: Bot, engine: ConversationEngine) -> None:
     await bot.turn("/start")
     await bot.turn("1")
     await bot.turn("Tóm tắt.")
