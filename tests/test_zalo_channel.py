@@ -51,7 +51,7 @@ class Bot:
         """Says `text` and returns the bot's next message (joined when split)."""
         before = len(self.api.texts(CHAT))
         self.say(text, **kwargs)  # type: ignore[arg-type]
-        texts = await self.answer(before + 1)
+        await self.answer(before + 1)
         await asyncio.sleep(0.1)  # a split answer's other parts
         return "\n".join(self.api.texts(CHAT)[before:])
 

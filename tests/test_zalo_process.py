@@ -161,8 +161,11 @@ def test_joining_with_an_invite(start_bot: StartBot, tmp_path: Path) -> None:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'baocao.db'}",
     }
     created = subprocess.run(
-        [str(BAOCAO), "unit", "create", "--name", "Trung tâm GDNN-GDTX Đông Anh"]
-        + ["--place", "Đông Anh", "--parent-body", "SỞ GIÁO DỤC VÀ ĐÀO TẠO HÀ NỘI", "--json"],
+        [
+            str(BAOCAO),
+            *("unit", "create", "--name", "Trung tâm GDNN-GDTX Đông Anh", "--place", "Đông Anh"),
+            *("--parent-body", "SỞ GIÁO DỤC VÀ ĐÀO TẠO HÀ NỘI", "--json"),
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
