@@ -207,6 +207,8 @@ async def _watch(
         for task in done & set(parts.values()):
             name = next(name for name, part in parts.items() if part is task)
             error = task.exception()
+            if error is None and stop.is_set():
+                continue  # ended because it was asked to
             log.error("%s stopped: %s", name, error or "ended")
             failure = failure or error or RuntimeError(f"{name} ended")
             stop.set()

@@ -22,6 +22,8 @@ from bot.texts import t
 
 # A label the engine numbered itself ("1. Có", "⬜ 3. Công tác…", "☑ 2. …", "4").
 _OWN_NUMBER = re.compile(r"^\W*?(\d+)(?:\.\s|$)")
+# Emoji and marks a label starts with ("✏️ Nhập lại").
+_MARKS = re.compile(r"^[^\w]+")
 # What is typed to ask for the list of commands.
 HELP_WORDS = frozenset({"menu", "?", "lệnh", "trợ giúp"})
 
@@ -44,7 +46,7 @@ def _fold(text: str) -> str:
 def _words(label: str) -> str:
     """A label without its own number and the marks before it ("⬜ 3. Tên" -> "tên")."""
     match = _OWN_NUMBER.match(label)
-    return _fold(label[match.end() :] if match else label)
+    return _fold(_MARKS.sub("", label[match.end() :] if match else label))
 
 
 def _shown(label: str, text: str) -> bool:
