@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.texts import t
 from tests.support.zalo_api import TOKEN, FakeZaloApi, text_update
 
 CHAT = "5f2a9c0d71"
@@ -174,8 +175,8 @@ def test_joining_with_an_invite(start_bot: StartBot, tmp_path: Path) -> None:
     )
     code = json.loads(created.stdout)["invite_code"]
     bot = start_bot(BAOCAO_DEMO="0")
-    stranger = bot.say("xin chào")
-    assert "Đông Anh" not in stranger
+    # Outside demo mode a stranger is told how to join, and joins with the invite.
+    assert bot.say("xin chào") == t("start.stranger")
     joined = bot.say(f"/start {code}")
     assert "Trung tâm GDNN-GDTX Đông Anh" in joined
 
@@ -206,3 +207,31 @@ def test_webhook_refuses_calls_without_the_secret(start_bot: StartBot, api: Fake
     texts = api.wait_texts(CHAT, 1)
     assert "Xin chào" in texts[0]
     assert bot.process.poll() is None
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--zalo-webhook-url", "https://bot.example.vn/zalo"], {}, "8-256"),
+        (["--zalo-webhook-url", "https://bot.example.vn/zalo"], {"ZALO_BOT_TOKEN": ""}, "ZALO"),
+    ],
+)
+def test_a_webhook_without_its_secret_or_token_is_refused_at_start(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))},
+        "ZALO_BOT_TOKEN": TOKEN,
+        "BAOCAO_DATA_DIR": str(tmp_path / "data"),
+        **env,
+    }
+    result = subprocess.run(
+        [str(BAOCAO), "run", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
