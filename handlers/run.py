@@ -25,7 +25,7 @@ from bot.core.settings import Settings
 from bot.store.database import Database
 from handlers.web.server import build_web_app, serve_web
 from handlers.zalo.channel import ZaloChannel
-from handlers.zalo.client import ZaloClient
+from handlers.zalo.client import ZaloClient, ZaloError
 from handlers.zalo.inbox import Inbox
 from handlers.zalo.polling import poll as poll_zalo
 from handlers.zalo.reminders import run_reminders
@@ -107,9 +107,22 @@ async def _telegram(
     log.info("Telegram stopped")
 
 
+async def _zalo_identity(client: ZaloClient) -> None:
+    """Asks Zalo who the bot is: a wrong token stops the start with a clear error."""
+    try:
+        me = await client.get_me()
+    except ZaloError as err:
+        if err.code == 401:
+            raise RuntimeError("Zalo refused ZALO_BOT_TOKEN (401): check the token") from err
+        log.warning("Zalo getMe failed (%s); starting all the same", err)
+        return
+    log.info("Zalo bot %s (%s)", me.get("account_name"), me.get("id"))
+
+
 async def _zalo_polling(
     client: ZaloClient, inbox: Inbox, stop: asyncio.Event, started: asyncio.Event
 ) -> None:
+    await _zalo_identity(client)
     log.info("Zalo: long polling")
     started.set()
     await poll_zalo(client, inbox, stop)
@@ -119,6 +132,7 @@ async def _zalo_webhook(
     client: ZaloClient, webhook: ZaloWebhook, stop: asyncio.Event, started: asyncio.Event
 ) -> None:
     """Registers the webhook (the route is already served) and waits for the stop."""
+    await _zalo_identity(client)
     await client.set_webhook(webhook.url, webhook.secret_token)
     log.info("Zalo: webhook %s", webhook.url)
     started.set()
@@ -236,4 +250,9 @@ def run_channels(settings: Settings, database: Database, plan: Plan) -> None:
         plan.zalo,
         bool(settings.demo),
     )
-    asyncio.run(serve(settings, database, plan))
+    try:
+        asyncio.run(serve(settings, database, plan))
+    except Exception as err:
+        # A part failed (a wrong token, a web address in use): said once, exit code 1.
+        log.critical("the bot stopped: %s", err, exc_info=err)
+        raise SystemExit(1) from err

@@ -235,3 +235,23 @@ def test_a_webhook_without_its_secret_or_token_is_refused_at_start(
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_a_wrong_token_stops_the_bot_with_a_clear_error(api: FakeZaloApi, tmp_path: Path) -> None:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))},
+        "ZALO_BOT_TOKEN": "42:not-the-token",
+        "ZALO_API_BASE_URL": api.base_url,
+        "BAOCAO_DATA_DIR": str(tmp_path / "data"),
+    }
+    result = subprocess.run(
+        [str(BAOCAO), "run"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Zalo refused ZALO_BOT_TOKEN (401)" in result.stderr
+    assert "not-the-token" not in result.stderr

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 # Characters of one Zalo message.
 TEXT_LIMIT = 2000
+# Seconds of work after which the chat shows "typing…".
+TYPING_AFTER = 1.0
 # Heavy jobs (drafts, audits) at once, each in its own worker process.
 HEAVY_WORKERS = 2
 _heavy_waiters = ThreadPoolExecutor(HEAVY_WORKERS, thread_name_prefix="zalo-heavy")
@@ -108,11 +110,17 @@ class ZaloChannel:
     """Carries Zalo updates to the engine and draws its replies as plain text."""
 
     def __init__(
-        self, engine: ConversationEngine, client: ZaloClient, *, time_limit: float
+        self,
+        engine: ConversationEngine,
+        client: ZaloClient,
+        *,
+        time_limit: float,
+        typing_after: float = TYPING_AFTER,
     ) -> None:
         self.engine = engine
         self.client = client
         self.time_limit = time_limit
+        self.typing_after = typing_after
         # chat id -> the choices its newest message offered.
         self.choices: dict[str, list[numbered.Choice]] = {}
 
@@ -133,22 +141,24 @@ class ZaloChannel:
             await self.say(chat_id, numbered.commands_text())
             return
         event = numbered.interpret(inbound.event, self.choices.get(chat_id, ()))
-        with suppress(ZaloError):
-            await self.client.send_chat_action(chat_id)
+        typing = asyncio.create_task(self.typing(chat_id))
         try:
-            replies = await asyncio.to_thread(
-                partial(
-                    self.engine.handle,
-                    inbound.sender,
-                    event,
-                    event_id=inbound.message_id,
-                    defer=True,
+            try:
+                replies = await asyncio.to_thread(
+                    partial(
+                        self.engine.handle,
+                        inbound.sender,
+                        event,
+                        event_id=inbound.message_id,
+                        defer=True,
+                    )
                 )
-            )
-        except OperationalError as err:
-            log.error("Zalo message %s not saved: %s", inbound.message_id, err)
-            replies = [Reply(t("zalo.not_saved"))]
-        replies = await self.run_jobs(replies)
+            except OperationalError as err:
+                log.error("Zalo message %s not saved: %s", inbound.message_id, err)
+                replies = [Reply(t("zalo.not_saved"))]
+            replies = await self.run_jobs(replies)
+        finally:
+            typing.cancel()
         try:
             await self.deliver(chat_id, replies)
         except ZaloError as err:
@@ -158,6 +168,12 @@ class ZaloChannel:
             text = t("zalo.saved_not_sent") + (f"\n\n{asked[-1]}" if asked else "")
             with suppress(ZaloError):
                 await self.say(chat_id, text)
+
+    async def typing(self, chat_id: str) -> None:
+        """ "typing…" once the answer takes longer than a moment (a draft, an audit)."""
+        await asyncio.sleep(self.typing_after)
+        with suppress(ZaloError):
+            await self.client.send_chat_action(chat_id)
 
     async def run_jobs(self, replies: Sequence[Outgoing]) -> list[Outgoing]:
         """The replies with each heavy job replaced by its result, or by why there is none."""
