@@ -83,6 +83,7 @@ def start_bot(api: FakeZaloApi, tmp_path: Path) -> Iterator[StartBot]:
                 "BAOCAO_DATA_DIR": str(tmp_path / "data"),
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'baocao.db'}",
                 "BAOCAO_REMINDER_SWEEP_SECONDS": "0",
+                "BAOCAO_WEB_LISTEN": f"127.0.0.1:{free_port()}",
                 **extra,
             }
         )
