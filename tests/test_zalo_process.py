@@ -256,3 +256,20 @@ def test_a_wrong_token_stops_the_bot_with_a_clear_error(api: FakeZaloApi, tmp_pa
     assert result.returncode == 1
     assert "Zalo refused ZALO_BOT_TOKEN (401)" in result.stderr
     assert "not-the-token" not in result.stderr
+
+
+def test_duthao_without_a_public_url_says_how_the_draft_can_be_opened(
+    start_bot: StartBot, api: FakeZaloApi
+) -> None:
+    bot = start_bot()
+    bot.say("/start")
+    bot.say("4")
+    bot.say("Lãnh đạo trung tâm chỉ đạo sát sao.")
+    before = len(api.texts(CHAT))
+    api.push(text_update(CHAT, "/duthao", "duthao-1"))
+    api.wait_for(
+        lambda: any(t("zalo.draft_no_link") in text for text in api.texts(CHAT)[before:]),
+        timeout=90,
+    )
+    assert all(1 <= len(text) <= 2000 for text in api.texts(CHAT))
+    assert api.calls("sendPhoto") == [] and not api.refused
