@@ -23,6 +23,8 @@ import pytest
 from bot.texts import t
 from tests.support.zalo_api import TOKEN, FakeZaloApi, text_update
 
+pytestmark = pytest.mark.slow
+
 CHAT = "5f2a9c0d71"
 START_TIMEOUT = 30.0
 # Message ids unique across the bots of a test: Zalo never gives two messages one id.
