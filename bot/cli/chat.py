@@ -57,28 +57,61 @@ def run(
             "update (required). Env: TELEGRAM_WEBHOOK_SECRET.",
         ),
     ] = None,
+    zalo_webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            "--zalo-webhook-url",
+            help="Zalo webhook mode: the public HTTPS URL Zalo posts updates to, served on "
+            "BAOCAO_WEB_LISTEN (default: long polling). Env: ZALO_WEBHOOK_URL.",
+        ),
+    ] = None,
+    zalo_secret_token: Annotated[
+        str | None,
+        typer.Option(
+            "--zalo-secret-token",
+            help="Zalo webhook mode: secret (8-256 characters) Zalo sends with every "
+            "update (required). Env: ZALO_WEBHOOK_SECRET.",
+        ),
+    ] = None,
 ) -> None:
-    """Start the bot: Telegram when a token is configured, otherwise the terminal chat."""
+    """Start the bot: every chat service with a token (Telegram, Zalo), otherwise the terminal."""
     settings = get_settings()
-    if settings.telegram_bot_token is not None:
+    if settings.telegram_bot_token is not None or settings.zalo_bot_token is not None:
         setup_logging()
-        # Imported here: the terminal chat does not need python-telegram-bot.
-        from handlers.telegram.app import (
-            WebhookConfig,
-            run_telegram,
-        )
+        # Imported here: the terminal chat needs no chat service library.
+        from handlers.run import Plan, run_channels
+        from handlers.telegram.app import WebhookConfig
+        from handlers.zalo.webhook import ZaloWebhook
 
         try:
-            webhook = WebhookConfig.from_settings(
+            telegram_webhook = WebhookConfig.from_settings(
                 settings, url=webhook_url, listen=listen, port=port, secret_token=secret_token
+            )
+            zalo_webhook = ZaloWebhook.from_settings(
+                settings, url=zalo_webhook_url, secret_token=zalo_secret_token
             )
         except ValueError as err:
             typer.echo(t("cli.run.webhook_invalid", reason=err), err=True)
             raise typer.Exit(2) from err
-        run_telegram(settings, open_database(writable=True), webhook=webhook)
+        telegram = settings.telegram_bot_token is not None
+        zalo = settings.zalo_bot_token is not None
+        if webhook_url and not telegram:
+            typer.echo(t("cli.run.webhook_needs_token"), err=True)
+            raise typer.Exit(2)
+        if zalo_webhook_url and not zalo:
+            typer.echo(t("cli.run.zalo_webhook_needs_token"), err=True)
+            raise typer.Exit(2)
+        plan = Plan(
+            telegram=telegram,
+            telegram_webhook=telegram_webhook if telegram else None,
+            zalo=zalo,
+            zalo_webhook=zalo_webhook if zalo else None,
+        )
+        run_channels(settings, open_database(writable=True), plan)
         return
-    if webhook_url:
-        typer.echo(t("cli.run.webhook_needs_token"), err=True)
+    if webhook_url or zalo_webhook_url:
+        key = "cli.run.webhook_needs_token" if webhook_url else "cli.run.zalo_webhook_needs_token"
+        typer.echo(t(key), err=True)
         raise typer.Exit(2)
     log_file = settings.data_dir / LOG_FILE
     setup_logging(log_file)

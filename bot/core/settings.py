@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     zalo_api_base_url: str = Field(
         default="https://bot-api.zaloplatforms.com", alias="ZALO_API_BASE_URL"
     )
+    # Zalo webhook mode, when a URL is set (long polling otherwise): the public https URL
+    # Zalo posts to, served on BAOCAO_WEB_LISTEN, and the secret (8-256 characters) Zalo
+    # sends back with every update. `baocao run --zalo-webhook-url …` overrides the URL.
+    zalo_webhook_url: str | None = Field(default=None, alias="ZALO_WEBHOOK_URL")
+    zalo_webhook_secret: SecretStr | None = Field(default=None, alias="ZALO_WEBHOOK_SECRET")
     # Folders of report kinds written outside the code, separated by ":", beside the
     # bundled templates/ (a kind whose id is bundled already is refused, not overridden).
     templates_dir: str | None = Field(default=None, alias="BAOCAO_TEMPLATES_DIR")

@@ -50,6 +50,14 @@ async def serve_web(app: Starlette, listen: str, stop: asyncio.Event) -> None:
         )
     )
     task = asyncio.create_task(server.serve())
-    await stop.wait()
+    stopper = asyncio.create_task(stop.wait())
+    # A server that cannot listen ends at once: say so now, not when the bot stops.
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
     server.should_exit = True
-    await task
+    try:
+        await task
+    except SystemExit as err:  # uvicorn exits when it cannot bind
+        raise OSError(f"the web server cannot listen on {listen}") from err
+    if not stop.is_set():
+        raise OSError(f"the web server on {listen} stopped unexpectedly")

@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Bot, Update
+from telegram import Bot, Update, User
 from telegram.error import NetworkError
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import AIORateLimiter, Application, Updater
 from typer.testing import CliRunner
 
 from bot import cli
@@ -265,21 +266,32 @@ def test_a_webhook_needs_a_secret_and_takes_its_path_from_the_url() -> None:
 
 @pytest.fixture
 def run_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """`baocao run` with a token and a database of the test's own; the Application's
-    run_webhook and run_polling record their arguments instead of serving."""
+    """`baocao run` with a token and a database of the test's own, offline: the bot's
+    identity is given instead of asked, and the updater's start_webhook records its
+    arguments and stops the bot instead of serving."""
     for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "BAOCAO_", "DATABASE_URL")):
+        if name.startswith(("TELEGRAM_", "BAOCAO_", "DATABASE_URL", "ZALO_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no developer .env
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baocao.db'}")
+    monkeypatch.setenv("BAOCAO_REMINDER_SWEEP_SECONDS", "0")
     started: dict[str, Any] = {}
 
-    def run_webhook(self: Application, **options: Any) -> None:
+    async def initialize(self: Bot) -> None:
+        self._bot_user = User(BOT["id"], BOT["first_name"], True, username=BOT["username"])
+
+    async def set_my_commands(self: Bot, *_args: Any, **_kwargs: Any) -> bool:
+        return True
+
+    async def start_webhook(self: Updater, **options: Any) -> None:
         started["webhook"] = options
         started["bot_token"] = self.bot.token
+        os.kill(os.getpid(), signal.SIGTERM)  # `baocao run` stops as on a service stop
 
-    monkeypatch.setattr(Application, "run_webhook", run_webhook)
+    monkeypatch.setattr(Bot, "initialize", initialize)
+    monkeypatch.setattr(Bot, "set_my_commands", set_my_commands)
+    monkeypatch.setattr(Updater, "start_webhook", start_webhook)
     get_settings.cache_clear()
     yield started
     get_settings.cache_clear()

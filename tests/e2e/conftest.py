@@ -186,6 +186,8 @@ def start_bot(emulator: Emulator, tmp_path: Path) -> Iterator[StartBot]:
                 "BAOCAO_DATA_DIR": str(tmp_path / "data"),
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'baocao.db'}",
                 "LOG_LEVEL": "INFO",
+                # The bot's web server on a port of its own: tests run side by side.
+                "BAOCAO_WEB_LISTEN": f"127.0.0.1:{free_port()}",
                 **extra_env,
             }
         )
