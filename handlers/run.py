@@ -20,15 +20,20 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 
 from bot.conversation import heavy
-from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.options import chat_service_options
 from bot.core.settings import Settings
 from bot.store.database import Database
+from handlers.relay import NoticeRelay
+from handlers.web.drafts import configured_draft_routes
+from handlers.web.health import health_routes
 from handlers.web.server import build_web_app, serve_web
+from handlers.zalo.channel import CHANNEL as ZALO
 from handlers.zalo.channel import ZaloChannel
 from handlers.zalo.client import ZaloClient, ZaloError
 from handlers.zalo.inbox import Inbox
 from handlers.zalo.polling import poll as poll_zalo
-from handlers.zalo.reminders import run_reminders
+from handlers.zalo.reminders import ZaloSender, run_reminders
 from handlers.zalo.webhook import ZaloWebhook, webhook_routes
 
 if TYPE_CHECKING:
@@ -53,8 +58,17 @@ class Runtime:
 
 RouteProvider = Callable[[Runtime], Sequence[BaseRoute]]
 
+
 # The web routes of the other parts (draft pages, health checks): one line each.
-ROUTE_PROVIDERS: tuple[RouteProvider, ...] = ()
+def _draft_pages(runtime: Runtime) -> Sequence[BaseRoute]:
+    return configured_draft_routes(runtime.database, runtime.settings)
+
+
+def _health_checks(runtime: Runtime) -> Sequence[BaseRoute]:
+    return health_routes(runtime.database)
+
+
+ROUTE_PROVIDERS: tuple[RouteProvider, ...] = (_draft_pages, _health_checks)
 
 
 @dataclass(frozen=True)
@@ -67,23 +81,19 @@ class Plan:
     zalo_webhook: ZaloWebhook | None
 
 
-def engine_options(settings: Settings) -> EngineOptions:
-    """Demo mode only when BAOCAO_DEMO asks for it: on a chat service it is off by default."""
-    return EngineOptions(demo=bool(settings.demo), drafts_dir=settings.drafts_dir)
-
-
 async def _telegram(
     settings: Settings,
     engine: ConversationEngine,
     webhook: WebhookConfig | None,
     stop: asyncio.Event,
     started: asyncio.Event,
+    relay: NoticeRelay,
 ) -> None:
     """The Telegram application, started by hand in this loop: long polling or its webhook."""
     from handlers.telegram.app import announce_commands, build_application
     from handlers.telegram.poll import poll
 
-    application = build_application(settings, engine)
+    application = build_application(settings, engine, relay=relay)
     async with application:
         await announce_commands(application)
         await application.start()
@@ -152,9 +162,11 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    engine = ConversationEngine(database, engine_options(settings))
+    engine = ConversationEngine(database, chat_service_options(settings))
     runtime = Runtime(settings, database, engine)
     routes: list[BaseRoute] = []
+    # Notices across channels; with Telegram, its sweep sends reminders on every channel.
+    relay = NoticeRelay()
     parts: dict[str, asyncio.Task[None]] = {}
     starts: list[asyncio.Event] = []
     async with AsyncExitStack() as stack:
@@ -166,12 +178,14 @@ async def serve(
             )
             stack.push_async_callback(client.aclose)
             zalo = ZaloChannel(engine, client, time_limit=settings.heavy_time_limit)
+            zalo.relay = relay
+            relay.senders[ZALO] = ZaloSender(zalo)
             inbox = Inbox(zalo)
             stack.push_async_callback(inbox.drain, DRAIN_SECONDS)
             if plan.zalo_webhook is not None:
                 routes += webhook_routes(plan.zalo_webhook, inbox)
             if not plan.telegram and settings.reminder_sweep_seconds > 0:
-                # The reminders' sweep sends on one channel; with Telegram it is Telegram's.
+                # With Telegram, its job queue runs the one sweep (Zalo's sender included).
                 parts["zalo reminders"] = asyncio.create_task(
                     run_reminders(zalo, database, settings, stop)
                 )
@@ -195,7 +209,7 @@ async def serve(
             started = asyncio.Event()
             starts.append(started)
             parts["telegram"] = asyncio.create_task(
-                _telegram(settings, engine, plan.telegram_webhook, stop, started)
+                _telegram(settings, engine, plan.telegram_webhook, stop, started, relay)
             )
         await _watch(parts, starts, runtime, stop)
     heavy.stop_workers()

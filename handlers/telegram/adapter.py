@@ -38,6 +38,7 @@ from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, p
 from bot.core.digits import is_ascii_digits
 from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
+from handlers.relay import Relay
 from handlers.telegram.files import with_document_data
 from handlers.telegram.typing_indicator import TYPING_AFTER, typing
 
@@ -296,6 +297,8 @@ class TelegramChannel:
     ) -> None:
         self.engine = engine
         self.time_limit = time_limit
+        # Where notices for chats on other channels go (set when several channels run).
+        self.relay: Relay | None = None
         self.typing_after = typing_after
         self.attempts = attempts
         self.retry_delay = retry_delay
@@ -410,7 +413,11 @@ class TelegramChannel:
 
     async def send_notice(self, bot: Bot, notice: Notice) -> None:
         """A message for another member's private chat; one who blocked the bot is skipped."""
-        if notice.channel != CHANNEL or not is_ascii_digits(notice.external_id.lstrip("-")):
+        if notice.channel != CHANNEL:
+            if self.relay is not None:
+                await self.relay(notice)
+            return
+        if not is_ascii_digits(notice.external_id.lstrip("-")):
             return
         try:
             await self.send_reply(bot, int(notice.external_id), Reply(notice.text, notice.buttons))

@@ -23,14 +23,17 @@ from telegram.request import BaseRequest
 import handlers
 from bot.conversation import heavy
 from bot.conversation.commands import MENU_COMMANDS
-from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.options import chat_service_options
+from bot.core.replies import TELEGRAM
 from bot.core.settings import Settings
 from bot.store.database import Database
 from bot.texts import t
-from bot.workflow import draft_links
+from handlers.relay import NoticeRelay
 from handlers.telegram.adapter import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
 from handlers.telegram.poll import ALLOWED_UPDATES, PerChatProcessor, poll
 from handlers.telegram.reminder_runner import start_reminders
+from handlers.telegram.reminder_sender import TelegramSender
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +136,13 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
+    relay: NoticeRelay | None = None,
 ) -> Application:
-    """The application with every handler registered and the channel in `bot_data`."""
+    """The application with every handler registered and the channel in `bot_data`.
+
+    With a `relay` (several channels in one process), Telegram's sender joins it, notices
+    for other channels go through it, and the reminder sweep sends on all of them.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -156,12 +164,16 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
-    application.bot_data[CHANNEL_KEY] = TelegramChannel(
-        engine, time_limit=settings.heavy_time_limit
-    )
+    channel = TelegramChannel(engine, time_limit=settings.heavy_time_limit)
+    application.bot_data[CHANNEL_KEY] = channel
     handlers.register(application)
+    others = {}
+    if relay is not None:
+        channel.relay = relay
+        others = {name: sender for name, sender in relay.senders.items() if name != TELEGRAM}
+        relay.senders[TELEGRAM] = TelegramSender(application.bot)
     # Deadline reminders: a periodic sweep on the application's job queue (bot.reminders).
-    start_reminders(application, engine.database, settings)
+    start_reminders(application, engine.database, settings, others)
     return application
 
 
@@ -175,15 +187,6 @@ def settle_memory() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def engine_options(settings: Settings) -> EngineOptions:
-    """Demo mode only when BAOCAO_DEMO asks for it: on Telegram it is off by default."""
-    return EngineOptions(
-        demo=bool(settings.demo),
-        drafts_dir=settings.drafts_dir,
-        draft_links=draft_links.configured(settings),
-    )
 
 
 async def serve_polling(application: Application) -> None:
@@ -209,7 +212,7 @@ def run_telegram(
     """Runs the bot on Telegram until stopped: long polling, or a webhook when configured."""
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    engine = ConversationEngine(database, engine_options(settings))
+    engine = ConversationEngine(database, chat_service_options(settings))
     application = build_application(settings, engine)
     settle_memory()
     webhook = webhook or WebhookConfig.from_settings(settings)

@@ -25,6 +25,7 @@ from bot.conversation.engine import ConversationEngine
 from bot.conversation.events import Attachment, Incoming, Sender, parse_typed
 from bot.core.replies import DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
+from handlers.relay import Relay
 from handlers.zalo.client import ZaloClient, ZaloError
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,8 @@ class ZaloChannel:
     ) -> None:
         self.engine = engine
         self.client = client
+        # Where notices for chats on other channels go (set when several channels run).
+        self.relay: Relay | None = None
         self.time_limit = time_limit
         self.typing_after = typing_after
         # chat id -> the choices its newest message offered.
@@ -201,6 +204,8 @@ class ZaloChannel:
                 if reply.channel == CHANNEL:
                     with suppress(ZaloError):
                         await self.send_reply(reply.external_id, Reply(reply.text, reply.buttons))
+                elif self.relay is not None:
+                    await self.relay(reply)
             elif isinstance(reply, Reply):
                 await self.send_reply(chat_id, reply)
             else:

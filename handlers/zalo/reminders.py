@@ -54,7 +54,7 @@ async def run_reminders(
         return
     sweeper = Sweeper(
         database,
-        ZaloSender(zalo),
+        {CHANNEL: ZaloSender(zalo)},
         SweepOptions(
             lease=timedelta(seconds=settings.reminder_lease_seconds), rate=settings.reminder_rate
         ),

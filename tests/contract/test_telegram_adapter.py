@@ -25,6 +25,7 @@ from bot import cli
 from bot.conversation import transaction
 from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.conversation.events import Attachment, ButtonPress, Command, Sender, Text
+from bot.conversation.options import chat_service_options
 from bot.core.replies import Button, DocumentReply, Notice, Reply
 from bot.core.settings import Settings, get_settings
 from bot.store.database import Database
@@ -50,7 +51,6 @@ from handlers.telegram.app import (
     WebhookConfig,
     announce_commands,
     build_application,
-    engine_options,
     file_base_url,
     poll,
 )
@@ -600,11 +600,11 @@ async def test_a_draft_link_follows_the_document_and_is_never_cut(
 
 def test_links_are_given_only_with_a_public_url(tmp_path: Path) -> None:
     plain = Settings(BAOCAO_DATA_DIR=tmp_path)  # type: ignore[call-arg]
-    assert engine_options(plain).draft_links is None
+    assert chat_service_options(plain).draft_links is None
     public = Settings(  # type: ignore[call-arg]
         BAOCAO_DATA_DIR=tmp_path, BAOCAO_PUBLIC_URL="https://baocao.example.edu.vn"
     )
-    links = engine_options(public).draft_links
+    links = chat_service_options(public).draft_links
     assert links is not None and links.public_url == "https://baocao.example.edu.vn"
 
 
