@@ -288,18 +288,21 @@ def test_staff_answer_only_their_sections_and_a_final_report_is_locked(
         )
         assert everything == [s.id for s in template.sections]
         assert periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="curriculum"
+            session, period=period, my_sections=mine, section_id="curriculum"
         )
         assert not periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="campaigns"
+            session, period=period, my_sections=mine, section_id="campaigns"
+        )
+        assert periods.may_answer(
+            session, period=period, my_sections=everything, section_id="campaigns"
         )
         periods.finalize(session, period=period)
         assert not periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="curriculum"
+            session, period=period, my_sections=mine, section_id="curriculum"
         )
         periods.reopen_section(session, period=period, section_id="curriculum")
         assert periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="curriculum"
+            session, period=period, my_sections=mine, section_id="curriculum"
         )
 
 

@@ -171,13 +171,11 @@ class Turn:
             )
         return self._my_sections
 
-    def locked(self, section_id: str) -> bool:
-        """Whether the final report locks this section's answers."""
-        return periods.is_locked(self.session, period=self.period, section_id=section_id)
-
     def may_work(self, section_id: str) -> bool:
         """Whether this member may answer a section now: theirs, and not locked."""
-        return section_id in self.my_sections and not self.locked(section_id)
+        return periods.may_answer(
+            self.session, period=self.period, my_sections=self.my_sections, section_id=section_id
+        )
 
     def refuse_section(self, section_id: str) -> list[Outgoing]:
         """Explains why a section cannot be opened, and logs the attempt."""

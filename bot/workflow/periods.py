@@ -255,12 +255,13 @@ def sections_of(
 
 
 def may_answer(
-    session: Session, *, period: Period, template: Template, member: Member, section_id: str
+    session: Session, *, period: Period, my_sections: list[str], section_id: str
 ) -> bool:
-    """Whether a member may change the answers of a section now (role, assignment, lock)."""
-    if section_id not in sections_of(session, period=period, template=template, member=member):
-        return False
-    return not is_locked(session, period=period, section_id=section_id)
+    """Whether a member may change the answers of a section now: one of `my_sections` (their
+    `sections_of`, by role and assignment) and not locked."""
+    return section_id in my_sections and not is_locked(
+        session, period=period, section_id=section_id
+    )
 
 
 def is_locked(session: Session, *, period: Period, section_id: str) -> bool:
