@@ -379,6 +379,19 @@ def test_progress_counts_per_section_and_person_and_marks_the_late(
     assert data["deadline_passed"] is True
 
 
+def test_progress_lists_no_removed_lead(database: Database, template) -> None:  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        unit = _unit(session)
+        director = _member(session, unit, "Lan", "director", "d")
+        deputy = _member(session, unit, "Mai", "deputy", "p")
+        period = periods.open_period(
+            session, unit=unit, template=template, year="2025-2026"
+        ).period
+        remove_member(session, target_id=deputy.id or 0, unit_id=unit.id or 0, actor=director)
+        progress = period_progress(session, period=period, template=template)
+    assert [p["name"] for p in progress.as_dict()["people"]] == ["Lan"]
+
+
 @given(st.lists(st.text(alphabet="aăâbcdđeêhiklmnoôơưtuy", min_size=1, max_size=9), max_size=12))
 def test_button_labels_are_cut_after_whole_words(words: list[str]) -> None:
     from bot.conversation.prompts import short
