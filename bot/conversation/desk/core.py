@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
@@ -30,7 +29,6 @@ from models import Period
 log = logging.getLogger(__name__)
 
 _LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 
 
 class NoPeriodError(LookupError):
@@ -191,18 +189,6 @@ def lead_ids(session: Session, *, unit_id: int, besides: int | None = None) -> l
         for m in store.members_of(session, unit_id=unit_id)
         if role_of(m) in (Role.DIRECTOR, Role.DEPUTY) and m.id != besides
     ]
-
-
-def parse_date(text: str) -> date | None:
-    """dd/mm/yyyy (also with '.' or '-'), or yyyy-mm-dd."""
-    match = _DATE.match(text)
-    try:
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 def short(text: str, limit: int) -> str:

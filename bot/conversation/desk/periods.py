@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.conversation.desk.core import Area, parse_date, short
+from bot.conversation.desk.core import Area, short
 from bot.conversation.desk.flows import OpenPeriod
 from bot.conversation.desk.settings import DeadlineDesk
 from bot.core.clock import school_year_of, today
@@ -13,6 +13,7 @@ from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import year_text
 from bot.questionnaire.answers import clean_text
+from bot.questionnaire.dates import DateParseError, parse_date
 from bot.questionnaire.loader import all_templates, load_template
 from bot.reminders import deadlines as sector
 from bot.store import queries as store
@@ -152,8 +153,10 @@ class PeriodsDesk(Area):
     def typed_deadline(self, raw: str) -> list[Outgoing]:
         require(self.member, Action.OPEN_PERIOD)
         text = clean_text(raw)
-        deadline = parse_date(text)
-        if deadline is None:
+        flow = self.flow()
+        try:
+            deadline = parse_date(text, flow.year if flow else None)
+        except DateParseError:
             return [Reply(t("period.bad_deadline", text=text[:30], year=self._year_end()))]
         if deadline < today():
             return [Reply(t("period.past_deadline", deadline=deadline.strftime("%d/%m/%Y")))]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.conversation.desk.core import Area, notices, parse_date
+from bot.conversation.desk.core import Area, notices
 from bot.conversation.desk.flows import NewDeadline, UnitSetting
 from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import fold, year_text
 from bot.questionnaire.answers import clean_text
+from bot.questionnaire.dates import DateParseError, parse_date
 from bot.reminders.messages import date_text
 from bot.texts import t
 from bot.workflow.access import Action, require
@@ -160,8 +161,9 @@ class DeadlineDesk(Area):
         period = self.desk.period
         require(self.member, Action.OPEN_PERIOD, period=period)
         text = clean_text(raw)
-        day = parse_date(text)
-        if day is None:
+        try:
+            day = parse_date(text, period.year)
+        except DateParseError:
             return [Reply(t("period.bad_deadline", text=text[:30], year=period.year[-4:]))]
         try:
             change_deadline(self.desk.session, period=period, deadline=day)
