@@ -36,6 +36,8 @@ class ChatCommand:
     # Before any period is open: "desk" runs it on the leaders' desk as in a period,
     # "restart" forgets the lobby's dialogue; any other command shows the lobby's menu.
     lobby: Literal["desk", "restart"] | None = None
+    # A leaders' command, run on the desk (which checks the member's role for each).
+    desk: bool = False
 
 
 def _action(action: str) -> Run:
@@ -45,7 +47,10 @@ def _action(action: str) -> Run:
 def _desk(name: str, *, lobby: bool = False) -> ChatCommand:
     """A leaders' command: the desk checks the member's role for each."""
     return ChatCommand(
-        name, lambda turn, _argument: Desk(turn).command(name), lobby="desk" if lobby else None
+        name,
+        lambda turn, _argument: Desk(turn).command(name),
+        lobby="desk" if lobby else None,
+        desk=True,
     )
 
 

@@ -36,8 +36,6 @@ from models import Unit
 
 log = logging.getLogger(__name__)
 
-CHILD_COMMANDS = ("donvicon", "dieuchinh")
-
 
 class ChildrenDesk(Area):
     """The parent unit's commands and buttons for one turn."""
