@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now
 from bot.questionnaire.answers import clean_name
+from bot.store import hot_path
 from bot.texts import t
 from models import (
     Answer,
-    AnswerChange,
     Assignment,
     ChatIdentity,
     ConfirmedCheck,
@@ -131,33 +132,31 @@ def save_answer(
     member_id: int | None,
     skipped: bool = False,
     source: str | None = None,
-) -> Answer:
+) -> None:
     """Stores an answer and records the change in the audit trail (with its `source` when
-    it was not typed in chat)."""
-    existing = session.exec(
-        select(Answer).where(Answer.period_id == period_id, Answer.question_id == question_id)
-    ).first()
-    old = existing.value if existing else None
-    if existing is None:
-        existing = Answer(period_id=period_id, question_id=question_id)
-    existing.value = value
-    existing.skipped = skipped
-    existing.author_id = member_id
-    existing.updated_at = now()
-    session.add(existing)
-    if old != value or existing.id is None:
-        session.add(
-            AnswerChange(
-                period_id=period_id,
-                question_id=question_id,
-                member_id=member_id,
-                old_value=old,
-                new_value=value,
-                source=source,
-            )
-        )
+    it was not typed in chat), through the one writer `hot_path.write_answer`."""
     session.flush()
-    return existing
+    found = session.exec(
+        select(Answer.id, Answer.value).where(
+            Answer.period_id == period_id, Answer.question_id == question_id
+        )
+    ).first()
+    hot_path.write_answer(
+        session,
+        period_id=period_id,
+        question_id=question_id,
+        value=value,
+        member_id=member_id,
+        skipped=skipped,
+        exists=found is not None,
+        old=found[1] if found else None,
+        source=source,
+    )
+    if found is not None:
+        # The row was written past the ORM: a copy already loaded must be read again.
+        loaded = session.identity_map.get(identity_key(Answer, found[0]))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def conversation_of(session: Session, *, member_id: int) -> Conversation:
