@@ -20,6 +20,7 @@ from models.tables import (
     TemplateVersion,
     Unit,
 )
+from models.types import Role
 
 __all__ = [
     "Answer",
@@ -39,6 +40,7 @@ __all__ = [
     "Reminder",
     "ReminderPolicy",
     "RemovedAccount",
+    "Role",
     "SectionProgress",
     "SectorDeadline",
     "TemplateVersion",

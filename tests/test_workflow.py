@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.conversation.engine import ConversationEngine, EngineOptions
@@ -78,6 +79,25 @@ def test_an_unknown_role_or_a_removed_member_gets_no_lead_rights() -> None:
     assert not can(
         Member(id=1, unit_id=1, display_name="X", role="director", active=False), Action.ASSIGN
     )
+
+
+def test_a_role_is_stored_as_its_plain_string_and_read_back_as_the_enum(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        unit = _unit(session)
+        deputy = _member(session, unit, "Mai", "deputy", "p")
+        odd = _member(session, unit, "Tú", "staff", "o")
+        session.execute(text("UPDATE member SET role = 'admin' WHERE id = :id"), {"id": odd.id})
+        stored = session.execute(
+            text("SELECT role FROM member WHERE id = :id"), {"id": deputy.id}
+        ).scalar_one()
+        member_ids = (deputy.id, odd.id)
+    assert stored == "deputy"
+    with database.session() as session:
+        roles = [session.get(Member, member_id).role for member_id in member_ids]  # type: ignore[union-attr]
+    assert roles == [Role.DEPUTY, Role.STAFF]
+    assert all(isinstance(role, Role) for role in roles)
 
 
 def test_a_period_of_another_unit_is_refused_and_logged(caplog: pytest.LogCaptureFixture) -> None:

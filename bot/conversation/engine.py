@@ -31,7 +31,7 @@ from bot.texts import t
 from bot.workflow.access import role_of
 from bot.workflow.invites import InviteError, redeem
 from bot.workflow.kinds import period_template
-from models import Member
+from models import Member, Role
 
 __all__ = ["DEMO_TEMPLATE", "ConversationEngine", "EngineOptions", "EvaluationCache"]
 
@@ -163,7 +163,7 @@ class ConversationEngine:
             session,
             unit=unit,
             display_name=sender.display_name or t("demo.signer_name"),
-            role="director",
+            role=Role.DIRECTOR,
             channel=sender.channel,
             external_id=sender.external_id,
         )

@@ -10,9 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.questionnaire.schema import Template
-from models import Assignment, ChatBlock, Member, Period, SectionProgress
-
-DIRECTOR = "director"
+from models import Assignment, ChatBlock, Member, Period, Role, SectionProgress
 
 
 def finished_section_ids(session: Session, *, period_id: int) -> set[str]:
@@ -29,7 +27,9 @@ def directors_of(session: Session, *, unit_id: int) -> list[int]:
     """The active directors of a unit, oldest first."""
     rows = session.exec(
         select(Member.id)
-        .where(Member.unit_id == unit_id, Member.role == DIRECTOR, col(Member.active).is_(True))
+        .where(
+            Member.unit_id == unit_id, Member.role == Role.DIRECTOR, col(Member.active).is_(True)
+        )
         .order_by(col(Member.id))
     ).all()
     return [member_id for member_id in rows if member_id is not None]

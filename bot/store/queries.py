@@ -20,6 +20,7 @@ from models import (
     Conversation,
     Member,
     Period,
+    Role,
     SectionProgress,
     Unit,
 )
@@ -48,14 +49,14 @@ def add_member(
     *,
     unit: Unit,
     display_name: str,
-    role: str,
+    role: Role | str,
     channel: str | None = None,
     external_id: str | None = None,
 ) -> Member:
     """A new member of a unit, linked to a chat account when one is given; the name is
     kept without controls or invisible characters (it reaches the report)."""
     name = clean_name(display_name) or t("member_name.unnamed")
-    member = Member(unit_id=unit.id, display_name=name, role=role)  # type: ignore[arg-type]
+    member = Member(unit_id=unit.id, display_name=name, role=Role(role))  # type: ignore[arg-type]
     session.add(member)
     session.flush()
     if channel and external_id:
@@ -245,7 +246,7 @@ def unlink_identity(session: Session, *, channel: str, external_id: str) -> None
 
 def members_of(session: Session, *, unit_id: int) -> list[Member]:
     """The unit's active members, director first."""
-    order = {"director": 0, "deputy": 1, "staff": 2}
+    order = {Role.DIRECTOR: 0, Role.DEPUTY: 1, Role.STAFF: 2}
     rows = session.exec(
         select(Member).where(Member.unit_id == unit_id, col(Member.active).is_(True))
     ).all()

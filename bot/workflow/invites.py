@@ -53,7 +53,7 @@ def create_invite(
     invite = Invite(
         code=secrets.token_urlsafe(CODE_BYTES),
         unit_id=unit_id,
-        role=role.value,
+        role=role,
         single_use=single_use,
         created_by=created_by,
         expires_at=now() + ttl,

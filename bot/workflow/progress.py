@@ -16,7 +16,7 @@ from bot.store import queries as store
 from bot.workflow.access import is_lead
 from bot.workflow.hierarchy import ChildState, child_states
 from bot.workflow.periods import assignees
-from models import Period
+from models import Period, Role
 
 
 @dataclass
@@ -49,7 +49,7 @@ class PersonState:
 
     member_id: int
     name: str
-    role: str
+    role: Role
     sections: list[str] = field(default_factory=list)
     answered: int = 0
     total: int = 0

@@ -36,7 +36,7 @@ class InvitesDesk(Area):
                 revoke(self.session, invite_id=invite.id or 0, unit_id=unit_id)
             self.desk.clear()
             return [Reply(t("invite.revoked", count=len(invites))), *self.turn.show_menu()]
-        if choice not in ("staff", "deputy"):
+        if choice not in (Role.STAFF, Role.DEPUTY):
             return self.desk.stale(self.start())
         role = Role(choice)
         require(self.member, Action.INVITE_DEPUTY if role is Role.DEPUTY else Action.INVITE_STAFF)
