@@ -70,9 +70,9 @@ def test_an_outside_kind_is_listed_beside_the_bundled_ones(outside: Path) -> Non
     ids = [kind.id for kind in all_templates()]
     assert KIND in ids
     bundled = {folder.name for folder in DEFAULT_TEMPLATES_DIR.iterdir() if folder.is_dir()}
-    # The folder of shared fragments is not a kind.
-    assert SHARED_DIR in bundled and SHARED_DIR not in ids
-    assert bundled - {SHARED_DIR} < set(ids)
+    # The folders of shared fragments and of the sector's calendar are not kinds.
+    assert {SHARED_DIR, "_sector"} <= bundled and not {SHARED_DIR, "_sector"} & set(ids)
+    assert bundled - {SHARED_DIR, "_sector"} < set(ids)
 
 
 def test_an_outside_kind_cannot_take_a_bundled_id(outside: Path) -> None:
