@@ -1,6 +1,7 @@
 """Database tables of baocao (SQLModel)."""
 
 from models.attempts import EventAttempt
+from models.ids import UnsavedRowError, require_id
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
     Answer,
@@ -45,4 +46,6 @@ __all__ = [
     "SectorDeadline",
     "TemplateVersion",
     "Unit",
+    "UnsavedRowError",
+    "require_id",
 ]

@@ -10,7 +10,7 @@ from bot.questionnaire.loader import load_template
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.workflow import periods
-from models import Answer, AnswerChange
+from models import Answer, AnswerChange, require_id
 from tests.conftest import FIXTURE_TEMPLATES
 
 pytestmark = pytest.mark.dialect
@@ -23,10 +23,15 @@ def test_save_answer_keeps_the_audit_trail_and_the_loaded_row_current(
     with database.session() as session:
         unit = store.create_unit(session, name="Trường A", place="Quận 1")
         lan = store.add_member(
-            session, unit=unit, display_name="Lan", role="director", channel="test", external_id="l"
+            session,
+            unit=unit,
+            display_name="Lan",
+            role="director",
+            channel="test",
+            external_id="l",
         )
         period = periods.open_period(session, unit=unit, template=template, year="2025-2026")
-        period_id = period.period.id or 0
+        period_id = require_id(period.period)
         for value, source in ((12, None), (12, None), (15, "import"), (None, None)):
             store.save_answer(
                 session,

@@ -20,7 +20,16 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite
-from models import Assignment, Conversation, Invite, Member, Period, Reminder, ReminderPolicy
+from models import (
+    Assignment,
+    Conversation,
+    Invite,
+    Member,
+    Period,
+    Reminder,
+    ReminderPolicy,
+    require_id,
+)
 from tests.conftest import FIXTURE_TEMPLATES
 
 KIND = "mini-report"
@@ -61,7 +70,7 @@ def _unit(database: Database, prefix: str) -> Unit:
                 channel="test",
                 external_id=f"{prefix}-{role}",
             )
-            members[role] = member.id or 0
+            members[role] = require_id(member)
         period = periods.open_period(session, unit=unit, template=template, year="2025-2026")
         staff = store.member_by_id(session, member_id=members["staff"])
         assert staff is not None
@@ -73,7 +82,7 @@ def _unit(database: Database, prefix: str) -> Unit:
             member=staff,
             assigned_by=members["director"],
         )
-        return Unit(unit.id or 0, period.period.id or 0, members)
+        return Unit(require_id(unit), require_id(period.period), members)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from bot.reminders.sender import RetryLaterError, UnreachableError
 from bot.reminders.sweep import RateLimiter, Sweeper, SweepOptions, SweepReport, claim_due
 from bot.store import queries as store
 from bot.store.database import Database
-from models import Assignment, ChatBlock, Period, Reminder, ReminderPolicy
+from models import Assignment, ChatBlock, Period, Reminder, ReminderPolicy, require_id
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.support.factories import open_unit
 
@@ -99,7 +99,7 @@ def world(database: Database) -> World:
         binh = opened.member(session, "Lê Thị Bình", channel="telegram", external_id=BINH)
         session.add(Assignment(period_id=period.id, section_id="general", member_id=an.id))  # type: ignore[arg-type]
         session.add(Assignment(period_id=period.id, section_id="quality", member_id=binh.id))  # type: ignore[arg-type]
-        return World(period.id or 0, lan.id or 0, an.id or 0, binh.id or 0)
+        return World(require_id(period), require_id(lan), require_id(an), require_id(binh))
 
 
 @pytest.fixture

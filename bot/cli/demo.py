@@ -26,6 +26,7 @@ from bot.questionnaire.schema import (
 )
 from bot.report.answers_file import AnswersFile
 from bot.store import queries as store
+from models import require_id
 
 MAX_EVENTS = 5000
 
@@ -77,9 +78,9 @@ class DemoPlayer:
             )
             if member is None:
                 raise DemoError("the demo member does not exist")
-            conversation = store.conversation_of(session, member_id=member.id or 0)
+            conversation = store.conversation_of(session, member_id=require_id(member))
             period = store.current_period(session, unit_id=member.unit_id)
-            answers = store.answers_of(session, period_id=period.id or 0) if period else {}
+            answers = store.answers_of(session, period_id=require_id(period)) if period else {}
             return State.model_validate(conversation.state or {}), {
                 k: a.value for k, a in answers.items()
             }

@@ -24,7 +24,7 @@ from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can
-from models import Member, Period, Unit
+from models import Member, Period, Unit, require_id
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Turn:
 
     @property
     def period_id(self) -> int:
-        return self.period.id or 0
+        return require_id(self.period)
 
     def switch_period(self, period: Period, template: Template) -> None:
         """Continues this turn in a period just opened."""
@@ -85,7 +85,7 @@ class Turn:
         hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
-            member_id=self.member.id or 0,
+            member_id=require_id(self.member),
             period_id=self.period_id,
             state=self.state.model_dump(mode="json"),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.questionnaire.schema import Template
-from models import Assignment, ChatBlock, Member, Period, Role, SectionProgress
+from models import Assignment, ChatBlock, Member, Period, Role, SectionProgress, require_id
 
 
 def finished_section_ids(session: Session, *, period_id: int) -> set[str]:
@@ -39,7 +39,7 @@ def section_owners(
     session: Session, *, period: Period, template: Template
 ) -> dict[str, list[int]]:
     """Every unfinished top section, in the template's order, with who must finish it."""
-    period_id = period.id or 0
+    period_id = require_id(period)
     finished = finished_section_ids(session, period_id=period_id)
     assigned: dict[str, list[int]] = {}
     rows = session.exec(
@@ -83,7 +83,7 @@ def blocked_members(session: Session, *, channel: str) -> set[int]:
 
 def owed_by(session: Session, *, period: Period, template: Template, member_id: int) -> list[str]:
     """The unfinished sections one member must still finish (a query for that member only)."""
-    period_id = period.id or 0
+    period_id = require_id(period)
     finished = finished_section_ids(session, period_id=period_id)
     mine = set(
         session.exec(

@@ -23,6 +23,7 @@ from models import (
     Role,
     SectionProgress,
     Unit,
+    require_id,
 )
 
 
@@ -250,7 +251,7 @@ def members_of(session: Session, *, unit_id: int) -> list[Member]:
     rows = session.exec(
         select(Member).where(Member.unit_id == unit_id, col(Member.active).is_(True))
     ).all()
-    return sorted(rows, key=lambda m: (order.get(m.role, 3), m.id or 0))
+    return sorted(rows, key=lambda m: (order.get(m.role, 3), require_id(m)))
 
 
 def identities_of(session: Session, *, member_ids: list[int]) -> dict[int, list[ChatIdentity]]:

@@ -16,7 +16,7 @@ from bot.store import queries as store
 from bot.workflow.access import is_lead
 from bot.workflow.hierarchy import ChildState, child_states
 from bot.workflow.periods import assignees
-from models import Period, Role
+from models import Period, Role, require_id
 
 
 @dataclass
@@ -116,12 +116,12 @@ def period_progress(
     session: Session, *, period: Period, template: Template, day: date | None = None
 ) -> Progress:
     """Counts answered questions per section and per assigned person."""
-    rows = store.answer_rows(session, period_id=period.id or 0)
+    rows = store.answer_rows(session, period_id=require_id(period))
     values = {r.question_id: r.value for r in rows if not r.skipped}
     skipped = {r.question_id for r in rows if r.skipped}
     updated = {r.question_id: r.updated_at for r in rows}
-    progress_rows = store.section_progress(session, period_id=period.id or 0)
-    by_section = assignees(session, period_id=period.id or 0)
+    progress_rows = store.section_progress(session, period_id=require_id(period))
+    by_section = assignees(session, period_id=require_id(period))
     members = {m.id: m for m in store.members_of(session, unit_id=period.unit_id)}
     deadline_passed = period.deadline is not None and (day or today()) > period.deadline
 

@@ -24,7 +24,7 @@ from bot.reminders import service as reminders
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import DIRECTOR_ONLY, ForbiddenError, Role, role_of
-from models import Period
+from models import Period, require_id
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +142,8 @@ class DeskCore:
 
     def names(self) -> dict[int, str]:
         """The display names of the unit's members, by id."""
-        members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
-        return {m.id or 0: m.display_name for m in members}
+        members = store.members_of(self.session, unit_id=require_id(self.turn.unit))
+        return {require_id(m): m.display_name for m in members}
 
 
 class Area:
@@ -185,7 +185,7 @@ def replan_reminders(session: Session, period_id: int, templates_root: Path) -> 
 def lead_ids(session: Session, *, unit_id: int, besides: int | None = None) -> list[int]:
     """The director and deputies of a unit (but `besides`)."""
     return [
-        m.id or 0
+        require_id(m)
         for m in store.members_of(session, unit_id=unit_id)
         if role_of(m) in (Role.DIRECTOR, Role.DEPUTY) and m.id != besides
     ]

@@ -28,6 +28,7 @@ from bot.workflow.unit_settings import (
     unit_dict,
     update_unit,
 )
+from models import require_id
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class DeadlineDesk(Area):
             if err.reason == "past_deadline":
                 return [Reply(t("period.past_deadline", deadline=date_text(day)))]
             return [Reply(t("period.closed")), *self.desk.end()]
-        self.desk.replan(period.id or 0)
+        self.desk.replan(require_id(period))
         log.info("member %s moved the deadline of period %s to %s", self.member.id, period.id, day)
         report, year = self.desk.template.name, year_text(period.year)
         done = t("deadline.changed", report=report, year=year, deadline=date_text(day))
@@ -188,5 +189,5 @@ class DeadlineDesk(Area):
             for members in assignees(self.session, period_id=self.turn.period_id).values()
             for m in members
         }
-        ids.discard(self.member.id or 0)
+        ids.discard(require_id(self.member))
         return notices(self.session, sorted(ids), text)
