@@ -44,7 +44,8 @@ from bot.texts import t
 
 def _row_phrase(label: str) -> str:
     """ "dòng THPT", but a row named "Dòng họ học tập" as it is (not "dòng Dòng họ")."""
-    return label if label.casefold().startswith("dòng ") else t("row.name", row=label)
+    prefix = t("row.name", row="").casefold()
+    return label if label.casefold().startswith(prefix) else t("row.name", row=label)
 
 
 def _dec(value: Any) -> Decimal | None:

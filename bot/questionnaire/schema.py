@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from bot.texts import t
+
 # The newest schema version. A template states the version it was written for and keeps
 # meaning what it meant then: `_upgrade` fills in the defaults that changed since.
 # 2: a text question is a narrative paragraph (`long: true`) unless it says `long: false`.
@@ -212,7 +214,7 @@ class TotalRow(Strict):
     """A computed row that adds up the answered columns of every row."""
 
     id: Identifier = "total"
-    label: str = "Tổng"
+    label: str = Field(default_factory=lambda: t("report.total_row"))
 
 
 class TableQuestion(QuestionBase):
@@ -385,7 +387,7 @@ class Section(Strict):
 class DocumentSpec(Strict):
     """What the report kind puts around its sections in the official layout."""
 
-    title: str = "BÁO CÁO"
+    title: str = Field(default_factory=lambda: t("report.default_title"))
     summary: str = Field(description="Jinja2 trích yếu, e.g. 'Tổng kết năm học {{ year }}'.")
     heading: str | None = Field(default=None, description="Line above section 1 (Jinja2).")
     number_suffix: str = Field(description="Ký hiệu after the number, e.g. 'BC-GDNN-GDTX'.")

@@ -184,7 +184,7 @@ class PeriodsDesk(Area):
             return [Reply(t("period.already_open")), *self.turn.show_menu()]
         self.desk.clear()
         self.desk.replan(require_id(opened.period))
-        term = f", học kỳ {opened.period.term}" if opened.period.term else ""
+        term = t("reports.term", term=opened.period.term) if opened.period.term else ""
         lines = [
             t(
                 "period.opened",
