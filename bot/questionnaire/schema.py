@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from bot.questionnaire.derived import DerivedValues
 from bot.texts import t
 
 # The newest schema version. A template states the version it was written for and keeps
@@ -27,6 +28,18 @@ class Strict(BaseModel):
     """Base for every schema model: unknown keys are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Shaped(Strict):
+    """A section or a template: what is computed from its shape is kept with it
+    (`bot.questionnaire.derived`)."""
+
+    _derived: DerivedValues = PrivateAttr(default_factory=DerivedValues)
+
+    @property
+    def derived_values(self) -> DerivedValues:
+        """The values kept by `bot.questionnaire.derived.derived`."""
+        return self._derived
 
 
 class Condition(Strict):
@@ -367,7 +380,7 @@ class LayoutItem(Strict):
         return self
 
 
-class Section(Strict):
+class Section(Shaped):
     """A numbered section; its questions are asked in order, sub-sections after them."""
 
     id: Identifier
@@ -400,7 +413,7 @@ class DocumentSpec(Strict):
     )
 
 
-class Template(Strict):
+class Template(Shaped):
     """A report kind: its questionnaire, figures, checks and document frame."""
 
     schema_version: Literal[1, 2] = Field(
