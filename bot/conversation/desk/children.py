@@ -240,6 +240,5 @@ class ChildrenDesk(Area):
 def _director(unit: Unit, desk: ChildrenDesk) -> bool:
     """Whether a child unit has a director who joined."""
     return any(
-        m.role == Role.DIRECTOR.value
-        for m in store.members_of(desk.session, unit_id=require_id(unit))
+        m.role == Role.DIRECTOR for m in store.members_of(desk.session, unit_id=require_id(unit))
     )

@@ -298,5 +298,5 @@ class PeriodsDesk(Area):
             require_id(m)
             for unit_id in unit_ids
             for m in store.members_of(self.session, unit_id=unit_id)
-            if m.role == Role.DIRECTOR.value
+            if m.role == Role.DIRECTOR
         ]
