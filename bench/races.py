@@ -38,7 +38,7 @@ from bot.store import queries as store  # noqa: E402
 from bot.store.database import Database  # noqa: E402
 from bot.workflow.access import Role  # noqa: E402
 from bot.workflow.invites import create_invite  # noqa: E402
-from models import Answer, Invite, Member  # noqa: E402
+from models import Answer, Invite, Member, require_id  # noqa: E402
 
 TEMPLATES = ROOT / "tests" / "fixtures" / "templates"
 CHANNEL = "race"
@@ -91,7 +91,7 @@ def seed(url: str, scenario: str, trials: int) -> list[str]:
                 )
             else:
                 invite = create_invite(
-                    session, unit_id=unit.id or 0, role=Role.DEPUTY, created_by=None
+                    session, unit_id=require_id(unit), role=Role.DEPUTY, created_by=None
                 )
                 codes.append(invite.code)
     if scenario in TABLE_ROW:

@@ -14,6 +14,7 @@ from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
 from handlers.telegram.adapter import CHANNEL, channel_of
+from models import require_id
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def forget_block(database: Database, external_id: str) -> bool:
         member = store.member_by_identity(session, channel=CHANNEL, external_id=external_id)
         if member is None:
             return False
-        return mark_unblocked(session, member_id=member.id or 0, channel=CHANNEL)
+        return mark_unblocked(session, member_id=require_id(member), channel=CHANNEL)
 
 
 async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

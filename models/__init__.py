@@ -2,6 +2,7 @@
 
 from models.attempts import EventAttempt
 from models.draft_links import DraftLink
+from models.ids import UnsavedRowError, require_id
 from models.links import LinkCode, LinkFailure
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
 from models.tables import (
@@ -22,6 +23,7 @@ from models.tables import (
     TemplateVersion,
     Unit,
 )
+from models.types import Role
 
 __all__ = [
     "Answer",
@@ -44,8 +46,11 @@ __all__ = [
     "Reminder",
     "ReminderPolicy",
     "RemovedAccount",
+    "Role",
     "SectionProgress",
     "SectorDeadline",
     "TemplateVersion",
     "Unit",
+    "UnsavedRowError",
+    "require_id",
 ]

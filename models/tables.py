@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.core.clock import now
-from models.types import AwareDateTime
+from models.types import AwareDateTime, Role, RoleColumn
 
 
 def _timestamp(**kwargs: Any) -> Any:
@@ -48,7 +48,7 @@ class Member(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     display_name: str
-    role: str = Field(default="staff", description="director | deputy | staff")
+    role: Role = Field(default=Role.STAFF, sa_type=RoleColumn, nullable=False)
     active: bool = Field(default=True, description="False once removed from the unit.")
     created_at: datetime = _timestamp(nullable=False)
 
@@ -234,7 +234,7 @@ class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    role: str = Field(description="director | deputy | staff")
+    role: Role = Field(sa_type=RoleColumn, nullable=False)
     single_use: bool = True
     uses: int = 0
     created_by: int | None = Field(default=None, foreign_key="member.id")

@@ -23,7 +23,7 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 app = typer.Typer(
-    help="baocao: soạn báo cáo định kỳ của đơn vị giáo dục qua trò chuyện.",
+    help=t("cli.help"),
     no_args_is_help=True,
     add_completion=False,
 )

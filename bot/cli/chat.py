@@ -18,6 +18,7 @@ from bot.store.database import Database
 from bot.texts import t
 from handlers.console import CHANNEL as CONSOLE
 from handlers.console import ConsoleChannel, console_sender
+from models import Role
 
 # The terminal chat's log, in the data folder beside the database.
 LOG_FILE = "baocao.log"
@@ -153,7 +154,7 @@ def demo(
                 session,
                 unit=unit,
                 display_name=frame.signer_name,
-                role="director",
+                role=Role.DIRECTOR,
                 channel=CONSOLE,
                 external_id=sender.external_id,
             )

@@ -26,6 +26,8 @@ from bot.questionnaire.schema import (
 )
 from bot.report.answers_file import AnswersFile
 from bot.store import queries as store
+from bot.texts import t
+from models import require_id
 
 MAX_EVENTS = 5000
 
@@ -37,7 +39,7 @@ class DemoError(RuntimeError):
 def typed(question: Question, raw: Any) -> str:
     """How a person would type an answers-file value."""
     if isinstance(question, YesNoQuestion):
-        return "có" if raw else "không"
+        return t("demo.typed_yes") if raw else t("demo.typed_no")
     if isinstance(question, ChoiceQuestion):
         return next((o.label for o in question.options if o.id == raw), str(raw))
     if isinstance(question, MultiChoiceQuestion):
@@ -77,9 +79,9 @@ class DemoPlayer:
             )
             if member is None:
                 raise DemoError("the demo member does not exist")
-            conversation = store.conversation_of(session, member_id=member.id or 0)
+            conversation = store.conversation_of(session, member_id=require_id(member))
             period = store.current_period(session, unit_id=member.unit_id)
-            answers = store.answers_of(session, period_id=period.id or 0) if period else {}
+            answers = store.answers_of(session, period_id=require_id(period)) if period else {}
             return State.model_validate(conversation.state or {}), {
                 k: a.value for k, a in answers.items()
             }
@@ -111,13 +113,14 @@ class DemoPlayer:
 
     def next_input(self, state: State, values: dict[str, Any]) -> Incoming:
         if state.mode == "confirm_row":
-            return Text("đúng")
+            return Text(t("demo.typed_right"))
         if state.mode == "check":
-            return Text("giữ nguyên")  # keep the figures as the report's author gave them
+            return Text(t("demo.typed_keep"))  # keep the figures as the report's author gave them
         if state.mode == "more_items":
             question = self.question(state)
             wanted = len(self.raw.get(question.id) or [])
-            return Text("có" if len(values.get(question.id) or []) < wanted else "không")
+            more = len(values.get(question.id) or []) < wanted
+            return Text(t("demo.typed_yes") if more else t("demo.typed_no"))
         if state.mode != "question":
             raise DemoError(f"unexpected mode {state.mode}")
         question = self.question(state)

@@ -26,7 +26,7 @@ from bot.workflow.hierarchy import (
     target_label,
 )
 from bot.workflow.kinds import period_template
-from models import Unit
+from models import Unit, require_id
 
 
 def hierarchy_error(err: HierarchyError) -> typer.Exit:
@@ -123,7 +123,7 @@ def open_collecting(
         except HierarchyError as err:
             raise hierarchy_error(err) from err
         for period in collection.all_periods:
-            reminders.replan(session, period_id=period.id or 0, now=now())
+            reminders.replan(session, period_id=require_id(period), now=now())
         names = {u.id: u.name for u in _all_units(session)}
         children = [
             {

@@ -38,7 +38,7 @@ from bot.workflow.invites import create_invite, invite_link, revoke
 from bot.workflow.members import MemberError, change_role, remove_member
 from bot.workflow.periods import PeriodError, assign, finalize, open_period, unassign
 from bot.workflow.progress import period_progress
-from models import Period
+from models import Period, require_id
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,9 @@ def unit_create(
             signer_name=signer_name.strip(),
             parent_id=parent,
         )
-        invite = create_invite(session, unit_id=unit.id or 0, role=Role.DIRECTOR, created_by=None)
+        invite = create_invite(
+            session, unit_id=require_id(unit), role=Role.DIRECTOR, created_by=None
+        )
         payload = {
             "unit_id": unit.id,
             "name": unit.name,
@@ -131,13 +133,15 @@ def member_list(unit: UnitOption, as_json: JsonOption = False) -> None:
     with database_session() as session:
         unit_or_fail(session, unit)
         members = store.members_of(session, unit_id=unit)
-        identities = store.identities_of(session, member_ids=[m.id or 0 for m in members])
+        identities = store.identities_of(session, member_ids=[require_id(m) for m in members])
         payload = [
             {
                 "member_id": m.id,
                 "name": m.display_name,
                 "role": m.role,
-                "chats": [f"{i.channel}:{i.external_id}" for i in identities.get(m.id or 0, [])],
+                "chats": [
+                    f"{i.channel}:{i.external_id}" for i in identities.get(require_id(m), [])
+                ],
                 "joined_at": m.created_at.isoformat(),
             }
             for m in members

@@ -39,6 +39,8 @@ class ChatCommand:
     lobby: Literal["desk", "restart"] | None = None
     # A command that needs no period runs the same in the lobby.
     anywhere: SurfaceRun | None = None
+    # A leaders' command, run on the desk (which checks the member's role for each).
+    desk: bool = False
 
 
 def _action(action: str) -> Run:
@@ -48,7 +50,10 @@ def _action(action: str) -> Run:
 def _desk(name: str, *, lobby: bool = False) -> ChatCommand:
     """A leaders' command: the desk checks the member's role for each."""
     return ChatCommand(
-        name, lambda turn, _argument: Desk(turn).command(name), lobby="desk" if lobby else None
+        name,
+        lambda turn, _argument: Desk(turn).command(name),
+        lobby="desk" if lobby else None,
+        desk=True,
     )
 
 

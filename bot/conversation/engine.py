@@ -31,7 +31,7 @@ from bot.texts import t
 from bot.workflow.access import role_of
 from bot.workflow.invites import InviteError, redeem
 from bot.workflow.kinds import period_template
-from models import Member
+from models import Member, Role, require_id
 
 __all__ = ["DEMO_TEMPLATE", "ConversationEngine", "EngineOptions", "EvaluationCache"]
 
@@ -100,7 +100,7 @@ class ConversationEngine:
         reports.choose_period(session, context)
         if context.period is None:
             # A final report stays readable (and the director can reopen a section).
-            context.period = store.latest_period(session, unit_id=context.unit.id or 0)
+            context.period = store.latest_period(session, unit_id=require_id(context.unit))
         if context.period is None:
             lobby = Lobby(session, context, self.options)
             replies = lobby.dispatch(Command("start") if joined else event)
@@ -144,7 +144,7 @@ class ConversationEngine:
         member = fresh.member
         role = t(f"role.{role_of(member).value}")
         welcome = t("invite.joined", name=member.display_name, unit=fresh.unit.name, role=role)
-        leads = lead_ids(session, unit_id=fresh.unit.id or 0, besides=member.id)
+        leads = lead_ids(session, unit_id=require_id(fresh.unit), besides=member.id)
         told = notices(
             session, leads, t("invite.member_joined", name=member.display_name, role=role)
         )
@@ -168,7 +168,7 @@ class ConversationEngine:
             session,
             unit=unit,
             display_name=sender.display_name or t("demo.signer_name"),
-            role="director",
+            role=Role.DIRECTOR,
             channel=sender.channel,
             external_id=sender.external_id,
         )

@@ -14,7 +14,7 @@ from bot.store import hot_path
 from bot.store.chats import chats_by_recency
 from bot.texts import catalogue, t
 from bot.workflow import links
-from models import ChatIdentity, Unit
+from models import ChatIdentity, Unit, require_id
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _chats_text(chats: list[ChatIdentity], current: int | None) -> str:
 
 
 def _chats(turn: DeskTurn) -> list[ChatIdentity]:
-    member_id = turn.member.id or 0
+    member_id = require_id(turn.member)
     return chats_by_recency(turn.session, member_ids=[member_id]).get(member_id, [])
 
 
@@ -46,7 +46,7 @@ def show_code(turn: DeskTurn, _argument: str) -> list[Outgoing]:
     here = next(c for c in chats if c.id == turn.identity_id)
     code = links.new_code(
         turn.session,
-        member_id=turn.member.id or 0,
+        member_id=require_id(turn.member),
         channel=here.channel,
         external_id=here.external_id,
     )
@@ -69,7 +69,7 @@ def unlink_command(turn: DeskTurn, argument: str) -> list[Outgoing]:
     wanted = argument.strip().lower()
     if not wanted:
         links.unlink(
-            turn.session, member_id=turn.member.id or 0, identity_ids=[turn.identity_id or 0]
+            turn.session, member_id=require_id(turn.member), identity_ids=[turn.identity_id or 0]
         )
         here = next(c for c in chats if c.id == turn.identity_id)
         left = [c for c in chats if c.id != turn.identity_id]
@@ -85,7 +85,7 @@ def unlink_command(turn: DeskTurn, argument: str) -> list[Outgoing]:
     if not gone:
         return [Reply(t("link.none_to_unlink", app=app_name(wanted))), *turn.current()]
     links.unlink(
-        turn.session, member_id=turn.member.id or 0, identity_ids=[c.id or 0 for c in gone]
+        turn.session, member_id=require_id(turn.member), identity_ids=[require_id(c) for c in gone]
     )
     left = [c for c in chats if c not in gone]
     log.info("member %s unlinked %s of their %s chats", turn.member.id, len(gone), wanted)

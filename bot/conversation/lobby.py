@@ -21,7 +21,7 @@ from bot.questionnaire.schema import Section, Template
 from bot.store import hot_path
 from bot.texts import t
 from bot.workflow.access import is_lead
-from models import Period
+from models import Period, require_id
 
 
 class Lobby:
@@ -41,7 +41,7 @@ class Lobby:
 
     @property
     def period_id(self) -> int:
-        return self.period.id or 0 if self.period else 0
+        return require_id(self.period) if self.period else 0
 
     def dispatch(self, event: Incoming) -> list[Outgoing]:
         """Routes what a lobby can do; anything else is told there is no period yet."""
@@ -70,7 +70,7 @@ class Lobby:
         hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
-            member_id=self.member.id or 0,
+            member_id=require_id(self.member),
             period_id=self.period.id if self.period else None,
             state=self.state.model_dump(mode="json"),
             identity_id=self.identity_id,

@@ -18,14 +18,15 @@ from bot.conversation.commands import MENU_COMMANDS
 from bot.conversation.events import ButtonPress, Incoming, Text
 from bot.core.numbers import format_integer
 from bot.core.replies import Button, Reply
+from bot.core.text import fold
 from bot.texts import t
 
 # A label the engine numbered itself ("1. Có", "⬜ 3. Công tác…", "☑ 2. …", "4").
 _OWN_NUMBER = re.compile(r"^\W*?(\d+)(?:\.\s|$)")
 # Emoji and marks a label starts with ("✏️ Nhập lại").
 _MARKS = re.compile(r"^[^\w]+")
-# What is typed to ask for the list of commands.
-HELP_WORDS = frozenset({"menu", "?", "lệnh", "trợ giúp"})
+# What is typed to ask for the list of commands, folded ("lệnh", "trợ giúp" typed any way).
+HELP_WORDS = frozenset({"menu", "?", "lenh", "tro giup"})
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def pick(choices: Sequence[Choice], typed: str) -> str | None:
 
 def asks_for_commands(event: Incoming) -> bool:
     """Whether a typed message asks for the list of commands ("menu", "?")."""
-    return isinstance(event, Text) and _fold(event.text) in HELP_WORDS
+    return isinstance(event, Text) and fold(event.text) in HELP_WORDS
 
 
 def interpret(event: Incoming, choices: Sequence[Choice]) -> Incoming:

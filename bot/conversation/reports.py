@@ -16,7 +16,7 @@ from bot.questionnaire.loader import load_template
 from bot.store import hot_path
 from bot.store import queries as store
 from bot.texts import t
-from models import Period
+from models import Period, require_id
 
 if TYPE_CHECKING:
     from bot.conversation.surface import TurnSurface
@@ -40,7 +40,9 @@ def choose_period(session: Session, context: hot_path.MemberContext) -> None:
 def open_periods(turn: TurnSurface) -> list[Period]:
     """The unit's reports that are not final, newest first."""
     return [
-        p for p in store.periods_of(turn.session, unit_id=turn.unit.id or 0) if p.status != "final"
+        p
+        for p in store.periods_of(turn.session, unit_id=require_id(turn.unit))
+        if p.status != "final"
     ]
 
 

@@ -24,7 +24,7 @@ from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can
-from models import Member, Period, Unit
+from models import Member, Period, Unit, require_id
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Turn:
 
     @property
     def period_id(self) -> int:
-        return self.period.id or 0
+        return require_id(self.period)
 
     def switch_period(self, period: Period, template: Template) -> None:
         """Continues this turn in a period just opened."""
@@ -86,7 +86,7 @@ class Turn:
         hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
-            member_id=self.member.id or 0,
+            member_id=require_id(self.member),
             period_id=self.period_id,
             state=self.state.model_dump(mode="json"),
             identity_id=self.identity_id,
@@ -173,13 +173,11 @@ class Turn:
             )
         return self._my_sections
 
-    def locked(self, section_id: str) -> bool:
-        """Whether the final report locks this section's answers."""
-        return periods.is_locked(self.session, period=self.period, section_id=section_id)
-
     def may_work(self, section_id: str) -> bool:
         """Whether this member may answer a section now: theirs, and not locked."""
-        return section_id in self.my_sections and not self.locked(section_id)
+        return periods.may_answer(
+            self.session, period=self.period, my_sections=self.my_sections, section_id=section_id
+        )
 
     def refuse_section(self, section_id: str) -> list[Outgoing]:
         """Explains why a section cannot be opened, and logs the attempt."""

@@ -25,7 +25,7 @@ from bot.questionnaire.schema import (
     Template,
 )
 from bot.texts import t
-from models import Answer, Period, Unit
+from models import Answer, Period, Unit, require_id
 
 # The Vietnamese words of the workbook come from the catalogue (bot/texts/data.vi.yaml).
 UNIT_SHEET = t("export.unit_sheet")
@@ -127,7 +127,7 @@ def fill_unit_sheet(
                 period.deadline,
                 STATUS_LABELS.get(period.status, period.status),
                 len(item.answers),
-                ", ".join(sheets_of.get(period.id or 0, [])),
+                ", ".join(sheets_of.get(require_id(period), [])),
             ],
         )
     row += 2
@@ -157,7 +157,7 @@ def add_section_sheets(
     for section in item.template.top_sections() if item.template else []:
         name = sheet_name(f"{prefix}{section.number}. {section.title}", names)
         names.append(name)
-        index.append((name, period.id or 0, section.number, section.title))
+        index.append((name, require_id(period), section.number, section.title))
         sheet = workbook.create_sheet(name)
         put_row(sheet, 1, SECTION_HEADERS, bold=True)
         sheet.freeze_panes = "A2"
@@ -171,7 +171,7 @@ def add_section_sheets(
         # Answers to questions the report kind no longer has: kept, shown raw.
         name = sheet_name(f"{prefix}{OTHER_SHEET}", names)
         names.append(name)
-        index.append((name, period.id or 0, "", OTHER_SHEET))
+        index.append((name, require_id(period), "", OTHER_SHEET))
         sheet = workbook.create_sheet(name)
         put_row(sheet, 1, SECTION_HEADERS, bold=True)
         for row, answer in enumerate(others, start=2):

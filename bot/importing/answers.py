@@ -19,7 +19,7 @@ from bot.store import hot_path
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
-from models import Period
+from models import Period, require_id
 
 # The audit trail's `source` of a change loaded from a file: "file:NAME", "spreadsheet:NAME".
 FILE_SOURCE = "file"
@@ -64,7 +64,7 @@ def fill_period(
     if period.status != "open":
         raise AnswersFileError(t("importing.period_closed", period=period.id))
     questions = {slot.question.id: slot.question for slot in flow.all_slots(template)}
-    stored = hot_path.period_answers(session, period_id=period.id or 0)
+    stored = hot_path.period_answers(session, period_id=require_id(period))
     report = FillReport()
     reopened: set[str] = set()
     for question_id, raw in (data.get("answers") or {}).items():
@@ -88,7 +88,7 @@ def fill_period(
             continue
         store.save_answer(
             session,
-            period_id=period.id or 0,
+            period_id=require_id(period),
             question_id=question.id,
             value=value,
             member_id=member_id,
@@ -102,7 +102,7 @@ def fill_period(
         # A change after finishing reopens the section until it is reviewed again, as in chat.
         store.set_section_finished(
             session,
-            period_id=period.id or 0,
+            period_id=require_id(period),
             section_id=section_id,
             member_id=member_id,
             finished=False,

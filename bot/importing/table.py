@@ -20,7 +20,7 @@ from bot.store import hot_path
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
-from models import Period
+from models import Period, require_id
 
 
 @dataclass
@@ -68,7 +68,7 @@ def plan_import(
     question = table_question(template, question_id)
     refusal(session, period=period, template=template, question_id=question_id)
     match = find_table(question, read_sheets(file_name, data), file_name)
-    answers = hot_path.period_answers(session, period_id=period.id or 0)
+    answers = hot_path.period_answers(session, period_id=require_id(period))
     value = {**(answers.values.get(question.id) or {}), **match.rows}
     evaluation = evaluate(template, {**answers.values, question.id: value})
     failures = [
@@ -85,7 +85,7 @@ def plan_import(
         for row in question.rows
         if row.id in match.rows
     }
-    return ImportPlan(period.id or 0, question, file_name, match, value, failures, computed)
+    return ImportPlan(require_id(period), question, file_name, match, value, failures, computed)
 
 
 def apply_import(

@@ -24,6 +24,7 @@ from bot.questionnaire.check_wording import (
     rate_message,
     sum_or_above,
 )
+from bot.questionnaire.derived import derived
 from bot.questionnaire.evaluation import CheckFailure, Evaluation, FigureResult, format_value
 from bot.questionnaire.infer import inferred_checks
 from bot.questionnaire.inferred_check import InferredCheck
@@ -44,7 +45,8 @@ from bot.texts import t
 
 def _row_phrase(label: str) -> str:
     """ "dòng THPT", but a row named "Dòng họ học tập" as it is (not "dòng Dòng họ")."""
-    return label if label.casefold().startswith("dòng ") else t("row.name", row=label)
+    prefix = t("row.name", row="").casefold()
+    return label if label.casefold().startswith(prefix) else t("row.name", row=label)
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -72,12 +74,16 @@ class _TableFragment:
     failures: tuple[CheckFailure, ...]
 
 
-# Fragments by (template, table, answer): kept for the tables of the reports being written.
-# About 7 kB each for the annual report's tables: at most some 7 MB, for about a hundred
-# reports written at the same time (eight tables each, with room for their last changes).
-_FRAGMENTS: OrderedDict[tuple[int, str, str], tuple[Template, _TableFragment]] = OrderedDict()
+# A template's fragments by (table, answer), kept on the template (`derived`) for the tables
+# of the reports being written. About 7 kB each for the annual report's tables: at most some
+# 7 MB a report kind, for about a hundred reports written at the same time (eight tables
+# each, with room for their last changes).
 _FRAGMENTS_LOCK = threading.Lock()
 _FRAGMENTS_KEPT = 1024
+
+
+def _fragments(template: Template) -> OrderedDict[tuple[str, str], _TableFragment]:
+    return derived(template, "table_fragments", OrderedDict)
 
 
 def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
@@ -158,12 +164,13 @@ class _Evaluator:
         value = self.answers.get(table.id)
         # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
         # is checked to one decimal).
-        key = (id(self.template), table.id, json.dumps(value, sort_keys=True, default=str))
+        key = (table.id, json.dumps(value, sort_keys=True, default=str))
+        kept = _fragments(self.template)
         with _FRAGMENTS_LOCK:
-            hit = _FRAGMENTS.get(key)
-            if hit is not None and hit[0] is self.template:
-                _FRAGMENTS.move_to_end(key)
-                return hit[1]
+            hit = kept.get(key)
+            if hit is not None:
+                kept.move_to_end(key)
+                return hit
         outer, self.result = self.result, Evaluation(fixed_rates=self.result.fixed_rates)
         try:
             self._answered_cells(table)
@@ -175,9 +182,9 @@ class _Evaluator:
         finally:
             self.result = outer
         with _FRAGMENTS_LOCK:
-            _FRAGMENTS[key] = (self.template, fragment)
-            while len(_FRAGMENTS) > _FRAGMENTS_KEPT:
-                _FRAGMENTS.popitem(last=False)
+            kept[key] = fragment
+            while len(kept) > _FRAGMENTS_KEPT:
+                kept.popitem(last=False)
         return fragment
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.questionnaire.derived import derived
 from bot.questionnaire.schema import (
     ListQuestion,
     Question,
@@ -23,15 +24,6 @@ class Slot:
     question: Question
 
 
-# Templates are immutable (`load_template` keeps each one until its file is edited), so
-# what is derived from their shape is computed once. The caches key by `id()` and keep the
-# object itself, so an id cannot be reused while its entry exists; they are emptied past a
-# bound, should a process (a test run) validate many templates of its own.
-_CACHE_BOUND = 512
-_SECTION_SLOTS: dict[int, tuple[Section, tuple[Slot, ...]]] = {}
-_TEMPLATE_INDEX: dict[int, tuple[Template, _Index]] = {}
-
-
 @dataclass(frozen=True)
 class _Index:
     """A template's lookups by id: top sections, slots, and the top section of each question."""
@@ -43,23 +35,21 @@ class _Index:
 
 
 def _slots(section: Section) -> tuple[Slot, ...]:
-    cached = _SECTION_SLOTS.get(id(section))
-    if cached is not None and cached[0] is section:
-        return cached[1]
+    return derived(section, "slots", lambda: _walk(section))
+
+
+def _walk(section: Section) -> tuple[Slot, ...]:
     out = [Slot(section, q) for q in section.questions]
     for sub in section.sections:
         out.extend(_slots(sub))
-    found = tuple(out)
-    if len(_SECTION_SLOTS) >= _CACHE_BOUND:
-        _SECTION_SLOTS.clear()
-    _SECTION_SLOTS[id(section)] = (section, found)
-    return found
+    return tuple(out)
 
 
 def _index(template: Template) -> _Index:
-    cached = _TEMPLATE_INDEX.get(id(template))
-    if cached is not None and cached[0] is template:
-        return cached[1]
+    return derived(template, "index", lambda: _build_index(template))
+
+
+def _build_index(template: Template) -> _Index:
     by_question: dict[str, Slot] = {}
     owner: dict[str, Section] = {}
     every: list[Slot] = []
@@ -71,11 +61,7 @@ def _index(template: Template) -> _Index:
     tops: dict[str, Section] = {}
     for section in template.sections:
         tops.setdefault(section.id, section)
-    index = _Index(tops, tuple(every), by_question, owner)
-    if len(_TEMPLATE_INDEX) >= _CACHE_BOUND:
-        _TEMPLATE_INDEX.clear()
-    _TEMPLATE_INDEX[id(template)] = (template, index)
-    return index
+    return _Index(tops, tuple(every), by_question, owner)
 
 
 def top_section(template: Template, section_id: str) -> Section | None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from bot.questionnaire.derived import derived
 from bot.questionnaire.inferred_check import InferredCheck
 from bot.questionnaire.row_checks import row_ids, table_candidates
 from bot.questionnaire.schema import NUMERIC_KINDS, Check, TableQuestion, Template
@@ -150,23 +151,18 @@ def _dedupe(template: Template, candidates: list[InferredCheck]) -> list[Inferre
 
 # -- the checks of a template ---------------------------------------------------------------
 
-_CACHE: dict[int, tuple[Template, tuple[InferredCheck, ...]]] = {}
-
 
 def inferred_checks(template: Template) -> list[InferredCheck]:
     """The checks a template's structure implies that it does not declare or skip."""
-    hit = _CACHE.get(id(template))
-    if hit is not None and hit[0] is template:
-        return list(hit[1])
+    return list(derived(template, "inferred_checks", lambda: _inferred_checks(template)))
+
+
+def _inferred_checks(template: Template) -> tuple[InferredCheck, ...]:
     skipped = set(template.skip_checks)
     candidates = [
         c for c in candidate_checks(template) if c.key not in skipped and c.name not in skipped
     ]
-    checks = tuple(_dedupe(template, candidates))
-    if len(_CACHE) >= 256:
-        _CACHE.clear()
-    _CACHE[id(template)] = (template, checks)
-    return list(checks)
+    return tuple(_dedupe(template, candidates))
 
 
 def inference_problems(template: Template) -> Iterator[str]:

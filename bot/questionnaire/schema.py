@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from bot.questionnaire.derived import DerivedValues
+from bot.texts import t
+
 # The newest schema version. A template states the version it was written for and keeps
 # meaning what it meant then: `_upgrade` fills in the defaults that changed since.
 # 2: a text question is a narrative paragraph (`long: true`) unless it says `long: false`.
@@ -25,6 +28,18 @@ class Strict(BaseModel):
     """Base for every schema model: unknown keys are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Shaped(Strict):
+    """A section or a template: what is computed from its shape is kept with it
+    (`bot.questionnaire.derived`)."""
+
+    _derived: DerivedValues = PrivateAttr(default_factory=DerivedValues)
+
+    @property
+    def derived_values(self) -> DerivedValues:
+        """The values kept by `bot.questionnaire.derived.derived`."""
+        return self._derived
 
 
 class Condition(Strict):
@@ -212,7 +227,7 @@ class TotalRow(Strict):
     """A computed row that adds up the answered columns of every row."""
 
     id: Identifier = "total"
-    label: str = "Tổng"
+    label: str = Field(default_factory=lambda: t("report.total_row"))
 
 
 class TableQuestion(QuestionBase):
@@ -365,7 +380,7 @@ class LayoutItem(Strict):
         return self
 
 
-class Section(Strict):
+class Section(Shaped):
     """A numbered section; its questions are asked in order, sub-sections after them."""
 
     id: Identifier
@@ -385,7 +400,7 @@ class Section(Strict):
 class DocumentSpec(Strict):
     """What the report kind puts around its sections in the official layout."""
 
-    title: str = "BÁO CÁO"
+    title: str = Field(default_factory=lambda: t("report.default_title"))
     summary: str = Field(description="Jinja2 trích yếu, e.g. 'Tổng kết năm học {{ year }}'.")
     heading: str | None = Field(default=None, description="Line above section 1 (Jinja2).")
     number_suffix: str = Field(description="Ký hiệu after the number, e.g. 'BC-GDNN-GDTX'.")
@@ -398,7 +413,7 @@ class DocumentSpec(Strict):
     )
 
 
-class Template(Strict):
+class Template(Shaped):
     """A report kind: its questionnaire, figures, checks and document frame."""
 
     schema_version: Literal[1, 2] = Field(

@@ -1,46 +1,79 @@
 """Recurring deadlines of the sector, from which reporting periods are opened.
 
-The district's guidance (huong-dan-nhiem-vu-gdtx-2020-2021) sets reports due "trước ngày
-30/6 và 30/12 hàng năm" and quarterly briefings ("giao ban định kỳ hàng quý"); the school
-year adds the end of each term.
+The dates are data: `templates/_sector/calendar.yaml` (where they come from is said there),
+read once and validated at load.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now
+from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
 from models import SectorDeadline
 
-GUIDANCE = "Hướng dẫn nhiệm vụ GDTX năm học 2020-2021"
+CALENDAR_FILE = DEFAULT_TEMPLATES_DIR / "_sector" / "calendar.yaml"
 
 
-@dataclass(frozen=True)
-class RecurringDate:
+class RecurringDate(BaseModel):
     """A date that comes back every year, with what is due then."""
 
-    label: str
-    month: int
-    day: int
-    term: int | None = None
-    source: str = GUIDANCE
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    # The term report it belongs to (1 or 2); none: every report of the kind.
+    term: int | None = Field(default=None, ge=1, le=2)
+    source: str = ""
+
+    @field_validator("label", "source")
+    @classmethod
+    def _nfc(cls, text: str) -> str:
+        return unicodedata.normalize("NFC", text.strip())
+
+    @model_validator(mode="after")
+    def _a_real_day(self) -> RecurringDate:
+        # 29/02 is allowed (a leap year's), 31/04 never exists.
+        if self.day > calendar.monthrange(2028, self.month)[1]:
+            raise ValueError(f"{self.day:02d}/{self.month:02d} is no day of the year")
+        return self
 
 
-# The guidance's own dates, the two term ends of the school year, and the quarter ends.
-SECTOR_DATES = (
-    # 30/6 is also the second quarter's briefing: one date, one row.
-    RecurringDate("Báo cáo 6 tháng đầu năm, giao ban quý II (trước ngày 30/6)", 6, 30),
-    RecurringDate("Báo cáo cuối năm (trước ngày 30/12)", 12, 30),
-    RecurringDate("Sơ kết học kỳ I", 1, 15, term=1, source="Kế hoạch năm học"),
-    RecurringDate("Tổng kết năm học", 5, 31, term=2, source="Kế hoạch năm học"),
-    RecurringDate("Giao ban quý I", 3, 31, source=GUIDANCE),
-    RecurringDate("Giao ban quý III", 9, 30, source=GUIDANCE),
-    RecurringDate("Giao ban quý IV", 12, 31, source=GUIDANCE),
-)
+class SectorCalendar(BaseModel):
+    """The sector's recurring dates, each day of the year once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dates: list[RecurringDate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_day_once(self) -> SectorCalendar:
+        days = [(d.month, d.day) for d in self.dates]
+        if len(days) != len(set(days)):
+            raise ValueError("a day of the year is given twice")
+        return self
+
+
+def load_calendar(path: Path) -> tuple[RecurringDate, ...]:
+    """The recurring dates of a calendar file; a wrong one raises pydantic's ValidationError."""
+    return tuple(SectorCalendar.model_validate(yaml.safe_load(path.read_text("utf-8"))).dates)
+
+
+@cache
+def sector_dates() -> tuple[RecurringDate, ...]:
+    """The sector's calendar (read once: it changes with a release, not at run time)."""
+    return load_calendar(CALENDAR_FILE)
 
 
 def add_sector_deadlines(
@@ -48,12 +81,13 @@ def add_sector_deadlines(
     *,
     unit_id: int,
     template_id: str,
-    dates: tuple[RecurringDate, ...] | list[RecurringDate] = SECTOR_DATES,
+    dates: Sequence[RecurringDate] | None = None,
 ) -> list[SectorDeadline]:
-    """Records recurring deadlines for a unit and report kind (a date already there stays)."""
+    """Records recurring deadlines (by default the sector's) for a unit and report kind
+    (a date already there stays)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    for item in dates:
+    for item in sector_dates() if dates is None else dates:
         session.execute(
             insert(SectorDeadline.__table__)  # type: ignore[attr-defined]
             .values(

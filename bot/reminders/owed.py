@@ -10,9 +10,16 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.questionnaire.schema import Template
-from models import Assignment, ChatBlock, ChatIdentity, Member, Period, SectionProgress
-
-DIRECTOR = "director"
+from models import (
+    Assignment,
+    ChatBlock,
+    ChatIdentity,
+    Member,
+    Period,
+    Role,
+    SectionProgress,
+    require_id,
+)
 
 
 def finished_section_ids(session: Session, *, period_id: int) -> set[str]:
@@ -29,7 +36,9 @@ def directors_of(session: Session, *, unit_id: int) -> list[int]:
     """The active directors of a unit, oldest first."""
     rows = session.exec(
         select(Member.id)
-        .where(Member.unit_id == unit_id, Member.role == DIRECTOR, col(Member.active).is_(True))
+        .where(
+            Member.unit_id == unit_id, Member.role == Role.DIRECTOR, col(Member.active).is_(True)
+        )
         .order_by(col(Member.id))
     ).all()
     return [member_id for member_id in rows if member_id is not None]
@@ -39,7 +48,7 @@ def section_owners(
     session: Session, *, period: Period, template: Template
 ) -> dict[str, list[int]]:
     """Every unfinished top section, in the template's order, with who must finish it."""
-    period_id = period.id or 0
+    period_id = require_id(period)
     finished = finished_section_ids(session, period_id=period_id)
     assigned: dict[str, list[int]] = {}
     rows = session.exec(
@@ -93,7 +102,7 @@ def blocked_members(session: Session) -> set[int]:
 
 def owed_by(session: Session, *, period: Period, template: Template, member_id: int) -> list[str]:
     """The unfinished sections one member must still finish (a query for that member only)."""
-    period_id = period.id or 0
+    period_id = require_id(period)
     finished = finished_section_ids(session, period_id=period_id)
     mine = set(
         session.exec(

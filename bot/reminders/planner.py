@@ -29,7 +29,7 @@ from bot.reminders.policy import (
     is_planned_kind,
     schedule,
 )
-from models import Period, Reminder, ReminderPolicy
+from models import Period, Reminder, ReminderPolicy, require_id
 
 NO_LONGER_NEEDED = "no longer needed"
 REMINDER = Reminder.__table__  # type: ignore[attr-defined]
@@ -65,7 +65,7 @@ def desired_rows(
     """(member id, kind) -> due time of every planned-kind reminder the period needs now."""
     if period.status != "open" or period.deadline is None:
         return {}
-    times = schedule(policy_of(session, period_id=period.id or 0), period.deadline)
+    times = schedule(policy_of(session, period_id=require_id(period)), period.deadline)
     if not times:
         return {}
     template = load_template(period.template_id, templates_root)
@@ -112,7 +112,7 @@ def plan_period(
     down) is kept for the sweep, which sends the latest one only.
     """
     result = PlanResult()
-    period_id = period.id or 0
+    period_id = require_id(period)
     wanted = desired_rows(session, period=period, templates_root=templates_root)
     if (
         not wanted
@@ -172,7 +172,7 @@ def plan_period(
                 attempts=0,
             )
     result.inserted = _insert_ignoring_duplicates(session, new_rows)
-    for key, row in sorted(existing.items(), key=lambda item: item[1].id or 0):
+    for key, row in sorted(existing.items(), key=lambda item: require_id(item[1])):
         if key not in wanted and row.status == "planned":
             result.dropped += _guarded(session, row, status="dropped", last_error=NO_LONGER_NEEDED)
     return result

@@ -22,7 +22,7 @@ from bot.reminders.owed import blocked_members, owed_by_member
 from bot.reminders.planner import PlanResult, plan_period, policy_of
 from bot.reminders.policy import BLOCKED_PREFIX, NUDGE, next_allowed
 from bot.texts import t
-from models import ChatBlock, Member, Period, Reminder, ReminderPolicy
+from models import ChatBlock, Member, Period, Reminder, ReminderPolicy, require_id
 
 STATUSES = ("planned", "claimed", "sent", "failed", "dropped")
 
@@ -73,7 +73,7 @@ def schedule_entries(session: Session, *, period_id: int) -> list[ScheduleEntry]
     ).all()
     return [
         ScheduleEntry(
-            id=row.id or 0,
+            id=require_id(row),
             member_id=row.member_id,
             member=name,
             kind=row.kind,

@@ -145,7 +145,7 @@ def load_answers_file(
         place=str(unit.get("place", "")),
         year=str(period.get("year", "")),
         report_date=_date(path, period["date"]) if period.get("date") else today(),
-        signer_title=str(unit.get("signer_title") or "Giám đốc"),
+        signer_title=str(unit.get("signer_title") or t("role.director")),
         signer_name=str(unit.get("signer_name") or ""),
         deputy_title=unit.get("signer_deputy_title") or None,
         deputy_name=unit.get("signer_deputy_name") or None,

@@ -67,7 +67,7 @@ class ReportFrame:
     place: str
     year: str
     report_date: date
-    signer_title: str = "Giám đốc"
+    signer_title: str = field(default_factory=lambda: t("role.director"))
     signer_name: str = ""
     deputy_title: str | None = None
     deputy_name: str | None = None

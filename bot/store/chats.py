@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models import ChatIdentity, Conversation
+from models import ChatIdentity, Conversation, require_id
 
 
 def chats_by_recency(session: Session, *, member_ids: list[int]) -> dict[int, list[ChatIdentity]]:
@@ -27,7 +27,7 @@ def chats_by_recency(session: Session, *, member_ids: list[int]) -> dict[int, li
         found.setdefault(identity.member_id, []).append(identity)
         last[identity.member_id] = last_id
     for member_id, identities in found.items():
-        identities.sort(key=lambda i: (i.id != last[member_id], -(i.id or 0)))
+        identities.sort(key=lambda i: (i.id != last[member_id], -require_id(i)))
     return found
 
 

@@ -211,9 +211,10 @@ def write_answer(
     old: Any,
     source: str | None = None,
 ) -> None:
-    """`save_answer` for a caller that read the stored row in this transaction.
+    """The one writer of an answer and its audit trail entry (a new answer, or a changed value).
 
-    `exists` and `old` are that row as read (`period_answers`): no statement to look it up.
+    `exists` and `old` are the stored row as the caller read it in this transaction (the
+    turn from `period_answers`, `queries.save_answer` by looking it up).
     """
     connection = session.connection()
     changed_at = now()

@@ -5,22 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now
 from bot.questionnaire.answers import clean_name
+from bot.store import hot_path
 from bot.texts import t
 from models import (
     Answer,
-    AnswerChange,
     Assignment,
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
     Member,
     Period,
+    Role,
     SectionProgress,
     Unit,
+    require_id,
 )
 
 
@@ -47,14 +50,14 @@ def add_member(
     *,
     unit: Unit,
     display_name: str,
-    role: str,
+    role: Role | str,
     channel: str | None = None,
     external_id: str | None = None,
 ) -> Member:
     """A new member of a unit, linked to a chat account when one is given; the name is
     kept without controls or invisible characters (it reaches the report)."""
     name = clean_name(display_name) or t("member_name.unnamed")
-    member = Member(unit_id=unit.id, display_name=name, role=role)  # type: ignore[arg-type]
+    member = Member(unit_id=unit.id, display_name=name, role=Role(role))  # type: ignore[arg-type]
     session.add(member)
     session.flush()
     if channel and external_id:
@@ -131,33 +134,31 @@ def save_answer(
     member_id: int | None,
     skipped: bool = False,
     source: str | None = None,
-) -> Answer:
+) -> None:
     """Stores an answer and records the change in the audit trail (with its `source` when
-    it was not typed in chat)."""
-    existing = session.exec(
-        select(Answer).where(Answer.period_id == period_id, Answer.question_id == question_id)
-    ).first()
-    old = existing.value if existing else None
-    if existing is None:
-        existing = Answer(period_id=period_id, question_id=question_id)
-    existing.value = value
-    existing.skipped = skipped
-    existing.author_id = member_id
-    existing.updated_at = now()
-    session.add(existing)
-    if old != value or existing.id is None:
-        session.add(
-            AnswerChange(
-                period_id=period_id,
-                question_id=question_id,
-                member_id=member_id,
-                old_value=old,
-                new_value=value,
-                source=source,
-            )
-        )
+    it was not typed in chat), through the one writer `hot_path.write_answer`."""
     session.flush()
-    return existing
+    found = session.exec(
+        select(Answer.id, Answer.value).where(
+            Answer.period_id == period_id, Answer.question_id == question_id
+        )
+    ).first()
+    hot_path.write_answer(
+        session,
+        period_id=period_id,
+        question_id=question_id,
+        value=value,
+        member_id=member_id,
+        skipped=skipped,
+        exists=found is not None,
+        old=found[1] if found else None,
+        source=source,
+    )
+    if found is not None:
+        # The row was written past the ORM: a copy already loaded must be read again.
+        loaded = session.identity_map.get(identity_key(Answer, found[0]))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def conversation_of(session: Session, *, member_id: int) -> Conversation:
@@ -246,11 +247,11 @@ def unlink_identity(session: Session, *, channel: str, external_id: str) -> None
 
 def members_of(session: Session, *, unit_id: int) -> list[Member]:
     """The unit's active members, director first."""
-    order = {"director": 0, "deputy": 1, "staff": 2}
+    order = {Role.DIRECTOR: 0, Role.DEPUTY: 1, Role.STAFF: 2}
     rows = session.exec(
         select(Member).where(Member.unit_id == unit_id, col(Member.active).is_(True))
     ).all()
-    return sorted(rows, key=lambda m: (order.get(m.role, 3), m.id or 0))
+    return sorted(rows, key=lambda m: (order.get(m.role, 3), require_id(m)))
 
 
 def identities_of(session: Session, *, member_ids: list[int]) -> dict[int, list[ChatIdentity]]:

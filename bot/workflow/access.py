@@ -5,17 +5,9 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from models import Member, Period
+from models import Member, Period, Role
 
 log = logging.getLogger("baocao.access")
-
-
-class Role(StrEnum):
-    """A member's role in their unit."""
-
-    DIRECTOR = "director"
-    DEPUTY = "deputy"
-    STAFF = "staff"
 
 
 class Action(StrEnum):

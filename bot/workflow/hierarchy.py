@@ -26,7 +26,7 @@ from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.kinds import period_template
 from bot.workflow.periods import PeriodError, open_period
-from models import FigureAdjustment, Period, Unit
+from models import FigureAdjustment, Period, Unit, require_id
 
 
 class HierarchyError(Exception):
@@ -119,10 +119,10 @@ def open_collection(
     period.collect_template_id = collect.id
     session.add(period)
     collection = Collection(period)
-    for child in children_of(session, unit_id=unit.id or 0):
+    for child in children_of(session, unit_id=require_id(unit)):
         if child.is_demo:
             continue
-        if collect.id == template.id and children_of(session, unit_id=child.id or 0):
+        if collect.id == template.id and children_of(session, unit_id=require_id(child)):
             below = open_collection(
                 session,
                 unit=child,
@@ -215,17 +215,17 @@ def child_states(
 ) -> list[ChildState]:
     """Each child period's state; empty for a period that collects nothing."""
     states: list[ChildState] = []
-    for child in child_periods(session, period_id=period.id or 0):
+    for child in child_periods(session, period_id=require_id(period)):
         unit = store.unit_by_id(session, unit_id=child.unit_id)
         template = period_template(session, child, root)
-        finished = store.finished_sections(session, period_id=child.id or 0)
+        finished = store.finished_sections(session, period_id=require_id(child))
         total = len(template.sections)
         done = sum(1 for s in template.sections if s.id in finished)
         if child.status == "final":
             status = "final"
         elif done == total:
             status = "finished"
-        elif done or store.answer_rows(session, period_id=child.id or 0):
+        elif done or store.answer_rows(session, period_id=require_id(child)):
             status = "in_progress"
         else:
             status = "not_started"
@@ -233,7 +233,7 @@ def child_states(
             ChildState(
                 unit_id=child.unit_id,
                 unit_name=unit.name if unit else str(child.unit_id),
-                period_id=child.id or 0,
+                period_id=require_id(child),
                 status=status,
                 sections_done=done,
                 sections_total=total,
@@ -269,7 +269,7 @@ def consolidate(
 ) -> Consolidation:
     """The period's own answers, with the sums of its final children over the figures they
     give, then the director's adjustments. A period that collects nothing is left as is."""
-    own, _ = store.answer_values(session, period_id=period.id or 0)
+    own, _ = store.answer_values(session, period_id=require_id(period))
     values = dict(own)
     if period.collect_template_id is None:
         return Consolidation(values, [], [])
@@ -294,7 +294,7 @@ def consolidate(
             for c in missing
         )
         notes.append(t("hierarchy.note_missing", count=len(missing), names=names))
-    for row in adjustments_of(session, period_id=period.id or 0):
+    for row in adjustments_of(session, period_id=require_id(period)):
         question_id = row.target.partition(".")[0]
         slot = flow.find_slot(template, question_id)
         if slot is None:
@@ -358,7 +358,7 @@ def adjust(
         select(FigureAdjustment).where(
             FigureAdjustment.period_id == period.id, FigureAdjustment.target == target
         )
-    ).first() or FigureAdjustment(period_id=period.id or 0, target=target, value="", note="")
+    ).first() or FigureAdjustment(period_id=require_id(period), target=target, value="", note="")
     row.value = str(parsed)
     row.note = note.strip()
     row.member_id = member_id

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import now
 from bot.store import queries as store
+from bot.texts import t
 from bot.workflow.access import Role
 from models import Invite, Member, RemovedAccount
 
@@ -53,7 +54,7 @@ def create_invite(
     invite = Invite(
         code=secrets.token_urlsafe(CODE_BYTES),
         unit_id=unit_id,
-        role=role.value,
+        role=role,
         single_use=single_use,
         created_by=created_by,
         expires_at=now() + ttl,
@@ -112,7 +113,7 @@ def redeem(
     member = store.add_member(
         session,
         unit=unit,
-        display_name=display_name or "Thành viên",
+        display_name=display_name or t("member_name.unnamed"),
         role=invite.role,
         channel=channel,
         external_id=external_id,

@@ -108,7 +108,7 @@ def change_role(
     if actor is not None and (not role_changeable_by(actor, target) or role is Role.DIRECTOR):
         raise MemberError("not_allowed")
     previous = role_of(target)
-    target.role = role.value
+    target.role = role
     session.add(target)
     session.flush()
     return target, previous

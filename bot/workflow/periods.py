@@ -17,7 +17,7 @@ from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import Question, TableQuestion, Template
 from bot.store import queries as store
 from bot.workflow.kinds import record_version
-from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit
+from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit, require_id
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ def open_period(
 ) -> Opened:
     """Opens a period; last period of the same kind fills comparison figures and offers
     answers marked `carry`."""
-    for existing in store.periods_of(session, unit_id=unit.id or 0):
+    for existing in store.periods_of(session, unit_id=require_id(unit)):
         same = (existing.template_id, existing.year, existing.term) == (template.id, year, term)
         if same and existing.status != "final":
             raise PeriodError("already_open", period_id=existing.id)
-    previous = _previous_period(session, unit_id=unit.id or 0, template_id=template.id)
+    previous = _previous_period(session, unit_id=require_id(unit), template_id=template.id)
     period = store.open_period(
         session,
         unit=unit,
@@ -94,7 +94,7 @@ def _carry_over(
         old_template = load_template(previous.template_id, DEFAULT_TEMPLATES_DIR)
     except LookupError:
         old_template = template
-    values, _ = store.answer_values(session, period_id=previous.id or 0)
+    values, _ = store.answer_values(session, period_id=require_id(previous))
     evaluation = evaluate(old_template, values)
     filled: list[str] = []
     offered: list[str] = []
@@ -105,7 +105,7 @@ def _carry_over(
             if value is not None:
                 store.save_answer(
                     session,
-                    period_id=period.id or 0,
+                    period_id=require_id(period),
                     question_id=question.id,
                     value=value,
                     member_id=None,
@@ -114,10 +114,10 @@ def _carry_over(
         elif question.carry and question.id in values:
             session.add(
                 CarriedAnswer(
-                    period_id=period.id or 0,
+                    period_id=require_id(period),
                     question_id=question.id,
                     value=values[question.id],
-                    source_period_id=previous.id or 0,
+                    source_period_id=require_id(previous),
                 )
             )
             offered.append(question.id)
@@ -204,9 +204,9 @@ def assign(
         return False
     session.add(
         Assignment(
-            period_id=period.id or 0,
+            period_id=require_id(period),
             section_id=section_id,
-            member_id=member.id or 0,
+            member_id=require_id(member),
             assigned_by=assigned_by,
         )
     )
@@ -248,26 +248,27 @@ def sections_of(
         return [s.id for s in template.sections]
     mine = {
         row.section_id
-        for row in store.assignments_of(session, period_id=period.id or 0)
+        for row in store.assignments_of(session, period_id=require_id(period))
         if row.member_id == member.id
     }
     return [s.id for s in template.sections if s.id in mine]
 
 
 def may_answer(
-    session: Session, *, period: Period, template: Template, member: Member, section_id: str
+    session: Session, *, period: Period, my_sections: list[str], section_id: str
 ) -> bool:
-    """Whether a member may change the answers of a section now (role, assignment, lock)."""
-    if section_id not in sections_of(session, period=period, template=template, member=member):
-        return False
-    return not is_locked(session, period=period, section_id=section_id)
+    """Whether a member may change the answers of a section now: one of `my_sections` (their
+    `sections_of`, by role and assignment) and not locked."""
+    return section_id in my_sections and not is_locked(
+        session, period=period, section_id=section_id
+    )
 
 
 def is_locked(session: Session, *, period: Period, section_id: str) -> bool:
     """A final report's answers are locked, unless the director reopened the section."""
     if period.status != "final":
         return False
-    row = store.section_progress(session, period_id=period.id or 0).get(section_id)
+    row = store.section_progress(session, period_id=require_id(period)).get(section_id)
     return not (row is not None and row.reopened)
 
 
@@ -295,7 +296,7 @@ def finalize(session: Session, *, period: Period) -> None:
     period.status = "final"
     period.finalized_at = now()
     session.add(period)
-    for row in store.section_progress(session, period_id=period.id or 0).values():
+    for row in store.section_progress(session, period_id=require_id(period)).values():
         if row.reopened:
             row.reopened = False
             session.add(row)
@@ -314,7 +315,7 @@ def reopen_section(session: Session, *, period: Period, section_id: str) -> None
 
 
 def _progress_row(session: Session, *, period: Period, section_id: str) -> SectionProgress:
-    row = store.section_progress(session, period_id=period.id or 0).get(section_id)
+    row = store.section_progress(session, period_id=require_id(period)).get(section_id)
     if row is None:
-        row = SectionProgress(period_id=period.id or 0, section_id=section_id)
+        row = SectionProgress(period_id=require_id(period), section_id=section_id)
     return row

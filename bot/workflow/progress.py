@@ -13,9 +13,10 @@ from bot.core.clock import today
 from bot.questionnaire import index as flow
 from bot.questionnaire.schema import Template
 from bot.store import queries as store
+from bot.workflow.access import is_lead
 from bot.workflow.hierarchy import ChildState, child_states
 from bot.workflow.periods import assignees
-from models import Member, Period
+from models import Period, Role, require_id
 
 
 @dataclass
@@ -48,7 +49,7 @@ class PersonState:
 
     member_id: int
     name: str
-    role: str
+    role: Role
     sections: list[str] = field(default_factory=list)
     answered: int = 0
     total: int = 0
@@ -115,12 +116,12 @@ def period_progress(
     session: Session, *, period: Period, template: Template, day: date | None = None
 ) -> Progress:
     """Counts answered questions per section and per assigned person."""
-    rows = store.answer_rows(session, period_id=period.id or 0)
+    rows = store.answer_rows(session, period_id=require_id(period))
     values = {r.question_id: r.value for r in rows if not r.skipped}
     skipped = {r.question_id for r in rows if r.skipped}
     updated = {r.question_id: r.updated_at for r in rows}
-    progress_rows = store.section_progress(session, period_id=period.id or 0)
-    by_section = assignees(session, period_id=period.id or 0)
+    progress_rows = store.section_progress(session, period_id=require_id(period))
+    by_section = assignees(session, period_id=require_id(period))
     members = {m.id: m for m in store.members_of(session, unit_id=period.unit_id)}
     deadline_passed = period.deadline is not None and (day or today()) > period.deadline
 
@@ -156,7 +157,7 @@ def period_progress(
             last_by_author[r.author_id] = max(seen, r.updated_at) if seen else r.updated_at
     for member_id, member in members.items():
         mine = [s for s in sections if member_id in s.assignees]
-        if not mine and not _is_lead(member):
+        if not mine and not is_lead(member):
             continue
         if not mine:
             # Sections assigned to nobody are the director's (and the deputy's) to write.
@@ -175,10 +176,6 @@ def period_progress(
         people.append(person)
     children = child_states(session, period=period) if period.collect_template_id else []
     return Progress(period, sections, people, deadline_passed, children)
-
-
-def _is_lead(member: Member) -> bool:
-    return member.role in ("director", "deputy")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -52,7 +52,7 @@ def progress_text(progress: Progress, template: Template) -> str:
         line = t(
             "progress.person_line",
             name=p.name,
-            role=t(f"role.{p.role}") if p.role in ("director", "deputy", "staff") else p.role,
+            role=t(f"role.{p.role}"),
             answered=p.answered,
             total=p.total,
             finished=p.finished_sections,

@@ -70,9 +70,10 @@ def test_an_outside_kind_is_listed_beside_the_bundled_ones(outside: Path) -> Non
     ids = [kind.id for kind in all_templates()]
     assert KIND in ids
     bundled = {folder.name for folder in DEFAULT_TEMPLATES_DIR.iterdir() if folder.is_dir()}
-    # The folders of shared fragments and of the web pages (templates/_web) are not kinds.
-    assert SHARED_DIR in bundled and SHARED_DIR not in ids and "_web" not in ids
-    assert bundled - {SHARED_DIR, "_web"} < set(ids)
+    # The folders of shared fragments, the sector's calendar and the web pages are not kinds.
+    not_kinds = {SHARED_DIR, "_sector", "_web"}
+    assert not_kinds <= bundled and not not_kinds & set(ids)
+    assert bundled - not_kinds < set(ids)
 
 
 def test_an_outside_kind_cannot_take_a_bundled_id(outside: Path) -> None:

@@ -26,7 +26,7 @@ from bot.reminders.messages import date_text
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
-from models import Assignment, Reminder
+from models import Assignment, Reminder, require_id
 from tests.e2e.conftest import Emulator, StartBot
 
 pytestmark = pytest.mark.slow
@@ -74,7 +74,7 @@ def prepare(url: str) -> tuple[int, date]:
             year=school_year_of(moment.date()),
             deadline=deadline,
         )
-        period_id = period.id or 0
+        period_id = require_id(period)
         session.add(Assignment(period_id=period_id, section_id=SECTION, member_id=teacher.id))  # type: ignore[arg-type]
         store.save_answer(
             session,
@@ -96,7 +96,7 @@ def prepare(url: str) -> tuple[int, date]:
         # Planning keeps a row already at its time; it never adds one already due.
         session.add(
             Reminder(
-                period_id=period_id, member_id=teacher.id or 0, kind="before_1d", due_at=moment
+                period_id=period_id, member_id=require_id(teacher), kind="before_1d", due_at=moment
             )
         )
     database.dispose()

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.store.database import Database
 from bot.workflow import links
-from models import ChatIdentity
+from models import ChatIdentity, require_id
 from tests.support.factories import open_unit
 
 pytestmark = pytest.mark.dialect
@@ -23,7 +23,7 @@ def test_one_code_typed_in_two_chats_at_once_links_one(database: Database) -> No
     with database.session() as session:
         opened = open_unit(session, channel="telegram", external_id="1001")
         code = links.new_code(
-            session, member_id=opened.director.id or 0, channel="telegram", external_id="1001"
+            session, member_id=require_id(opened.director), channel="telegram", external_id="1001"
         ).code
     reached_update = threading.Event()
     outcome: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from bot.report.build import build_draft
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.workflow.invites import redeem
+from models import require_id
 from tests.support.cli import baocao_json, runner
 from tests.support.docx_helpers import open_docx, text_of
 
@@ -200,7 +201,7 @@ def unit_with_teacher(database: Database, name: str, external_id: str) -> tuple[
             display_name=name,
             current=None,
         )
-        return unit, joined.member.id or 0
+        return unit, require_id(joined.member)
 
 
 def test_a_member_who_left_is_removed_from_the_command_line(cli_database: Database) -> None:

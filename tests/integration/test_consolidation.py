@@ -30,7 +30,7 @@ from bot.workflow.hierarchy import (
 from bot.workflow.periods import finalize
 from bot.workflow.progress import period_progress
 from bot.workflow.render import progress_text
-from models import Period, Unit
+from models import Period, Unit, require_id
 from tests.support.docx_helpers import open_docx, table_with, text_of
 
 pytestmark = pytest.mark.dialect
@@ -53,13 +53,17 @@ def school_answers(public: int, private: int, graduates: int, candidates: int) -
 def fill(session: Session, period: Period, values: dict[str, Any]) -> None:
     for question_id, value in values.items():
         store.save_answer(
-            session, period_id=period.id or 0, question_id=question_id, value=value, member_id=None
+            session,
+            period_id=require_id(period),
+            question_id=question_id,
+            value=value,
+            member_id=None,
         )
 
 
 def period_of(session: Session, parent: Period, unit: Unit) -> Period:
     return next(
-        p for p in child_periods(session, period_id=parent.id or 0) if p.unit_id == unit.id
+        p for p in child_periods(session, period_id=require_id(parent)) if p.unit_id == unit.id
     )
 
 
@@ -68,7 +72,7 @@ def draft_text(session: Session, period: Period) -> tuple[str, Any]:
     template = load_template(period.template_id)
     unit = store.unit_by_id(session, unit_id=period.unit_id)
     assert unit is not None
-    own, _ = store.answer_values(session, period_id=period.id or 0)
+    own, _ = store.answer_values(session, period_id=require_id(period))
     values, notes = draft_inputs(session, period=period, template=template, values=own)
     draft = build_draft(
         template=template, unit=unit, period=period, values=values, confirmed=set(), notes=notes
@@ -159,7 +163,7 @@ def test_a_child_sees_nothing_of_its_siblings(database: Database) -> None:
             deadline=DEADLINE,
         ).period
         fill(session, period_of(session, parent, a), school_answers(3, 1, 99, 100))
-        sibling = child_periods(session, period_id=parent.id or 0)[1]
+        sibling = child_periods(session, period_id=require_id(parent))[1]
         fill(session, sibling, school_answers(40, 40, 10, 10))
         finalize(session, period=sibling)
         mine = period_of(session, parent, a)

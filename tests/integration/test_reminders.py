@@ -10,9 +10,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+from pydantic import ValidationError
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -26,7 +28,7 @@ from bot.reminders.sender import RetryLaterError, UnreachableError
 from bot.reminders.sweep import RateLimiter, Sweeper, SweepOptions, SweepReport, claim_due
 from bot.store import queries as store
 from bot.store.database import Database
-from models import Assignment, ChatBlock, Period, Reminder, ReminderPolicy
+from models import Assignment, ChatBlock, Period, Reminder, ReminderPolicy, require_id
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.support.factories import open_unit
 
@@ -97,7 +99,7 @@ def world(database: Database) -> World:
         binh = opened.member(session, "Lê Thị Bình", channel="telegram", external_id=BINH)
         session.add(Assignment(period_id=period.id, section_id="general", member_id=an.id))  # type: ignore[arg-type]
         session.add(Assignment(period_id=period.id, section_id="quality", member_id=binh.id))  # type: ignore[arg-type]
-        return World(period.id or 0, lan.id or 0, an.id or 0, binh.id or 0)
+        return World(require_id(period), require_id(lan), require_id(an), require_id(binh))
 
 
 @pytest.fixture
@@ -516,7 +518,33 @@ def test_sector_deadlines_are_added_once_per_unit_and_kind(
         unit_id = session.get(Period, world.period_id).unit_id  # type: ignore[union-attr]
         found = deadlines.add_sector_deadlines(session, unit_id=unit_id, template_id="mini-report")
         again = deadlines.add_sector_deadlines(session, unit_id=unit_id, template_id="mini-report")
-        assert len(found) == len(again) == 7
+        assert len(found) == len(again) == len(deadlines.sector_dates()) == 7
+    # What the unit gets is the calendar's data.
+    calendar = {(d.month, d.day): (d.label, d.term, d.source) for d in deadlines.sector_dates()}
+    assert {(d.month, d.day): (d.label, d.term, d.source) for d in found} == calendar
+    assert calendar[(1, 15)] == ("Sơ kết học kỳ I", 1, "Kế hoạch năm học")
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ("{label: Giao ban, month: 13, day: 1}", "less than or equal to 12"),
+        ("{label: Giao ban, month: 4, day: 31}", "31/04 is no day of the year"),
+        ("{label: '', month: 4, day: 1}", "at least 1 character"),
+        ("{label: Giao ban, month: 4, day: 1, term: 3}", "less than or equal to 2"),
+        ("{label: Giao ban, month: 4, day: 1, due: 1}", "Extra inputs are not permitted"),
+        ("{label: A, month: 6, day: 30}, {label: B, month: 6, day: 30}", "given twice"),
+    ],
+)
+def test_a_wrong_sector_calendar_is_refused_at_load(
+    tmp_path: Path, entry: str, error: str
+) -> None:
+    path = tmp_path / "calendar.yaml"
+    path.write_text(f"dates: [{entry}]\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=error):
+        deadlines.load_calendar(path)
+    path.write_text("dates: [{label: Giao ban, month: 2, day: 29}]\n", encoding="utf-8")
+    assert deadlines.load_calendar(path)[0].day == 29
 
 
 def test_report_counts_are_empty_for_a_period_without_rows(

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.conversation.engine import ConversationEngine, EngineOptions
@@ -22,7 +23,7 @@ from bot.workflow.access import PERMISSIONS, Action, ForbiddenError, Role, can, 
 from bot.workflow.invites import InviteError, create_invite, invite_link, redeem, revoke
 from bot.workflow.members import remove_member
 from bot.workflow.progress import period_progress
-from models import Member, Period, Unit
+from models import Member, Period, Unit, require_id
 from tests.support.transcript import Chat
 
 pytestmark = pytest.mark.dialect
@@ -80,6 +81,25 @@ def test_an_unknown_role_or_a_removed_member_gets_no_lead_rights() -> None:
     )
 
 
+def test_a_role_is_stored_as_its_plain_string_and_read_back_as_the_enum(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        unit = _unit(session)
+        deputy = _member(session, unit, "Mai", "deputy", "p")
+        odd = _member(session, unit, "Tú", "staff", "o")
+        session.execute(text("UPDATE member SET role = 'admin' WHERE id = :id"), {"id": odd.id})
+        stored = session.execute(
+            text("SELECT role FROM member WHERE id = :id"), {"id": deputy.id}
+        ).scalar_one()
+        member_ids = (deputy.id, odd.id)
+    assert stored == "deputy"
+    with database.session() as session:
+        roles = [session.get(Member, member_id).role for member_id in member_ids]  # type: ignore[union-attr]
+    assert roles == [Role.DEPUTY, Role.STAFF]
+    assert all(isinstance(role, Role) for role in roles)
+
+
 def test_a_period_of_another_unit_is_refused_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     director = Member(id=1, unit_id=1, display_name="X", role="director")
     foreign = Period(id=9, unit_id=2, template_id=KIND, year="2025-2026")
@@ -94,7 +114,9 @@ def test_a_period_of_another_unit_is_refused_and_logged(caplog: pytest.LogCaptur
 def test_a_director_invite_joins_once(database: Database) -> None:
     with database.session() as session:
         unit = _unit(session)
-        invite = create_invite(session, unit_id=unit.id or 0, role=Role.DIRECTOR, created_by=None)
+        invite = create_invite(
+            session, unit_id=require_id(unit), role=Role.DIRECTOR, created_by=None
+        )
         code = invite.code
     assert invite_link("@baocao_bot", code) == f"https://t.me/baocao_bot?start={code}"
     with database.session() as session:
@@ -110,7 +132,7 @@ def test_a_director_invite_joins_once(database: Database) -> None:
 def test_a_staff_invite_serves_many_until_it_expires_or_is_revoked(database: Database) -> None:
     with time_machine.travel(NOON, tick=False), database.session() as session:
         unit = _unit(session)
-        invite = create_invite(session, unit_id=unit.id or 0, role=Role.STAFF, created_by=None)
+        invite = create_invite(session, unit_id=require_id(unit), role=Role.STAFF, created_by=None)
         for n in range(3):
             joined = redeem(
                 session,
@@ -133,9 +155,9 @@ def test_a_staff_invite_serves_many_until_it_expires_or_is_revoked(database: Dat
             )
         assert err.value.reason == "expired"
     with time_machine.travel(NOON, tick=False), database.session() as session:
-        fresh = create_invite(session, unit_id=unit.id or 0, role=Role.STAFF, created_by=None)
-        assert revoke(session, invite_id=fresh.id or 0, unit_id=unit.id or 0)
-        assert not revoke(session, invite_id=fresh.id or 0, unit_id=(unit.id or 0) + 1)
+        fresh = create_invite(session, unit_id=require_id(unit), role=Role.STAFF, created_by=None)
+        assert revoke(session, invite_id=require_id(fresh), unit_id=require_id(unit))
+        assert not revoke(session, invite_id=require_id(fresh), unit_id=(require_id(unit)) + 1)
         with pytest.raises(InviteError) as err:
             redeem(
                 session,
@@ -160,7 +182,9 @@ def test_a_member_of_a_real_unit_cannot_switch_units_with_a_code(database: Datab
         first = _unit(session, "Trường A")
         second = _unit(session, "Trường B")
         teacher = _member(session, first, "GV A", "staff", "t1")
-        invite = create_invite(session, unit_id=second.id or 0, role=Role.STAFF, created_by=None)
+        invite = create_invite(
+            session, unit_id=require_id(second), role=Role.STAFF, created_by=None
+        )
         with pytest.raises(InviteError) as err:
             redeem(
                 session,
@@ -181,14 +205,14 @@ def test_a_removed_member_cannot_rejoin_with_the_old_staff_link_but_with_a_new_i
     with time_machine.travel(NOON, tick=False):
         with database.session() as session:
             unit = _unit(session)
-            unit_id = unit.id or 0
+            unit_id = require_id(unit)
             link = create_invite(session, unit_id=unit_id, role=Role.STAFF, created_by=None)
             old_code = link.code
         assert "Chào mừng" in teacher.say(f"/start {old_code}")
     with time_machine.travel(NOON + timedelta(hours=1), tick=False), database.session() as s:
         joined = store.member_by_identity(s, channel="test", external_id="t1")
         assert joined is not None
-        remove_member(s, target_id=joined.id or 0, unit_id=unit_id, actor=None)
+        remove_member(s, target_id=require_id(joined), unit_id=unit_id, actor=None)
     with time_machine.travel(NOON + timedelta(hours=2), tick=False):
         text = teacher.say(f"/start {old_code}")
         assert "đã được đưa ra khỏi đơn vị này" in text and "liên kết mời mới" in text
@@ -220,7 +244,7 @@ def test_a_new_period_takes_last_periods_figures(database: Database, template) -
         for question_id, value in sample.values.items():
             store.save_answer(
                 session,
-                period_id=first.period.id or 0,
+                period_id=require_id(first.period),
                 question_id=question_id,
                 value=value,
                 member_id=None,
@@ -228,7 +252,7 @@ def test_a_new_period_takes_last_periods_figures(database: Database, template) -
         periods.finalize(session, period=first.period)
         second = periods.open_period(session, unit=unit, template=template, year="2025-2026")
         assert second.previous is not None and second.previous.id == first.period.id
-        values, _ = store.answer_values(session, period_id=second.period.id or 0)
+        values, _ = store.answer_values(session, period_id=require_id(second.period))
     carried = {q: values[q] for q in second.filled}
     # Last year's counts become this year's "previous" figures.
     assert carried.get("previous_enrolled") == sample.values["enrolled"]
@@ -240,7 +264,7 @@ def test_a_new_period_takes_last_periods_figures(database: Database, template) -
     # Narratives marked `carry` are offered, not answered.
     assert "democracy" in second.offered and "democracy" not in values
     with database.session() as session:
-        offered = periods.carried_answers(session, period_id=second.period.id or 0)
+        offered = periods.carried_answers(session, period_id=require_id(second.period))
     assert offered["democracy"] == sample.values["democracy"]
 
 
@@ -288,18 +312,21 @@ def test_staff_answer_only_their_sections_and_a_final_report_is_locked(
         )
         assert everything == [s.id for s in template.sections]
         assert periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="curriculum"
+            session, period=period, my_sections=mine, section_id="curriculum"
         )
         assert not periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="campaigns"
+            session, period=period, my_sections=mine, section_id="campaigns"
+        )
+        assert periods.may_answer(
+            session, period=period, my_sections=everything, section_id="campaigns"
         )
         periods.finalize(session, period=period)
         assert not periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="curriculum"
+            session, period=period, my_sections=mine, section_id="curriculum"
         )
         periods.reopen_section(session, period=period, section_id="curriculum")
         assert periods.may_answer(
-            session, period=period, template=template, member=teacher, section_id="curriculum"
+            session, period=period, my_sections=mine, section_id="curriculum"
         )
 
 
@@ -353,7 +380,7 @@ def test_progress_counts_per_section_and_person_and_marks_the_late(
         first_question = template.sections[0].questions[0]
         store.save_answer(
             session,
-            period_id=period.id or 0,
+            period_id=require_id(period),
             question_id=first_question.id,
             value="Đã thực hiện tốt.",
             member_id=teacher.id,
@@ -374,6 +401,21 @@ def test_progress_counts_per_section_and_person_and_marks_the_late(
     # Unassigned sections are the director's.
     assert "campaigns" not in people["Lan"]["sections"]
     assert data["deadline_passed"] is True
+
+
+def test_progress_lists_no_removed_lead(database: Database, template) -> None:  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        unit = _unit(session)
+        director = _member(session, unit, "Lan", "director", "d")
+        deputy = _member(session, unit, "Mai", "deputy", "p")
+        period = periods.open_period(
+            session, unit=unit, template=template, year="2025-2026"
+        ).period
+        remove_member(
+            session, target_id=require_id(deputy), unit_id=require_id(unit), actor=director
+        )
+        progress = period_progress(session, period=period, template=template)
+    assert [p["name"] for p in progress.as_dict()["people"]] == ["Lan"]
 
 
 @given(st.lists(st.text(alphabet="aăâbcdđeêhiklmnoôơưtuy", min_size=1, max_size=9), max_size=12))

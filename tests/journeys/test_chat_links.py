@@ -29,7 +29,7 @@ from bot.workflow import links
 from bot.workflow.access import Role
 from bot.workflow.invites import create_invite
 from bot.workflow.members import remove_member
-from models import Assignment, ChatBlock, ChatIdentity, LinkCode
+from models import Assignment, ChatBlock, ChatIdentity, LinkCode, require_id
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.support.factories import open_unit
 
@@ -82,7 +82,7 @@ def world(database: Database, clock: time_machine.Coordinates) -> World:
             session.add(
                 Assignment(period_id=opened.period.id, section_id=section, member_id=an.id)  # type: ignore[arg-type]
             )
-        return World(opened.unit.id or 0, opened.director.id or 0, an.id or 0)
+        return World(require_id(opened.unit), require_id(opened.director), require_id(an))
 
 
 def _text(replies: list[Outgoing]) -> str:

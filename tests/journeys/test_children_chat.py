@@ -17,7 +17,7 @@ from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
 from bot.workflow.periods import finalize
-from models import Conversation, Period, Unit
+from models import Conversation, Period, Unit, require_id
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.support.docx_helpers import open_docx, text_of
 
@@ -51,7 +51,7 @@ def _member(database: Database, external_id: str) -> int:
     with database.session() as session:
         member = store.member_by_identity(session, channel="test", external_id=external_id)
         assert member is not None
-        return member.id or 0
+        return require_id(member)
 
 
 def test_a_district_director_invites_schools_and_collects_their_reports(
@@ -69,7 +69,7 @@ def test_a_district_director_invites_schools_and_collects_their_reports(
                 channel="test",
                 external_id=f"D-{role}",
             )
-        office_id, outsider_id = office.id or 0, outsider.id or 0
+        office_id, outsider_id = require_id(office), require_id(outsider)
     director, deputy = Sender("test", "D-director", "Trưởng phòng"), Sender("test", "D-deputy", "")
     boss = _member(database, "D-director")
 
@@ -122,7 +122,11 @@ def test_a_district_director_invites_schools_and_collects_their_reports(
             k for k in kids if store.unit_by_id(session, unit_id=k.unit_id).name == "Trường A"
         )  # type: ignore[union-attr]
         store.save_answer(
-            session, period_id=school_a.id or 0, question_id="enrolled", value=120, member_id=None
+            session,
+            period_id=require_id(school_a),
+            question_id="enrolled",
+            value=120,
+            member_id=None,
         )
         finalize(session, period=school_a)
 

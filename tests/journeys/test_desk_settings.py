@@ -101,6 +101,21 @@ def test_the_deadline_question_can_be_answered_by_its_number_in_the_terminal(
     assert deadline_of(database, world) == date(2026, 7, 1)
 
 
+@pytest.mark.parametrize("typed", ["5/7", "ngày 5 tháng 7", "5.7.2026"])
+def test_the_deadline_is_read_like_every_typed_date_in_the_periods_school_year(
+    database: Database,
+    engine: ConversationEngine,
+    world: World,
+    clock: time_machine.Coordinates,
+    typed: str,
+) -> None:
+    replies = engine.handle(LAN_CHAT, Command("moky"))
+    press(engine, LAN_CHAT, replies, "Đổi hạn nộp")
+    replies = engine.handle(LAN_CHAT, Text(typed))
+    assert "Đã đổi hạn nộp" in replies_text(replies)
+    assert deadline_of(database, world) == date(2026, 7, 5)
+
+
 def test_staff_cannot_move_the_deadline_even_with_a_forged_button(
     database: Database, engine: ConversationEngine, world: World, clock: time_machine.Coordinates
 ) -> None:

@@ -11,7 +11,7 @@ from bot.questionnaire.loader import load_template
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.workflow import periods
-from models import Answer, Period, Unit
+from models import Answer, Period, Unit, require_id
 from tests.conftest import FIXTURE_TEMPLATES
 from tests.support.transcript import Chat
 
@@ -26,7 +26,7 @@ def _second_report(database: Database) -> int:
             session, unit=unit, template=template, year=first.year, term=1
         )
         session.commit()
-        return opened.period.id or 0
+        return require_id(opened.period)
 
 
 def _answers_by_period(database: Database) -> dict[int, dict[str, object]]:
@@ -42,7 +42,7 @@ def test_both_open_reports_are_reachable_and_the_choice_holds(
 ) -> None:
     chat.say("/start")
     with database.session() as session:
-        annual = session.exec(select(Period)).one().id or 0
+        annual = require_id(session.exec(select(Period)).one())
     term = _second_report(database)
     # The newest is shown; the other open one is offered in the menu.
     text = chat.say("/viec")

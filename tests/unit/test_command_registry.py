@@ -68,6 +68,7 @@ def test_a_command_not_in_the_registry_is_unknown(chat: Chat) -> None:
 def test_the_registry_holds_every_chat_command_once() -> None:
     names = [c.name for c in COMMANDS]
     assert sorted(names) == sorted([*MEMBER, *ANSWERING, *LEADERS, *LINKING])
+    assert [c.name for c in COMMANDS if c.desk] == list(LEADERS)
 
 
 def test_the_menu_keeps_the_registry_order_and_has_descriptions() -> None:

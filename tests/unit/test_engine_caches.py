@@ -9,8 +9,9 @@ from bot.conversation.engine import DEMO_TEMPLATE, EvaluationCache
 from bot.questionnaire import index as flow
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.evaluation import Evaluation
+from bot.questionnaire.infer import inferred_checks
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template, sample_answers_path
-from bot.questionnaire.schema import TableQuestion
+from bot.questionnaire.schema import TableQuestion, Template
 from bot.report.answers_file import load_answers_file
 
 
@@ -109,3 +110,19 @@ def test_template_lookups_match_a_walk_of_the_template() -> None:
     # Callers get their own lists.
     flow.all_slots(template).clear()
     assert flow.all_slots(template) == every
+
+
+def test_what_is_derived_from_a_template_lives_on_that_template_object() -> None:
+    template = load_template(DEMO_TEMPLATE)
+    checks = inferred_checks(template)
+    assert len(flow.all_slots(template)) > len(flow.slots(template.sections[0]))
+    # A copy with fewer sections shares the private store but computes its own values.
+    copy = template.model_copy(update={"sections": template.sections[:1]})
+    assert flow.all_slots(copy) == flow.slots(template.sections[0])
+    assert flow.top_section(copy, template.sections[-1].id) is None
+    assert flow.top_section(template, template.sections[-1].id) is template.sections[-1]
+    assert inferred_checks(template) == checks
+    # What each has computed is no part of equality: sections read again equal the first.
+    again = Template.model_validate(template.model_dump(by_alias=True, exclude_unset=True))
+    assert template.sections[0].derived_values and not again.sections[0].derived_values
+    assert again.sections == template.sections

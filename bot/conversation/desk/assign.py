@@ -12,6 +12,7 @@ from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, Role, require, role_of
+from models import require_id
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class AssignDesk(Area):
             return self.desk.stale(self.start())
         staff = [
             m
-            for m in store.members_of(self.session, unit_id=self.turn.unit.id or 0)
+            for m in store.members_of(self.session, unit_id=require_id(self.turn.unit))
             if m.id != self.member.id or role_of(m) is Role.STAFF
         ]
         if not staff:
@@ -97,7 +98,7 @@ class AssignDesk(Area):
             )
             return self.desk.stale(self.start())
         removed = periods.unassign(
-            self.session, period=period, section_id=section.id, member_id=person.id or 0
+            self.session, period=period, section_id=section.id, member_id=require_id(person)
         )
         notices: list[Outgoing] = []
         if removed:
@@ -124,7 +125,7 @@ class AssignDesk(Area):
             )
             if person.id != self.member.id:
                 notices += self.turn.notify(
-                    [person.id or 0], self._assigned_text(section.number, section.title)
+                    [require_id(person)], self._assigned_text(section.number, section.title)
                 )
         self.desk.replan(self.turn.period_id)
         replies = self.pick_section([section.id], replace=True)

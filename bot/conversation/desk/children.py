@@ -32,11 +32,9 @@ from bot.workflow.hierarchy import (
     target_label,
 )
 from bot.workflow.invites import create_invite, invite_link
-from models import Unit
+from models import Unit, require_id
 
 log = logging.getLogger(__name__)
-
-CHILD_COMMANDS = ("donvicon", "dieuchinh")
 
 
 class ChildrenDesk(Area):
@@ -75,7 +73,7 @@ class ChildrenDesk(Area):
         """/donvicon: the child units, where their reports stand, and invite buttons."""
         require(self.member, Action.MANAGE_CHILDREN)
         unit = self.turn.unit
-        children = children_of(self.session, unit_id=unit.id or 0)
+        children = children_of(self.session, unit_id=require_id(unit))
         self.desk.begin()
         self.turn.state.step += 1
         lines = [t("children.title", unit=unit.name)]
@@ -84,7 +82,7 @@ class ChildrenDesk(Area):
         if period is not None and period.collect_template_id:
             states = {s.unit_id: s for s in child_states(self.session, period=period)}
         for index, child in enumerate(children, 1):
-            state = states.get(child.id or 0)
+            state = states.get(require_id(child))
             where = (
                 t(
                     "children.state",
@@ -126,7 +124,7 @@ class ChildrenDesk(Area):
         if len(name) < 3:
             return [Reply(t("children.bad_name"))]
         parent = self.turn.unit
-        known = {c.name.casefold() for c in children_of(self.session, unit_id=parent.id or 0)}
+        known = {c.name.casefold() for c in children_of(self.session, unit_id=require_id(parent))}
         if name.casefold() in known:
             return [Reply(t("children.exists", name=name))]
         child = create_child_unit(self.session, parent=parent, name=name)
@@ -137,7 +135,7 @@ class ChildrenDesk(Area):
         """A new director invite for a child unit of this unit (and of no other)."""
         require(self.member, Action.MANAGE_CHILDREN)
         number = small_int(argument)
-        children = {c.id: c for c in children_of(self.session, unit_id=self.turn.unit.id or 0)}
+        children = {c.id: c for c in children_of(self.session, unit_id=require_id(self.turn.unit))}
         child = children.get(number) if number is not None else None
         if child is None:
             log.warning(
@@ -148,7 +146,7 @@ class ChildrenDesk(Area):
 
     def _invite(self, child: Unit, first: str) -> list[Outgoing]:
         invite = create_invite(
-            self.session, unit_id=child.id or 0, role=Role.DIRECTOR, created_by=self.member.id
+            self.session, unit_id=require_id(child), role=Role.DIRECTOR, created_by=self.member.id
         )
         self.desk.clear()
         expires = invite.expires_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
@@ -242,5 +240,5 @@ class ChildrenDesk(Area):
 def _director(unit: Unit, desk: ChildrenDesk) -> bool:
     """Whether a child unit has a director who joined."""
     return any(
-        m.role == Role.DIRECTOR.value for m in store.members_of(desk.session, unit_id=unit.id or 0)
+        m.role == Role.DIRECTOR for m in store.members_of(desk.session, unit_id=require_id(unit))
     )

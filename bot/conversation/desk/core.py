@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
@@ -26,12 +25,11 @@ from bot.store import queries as store
 from bot.store.chats import last_used_chats
 from bot.texts import t
 from bot.workflow.access import DIRECTOR_ONLY, ForbiddenError, Role, role_of
-from models import Period
+from models import Period, require_id
 
 log = logging.getLogger(__name__)
 
 _LEADING_NUMBER = re.compile(r"^(\d+)\.\s")
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 
 
 class NoPeriodError(LookupError):
@@ -145,8 +143,8 @@ class DeskCore:
 
     def names(self) -> dict[int, str]:
         """The display names of the unit's members, by id."""
-        members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
-        return {m.id or 0: m.display_name for m in members}
+        members = store.members_of(self.session, unit_id=require_id(self.turn.unit))
+        return {require_id(m): m.display_name for m in members}
 
 
 class Area:
@@ -187,22 +185,10 @@ def replan_reminders(session: Session, period_id: int, templates_root: Path) -> 
 def lead_ids(session: Session, *, unit_id: int, besides: int | None = None) -> list[int]:
     """The director and deputies of a unit (but `besides`)."""
     return [
-        m.id or 0
+        require_id(m)
         for m in store.members_of(session, unit_id=unit_id)
         if role_of(m) in (Role.DIRECTOR, Role.DEPUTY) and m.id != besides
     ]
-
-
-def parse_date(text: str) -> date | None:
-    """dd/mm/yyyy (also with '.' or '-'), or yyyy-mm-dd."""
-    match = _DATE.match(text)
-    try:
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 def short(text: str, limit: int) -> str:

@@ -9,6 +9,7 @@ from bot.core.replies import Button, Outgoing, Reply
 from bot.texts import t
 from bot.workflow.access import Action, Role, can, require
 from bot.workflow.invites import active_invites, create_invite, invite_link, revoke
+from models import require_id
 
 
 class InvitesDesk(Area):
@@ -28,15 +29,15 @@ class InvitesDesk(Area):
     def make(self, args: list[str]) -> list[Outgoing]:
         """A role pressed: a new invite; or the open invites revoked."""
         choice = args[0] if args else ""
-        unit_id = self.turn.unit.id or 0
+        unit_id = require_id(self.turn.unit)
         if choice == "revoke":
             require(self.member, Action.INVITE_STAFF)
             invites = active_invites(self.session, unit_id=unit_id)
             for invite in invites:
-                revoke(self.session, invite_id=invite.id or 0, unit_id=unit_id)
+                revoke(self.session, invite_id=require_id(invite), unit_id=unit_id)
             self.desk.clear()
             return [Reply(t("invite.revoked", count=len(invites))), *self.turn.show_menu()]
-        if choice not in ("staff", "deputy"):
+        if choice not in (Role.STAFF, Role.DEPUTY):
             return self.desk.stale(self.start())
         role = Role(choice)
         require(self.member, Action.INVITE_DEPUTY if role is Role.DEPUTY else Action.INVITE_STAFF)

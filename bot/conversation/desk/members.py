@@ -15,7 +15,7 @@ from bot.workflow.access import Action, Role, can, require, role_of
 from bot.workflow.members import change_role, removable_by, remove_member, role_changeable_by
 from bot.workflow.progress import period_progress
 from bot.workflow.render import progress_text
-from models import Member
+from models import Member, require_id
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class MembersDesk(Area):
         """/thanhvien: the unit's members and roles, with a button for each one I may remove
         (and, for the director, give another role)."""
         require(self.member, Action.LIST_MEMBERS)
-        members = store.members_of(self.session, unit_id=self.turn.unit.id or 0)
+        members = store.members_of(self.session, unit_id=require_id(self.turn.unit))
         lines = [t("members.title", unit=self.turn.unit.name)]
         lines += [
             t("members.line", index=i, name=m.display_name, role=t(f"role.{role_of(m).value}"))
@@ -110,8 +110,8 @@ class MembersDesk(Area):
             return self.desk.stale()
         changed, previous = change_role(
             self.session,
-            target_id=target.id or 0,
-            unit_id=self.turn.unit.id or 0,
+            target_id=require_id(target),
+            unit_id=require_id(self.turn.unit),
             role=Role(wanted),
             actor=self.member,
         )
@@ -121,7 +121,7 @@ class MembersDesk(Area):
         self.desk.clear()
         role = t(f"role.{wanted}")
         told = self.turn.notify(
-            [changed.id or 0],
+            [require_id(changed)],
             t("members.role_changed_notice", unit=self.turn.unit.name, role=role),
         )
         done = Reply(t("members.role_changed", name=changed.display_name, role=role))
@@ -134,12 +134,12 @@ class MembersDesk(Area):
         if target is None:
             return self.desk.stale()
         told = self.turn.notify(
-            [target.id or 0], t("members.removed_notice", unit=self.turn.unit.name)
+            [require_id(target)], t("members.removed_notice", unit=self.turn.unit.name)
         )
         remove_member(
             self.session,
-            target_id=target.id or 0,
-            unit_id=self.turn.unit.id or 0,
+            target_id=require_id(target),
+            unit_id=require_id(self.turn.unit),
             actor=self.member,
         )
         log.info("member %s removed member %s", self.member.id, target.id)

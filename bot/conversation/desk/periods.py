@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.conversation.desk.core import Area, parse_date, short
+from bot.conversation.desk.core import Area, short
 from bot.conversation.desk.flows import OpenPeriod
 from bot.conversation.desk.settings import DeadlineDesk
 from bot.core.clock import school_year_of, today
@@ -13,6 +13,7 @@ from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import year_text
 from bot.questionnaire.answers import clean_text
+from bot.questionnaire.dates import DateParseError, parse_date
 from bot.questionnaire.loader import all_templates, load_template
 from bot.reminders import deadlines as sector
 from bot.store import queries as store
@@ -20,6 +21,7 @@ from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, Role, require
 from bot.workflow.hierarchy import HierarchyError, children_of, open_collection
+from models import require_id
 
 # Recurring deadlines offered as buttons when a period is opened, soonest first (the
 # sector has seven a year).
@@ -106,7 +108,7 @@ class PeriodsDesk(Area):
         if flow is None or not flow.kind or not flow.year:
             return []
         kind, year = flow.kind, flow.year
-        unit_id = self.turn.unit.id or 0
+        unit_id = require_id(self.turn.unit)
         known = sector.sector_deadlines(self.session, unit_id=unit_id)
         if not any(d.template_id == kind for d in known):
             known = sector.add_sector_deadlines(self.session, unit_id=unit_id, template_id=kind)
@@ -152,8 +154,10 @@ class PeriodsDesk(Area):
     def typed_deadline(self, raw: str) -> list[Outgoing]:
         require(self.member, Action.OPEN_PERIOD)
         text = clean_text(raw)
-        deadline = parse_date(text)
-        if deadline is None:
+        flow = self.flow()
+        try:
+            deadline = parse_date(text, flow.year if flow else None)
+        except DateParseError:
             return [Reply(t("period.bad_deadline", text=text[:30], year=self._year_end()))]
         if deadline < today():
             return [Reply(t("period.past_deadline", deadline=deadline.strftime("%d/%m/%Y")))]
@@ -179,8 +183,8 @@ class PeriodsDesk(Area):
             self.desk.clear()
             return [Reply(t("period.already_open")), *self.turn.show_menu()]
         self.desk.clear()
-        self.desk.replan(opened.period.id or 0)
-        term = f", học kỳ {opened.period.term}" if opened.period.term else ""
+        self.desk.replan(require_id(opened.period))
+        term = t("reports.term", term=opened.period.term) if opened.period.term else ""
         lines = [
             t(
                 "period.opened",
@@ -202,7 +206,7 @@ class PeriodsDesk(Area):
 
     def wants_collect(self) -> bool:
         """Whether /moky asks what to collect: the unit has child units."""
-        return bool(children_of(self.session, unit_id=self.turn.unit.id or 0))
+        return bool(children_of(self.session, unit_id=require_id(self.turn.unit)))
 
     def ask_collect(self) -> list[Outgoing]:
         """/moky, after the term: which report kind the child units send up, if any."""
@@ -214,7 +218,7 @@ class PeriodsDesk(Area):
             for i, k in enumerate(kinds)
         ]
         buttons.append([Button(self.desk.code(f"ch:col:{_NO_COLLECT}"), t("children.no_collect"))])
-        count = len(children_of(self.session, unit_id=self.turn.unit.id or 0))
+        count = len(children_of(self.session, unit_id=require_id(self.turn.unit)))
         return [Reply(t("children.ask_collect", count=count), buttons)]
 
     def pick_collect(self, argument: str) -> list[Outgoing]:
@@ -257,10 +261,12 @@ class PeriodsDesk(Area):
             ]
         self.desk.clear()
         for period in collection.all_periods:
-            self.desk.replan(period.id or 0)
+            self.desk.replan(require_id(period))
         period = collection.period
         term = t("progress.term", term=period.term) if period.term else ""
-        names = {c.id: c.name for c in children_of(self.session, unit_id=self.turn.unit.id or 0)}
+        names = {
+            c.id: c.name for c in children_of(self.session, unit_id=require_id(self.turn.unit))
+        }
         direct = [p for p in collection.children if p.parent_period_id == period.id]
         lines = [
             t(
@@ -289,8 +295,8 @@ class PeriodsDesk(Area):
 
     def _directors(self, unit_ids: list[int]) -> list[int]:
         return [
-            m.id or 0
+            require_id(m)
             for unit_id in unit_ids
             for m in store.members_of(self.session, unit_id=unit_id)
-            if m.role == Role.DIRECTOR.value
+            if m.role == Role.DIRECTOR
         ]

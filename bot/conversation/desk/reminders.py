@@ -15,6 +15,7 @@ from bot.reminders import service as reminders
 from bot.reminders.planner import policy_of
 from bot.texts import t
 from bot.workflow.access import Action, require
+from models import require_id
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class RemindersDesk(Area):
                 self.session,
                 period=self.desk.period,
                 template=self.desk.template,
-                besides=self.member.id or 0,
+                besides=require_id(self.member),
                 names=self.desk.names(),
             )
         nudged = reminders.nudge_now(

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from bot.conversation.desk.assign import AssignDesk
-from bot.conversation.desk.children import CHILD_COMMANDS, ChildrenDesk
+from bot.conversation.desk.children import ChildrenDesk
 from bot.conversation.desk.core import DeskCore
 from bot.conversation.desk.flows import (
     Adjustment,
@@ -30,21 +30,6 @@ from bot.questionnaire.answers import clean_text
 from bot.texts import t
 
 log = logging.getLogger(__name__)
-
-# Commands of the unit's leaders (each checked again against the member's role).
-DESK_COMMANDS = (
-    "tiendo",
-    "moky",
-    "giao",
-    "moi",
-    "tralai",
-    "chot",
-    "mokhoa",
-    "thanhvien",
-    "nhacnho",
-    "donvi",
-    *CHILD_COMMANDS,
-)
 
 
 class Desk(DeskCore):

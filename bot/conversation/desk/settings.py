@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.conversation.desk.core import Area, notices, parse_date
+from bot.conversation.desk.core import Area, notices
 from bot.conversation.desk.flows import NewDeadline, UnitSetting
 from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import fold, year_text
 from bot.questionnaire.answers import clean_text
+from bot.questionnaire.dates import DateParseError, parse_date
 from bot.reminders.messages import date_text
 from bot.texts import t
 from bot.workflow.access import Action, require
@@ -27,6 +28,7 @@ from bot.workflow.unit_settings import (
     unit_dict,
     update_unit,
 )
+from models import require_id
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +162,9 @@ class DeadlineDesk(Area):
         period = self.desk.period
         require(self.member, Action.OPEN_PERIOD, period=period)
         text = clean_text(raw)
-        day = parse_date(text)
-        if day is None:
+        try:
+            day = parse_date(text, period.year)
+        except DateParseError:
             return [Reply(t("period.bad_deadline", text=text[:30], year=period.year[-4:]))]
         try:
             change_deadline(self.desk.session, period=period, deadline=day)
@@ -169,7 +172,7 @@ class DeadlineDesk(Area):
             if err.reason == "past_deadline":
                 return [Reply(t("period.past_deadline", deadline=date_text(day)))]
             return [Reply(t("period.closed")), *self.desk.end()]
-        self.desk.replan(period.id or 0)
+        self.desk.replan(require_id(period))
         log.info("member %s moved the deadline of period %s to %s", self.member.id, period.id, day)
         report, year = self.desk.template.name, year_text(period.year)
         done = t("deadline.changed", report=report, year=year, deadline=date_text(day))
@@ -186,5 +189,5 @@ class DeadlineDesk(Area):
             for members in assignees(self.session, period_id=self.turn.period_id).values()
             for m in members
         }
-        ids.discard(self.member.id or 0)
+        ids.discard(require_id(self.member))
         return notices(self.session, sorted(ids), text)

@@ -17,6 +17,7 @@ from bot.questionnaire.schema import ListQuestion
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import is_lead
+from models import require_id
 
 if TYPE_CHECKING:
     from bot.conversation.surface import TurnSurface
@@ -122,7 +123,7 @@ def finish_section(turn: TurnSurface) -> list[Outgoing]:
     done = f"{done}\n{figures}" if figures else done
     told: list[Outgoing] = []
     if not is_lead(turn.member):
-        leads = lead_ids(turn.session, unit_id=turn.unit.id or 0, besides=turn.member.id)
+        leads = lead_ids(turn.session, unit_id=require_id(turn.unit), besides=turn.member.id)
         message = t(
             "section.finished_notify",
             name=turn.member.display_name,
