@@ -38,7 +38,7 @@ from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, p
 from bot.core.digits import is_ascii_digits
 from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
-from handlers.relay import Relay
+from handlers.relay import NoticeRelay, Relay
 from handlers.telegram.files import with_document_data
 from handlers.telegram.typing_indicator import TYPING_AFTER, typing
 
@@ -298,7 +298,7 @@ class TelegramChannel:
         self.engine = engine
         self.time_limit = time_limit
         # Where notices for chats on other channels go (set when several channels run).
-        self.relay: Relay | None = None
+        self.relay: Relay = NoticeRelay()
         self.typing_after = typing_after
         self.attempts = attempts
         self.retry_delay = retry_delay
@@ -414,8 +414,7 @@ class TelegramChannel:
     async def send_notice(self, bot: Bot, notice: Notice) -> None:
         """A message for another member's private chat; one who blocked the bot is skipped."""
         if notice.channel != CHANNEL:
-            if self.relay is not None:
-                await self.relay(notice)
+            await self.relay(notice)
             return
         if not is_ascii_digits(notice.external_id.lstrip("-")):
             return

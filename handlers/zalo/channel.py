@@ -25,7 +25,7 @@ from bot.conversation.engine import ConversationEngine
 from bot.conversation.events import Attachment, Incoming, Sender, parse_typed
 from bot.core.replies import DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
-from handlers.relay import Relay
+from handlers.relay import NoticeRelay, Relay
 from handlers.zalo.client import ZaloClient, ZaloError
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class ZaloChannel:
         self.engine = engine
         self.client = client
         # Where notices for chats on other channels go (set when several channels run).
-        self.relay: Relay | None = None
+        self.relay: Relay = NoticeRelay()
         self.time_limit = time_limit
         self.typing_after = typing_after
         # chat id -> the choices its newest message offered.
@@ -204,7 +204,7 @@ class ZaloChannel:
                 if reply.channel == CHANNEL:
                     with suppress(ZaloError):
                         await self.send_reply(reply.external_id, Reply(reply.text, reply.buttons))
-                elif self.relay is not None:
+                else:
                     await self.relay(reply)
             elif isinstance(reply, Reply):
                 await self.send_reply(chat_id, reply)
