@@ -1,6 +1,7 @@
 """Database tables of baocao (SQLModel)."""
 
 from models.attempts import EventAttempt
+from models.choices import ShownChoices
 from models.draft_links import DraftLink
 from models.links import LinkCode, LinkFailure
 from models.reminders import ChatBlock, Reminder, ReminderPolicy, SectorDeadline
@@ -46,6 +47,7 @@ __all__ = [
     "RemovedAccount",
     "SectionProgress",
     "SectorDeadline",
+    "ShownChoices",
     "TemplateVersion",
     "Unit",
 ]
