@@ -98,6 +98,12 @@ def read_update(update: Any) -> Inbound | None:
     return Inbound(chat_id, sender, message_id, event)
 
 
+def _resolve(stored: asyncio.Future[bool] | None, value: bool) -> None:
+    """Tells whoever waits whether the message was stored (the first word counts)."""
+    if stored is not None and not stored.done():
+        stored.set_result(value)
+
+
 def compose(replies: Sequence[Outgoing]) -> list[Outgoing]:
     """A text without choices joins the next text: one message per turn where it fits."""
     composed: list[Outgoing] = []
@@ -130,8 +136,12 @@ class ZaloChannel:
         # chat id -> the choices its newest message offered (a copy of the database's).
         self.choices: dict[str, list[numbered.Choice]] = {}
 
-    async def handle(self, update: Any) -> None:
-        """Hands one update to the engine and sends what it answers."""
+    async def handle(self, update: Any, stored: asyncio.Future[bool] | None = None) -> None:
+        """Hands one update to the engine and sends what it answers.
+
+        `stored` is resolved as soon as the message is in the database (True), or could not
+        be stored (False), before the replies go out: the webhook answers Zalo on it.
+        """
         inbound = read_update(update)
         if inbound is None:
             log.info("Zalo update without a private chat ignored: %.200r", update)
@@ -161,7 +171,9 @@ class ZaloChannel:
                 )
             except OperationalError as err:
                 log.error("Zalo message %s not saved: %s", inbound.message_id, err)
+                _resolve(stored, False)
                 replies = [Reply(t("zalo.not_saved"))]
+            _resolve(stored, True)
             replies = await self.run_jobs(replies)
         finally:
             typing.cancel()
