@@ -190,3 +190,23 @@ def test_a_deadline_changed_on_telegram_reaches_the_zalo_chat_the_member_used_la
         assert zalo.texts(ZALO_CHAT)[-1].startswith("⏰ Hạn nộp Báo cáo tổng kết năm học")
         # Not on the Telegram account she did not use last.
         assert not [m for m in teacher.quiet(1.0) if told in m.text]
+
+
+def test_a_code_shown_on_telegram_and_typed_on_zalo_links_them_and_tells_telegram(
+    emulator: Emulator, start_bot: StartBot
+) -> None:
+    user = emulator.user()
+    with FakeZaloApi(poll_wait=0.5) as zalo:
+        start_bot(ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_BASE_URL=zalo.base_url)
+        user.say("/start")
+        user.expect("Xin chào")
+        user.say("/lienket")
+        shown = user.expect("🔗 Mã liên kết của bạn:").text
+        code = shown.split(":", 1)[1].split()[0]
+        user.mark()
+        # Typed on Zalo: the Zalo chat joins her account; her Telegram chat is told.
+        zalo.push(text_update(ZALO_CHAT, f"/lienket {code}", "z-link", name="Hòa"))
+        linked = zalo.wait_texts(ZALO_CHAT, 1)[0]
+        assert linked.startswith("✅ Đã liên kết Zalo này với tài khoản của"), linked
+        told = user.expect("🔗 Tài khoản Zalo vừa được liên kết với bạn")
+        assert code in told.text and "/huylienket zalo" in told.text
