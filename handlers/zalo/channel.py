@@ -229,14 +229,15 @@ class ZaloChannel:
     async def shown(self, chat_id: str) -> list[numbered.Choice]:
         """The choices the chat was shown last: from memory, else from the database."""
         if chat_id not in self.choices:
-            kept = await asyncio.to_thread(
-                partial(
-                    shown_choices.recall,
-                    self.engine.database,
-                    channel=CHANNEL,
-                    external_id=chat_id,
-                )
+            recall = partial(
+                shown_choices.recall, self.engine.database, channel=CHANNEL, external_id=chat_id
             )
+            try:
+                kept = await asyncio.to_thread(recall)
+            except OperationalError as err:
+                # The engine will meet the same trouble and say the message was not saved.
+                log.warning("choices shown in Zalo chat %s not read: %s", chat_id, err)
+                return []
             self.choices[chat_id] = [numbered.Choice(*choice) for choice in kept]
         return self.choices[chat_id]
 
@@ -248,16 +249,19 @@ class ZaloChannel:
         if self.choices.get(chat_id) == choices:
             return
         kept = [(choice.number, choice.code, choice.label) for choice in choices]
-        await asyncio.to_thread(
-            partial(
-                shown_choices.remember,
-                self.engine.database,
-                channel=CHANNEL,
-                external_id=chat_id,
-                choices=kept,
-            )
-        )
         self.choices[chat_id] = choices
+        remember = partial(
+            shown_choices.remember,
+            self.engine.database,
+            channel=CHANNEL,
+            external_id=chat_id,
+            choices=kept,
+        )
+        try:
+            await asyncio.to_thread(remember)
+        except OperationalError as err:
+            # The reply still goes out; only a restart before the next one forgets them.
+            log.warning("choices shown in Zalo chat %s kept in memory only: %s", chat_id, err)
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
         """A reply as plain text, its choices numbered; a long one in several messages."""

@@ -62,3 +62,23 @@ async def test_an_update_is_answered_200_once_stored_and_500_when_it_could_not_b
     assert texts[0].startswith("Xin chào Lan!")
     # The person is told it was not saved, and to send it again.
     assert texts[-1] == t("zalo.not_saved")
+
+
+async def test_choices_that_cannot_be_kept_do_not_stop_the_reply(
+    webhook: tuple[httpx.AsyncClient, Inbox], api: FakeZaloApi, database: Database
+) -> None:
+    http, inbox = webhook
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE shownchoices")
+    headers = {SECRET_HEADER: SECRET}
+    answered = await http.post(
+        "/zalo/hook", json=text_update(CHAT, "/start", "c-1"), headers=headers
+    )
+    assert answered.status_code == 200
+    await inbox.drain(10)
+    texts = api.texts(CHAT)
+    assert len(texts) == 1 and texts[0].startswith("Xin chào Lan!"), texts
+    # In memory they still work: "1" picks the first section shown.
+    await http.post("/zalo/hook", json=text_update(CHAT, "1", "c-2"), headers=headers)
+    await inbox.drain(10)
+    assert api.texts(CHAT)[1].startswith("Phần 1"), api.texts(CHAT)
