@@ -1,6 +1,7 @@
 """Database tables of baocao (SQLModel)."""
 
 from models.attempts import EventAttempt
+from models.choices import ShownChoices
 from models.draft_links import DraftLink
 from models.ids import UnsavedRowError, require_id
 from models.links import LinkCode, LinkFailure
@@ -49,6 +50,7 @@ __all__ = [
     "Role",
     "SectionProgress",
     "SectorDeadline",
+    "ShownChoices",
     "TemplateVersion",
     "Unit",
     "UnsavedRowError",

@@ -145,7 +145,9 @@ def _check_length(text: str, limit: int) -> str:
     if not text:
         raise InvalidAnswer(t("answer.empty"))
     if len(text) > limit:
-        raise InvalidAnswer(t("answer.too_long", length=format_integer(len(text)), limit=limit))
+        raise InvalidAnswer(
+            t("answer.too_long", length=format_integer(len(text)), limit=format_integer(limit))
+        )
     return text
 
 

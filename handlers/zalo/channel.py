@@ -2,9 +2,11 @@
 
 Zalo has no buttons, no editing and no file upload: choices are drawn as numbered lines
 (`bot.conversation.numbered`) and the choices shown last in each chat turn a typed number
-or the choice's words back into a press; documents go out as their link and a preview
-photo. A message is identified by its `message_id` (Zalo has no update ids), claimed
-through the engine's processed events, so a message delivered twice is handled once.
+or the choice's words back into a press. Those choices are kept in the database (read
+again after a restart: a "2" typed then still picks the second choice shown) with a copy
+in memory; documents go out as their link and a preview photo. A message is identified
+by its `message_id` (Zalo has no update ids), claimed through the engine's processed
+events, so a message delivered twice is handled once.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.conversation import heavy, numbered
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.events import Attachment, Incoming, Sender, parse_typed
 from bot.core.replies import DocumentReply, HeavyJob, Notice, Outgoing, Reply
+from bot.store import shown_choices
 from bot.texts import t
 from handlers.relay import NoticeRelay, Relay
 from handlers.zalo.client import ZaloClient, ZaloError
@@ -95,6 +98,12 @@ def read_update(update: Any) -> Inbound | None:
     return Inbound(chat_id, sender, message_id, event)
 
 
+def _resolve(stored: asyncio.Future[bool] | None, value: bool) -> None:
+    """Tells whoever waits whether the message was stored (the first word counts)."""
+    if stored is not None and not stored.done():
+        stored.set_result(value)
+
+
 def compose(replies: Sequence[Outgoing]) -> list[Outgoing]:
     """A text without choices joins the next text: one message per turn where it fits."""
     composed: list[Outgoing] = []
@@ -124,11 +133,15 @@ class ZaloChannel:
         self.relay: Relay = NoticeRelay()
         self.time_limit = time_limit
         self.typing_after = typing_after
-        # chat id -> the choices its newest message offered.
+        # chat id -> the choices its newest message offered (a copy of the database's).
         self.choices: dict[str, list[numbered.Choice]] = {}
 
-    async def handle(self, update: Any) -> None:
-        """Hands one update to the engine and sends what it answers."""
+    async def handle(self, update: Any, stored: asyncio.Future[bool] | None = None) -> None:
+        """Hands one update to the engine and sends what it answers.
+
+        `stored` is resolved as soon as the message is in the database (True), or could not
+        be stored (False), before the replies go out: the webhook answers Zalo on it.
+        """
         inbound = read_update(update)
         if inbound is None:
             log.info("Zalo update without a private chat ignored: %.200r", update)
@@ -143,7 +156,7 @@ class ZaloChannel:
         if numbered.asks_for_commands(inbound.event):
             await self.say(chat_id, numbered.commands_text())
             return
-        event = numbered.interpret(inbound.event, self.choices.get(chat_id, ()))
+        event = numbered.interpret(inbound.event, await self.shown(chat_id))
         typing = asyncio.create_task(self.typing(chat_id))
         try:
             try:
@@ -158,7 +171,9 @@ class ZaloChannel:
                 )
             except OperationalError as err:
                 log.error("Zalo message %s not saved: %s", inbound.message_id, err)
+                _resolve(stored, False)
                 replies = [Reply(t("zalo.not_saved"))]
+            _resolve(stored, True)
             replies = await self.run_jobs(replies)
         finally:
             typing.cancel()
@@ -211,10 +226,47 @@ class ZaloChannel:
             else:
                 raise TypeError("heavy jobs are run before their replies are delivered")
 
+    async def shown(self, chat_id: str) -> list[numbered.Choice]:
+        """The choices the chat was shown last: from memory, else from the database."""
+        if chat_id not in self.choices:
+            recall = partial(
+                shown_choices.recall, self.engine.database, channel=CHANNEL, external_id=chat_id
+            )
+            try:
+                kept = await asyncio.to_thread(recall)
+            except OperationalError as err:
+                # The engine will meet the same trouble and say the message was not saved.
+                log.warning("choices shown in Zalo chat %s not read: %s", chat_id, err)
+                return []
+            self.choices[chat_id] = [numbered.Choice(*choice) for choice in kept]
+        return self.choices[chat_id]
+
+    async def remember(self, chat_id: str, choices: list[numbered.Choice]) -> None:
+        """Keeps the choices about to be shown, durably when they changed.
+
+        Written before the message is sent: a restart right after it still knows them.
+        """
+        if self.choices.get(chat_id) == choices:
+            return
+        kept = [(choice.number, choice.code, choice.label) for choice in choices]
+        self.choices[chat_id] = choices
+        remember = partial(
+            shown_choices.remember,
+            self.engine.database,
+            channel=CHANNEL,
+            external_id=chat_id,
+            choices=kept,
+        )
+        try:
+            await asyncio.to_thread(remember)
+        except OperationalError as err:
+            # The reply still goes out; only a restart before the next one forgets them.
+            log.warning("choices shown in Zalo chat %s kept in memory only: %s", chat_id, err)
+
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
         """A reply as plain text, its choices numbered; a long one in several messages."""
         text, choices = numbered.render(reply)
-        self.choices[chat_id] = choices
+        await self.remember(chat_id, choices)
         await self.say(chat_id, text)
 
     async def send_document(self, chat_id: str, document: DocumentReply) -> None:
@@ -223,7 +275,7 @@ class ZaloChannel:
             text = f"{document.caption}\n\n{t('zalo.draft_link', link=document.link)}"
         else:
             text = f"{document.caption}\n\n{t('zalo.draft_no_link')}"
-        self.choices.pop(chat_id, None)
+        await self.remember(chat_id, [])
         await self.say(chat_id, text)
         if document.preview_url:
             try:

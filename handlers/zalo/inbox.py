@@ -21,30 +21,41 @@ class Inbox:
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
-    def submit(self, update: Any) -> None:
-        """Queues the update in its chat's turn."""
+    def submit(self, update: Any) -> asyncio.Future[bool]:
+        """Queues the update in its chat's turn; the future says once whether it was stored
+        (True too for an update answered without storing anything, such as a sticker)."""
         inbound = read_update(update)
         key = inbound.chat_id if inbound else ""
         previous = self._tails.get(key)
-        task = asyncio.create_task(self._handle(update, previous))
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(self._handle(update, previous, stored))
         self._tails[key] = task
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         task.add_done_callback(lambda done: self._forget(key, done))
+        return stored
 
     def _forget(self, key: str, task: asyncio.Task[None]) -> None:
         if self._tails.get(key) is task:
             del self._tails[key]
 
-    async def _handle(self, update: Any, previous: asyncio.Task[None] | None) -> None:
-        if previous is not None:
-            with suppress(Exception):
-                await asyncio.shield(previous)
+    async def _handle(
+        self, update: Any, previous: asyncio.Task[None] | None, stored: asyncio.Future[bool]
+    ) -> None:
         try:
-            await self.channel.handle(update)
+            if previous is not None:
+                with suppress(Exception):
+                    await asyncio.shield(previous)
+            await self.channel.handle(update, stored)
+            if not stored.done():
+                stored.set_result(True)  # handled without a store (a sticker, an empty text)
         except asyncio.CancelledError:
+            if not stored.done():
+                stored.set_result(False)
             raise
         except Exception:  # one update must not stop the others
+            if not stored.done():
+                stored.set_result(False)
             log.exception("Zalo update failed: %.300r", update)
             inbound = read_update(update)
             if inbound is not None:

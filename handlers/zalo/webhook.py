@@ -2,10 +2,17 @@
 
 The secret given to `setWebhook` comes back in the `X-Bot-Api-Secret-Token` header; a call
 without it or with another is refused with 401 and nothing of it is read further.
+
+An update is answered 200 only once it is stored: the engine's transaction has committed the
+answer (and claimed the message id) before the replies go out, so a crash after the 200
+loses nothing. When it could not be stored the answer is 500. Zalo's documentation (December
+2025) says nothing of redelivering a webhook call that failed; if it does, the message id
+makes a redelivery harmless, and if it does not, a 500 loses no more than a 200 would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -24,6 +31,11 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 # The largest update body read (a text message is at most a few kilobytes).
 MAX_BODY = 256 * 1024
+# Seconds the answer to Zalo waits for the update to be stored. Storing takes milliseconds;
+# only a chat whose previous message still runs a heavy job (a draft) waits longer, because a
+# chat's messages are handled in order. That update is then answered 200 while it waits in
+# the chat's queue, as a long-polled update is (getUpdates never offers one again either).
+STORE_WAIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,14 @@ def webhook_routes(webhook: ZaloWebhook, inbox: Inbox) -> list[BaseRoute]:
             return JSONResponse({"ok": False, "description": "not JSON"}, status_code=400)
         if isinstance(update, dict) and isinstance(update.get("result"), dict):
             update = update["result"]  # the update as getUpdates wraps it
-        inbox.submit(update)
+        stored = inbox.submit(update)
+        try:
+            saved = await asyncio.wait_for(asyncio.shield(stored), STORE_WAIT)
+        except TimeoutError:
+            log.warning("Zalo webhook update still queued behind its chat's heavy job")
+            saved = True
+        if not saved:
+            return JSONResponse({"ok": False, "description": "not stored"}, status_code=500)
         return JSONResponse({"ok": True})
 
     return [Route(webhook.path, receive, methods=["POST"])]

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -184,7 +185,9 @@ def test_joining_with_an_invite(start_bot: StartBot, tmp_path: Path) -> None:
     assert "Trung tâm GDNN-GDTX Đông Anh" in joined
 
 
-def test_webhook_refuses_calls_without_the_secret(start_bot: StartBot, api: FakeZaloApi) -> None:
+def test_webhook_refuses_calls_without_the_secret(
+    start_bot: StartBot, api: FakeZaloApi, tmp_path: Path
+) -> None:
     port = free_port()
     url = "https://baocao.example.edu.vn/zalo/webhook"
     secret = "s3cret-of-the-webhook"
@@ -202,7 +205,10 @@ def test_webhook_refuses_calls_without_the_secret(start_bot: StartBot, api: Fake
         refused = httpx.post(local, json=update, headers=headers, timeout=10)
         assert refused.status_code == 401
     time.sleep(0.5)
-    assert api.texts(CHAT) == []  # nothing processed
+    assert api.texts(CHAT) == []  # nothing processed: nothing answered, nothing stored
+    with sqlite3.connect(tmp_path / "baocao.db") as stored:
+        for table in ("processedevent", "chatidentity", "conversation"):
+            assert stored.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
     accepted = httpx.post(
         local, json=update, headers={"X-Bot-Api-Secret-Token": secret}, timeout=10
     )
