@@ -20,6 +20,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from bot.core.clock import now
@@ -30,6 +32,7 @@ from models import (
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
+    EventAttempt,
     Member,
     Period,
     SectionProgress,
@@ -101,6 +104,29 @@ _INSERT_CHANGE = insert(table_of(AnswerChange))
 _PERIODS = table_of(Period)
 _TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_ATTEMPTS = table_of(EventAttempt)
+
+
+def _keep_replies_statement(insert_of: Any) -> Any:
+    """The event's attempts row with its replies, the count cleared, created when missing."""
+    statement = insert_of(_ATTEMPTS).values(
+        channel=bindparam("channel"),
+        event_id=bindparam("event_id"),
+        attempts=0,
+        replies=bindparam("replies", type_=_ATTEMPTS.c.replies.type),
+        updated_at=bindparam("updated_at", type_=_ATTEMPTS.c.updated_at.type),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["channel", "event_id"],
+        set_={"attempts": 0, "replies": excluded.replies, "updated_at": excluded.updated_at},
+    )
+
+
+_KEEP_REPLIES = {
+    "sqlite": _keep_replies_statement(sqlite_insert),
+    "postgresql": _keep_replies_statement(postgresql_insert),
+}
 _UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
 
 
@@ -149,12 +175,18 @@ def lock_period(session: Session, *, period_id: int) -> None:
     but Python's driver runs the reads before a transaction's first write outside it: a
     write statement now (one that changes no row is enough) takes the write lock, waiting
     for another writer to commit, before the answers are read. After `claim_event`, the
-    event's first write, it holds that lock already and this costs nothing.
+    event's first write, it holds that lock already: the driver opens a transaction only
+    before a write statement, so an open one means the lock is held, and no statement is
+    needed.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
-    else:
-        session.connection().execute(_TAKE_WRITE_LOCK)
+        return
+    connection = session.connection()
+    if dialect == "sqlite" and connection.connection.dbapi_connection.in_transaction:
+        return
+    connection.execute(_TAKE_WRITE_LOCK)
 
 
 @lru_cache(maxsize=16384)
@@ -246,3 +278,23 @@ def write_conversation(
         connection.execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
     else:
         connection.execute(_UPDATE_CONVERSATION, {"where_id": conversation_id, **fields})
+
+
+def keep_replies(
+    session: Session, *, channel: str, event_id: str, replies: list[dict[str, Any]]
+) -> None:
+    """The event's kept replies (as `transaction.keep_replies` dumps them), its attempts
+    cleared: one upsert on SQLite and PostgreSQL, without the ORM's unit of work."""
+    params = {"channel": channel, "event_id": event_id, "replies": replies, "updated_at": now()}
+    statement = _KEEP_REPLIES.get(session.get_bind().dialect.name)
+    if statement is not None:
+        session.connection().execute(statement, params)
+        return
+    row = session.execute(
+        sa_select(EventAttempt).where(
+            col(EventAttempt.channel) == channel, col(EventAttempt.event_id) == event_id
+        )
+    ).scalar_one_or_none()
+    row = row or EventAttempt(channel=channel, event_id=event_id)
+    row.attempts, row.replies, row.updated_at = 0, replies, params["updated_at"]
+    session.add(row)
