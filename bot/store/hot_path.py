@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 
 from bot.core.clock import now
 from bot.store.database import table_of
+from bot.store.prepared import Prepared
 from models import (
     Answer,
     AnswerChange,
@@ -94,13 +95,20 @@ def _period_answers_statement() -> Any:
 
 
 _MEMBER_CONTEXT = _member_context_statement()
-_PERIOD_ANSWERS = _period_answers_statement()
-_INSERT_ANSWER = insert(_ANSWERS)
-_UPDATE_ANSWER = update(_ANSWERS).where(
-    _ANSWERS.c.period_id == bindparam("where_period_id"),
-    _ANSWERS.c.question_id == bindparam("where_question_id"),
+_PERIOD_ANSWERS = Prepared(_period_answers_statement())
+_ANSWER_FIELDS = ("value", "skipped", "author_id", "updated_at")
+_INSERT_ANSWER = Prepared(insert(_ANSWERS), ("period_id", "question_id", *_ANSWER_FIELDS))
+_UPDATE_ANSWER = Prepared(
+    update(_ANSWERS).where(
+        _ANSWERS.c.period_id == bindparam("where_period_id"),
+        _ANSWERS.c.question_id == bindparam("where_question_id"),
+    ),
+    ("where_period_id", "where_question_id", *_ANSWER_FIELDS),
 )
-_INSERT_CHANGE = insert(table_of(AnswerChange))
+_INSERT_CHANGE = Prepared(
+    insert(table_of(AnswerChange)),
+    ("period_id", "question_id", "member_id", "old_value", "new_value", "changed_at", "source"),
+)
 _PERIODS = table_of(Period)
 _TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
@@ -124,10 +132,13 @@ def _keep_replies_statement(insert_of: Any) -> Any:
 
 
 _KEEP_REPLIES = {
-    "sqlite": _keep_replies_statement(sqlite_insert),
-    "postgresql": _keep_replies_statement(postgresql_insert),
+    "sqlite": Prepared(_keep_replies_statement(sqlite_insert)),
+    "postgresql": Prepared(_keep_replies_statement(postgresql_insert)),
 }
-_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
+_UPDATE_CONVERSATION = Prepared(
+    update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id")),
+    ("where_id", "period_id", "state", "updated_at"),
+)
 
 
 @dataclass
@@ -209,7 +220,7 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     """
     lock_period(session, period_id=period_id)
     found = PeriodAnswers({}, set(), set(), set())
-    rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
+    rows = _PERIOD_ANSWERS.rows(session, {"period_id": period_id})
     for kind, key, text, flag in rows:
         if kind == "a":
             found.stored.add(key)
@@ -240,15 +251,14 @@ def write_answer(
 
     `exists` and `old` are that row as read (`period_answers`): no statement to look it up.
     """
-    connection = session.connection()
     changed_at = now()
     fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
     if exists:
         where = {"where_period_id": period_id, "where_question_id": question_id}
-        connection.execute(_UPDATE_ANSWER, {**where, **fields})
+        _UPDATE_ANSWER.execute(session, {**where, **fields})
     else:
-        connection.execute(
-            _INSERT_ANSWER, {"period_id": period_id, "question_id": question_id, **fields}
+        _INSERT_ANSWER.execute(
+            session, {"period_id": period_id, "question_id": question_id, **fields}
         )
     if old != value or not exists:
         change = {
@@ -260,7 +270,7 @@ def write_answer(
             "changed_at": changed_at,
             "source": source,
         }
-        connection.execute(_INSERT_CHANGE, change)
+        _INSERT_CHANGE.execute(session, change)
 
 
 def write_conversation(
@@ -273,11 +283,10 @@ def write_conversation(
 ) -> None:
     """The member's conversation state written by id, creating the row when there is none yet."""
     fields = {"period_id": period_id, "state": state, "updated_at": now()}
-    connection = session.connection()
     if conversation_id is None:
-        connection.execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
+        session.connection().execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
     else:
-        connection.execute(_UPDATE_CONVERSATION, {"where_id": conversation_id, **fields})
+        _UPDATE_CONVERSATION.execute(session, {"where_id": conversation_id, **fields})
 
 
 def keep_replies(
@@ -288,7 +297,7 @@ def keep_replies(
     params = {"channel": channel, "event_id": event_id, "replies": replies, "updated_at": now()}
     statement = _KEEP_REPLIES.get(session.get_bind().dialect.name)
     if statement is not None:
-        session.connection().execute(statement, params)
+        statement.execute(session, params)
         return
     row = session.execute(
         sa_select(EventAttempt).where(
