@@ -195,7 +195,8 @@ def lock_period(session: Session, *, period_id: int) -> None:
         session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
         return
     connection = session.connection()
-    if dialect == "sqlite" and connection.connection.dbapi_connection.in_transaction:
+    driver = connection.connection.dbapi_connection
+    if dialect == "sqlite" and getattr(driver, "in_transaction", False):
         return
     connection.execute(_TAKE_WRITE_LOCK)
 
