@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from typing import Any
 
@@ -109,3 +110,29 @@ def test_template_lookups_match_a_walk_of_the_template() -> None:
     # Callers get their own lists.
     flow.all_slots(template).clear()
     assert flow.all_slots(template) == every
+
+
+def test_a_table_answer_replaced_by_another_is_worked_out_afresh() -> None:
+    template, values = _sample()
+    tables = [
+        s.question
+        for s in flow.all_slots(template)
+        if isinstance(s.question, TableQuestion)
+        and s.question.id in values
+        and any(c.kind == "integer" for c in s.question.columns)
+    ]
+    assert len(tables) >= 5
+    # Every table of counts in turn: as it was, with one count changed (a new answer object, as a
+    # stored change is), and back; each time the same as over a copy nobody evaluated.
+    for table in tables:
+        rows = values[table.id]
+        row_id = next(r.id for r in table.rows if rows.get(r.id))
+        column = next(c.id for c in table.columns if c.kind == "integer")
+        cell = f"{table.id}.{row_id}.{column}"
+        before = evaluate(template, values).numbers[cell]
+        edited = {**rows, row_id: {**rows[row_id], column: (rows[row_id].get(column) or 0) + 5}}
+        changed = {**values, table.id: edited}
+        after = evaluate(template, changed)
+        assert after.numbers[cell] == (before or 0) + 5
+        assert _same_evaluation(after, evaluate(template, copy.deepcopy(changed)))
+        assert evaluate(template, values).numbers[cell] == before

@@ -27,7 +27,7 @@ from bot.questionnaire.check_wording import (
 from bot.questionnaire.evaluation import CheckFailure, Evaluation, FigureResult, format_value
 from bot.questionnaire.infer import inferred_checks
 from bot.questionnaire.inferred_check import InferredCheck
-from bot.questionnaire.plausible import small_rates
+from bot.questionnaire.plausible import small_rates, typed_rates
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
     Check,
@@ -93,35 +93,88 @@ def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What an evaluation needs of a template's shape, worked out once per template."""
+
+    questions: dict[str, Question]
+    numeric: tuple[Question, ...]
+    tables: tuple[TableQuestion, ...]
+    # Tables whose computed columns look up other tables come last.
+    computed_order: tuple[TableQuestion, ...]
+    inferred: tuple[InferredCheck, ...]
+    self_contained: frozenset[str]
+    typed_rates: tuple[str, ...]
+
+
+# Plans by template: templates are immutable (`load_template` keeps each until its file is
+# edited); keyed by `id()` with the template kept, so an id is not reused meanwhile.
+_PLANS: dict[int, tuple[Template, _Plan]] = {}
+_PLANS_KEPT = 256
+
+
+def _plan(template: Template) -> _Plan:
+    hit = _PLANS.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
+    questions: dict[str, Question] = {}
+    for section in template.iter_sections():
+        for question in section.questions:
+            questions[question.id] = question
+    tables = tuple(q for q in questions.values() if isinstance(q, TableQuestion))
+    inferred = tuple(inferred_checks(template))
+    plan = _Plan(
+        questions=questions,
+        numeric=tuple(q for q in questions.values() if q.kind in NUMERIC_KINDS),
+        tables=tables,
+        computed_order=tuple(
+            sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
+        ),
+        inferred=inferred,
+        self_contained=frozenset(
+            table.id for table in tables if _self_contained(table, list(inferred))
+        ),
+        typed_rates=tuple(typed_rates(template)),
+    )
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.clear()
+    _PLANS[id(template)] = (template, plan)
+    return plan
+
+
+# The last fragment of each table, by (template, table), with the answer object it was
+# worked out from: an answer not changed since is the very same object (see
+# `bot.store.hot_path._decoded`; answers are replaced, never changed in place), found
+# without encoding it.
+_LAST_FRAGMENT: dict[tuple[int, str], tuple[Template, Any, _TableFragment]] = {}
+
+
 class _Evaluator:
     def __init__(self, template: Template, answers: Mapping[str, Any]) -> None:
         self.template = template
         self.answers = answers
-        self.questions: dict[str, Question] = {}
-        for section in template.iter_sections():
-            for question in section.questions:
-                self.questions[question.id] = question
+        self.plan = _plan(template)
+        self.questions = self.plan.questions
         self.result = Evaluation(fixed_rates=template.rate_format == "100,00%")
 
     def run(self, confirmed: set[str]) -> Evaluation:
-        tables = [q for q in self.questions.values() if isinstance(q, TableQuestion)]
-        inferred = inferred_checks(self.template)
-        for question in self.questions.values():
-            if question.kind in NUMERIC_KINDS:
-                self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
+        plan = self.plan
+        tables = plan.tables
+        inferred = list(plan.inferred)
+        for question in plan.numeric:
+            self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
         # A table that reads nothing outside itself is worked out (cells and checks) on its
         # own, and remembered: a typed row changes one table, the others are reused.
         fragments: dict[str, _TableFragment] = {}
         for table in tables:
-            if _self_contained(table, inferred):
+            if table.id in plan.self_contained:
                 fragment = self._fragment(table, inferred)
                 fragments[table.id] = fragment
                 self.result.numbers.update(fragment.numbers)
                 self.result.kinds.update(fragment.kinds)
             else:
                 self._answered_cells(table)
-        # Tables whose computed columns look up other tables go last.
-        for table in sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed)):
+        for table in plan.computed_order:
             if table.id not in fragments:
                 self._computed_cells(table)
         for figure in self.template.figures:
@@ -137,7 +190,8 @@ class _Evaluator:
         for declared in self.template.checks:
             self._check(declared)
         numbers = self.result.numbers
-        for key, message, ref in small_rates(self.template, numbers, inferred, self._label):
+        rates = plan.typed_rates
+        for key, message, ref in small_rates(numbers, inferred, self._label, rates):
             self._fail(key, message, [ref])
         self.result.failures = [
             CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
@@ -156,6 +210,9 @@ class _Evaluator:
     def _fragment(self, table: TableQuestion, inferred: list[InferredCheck]) -> _TableFragment:
         """A self-contained table's numbers and failures, from the cache when its answer is."""
         value = self.answers.get(table.id)
+        last = _LAST_FRAGMENT.get((id(self.template), table.id))
+        if last is not None and last[0] is self.template and last[1] is value:
+            return last[2]
         # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
         # is checked to one decimal).
         key = (id(self.template), table.id, json.dumps(value, sort_keys=True, default=str))
@@ -163,7 +220,9 @@ class _Evaluator:
             hit = _FRAGMENTS.get(key)
             if hit is not None and hit[0] is self.template:
                 _FRAGMENTS.move_to_end(key)
-                return hit[1]
+        if hit is not None and hit[0] is self.template:
+            self._remember(table, value, hit[1])
+            return hit[1]
         outer, self.result = self.result, Evaluation(fixed_rates=self.result.fixed_rates)
         try:
             self._answered_cells(table)
@@ -178,7 +237,14 @@ class _Evaluator:
             _FRAGMENTS[key] = (self.template, fragment)
             while len(_FRAGMENTS) > _FRAGMENTS_KEPT:
                 _FRAGMENTS.popitem(last=False)
+        self._remember(table, value, fragment)
         return fragment
+
+    def _remember(self, table: TableQuestion, value: Any, fragment: _TableFragment) -> None:
+        with _FRAGMENTS_LOCK:
+            if len(_LAST_FRAGMENT) >= _FRAGMENTS_KEPT:
+                _LAST_FRAGMENT.clear()
+            _LAST_FRAGMENT[(id(self.template), table.id)] = (self.template, value, fragment)
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value
