@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 import time_machine
+from sqlalchemy import insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.core.clock import VIETNAM
 from bot.store import hot_path, processed_events
 from bot.store import queries as store
-from bot.store.database import Database
-from models import EventAttempt
+from bot.store.database import Database, table_of
+from bot.store.prepared import Prepared
+from models import Answer, EventAttempt
 from tests.support.factories import open_unit
 
 MOMENT = datetime(2026, 3, 2, 9, 15, 30, 123456, tzinfo=VIETNAM)
@@ -123,3 +125,12 @@ def test_a_claim_on_a_read_only_database_fails_as_sqlalchemy_fails(database: Dat
             processed_events.claim_event(session, channel="telegram", event_id="1")
     finally:
         read_only.dispose()
+
+
+def test_a_statement_leaving_a_column_to_its_default_is_refused(database: Database) -> None:
+    # `skipped` defaults to False on the Python side: SQLAlchemy would fill it in.
+    partial = Prepared(insert(table_of(Answer)), ("period_id", "question_id", "value"))
+    with database.session() as session:
+        period_id = open_unit(session).period.id
+        with pytest.raises(ValueError, match="no default"):
+            partial.execute(session, {"period_id": period_id, "question_id": "q", "value": 2})

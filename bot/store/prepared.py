@@ -23,19 +23,23 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
 _Processor = Callable[[Any], Any] | None
+# One parameter in the order of the SQL's placeholders: its name, whether the statement
+# holds its value (a literal such as `attempts=0`) and that value, and its type's processing.
+_Bind = tuple[str, bool, Any, _Processor]
 
 
 class Prepared:
     """A Core statement run on SQLite's cursor (or through SQLAlchemy on other dialects).
 
     `keys` are the parameters it is always run with (for an INSERT or UPDATE, the columns
-    it sets: SQLAlchemy compiles those from the parameters of each execution).
+    it sets: SQLAlchemy compiles those from the parameters of each execution). A statement
+    that would leave a column to its Python-side default is refused.
     """
 
     def __init__(self, statement: Any, keys: Iterable[str] | None = None) -> None:
         self.statement = statement
         self.keys = None if keys is None else list(keys)
-        self._compiled: tuple[SQLCompiler, str, list[tuple[str, _Processor]]] | None = None
+        self._compiled: tuple[str, list[_Bind]] | None = None
         self._lock = threading.Lock()
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> None:
@@ -54,11 +58,12 @@ class Prepared:
         if connection.dialect.name != "sqlite":
             result = connection.execute(self.statement, dict(params))
             return list(result.fetchall()) if result.returns_rows else []
-        compiled, sql, binds = self._compiled or self._compile(connection.dialect)
-        values = compiled.construct_params(dict(params))
-        bound = tuple(
-            values[name] if process is None else process(values[name]) for name, process in binds
-        )
+        sql, binds = self._compiled or self._compile(connection.dialect)
+        bound = []
+        for name, literal, value, process in binds:
+            if not literal:
+                value = params[name]  # a parameter not given is an error, as in SQLAlchemy
+            bound.append(value if process is None else process(value))
         driver = connection.connection.dbapi_connection
         assert driver is not None  # an open session's connection
         try:
@@ -66,13 +71,21 @@ class Prepared:
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, bound, err, sqlite3.Error) from err
 
-    def _compile(self, dialect: Dialect) -> tuple[SQLCompiler, str, list[tuple[str, _Processor]]]:
+    def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind]]:
         with self._lock:
             if self._compiled is None:
-                compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
-                names = compiled.positiontup or []
-                binds = [(name, _processor(compiled.binds[name].type, dialect)) for name in names]
-                self._compiled = (compiled, compiled.string, binds)
+                compiled: SQLCompiler = self.statement.compile(
+                    dialect=dialect, column_keys=self.keys
+                )
+                if compiled.insert_prefetch or compiled.update_prefetch:
+                    # SQLAlchemy works out such defaults as it runs the statement.
+                    raise ValueError(f"give every column its value, no default: {compiled}")
+                binds: list[_Bind] = []
+                for name in compiled.positiontup or []:
+                    bind = compiled.binds[name]
+                    process = _processor(bind.type, dialect)
+                    binds.append((name, not bind.required, bind.effective_value, process))
+                self._compiled = (compiled.string, binds)
             return self._compiled
 
 
