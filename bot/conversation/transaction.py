@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.clock import now
 from bot.core.replies import Button, HeavyJob, Outgoing, Reply
+from bot.store import hot_path
 from bot.store.database import Database
 from bot.texts import t
 from models import EventAttempt
@@ -54,13 +55,8 @@ def keep_replies(
     session: Session, *, channel: str, event_id: str, replies: Sequence[Outgoing]
 ) -> None:
     """Keeps the event's replies to its sender: texts, and where heavy work stood."""
-    row = _row(session, channel=channel, event_id=event_id)
-    if row is None:
-        row = EventAttempt(channel=channel, event_id=event_id)
-    row.attempts = 0
-    row.replies = [_dump(reply) for reply in replies if isinstance(reply, Reply | HeavyJob)]
-    row.updated_at = now()
-    session.add(row)
+    kept = [_dump(reply) for reply in replies if isinstance(reply, Reply | HeavyJob)]
+    hot_path.keep_replies(session, channel=channel, event_id=event_id, replies=kept)
 
 
 def replayed(session: Session, *, channel: str, event_id: str) -> list[Outgoing]:

@@ -28,7 +28,7 @@ from bot.questionnaire.derived import derived
 from bot.questionnaire.evaluation import CheckFailure, Evaluation, FigureResult, format_value
 from bot.questionnaire.infer import inferred_checks
 from bot.questionnaire.inferred_check import InferredCheck
-from bot.questionnaire.plausible import small_rates
+from bot.questionnaire.plausible import small_rates, typed_rates
 from bot.questionnaire.schema import (
     NUMERIC_KINDS,
     Check,
@@ -99,35 +99,80 @@ def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What an evaluation needs of a template's shape, worked out once per template."""
+
+    questions: dict[str, Question]
+    numeric: tuple[Question, ...]
+    tables: tuple[TableQuestion, ...]
+    # Tables whose computed columns look up other tables come last.
+    computed_order: tuple[TableQuestion, ...]
+    inferred: tuple[InferredCheck, ...]
+    self_contained: frozenset[str]
+    typed_rates: tuple[str, ...]
+
+
+def _plan(template: Template) -> _Plan:
+    """The template's plan, worked out once and kept on the template (`derived`)."""
+    return derived(template, "evaluation_plan", lambda: _make_plan(template))
+
+
+def _make_plan(template: Template) -> _Plan:
+    questions: dict[str, Question] = {}
+    for section in template.iter_sections():
+        for question in section.questions:
+            questions[question.id] = question
+    tables = tuple(q for q in questions.values() if isinstance(q, TableQuestion))
+    inferred = tuple(inferred_checks(template))
+    return _Plan(
+        questions=questions,
+        numeric=tuple(q for q in questions.values() if q.kind in NUMERIC_KINDS),
+        tables=tables,
+        computed_order=tuple(
+            sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
+        ),
+        inferred=inferred,
+        self_contained=frozenset(
+            table.id for table in tables if _self_contained(table, list(inferred))
+        ),
+        typed_rates=tuple(typed_rates(template)),
+    )
+
+
+def _last_fragments(template: Template) -> dict[str, tuple[Any, _TableFragment]]:
+    """The last fragment of each table, with the answer object it was worked out from: an
+    answer not changed since is the very same object (see `bot.store.hot_path._decoded`;
+    answers are replaced, never changed in place), found without encoding it."""
+    return derived(template, "last_table_fragments", dict)
+
+
 class _Evaluator:
     def __init__(self, template: Template, answers: Mapping[str, Any]) -> None:
         self.template = template
         self.answers = answers
-        self.questions: dict[str, Question] = {}
-        for section in template.iter_sections():
-            for question in section.questions:
-                self.questions[question.id] = question
+        self.plan = _plan(template)
+        self.questions = self.plan.questions
         self.result = Evaluation(fixed_rates=template.rate_format == "100,00%")
 
     def run(self, confirmed: set[str]) -> Evaluation:
-        tables = [q for q in self.questions.values() if isinstance(q, TableQuestion)]
-        inferred = inferred_checks(self.template)
-        for question in self.questions.values():
-            if question.kind in NUMERIC_KINDS:
-                self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
+        plan = self.plan
+        tables = plan.tables
+        inferred = list(plan.inferred)
+        for question in plan.numeric:
+            self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
         # A table that reads nothing outside itself is worked out (cells and checks) on its
         # own, and remembered: a typed row changes one table, the others are reused.
         fragments: dict[str, _TableFragment] = {}
         for table in tables:
-            if _self_contained(table, inferred):
+            if table.id in plan.self_contained:
                 fragment = self._fragment(table, inferred)
                 fragments[table.id] = fragment
                 self.result.numbers.update(fragment.numbers)
                 self.result.kinds.update(fragment.kinds)
             else:
                 self._answered_cells(table)
-        # Tables whose computed columns look up other tables go last.
-        for table in sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed)):
+        for table in plan.computed_order:
             if table.id not in fragments:
                 self._computed_cells(table)
         for figure in self.template.figures:
@@ -143,7 +188,8 @@ class _Evaluator:
         for declared in self.template.checks:
             self._check(declared)
         numbers = self.result.numbers
-        for key, message, ref in small_rates(self.template, numbers, inferred, self._label):
+        rates = plan.typed_rates
+        for key, message, ref in small_rates(numbers, inferred, self._label, rates):
             self._fail(key, message, [ref])
         self.result.failures = [
             CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
@@ -162,6 +208,9 @@ class _Evaluator:
     def _fragment(self, table: TableQuestion, inferred: list[InferredCheck]) -> _TableFragment:
         """A self-contained table's numbers and failures, from the cache when its answer is."""
         value = self.answers.get(table.id)
+        last = _last_fragments(self.template).get(table.id)
+        if last is not None and last[0] is value:
+            return last[1]
         # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
         # is checked to one decimal).
         key = (table.id, json.dumps(value, sort_keys=True, default=str))
@@ -170,7 +219,9 @@ class _Evaluator:
             hit = kept.get(key)
             if hit is not None:
                 kept.move_to_end(key)
-                return hit
+        if hit is not None:
+            self._remember(table, value, hit)
+            return hit
         outer, self.result = self.result, Evaluation(fixed_rates=self.result.fixed_rates)
         try:
             self._answered_cells(table)
@@ -185,7 +236,13 @@ class _Evaluator:
             kept[key] = fragment
             while len(kept) > _FRAGMENTS_KEPT:
                 kept.popitem(last=False)
+        self._remember(table, value, fragment)
         return fragment
+
+    def _remember(self, table: TableQuestion, value: Any, fragment: _TableFragment) -> None:
+        # One entry per table of the template: bounded by the template's shape.
+        with _FRAGMENTS_LOCK:
+            _last_fragments(self.template)[table.id] = (value, fragment)
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value

@@ -7,7 +7,7 @@ unless its own count and total are there and already prove it right or wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from bot.core.numbers import format_percent
@@ -31,13 +31,13 @@ def typed_rates(template: Template) -> Iterator[str]:
 
 
 def small_rates(
-    template: Template,
     numbers: Mapping[str, Decimal | None],
     inferred: list[InferredCheck],
     label: Callable[[str], str],
+    rates: Iterable[str],
 ) -> Iterator[tuple[str, str, str]]:
-    """(key, message, reference) for each typed rate strictly between 0% and 1% that no
-    rate check with its count and total present can verify."""
+    """(key, message, reference) for each typed rate (`rates`, see `typed_rates`) strictly
+    between 0% and 1% that no rate check with its count and total present can verify."""
     verified = {
         check.stated
         for check in inferred
@@ -47,7 +47,7 @@ def small_rates(
         and check.denominator
         and all(numbers.get(ref) is not None for ref in check.denominator)
     }
-    for ref in typed_rates(template):
+    for ref in rates:
         value = numbers.get(ref)
         if value is not None and ref not in verified and Decimal(0) < value < Decimal(1):
             yield (

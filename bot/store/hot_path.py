@@ -20,16 +20,20 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from bot.core.clock import now
 from bot.store.database import table_of
+from bot.store.prepared import Prepared
 from models import (
     Answer,
     AnswerChange,
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
+    EventAttempt,
     Member,
     Period,
     SectionProgress,
@@ -97,17 +101,50 @@ def _period_answers_statement() -> Any:
 
 
 _MEMBER_CONTEXT = _member_context_statement()
-_PERIOD_ANSWERS = _period_answers_statement()
-_INSERT_ANSWER = insert(_ANSWERS)
-_UPDATE_ANSWER = update(_ANSWERS).where(
-    _ANSWERS.c.period_id == bindparam("where_period_id"),
-    _ANSWERS.c.question_id == bindparam("where_question_id"),
+_PERIOD_ANSWERS = Prepared(_period_answers_statement())
+_ANSWER_FIELDS = ("value", "skipped", "author_id", "updated_at")
+_INSERT_ANSWER = Prepared(insert(_ANSWERS), ("period_id", "question_id", *_ANSWER_FIELDS))
+_UPDATE_ANSWER = Prepared(
+    update(_ANSWERS).where(
+        _ANSWERS.c.period_id == bindparam("where_period_id"),
+        _ANSWERS.c.question_id == bindparam("where_question_id"),
+    ),
+    ("where_period_id", "where_question_id", *_ANSWER_FIELDS),
 )
-_INSERT_CHANGE = insert(table_of(AnswerChange))
+_INSERT_CHANGE = Prepared(
+    insert(table_of(AnswerChange)),
+    ("period_id", "question_id", "member_id", "old_value", "new_value", "changed_at", "source"),
+)
 _PERIODS = table_of(Period)
 _TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
-_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id"))
+_ATTEMPTS = table_of(EventAttempt)
+
+
+def _keep_replies_statement(insert_of: Any) -> Any:
+    """The event's attempts row with its replies, the count cleared, created when missing."""
+    statement = insert_of(_ATTEMPTS).values(
+        channel=bindparam("channel"),
+        event_id=bindparam("event_id"),
+        attempts=0,
+        replies=bindparam("replies", type_=_ATTEMPTS.c.replies.type),
+        updated_at=bindparam("updated_at", type_=_ATTEMPTS.c.updated_at.type),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["channel", "event_id"],
+        set_={"attempts": 0, "replies": excluded.replies, "updated_at": excluded.updated_at},
+    )
+
+
+_KEEP_REPLIES = {
+    "sqlite": Prepared(_keep_replies_statement(sqlite_insert)),
+    "postgresql": Prepared(_keep_replies_statement(postgresql_insert)),
+}
+_UPDATE_CONVERSATION = Prepared(
+    update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id")),
+    ("where_id", "period_id", "state", "updated_at", "identity_id"),
+)
 
 
 @dataclass
@@ -156,12 +193,19 @@ def lock_period(session: Session, *, period_id: int) -> None:
     but Python's driver runs the reads before a transaction's first write outside it: a
     write statement now (one that changes no row is enough) takes the write lock, waiting
     for another writer to commit, before the answers are read. After `claim_event`, the
-    event's first write, it holds that lock already and this costs nothing.
+    event's first write, it holds that lock already: the driver opens a transaction only
+    before a write statement, so an open one means the lock is held, and no statement is
+    needed.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
-    else:
-        session.connection().execute(_TAKE_WRITE_LOCK)
+        return
+    connection = session.connection()
+    driver = connection.connection.dbapi_connection
+    if dialect == "sqlite" and getattr(driver, "in_transaction", False):
+        return
+    connection.execute(_TAKE_WRITE_LOCK)
 
 
 @lru_cache(maxsize=16384)
@@ -184,7 +228,7 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     """
     lock_period(session, period_id=period_id)
     found = PeriodAnswers({}, set(), set(), set())
-    rows = session.connection().execute(_PERIOD_ANSWERS, {"period_id": period_id})
+    rows = _PERIOD_ANSWERS.rows(session, {"period_id": period_id})
     for kind, key, text, flag in rows:
         if kind == "a":
             found.stored.add(key)
@@ -216,15 +260,14 @@ def write_answer(
     `exists` and `old` are the stored row as the caller read it in this transaction (the
     turn from `period_answers`, `queries.save_answer` by looking it up).
     """
-    connection = session.connection()
     changed_at = now()
     fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
     if exists:
         where = {"where_period_id": period_id, "where_question_id": question_id}
-        connection.execute(_UPDATE_ANSWER, {**where, **fields})
+        _UPDATE_ANSWER.execute(session, {**where, **fields})
     else:
-        connection.execute(
-            _INSERT_ANSWER, {"period_id": period_id, "question_id": question_id, **fields}
+        _INSERT_ANSWER.execute(
+            session, {"period_id": period_id, "question_id": question_id, **fields}
         )
     if old != value or not exists:
         change = {
@@ -236,7 +279,7 @@ def write_answer(
             "changed_at": changed_at,
             "source": source,
         }
-        connection.execute(_INSERT_CHANGE, change)
+        _INSERT_CHANGE.execute(session, change)
 
 
 def write_conversation(
@@ -259,8 +302,27 @@ def write_conversation(
         "updated_at": now(),
         "identity_id": identity_id,
     }
-    connection = session.connection()
     if conversation_id is None:
-        connection.execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
+        session.connection().execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
     else:
-        connection.execute(_UPDATE_CONVERSATION, {"where_id": conversation_id, **fields})
+        _UPDATE_CONVERSATION.execute(session, {"where_id": conversation_id, **fields})
+
+
+def keep_replies(
+    session: Session, *, channel: str, event_id: str, replies: list[dict[str, Any]]
+) -> None:
+    """The event's kept replies (as `transaction.keep_replies` dumps them), its attempts
+    cleared: one upsert on SQLite and PostgreSQL, without the ORM's unit of work."""
+    params = {"channel": channel, "event_id": event_id, "replies": replies, "updated_at": now()}
+    statement = _KEEP_REPLIES.get(session.get_bind().dialect.name)
+    if statement is not None:
+        statement.execute(session, params)
+        return
+    row = session.execute(
+        sa_select(EventAttempt).where(
+            col(EventAttempt.channel) == channel, col(EventAttempt.event_id) == event_id
+        )
+    ).scalar_one_or_none()
+    row = row or EventAttempt(channel=channel, event_id=event_id)
+    row.attempts, row.replies, row.updated_at = 0, replies, params["updated_at"]
+    session.add(row)

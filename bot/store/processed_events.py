@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.core.clock import now
 from bot.store.database import table_of
+from bot.store.prepared import Prepared
 from models import (
     ProcessedEvent,
 )
@@ -55,7 +56,7 @@ def claim_event(session: Session, *, channel: str, event_id: str) -> bool:
         }
         # The id comes back only when the row was written (rowcount is not reliable here:
         # PostgreSQL's driver reports -1 for an INSERT … RETURNING).
-        claimed = session.connection().execute(statement, params).scalar()
+        claimed = statement.scalar(session, params)
         if claimed is not None and claimed % PRUNE_EVERY == 0:
             prune_events(session, before=moment - EVENT_WINDOW)
         return claimed is not None
@@ -97,7 +98,8 @@ def _claim_event_statement(insert_of: Any) -> Any:
     ).returning(_EVENTS.c.id)
 
 
+_CLAIM_KEYS = ("channel", "event_id", "processed_at", "handled_since")
 _CLAIM_EVENT = {
-    "sqlite": _claim_event_statement(sqlite_insert),
-    "postgresql": _claim_event_statement(postgresql_insert),
+    "sqlite": Prepared(_claim_event_statement(sqlite_insert), _CLAIM_KEYS),
+    "postgresql": Prepared(_claim_event_statement(postgresql_insert), _CLAIM_KEYS),
 }

@@ -18,7 +18,7 @@ from bot.reminders.messages import date_text
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
-from models import Assignment, ChatIdentity, Reminder
+from models import Assignment, ChatIdentity, Reminder, require_id
 from tests.e2e.conftest import Emulator, StartBot
 from tests.support.zalo_api import TOKEN as ZALO_TOKEN
 from tests.support.zalo_api import FakeZaloApi, text_update
@@ -104,7 +104,7 @@ def prepare(url: str, *, teacher_on_telegram: bool, reminder_due: bool) -> date:
             year=school_year_of(moment.date()),
             deadline=deadline,
         )
-        period_id = period.id or 0
+        period_id = require_id(period)
         session.add(Assignment(period_id=period_id, section_id=SECTION, member_id=teacher.id))  # type: ignore[arg-type]
         store.save_answer(
             session,
@@ -126,7 +126,10 @@ def prepare(url: str, *, teacher_on_telegram: bool, reminder_due: bool) -> date:
         if reminder_due:
             session.add(
                 Reminder(
-                    period_id=period_id, member_id=teacher.id or 0, kind="before_1d", due_at=moment
+                    period_id=period_id,
+                    member_id=require_id(teacher),
+                    kind="before_1d",
+                    due_at=moment,
                 )
             )
     database.dispose()

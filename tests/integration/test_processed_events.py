@@ -1,4 +1,5 @@
-"""Processed event ids: a redelivery is ignored, an id seen long ago is a new event, old ids go."""
+"""Processed event ids: a redelivery is ignored, an id seen long ago is a new event, old ids
+go; an event's kept replies and attempts."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import pytest
 import time_machine
 from sqlmodel import func, select
 
+from bot.conversation import transaction
 from bot.core.clock import VIETNAM
+from bot.core.replies import Button, HeavyJob, Reply
 from bot.store import processed_events
 from bot.store import queries as store
 from bot.store.database import Database
-from models import ProcessedEvent
+from bot.texts import t
+from models import EventAttempt, ProcessedEvent
 from tests.support.transcript import Chat
 
 pytestmark = pytest.mark.dialect
@@ -76,3 +80,33 @@ def test_every_few_hundred_events_a_claim_prunes_the_old_ids(database: Database)
     with time_machine.travel(later, tick=False), database.session() as session:
         processed_events.claim_event(session, channel="telegram", event_id="new-2")
     assert _event_ids(database) == ["new-1", "new-2"]
+
+
+def test_kept_replies_clear_the_attempts_and_come_back_on_a_redelivery(
+    database: Database,
+) -> None:
+    # Event 7 was taken twice by the poll before; event 8 arrives without a count (webhook).
+    for _ in range(2):
+        transaction.start_attempts(database, channel="telegram", event_ids=["7"])
+    asked = Reply("Số học viên?", [[Button("3:skip", "Bỏ qua", "/boqua")]])
+    with database.session() as session:
+        transaction.keep_replies(session, channel="telegram", event_id="7", replies=[asked])
+        transaction.keep_replies(
+            session,
+            channel="telegram",
+            event_id="8",
+            replies=[Reply("Đã lưu"), HeavyJob(t, ("upload.interrupted",))],
+        )
+    with database.session() as session:
+        assert transaction.replayed(session, channel="telegram", event_id="7") == [asked]
+        assert transaction.replayed(session, channel="telegram", event_id="8") == [
+            Reply("Đã lưu"),
+            Reply(t("upload.interrupted")),
+        ]
+        assert transaction.replayed(session, channel="console", event_id="7") == []
+    # The counts start over: the events were handled.
+    earlier = transaction.start_attempts(database, channel="telegram", event_ids=["7", "8"])
+    assert earlier == {"7": 0, "8": 0}
+    with database.session() as session:
+        kept = session.exec(select(func.count()).select_from(EventAttempt)).one()
+    assert kept == 2

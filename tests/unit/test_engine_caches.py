@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from typing import Any
 
@@ -126,3 +127,29 @@ def test_what_is_derived_from_a_template_lives_on_that_template_object() -> None
     again = Template.model_validate(template.model_dump(by_alias=True, exclude_unset=True))
     assert template.sections[0].derived_values and not again.sections[0].derived_values
     assert again.sections == template.sections
+
+
+def test_a_table_answer_replaced_by_another_is_worked_out_afresh() -> None:
+    template, values = _sample()
+    tables = [
+        s.question
+        for s in flow.all_slots(template)
+        if isinstance(s.question, TableQuestion)
+        and s.question.id in values
+        and any(c.kind == "integer" for c in s.question.columns)
+    ]
+    assert len(tables) >= 5
+    # Every table of counts in turn: as it was, with one count changed (a new answer object, as a
+    # stored change is), and back; each time the same as over a copy nobody evaluated.
+    for table in tables:
+        rows = values[table.id]
+        row_id = next(r.id for r in table.rows if rows.get(r.id))
+        column = next(c.id for c in table.columns if c.kind == "integer")
+        cell = f"{table.id}.{row_id}.{column}"
+        before = evaluate(template, values).numbers[cell]
+        edited = {**rows, row_id: {**rows[row_id], column: (rows[row_id].get(column) or 0) + 5}}
+        changed = {**values, table.id: edited}
+        after = evaluate(template, changed)
+        assert after.numbers[cell] == (before or 0) + 5
+        assert _same_evaluation(after, evaluate(template, copy.deepcopy(changed)))
+        assert evaluate(template, values).numbers[cell] == before
