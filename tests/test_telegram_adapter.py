@@ -603,7 +603,7 @@ async def test_a_failing_update_is_logged_and_the_user_told(
     def broken(*_: Any, **__: Any) -> list[Any]:
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr(engine, "handle", broken)
+    monkeypatch.setattr(engine, "handle_in", broken)
     calls = await user.say("/start")
     assert "gặp lỗi" in texts(calls)
     assert "update 1 failed" in caplog.text

@@ -9,11 +9,12 @@ the reply may never have reached the user.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now
@@ -24,6 +25,28 @@ from models import EventAttempt
 
 # How long an event's attempts and replies are kept: Telegram keeps updates for 24 hours.
 KEEP = timedelta(days=2)
+# The first key of the per-chat advisory locks ("bc"): two-int keys never meet the one-bigint
+# keys of other locks (the migration lock).
+CHAT_LOCKS = 0x6263
+_LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def chat_lock_key(channel: str, chat_id: str) -> int:
+    """A chat's lock key: a stable 32-bit hash (two chats sharing one only wait for each other)."""
+    digest = hashlib.blake2b(f"{channel}:{chat_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_chat(session: Session, *, channel: str, chat_id: str) -> None:
+    """On PostgreSQL, holds the chat's advisory lock until the transaction ends.
+
+    Several processes may share one database (webhooks behind a load balancer): the lock
+    makes one chat's events wait for each other, whichever process took them. SQLite needs
+    none, its write transactions already run one at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = chat_lock_key(channel, chat_id)
+        session.connection().execute(_LOCK_CHAT, {"space": CHAT_LOCKS, "key": key})
 
 
 def _row(session: Session, *, channel: str, event_id: str) -> EventAttempt | None:

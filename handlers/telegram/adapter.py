@@ -34,6 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.conversation import heavy
 from bot.conversation.engine import ConversationEngine
+from bot.conversation.group_commit import GroupCommit, NotSavedError
 from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
 from bot.core.digits import is_ascii_digits
 from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
@@ -295,6 +296,7 @@ class TelegramChannel:
         time_limit: float = heavy.TIME_LIMIT,
     ) -> None:
         self.engine = engine
+        self.commits = GroupCommit(engine)
         self.time_limit = time_limit
         self.typing_after = typing_after
         self.attempts = attempts
@@ -321,19 +323,14 @@ class TelegramChannel:
         )
         try:
             async with typing(bot, chat.id, after=delay):
-                # The engine is synchronous (database, document rendering): keep the loop free.
+                # The engine's writer thread commits this event with those that came at
+                # the same moment (bot.conversation.group_commit); the loop stays free.
                 try:
-                    replies = await asyncio.to_thread(
-                        partial(
-                            self.engine.handle,
-                            sender,
-                            event,
-                            event_id=str(update.update_id),
-                            defer=True,
-                        )
+                    replies = await self.commits.handle(
+                        sender, event, event_id=str(update.update_id)
                     )
-                except OperationalError as err:
-                    # Read-only, full or locked: nothing of this event was stored.
+                except (OperationalError, NotSavedError) as err:
+                    # Read-only, full, locked or gone: nothing of this event was stored.
                     log.error("update %s not saved: %s", update.update_id, err)
                     replies = [Reply(t("telegram.not_saved"))]
                 # Committed: the draft or audit now runs in a worker, the database is free.
