@@ -28,7 +28,9 @@ pytestmark = pytest.mark.dialect
 
 USERS = 12
 # Transactions waiting for an advisory lock (a chat's) on the PostgreSQL server.
-WAITING_FOR_A_CHAT = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+WAITING_FOR_A_CHAT = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+)
 
 
 def commits_of(database: Database) -> list[int]:
@@ -97,9 +99,7 @@ async def test_an_event_that_fails_is_rolled_back_alone_and_the_others_committed
     commits = GroupCommit(engine)
     counted = commits_of(database)
     # Queued before the writer looks: one batch.
-    futures = [
-        commits.submit(sender(n), Command("start"), event_id=str(n)) for n in range(1, 4)
-    ]
+    futures = [commits.submit(sender(n), Command("start"), event_id=str(n)) for n in range(1, 4)]
     results = [await asyncio.wrap_future(f) for f in futures[:1]]
     with pytest.raises(RuntimeError, match="a bug"):
         await asyncio.wrap_future(futures[1])

@@ -28,6 +28,7 @@ from bot.core.replies import Button, DocumentReply, Notice, Reply
 from bot.core.settings import Settings, get_settings
 from bot.store.database import Database
 from bot.texts import t
+from handlers.telegram import app as telegram_app
 from handlers.telegram.adapter import (
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
@@ -264,8 +265,8 @@ def test_a_webhook_needs_a_secret_and_takes_its_path_from_the_url() -> None:
 
 @pytest.fixture
 def run_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """`baocao run` with a token and a database of the test's own; the Application's
-    run_webhook and run_polling record their arguments instead of serving."""
+    """`baocao run` with a token and a database of the test's own; the webhook server
+    records its arguments instead of serving."""
     for name in list(os.environ):
         if name.startswith(("TELEGRAM_", "BAOCAO_", "DATABASE_URL")):
             monkeypatch.delenv(name)
@@ -274,11 +275,11 @@ def run_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[st
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baocao.db'}")
     started: dict[str, Any] = {}
 
-    def run_webhook(self: Application, **options: Any) -> None:
+    async def serve_webhook(application: Application, **options: Any) -> None:
         started["webhook"] = options
-        started["bot_token"] = self.bot.token
+        started["bot_token"] = application.bot.token
 
-    monkeypatch.setattr(Application, "run_webhook", run_webhook)
+    monkeypatch.setattr(telegram_app, "serve_webhook", serve_webhook)
     get_settings.cache_clear()
     yield started
     get_settings.cache_clear()
@@ -304,13 +305,10 @@ def test_baocao_run_passes_the_webhook_options_to_the_application(
     assert result.exit_code == 0, result.output
     assert run_env["bot_token"] == TOKEN
     assert run_env["webhook"] == {
-        "listen": "127.0.0.1",
-        "port": 8081,
-        "url_path": "tg/hook",
-        "webhook_url": "https://baocao.example/tg/hook",
+        "listen": "127.0.0.1:8081",
+        "path": "tg/hook",
+        "url": "https://baocao.example/tg/hook",
         "secret_token": "abc_1",
-        "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member"],
-        "bootstrap_retries": -1,
     }
 
 
@@ -323,11 +321,11 @@ def test_baocao_run_takes_the_webhook_from_the_environment(
     result = CliRunner().invoke(cli.app, ["run", "--port", "9443"])
     assert result.exit_code == 0, result.output
     options = run_env["webhook"]
-    assert (options["webhook_url"], options["secret_token"]) == (
+    assert (options["url"], options["secret_token"]) == (
         "https://baocao.example/hook",
         "from-env",
     )
-    assert (options["listen"], options["port"]) == ("0.0.0.0", 9443)
+    assert options["listen"] == "0.0.0.0:9443"
 
 
 def test_baocao_run_refuses_a_webhook_without_a_secret(run_env: dict[str, Any]) -> None:

@@ -65,9 +65,7 @@ class Pending:
 
 def transient(err: BaseException) -> bool:
     """Whether a database error only lost a race with another transaction."""
-    return isinstance(err, OperationalError) and (
-        getattr(err.orig, "sqlstate", None) in TRANSIENT
-    )
+    return isinstance(err, OperationalError) and (getattr(err.orig, "sqlstate", None) in TRANSIENT)
 
 
 def begin(session: Session) -> None:

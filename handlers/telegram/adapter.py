@@ -34,8 +34,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.conversation import heavy
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.group_commit import GroupCommit, NotSavedError
 from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
+from bot.conversation.group_commit import GroupCommit, NotSavedError
 from bot.core.digits import is_ascii_digits
 from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t

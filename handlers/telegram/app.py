@@ -12,7 +12,6 @@ import logging
 import re
 import signal
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions
@@ -28,8 +27,9 @@ from bot.core.settings import Settings
 from bot.store.database import Database
 from bot.texts import t
 from handlers.telegram.adapter import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
-from handlers.telegram.poll import ALLOWED_UPDATES, PerChatProcessor, poll
-from handlers.telegram.reminder_runner import start_reminders
+from handlers.telegram.poll import PerChatProcessor, channel_of_app, poll
+from handlers.telegram.reminder_runner import start_reminders, stop_reminders
+from handlers.telegram.webhook import listen_address, serve_webhook
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +85,6 @@ class WebhookConfig:
             listen=(listen or settings.telegram_webhook_listen).strip() or "0.0.0.0",
             port=settings.telegram_webhook_port if port is None else port,
         )
-
-    def run_options(self) -> dict[str, Any]:
-        """The keyword arguments of `Application.run_webhook` for this webhook."""
-        return {
-            "listen": self.listen,
-            "port": self.port,
-            "url_path": self.url_path,
-            "webhook_url": self.url,
-            "secret_token": self.secret_token,
-            "allowed_updates": ALLOWED_UPDATES,
-            # Keep trying to register the webhook while Telegram cannot be reached.
-            "bootstrap_retries": -1,
-        }
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -193,8 +180,10 @@ async def serve_polling(application: Application) -> None:
         try:
             await poll(application, stop)
         finally:
+            await stop_reminders(application)
             heavy.stop_workers()
             await application.stop()
+            await asyncio.to_thread(channel_of_app(application).commits.close, 1.0)
     log.info("Telegram bot stopped")
 
 
@@ -219,7 +208,12 @@ def run_telegram(
         webhook.port,
         engine.options.demo,
     )
-    try:
-        application.run_webhook(**webhook.run_options())
-    finally:
-        heavy.stop_workers()
+    asyncio.run(
+        serve_webhook(
+            application,
+            url=webhook.url,
+            path=webhook.url_path,
+            secret_token=webhook.secret_token,
+            listen=listen_address(webhook.listen, webhook.port),
+        )
+    )

@@ -35,11 +35,23 @@ def build_web_app(routes: Sequence[BaseRoute]) -> Starlette:
     return Starlette(routes=list(routes))
 
 
-async def serve_web(app: Starlette, listen: str, stop: asyncio.Event) -> None:
-    """Serves `app` on `listen` in the running loop until `stop` is set."""
+async def serve_web(
+    app: Starlette, listen: str, stop: asyncio.Event, *, grace: int | None = None
+) -> None:
+    """Serves `app` on `listen` in the running loop until `stop` is set.
+
+    Requests in flight then finish, cut after `grace` seconds when given.
+    """
     host, port = parse_listen(listen)
     server = _QuietServer(
-        uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off")
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            lifespan="off",
+            timeout_graceful_shutdown=grace,
+        )
     )
     task = asyncio.create_task(server.serve())
     await stop.wait()
