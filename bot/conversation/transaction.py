@@ -15,11 +15,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now
 from bot.core.replies import Button, HeavyJob, Outgoing, Reply
-from bot.store.database import Database
+from bot.store.database import Database, table_of
 from bot.texts import t
 from models import EventAttempt
 
@@ -99,21 +101,29 @@ def start_attempts(
 ) -> dict[str, int]:
     """Counts one more attempt at each event, durably; returns the attempts made before.
 
-    Rows older than KEEP are dropped in the same transaction.
+    One `INSERT … ON CONFLICT DO UPDATE … RETURNING`: two processes counting the same event
+    at once (a webhook redelivery racing the first delivery) each count one. Rows older
+    than KEEP are dropped in the same transaction.
     """
-    earlier: dict[str, int] = {}
+    if not event_ids:
+        return {}
+    moment = now()
     with database.session() as session:
-        session.execute(delete(EventAttempt).where(col(EventAttempt.updated_at) < now() - KEEP))
-        rows = session.exec(
-            select(EventAttempt).where(
-                EventAttempt.channel == channel, col(EventAttempt.event_id).in_(list(event_ids))
-            )
-        ).all()
-        found = {row.event_id: row for row in rows}
-        for event_id in event_ids:
-            row = found.get(event_id) or EventAttempt(channel=channel, event_id=event_id)
-            earlier[event_id] = row.attempts
-            row.attempts += 1
-            row.updated_at = now()
-            session.add(row)
-    return earlier
+        session.execute(delete(EventAttempt).where(col(EventAttempt.updated_at) < moment - KEEP))
+        insert_of = _INSERT[session.get_bind().dialect.name]
+        statement = insert_of(_ATTEMPTS).values(
+            [
+                {"channel": channel, "event_id": event_id, "attempts": 1, "updated_at": moment}
+                for event_id in dict.fromkeys(event_ids)
+            ]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["channel", "event_id"],
+            set_={"attempts": _ATTEMPTS.c.attempts + 1, "updated_at": moment},
+        ).returning(_ATTEMPTS.c.event_id, _ATTEMPTS.c.attempts)
+        counted = {row[0]: row[1] - 1 for row in session.connection().execute(statement)}
+    return {event_id: counted[event_id] for event_id in event_ids}
+
+
+_ATTEMPTS = table_of(EventAttempt)
+_INSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}

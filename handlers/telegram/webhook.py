@@ -18,7 +18,6 @@ import logging
 import signal
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -76,8 +75,8 @@ class Attempts:
                     earlier = await asyncio.to_thread(
                         transaction.start_attempts, database, channel=CHANNEL, event_ids=ids
                     )
-                except OperationalError as err:
-                    # Handled all the same: each is told it was not saved (TelegramChannel).
+                except Exception as err:
+                    # Handled all the same: each is told if it was not saved (TelegramChannel).
                     log.error("attempts of updates %s not counted: %s", ids, err)
                     earlier = dict.fromkeys(ids, 0)
                 for update_id, future in waiting.items():
