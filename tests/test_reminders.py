@@ -22,8 +22,8 @@ from bot.reminders import deadlines, service
 from bot.reminders.messages import ReminderText
 from bot.reminders.planner import plan_all
 from bot.reminders.policy import schedule
-from bot.reminders.sender import RetryLaterError, UnreachableError
 from bot.reminders.release import release_claims
+from bot.reminders.sender import RetryLaterError, UnreachableError
 from bot.reminders.sweep import RateLimiter, Sweeper, SweepOptions, SweepReport, claim_due
 from bot.store import queries as store
 from bot.store.database import Database

@@ -179,6 +179,8 @@ async def serve_webhook(
     webhook = TelegramWebhook(application, secret_token)
     app = build_web_app([webhook.route(path)])
     async with application:
+        if application.post_init is not None:
+            await application.post_init(application)  # the command menu, as run_webhook does
         await application.start()
         server = asyncio.create_task(serve_web(app, listen, stop, grace=GRACE_UPDATES))
         try:
