@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.conversation import transaction
 from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.conversation.events import Command, Sender
-from bot.conversation.group_commit import GroupCommit, NotSavedError
+from bot.conversation.group_commit import GroupCommit, NotSavedError, Pending, commit_batch
 from bot.store.database import Database
 from models import ChatIdentity, ProcessedEvent
 
@@ -226,3 +226,61 @@ def test_a_chat_locked_by_one_transaction_waits_in_another(database: Database) -
     worker.join(5)
     assert done.is_set()
     other.dispose()
+
+
+async def test_a_redelivered_event_in_a_batch_gets_its_kept_replies_and_the_others_are_handled(
+    database: Database, options: EngineOptions
+) -> None:
+    engine = ConversationEngine(database, options)
+    commits = GroupCommit(engine)
+    first = await commits.handle(sender(1), Command("start"), event_id="1")
+    futures = [
+        commits.submit(sender(1), Command("start"), event_id="1"),  # delivered again
+        commits.submit(sender(2), Command("start"), event_id="2"),
+    ]
+    again, other = [await asyncio.wrap_future(f) for f in futures]
+    commits.close()
+    assert [r.text for r in again] == [r.text for r in first]  # type: ignore[union-attr]
+    assert other and stored(database.url, ChatIdentity, external_id="user-2") == 1
+    assert stored(database.url, ChatIdentity, external_id="user-1") == 1  # joined once
+
+
+def test_an_event_that_loses_a_deadlock_is_handled_in_the_next_batch(
+    database: Database, options: EngineOptions
+) -> None:
+    """A batch holds chat 1 and waits for chat 2, which another process holds while it
+    waits for chat 1: PostgreSQL aborts the batch's wait, only that event is put off."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's single writer cannot deadlock")
+    engine = ConversationEngine(database, options)
+    other = Session(database.engine)
+    transaction.lock_chat(other, channel="test", chat_id="user-2")
+    batch = [
+        Pending(sender(1), Command("start"), "1"),
+        Pending(sender(2), Command("start"), "2"),
+    ]
+    later: list[Pending] = []
+    worker = threading.Thread(target=lambda: later.extend(commit_batch(engine, batch)))
+    worker.start()
+    try:
+        for _ in range(200):
+            with Session(database.engine) as probe:
+                if probe.execute(WAITING_FOR_A_CHAT).scalar_one():
+                    break
+            time.sleep(0.02)
+        # The other process now wants chat 1, held by the batch: a deadlock.
+        waiter = threading.Thread(
+            target=lambda: transaction.lock_chat(other, channel="test", chat_id="user-1")
+        )
+        waiter.start()
+        worker.join(10)
+        waiter.join(10)
+    finally:
+        other.commit()
+        other.close()
+    assert later == [batch[1]] and not batch[1].result.done()
+    assert batch[0].result.result()  # committed with its batch
+    assert stored(database.url, ChatIdentity, external_id="user-1") == 1
+    assert commit_batch(engine, later) == []
+    assert batch[1].result.result()
+    assert stored(database.url, ChatIdentity, external_id="user-2") == 1
