@@ -1,7 +1,9 @@
 """The conversation engine: neutral events in, neutral messages out, progress in the database.
 
-Each event is handled in one database transaction that is committed before the replies
-are returned, so an answer the user sees acknowledged survives any crash after it.
+Each event is handled in a database transaction that is committed before the replies are
+returned, so an answer the user sees acknowledged survives any crash after it: its own
+(`handle`), or one shared with the events that came at the same moment, in a savepoint of
+its own (`handle_in`, called by `bot.conversation.group_commit`).
 """
 
 from __future__ import annotations

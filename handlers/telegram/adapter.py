@@ -1,10 +1,10 @@
 """Telegram at the edge: updates become neutral events; neutral replies become Bot API calls.
 
 Nothing here decides anything about the conversation. An update is narrowed once into a
-`Sender` and an `Incoming` event, the engine answers in a worker thread (it commits before
-returning, so every answer is stored before anything is sent), and the replies are drawn as
-plain-text messages with inline buttons. Plain text means nothing the user typed can be
-read as markup.
+`Sender` and an `Incoming` event, the engine answers in its writer thread (which commits the
+events of a moment together before giving back their replies, so every answer is stored
+before anything is sent), and the replies are drawn as plain-text messages with inline
+buttons. Plain text means nothing the user typed can be read as markup.
 """
 
 from __future__ import annotations
