@@ -6,7 +6,7 @@ as in the main bench, against the offline Bot API, on an SQLite file with full s
 database commits are counted on the real engine (a SQLAlchemy event listener), so the
 figures say how many transactions (and fsyncs) an update costs under load.
 
-Usage: .venv/bin/python bench/bench_concurrent.py [--users 40] [--steps 40]
+Usage: .venv/bin/python bench/bench_concurrent.py [--users 40] [--steps 40] [--postgresql]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bot.store.database import Database
 from handlers.telegram.app import build_application, settle_memory
 from tests.e2e.script import conversation
 from tests.support.bot_api import DATE, OfflineBotApi
+from tests.support.postgres import start_server
 
 TOKEN = "123456:BENCH"
 NOT_ANSWERS = ("", "review")
@@ -64,11 +65,16 @@ class NotSavedCounter(logging.Handler):
 
 
 async def bench_concurrent(
-    users: int, steps: int, folder: Path, *, kind: str = DEMO_TEMPLATE
+    users: int,
+    steps: int,
+    folder: Path,
+    *,
+    kind: str = DEMO_TEMPLATE,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Answers per second and commits per update with `users` users answering at once."""
     script = conversation("Hương Nguyễn", kind=kind, templates=DEFAULT_TEMPLATES_DIR)[:steps]
-    database = Database(f"sqlite:///{folder / 'concurrent.db'}")
+    database = Database(database_url or f"sqlite:///{folder / 'concurrent.db'}")
     database.create_schema()
     options = EngineOptions(demo=True, demo_template=kind)
     engine = ConversationEngine(database, options)
@@ -110,6 +116,7 @@ async def bench_concurrent(
     answers = users * sum(step.asks not in NOT_ANSWERS for step in script)
     latencies.sort()
     return {
+        "database": database.engine.dialect.name,
         "users": users,
         "steps_per_user": len(script),
         "updates": updates,
@@ -130,9 +137,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="on a throw-away PostgreSQL server (tests/support/postgres.py: fsync off)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        print(json.dumps(asyncio.run(bench_concurrent(args.users, args.steps, Path(folder)))))
+    server = start_server() if args.postgresql else None
+    try:
+        url = server.create_database("bench") if server is not None else None
+        with tempfile.TemporaryDirectory() as folder:
+            result = asyncio.run(
+                bench_concurrent(args.users, args.steps, Path(folder), database_url=url)
+            )
+    finally:
+        if server is not None:
+            server.stop()
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Group commit: the events that arrive together share one transaction and one commit.
 
-A channel hands each event to one writer thread (`GroupCommit.handle`). The writer takes
-every event waiting, opens one transaction and handles each in a SAVEPOINT of its own, then
-commits once: one fsync on SQLite, one WAL flush on PostgreSQL, for the whole batch. Only
-after the commit are the replies released, so no reply is sent before its answer is durable.
+A channel hands each event to its writer thread (`GroupCommit.handle`; a few of them on
+PostgreSQL, see POSTGRESQL_WRITERS). A writer takes every event waiting, opens one
+transaction and handles each in a SAVEPOINT of its own, then commits once: one fsync on
+SQLite, one WAL flush on PostgreSQL, for the whole batch. Only after the commit are the
+replies released, so no reply is sent before its answer is durable.
 
 An event that raises is rolled back to its savepoint and gets its own error; the others go
 on. An error that may have broken the transaction itself (the disk full, the connection
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 
 # Events in one transaction at most: a bigger batch would hold its replies longer.
 MAX_BATCH = 64
+# Writers on PostgreSQL, each committing its own batches: the database works on several
+# transactions at once, and one writer would wait for each statement's round trip in turn.
+# SQLite has one: its write transactions run one at a time anyway.
+POSTGRESQL_WRITERS = 4
 # Times an event that lost a deadlock is tried again before its error is given back.
 MAX_RETRIES = 3
 # PostgreSQL errors that roll back only the losing event: deadlock, serialization, lock.
@@ -130,14 +135,24 @@ def commit_batch(engine: ConversationEngine, batch: Sequence[Pending]) -> list[P
 
 
 class GroupCommit:
-    """The one writer of a channel: queues events and commits them in batches."""
+    """The writers of a channel: queue events and commit them in batches."""
 
-    def __init__(self, engine: ConversationEngine, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        *,
+        max_batch: int = MAX_BATCH,
+        writers: int | None = None,
+    ) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        if writers is None:
+            sqlite = engine.database.engine.dialect.name == "sqlite"
+            writers = 1 if sqlite else POSTGRESQL_WRITERS
+        self.writers = writers
         self._pending: deque[Pending] = deque()
         self._ready = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._closed = False
         # What the writer did: transactions, events in them, and the time they took.
         self.batches = 0
@@ -154,9 +169,13 @@ class GroupCommit:
             if self._closed:
                 raise RuntimeError("the writer is closed")
             self._pending.append(pending)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-                self._thread.start()
+            if not self._threads:
+                for number in range(self.writers):
+                    thread = threading.Thread(
+                        target=self._run, name=f"group-commit-{number}", daemon=True
+                    )
+                    thread.start()
+                    self._threads.append(thread)
             self._ready.notify()
         return pending.result
 
@@ -170,9 +189,9 @@ class GroupCommit:
         """Handles what is queued, then stops the writer."""
         with self._ready:
             self._closed = True
-            self._ready.notify()
-            thread = self._thread
-        if thread is not None:
+            self._ready.notify_all()
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout)
 
     def _run(self) -> None:
@@ -186,10 +205,11 @@ class GroupCommit:
                 batch = [self._pending.popleft() for _ in range(size)]
             began, cpu_began = time.perf_counter(), time.thread_time()
             later = commit_batch(self.engine, batch)
-            self.batches += 1
-            self.events += len(batch) - len(later)
-            self.seconds += time.perf_counter() - began
-            self.cpu_seconds += time.thread_time() - cpu_began
-            if later:
-                with self._ready:
-                    self._pending.extendleft(reversed(later))
+            with self._ready:
+                self.batches += 1
+                self.events += len(batch) - len(later)
+                self.seconds += time.perf_counter() - began
+                self.cpu_seconds += time.thread_time() - cpu_began
+                self._pending.extendleft(reversed(later))
+                if later:
+                    self._ready.notify()
