@@ -112,6 +112,26 @@ def test_an_event_that_fails_is_rolled_back_alone_and_the_others_committed(
     assert stored(database.url, ProcessedEvent, event_id="2") == 0  # a redelivery is handled
 
 
+def test_an_event_alone_that_fails_stores_nothing(
+    database: Database, options: EngineOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of one has no savepoint: its failure rolls back the whole transaction."""
+    engine = ConversationEngine(database, options)
+    real = engine.handle_in
+
+    def fails(session: Session, who: Sender, *args: Any, **kwargs: Any) -> Any:
+        real(session, who, *args, **kwargs)
+        raise RuntimeError("a bug in this event")
+
+    monkeypatch.setattr(engine, "handle_in", fails)
+    batch = [Pending(sender(1), Command("start"), "1")]
+    assert commit_batch(engine, batch) == []
+    with pytest.raises(RuntimeError, match="a bug"):
+        batch[0].result.result()
+    assert stored(database.url, ChatIdentity) == 0
+    assert stored(database.url, ProcessedEvent) == 0
+
+
 async def test_a_batch_whose_commit_fails_is_answered_not_saved_and_stores_nothing(
     database: Database, options: EngineOptions
 ) -> None:
