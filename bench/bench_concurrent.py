@@ -140,12 +140,22 @@ def main() -> None:
     parser.add_argument(
         "--postgresql",
         action="store_true",
-        help="on a throw-away PostgreSQL server (tests/support/postgres.py: fsync off)",
+        help="on a throw-away PostgreSQL server (tests/support/postgres.py), made durable",
     )
     args = parser.parse_args()
     server = start_server() if args.postgresql else None
     try:
-        url = server.create_database("bench") if server is not None else None
+        url = None
+        if server is not None:
+            # The test server starts with durability off; a commit here must reach the disk
+            # as in production, or group commit has nothing to save.
+            server.execute(
+                "ALTER SYSTEM SET fsync = on",
+                "ALTER SYSTEM SET synchronous_commit = on",
+                "ALTER SYSTEM SET full_page_writes = on",
+                "SELECT pg_reload_conf()",
+            )
+            url = server.create_database("bench")
         with tempfile.TemporaryDirectory() as folder:
             result = asyncio.run(
                 bench_concurrent(args.users, args.steps, Path(folder), database_url=url)
