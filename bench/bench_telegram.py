@@ -10,6 +10,8 @@
   section: a typed or pressed answer, a table row and its confirmation, "add another item?",
   "fix or keep?" at a failed check, a skip. Opening the menu or a section and finishing a
   review are not answers, but their time and their calls are counted all the same;
+- users answering at the same time (bench/bench_concurrent.py): answers per second and the
+  database commits per update, which group commit brings well under one;
 - the time to render the full report draft from the sample answers, against python-docx
   building a document of the same size directly;
 - peak resident memory.
@@ -23,6 +25,7 @@ The headline figures come from the run with buttons (as a phone user answers); t
 the time spent in the conversation engine and the calls by method are under "details".
 
 Usage: .venv/bin/python bench/bench_telegram.py [--users 3] [--kind ID] [--templates DIR]
+       [--concurrent-users 40] [--concurrent-steps 40]
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import docx
+from bench_concurrent import bench_concurrent
+from sqlalchemy import event
 from sqlmodel import func, select
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, MessageHandler
@@ -70,19 +75,15 @@ TARGETS = {
 NOT_ANSWERS = ("", "review")
 
 
-class TimedEngine(ConversationEngine):
-    """The conversation engine, adding up the time its `handle` takes (and its CPU time)."""
+def commit_counter(database: Database) -> list[int]:
+    """A one-element list holding the commits made on the database's real engine."""
+    commits = [0]
 
-    seconds = 0.0
-    cpu_seconds = 0.0
+    def counted(_connection: Any) -> None:
+        commits[0] += 1
 
-    def handle(self, *args: Any, **kwargs: Any) -> Any:
-        began, cpu_began = time.perf_counter(), time.thread_time()
-        try:
-            return super().handle(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - began
-            self.cpu_seconds += time.thread_time() - cpu_began
+    event.listen(database.engine, "commit", counted)
+    return commits
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Run:
     cpu_seconds: float = 0.0
     engine_seconds: float = 0.0
     engine_cpu_seconds: float = 0.0
+    commits: int = 0
     updates: int = 0
     presses: int = 0
     answers: int = 0
@@ -159,9 +161,11 @@ async def replay(
     update_id = first_update
     before = Counter(api.counts)
     channel = application.bot_data.get(CHANNEL_KEY)
-    engine = channel.engine if channel is not None else None
-    engine_before = engine.seconds if isinstance(engine, TimedEngine) else 0.0
-    engine_cpu_before = engine.cpu_seconds if isinstance(engine, TimedEngine) else 0.0
+    # The engine's writer: the time of its batches, commits included (group_commit).
+    writer = channel.commits if channel is not None else None
+    engine_before = writer.seconds if writer is not None else 0.0
+    engine_cpu_before = writer.cpu_seconds if writer is not None else 0.0
+    commits_before = writer.batches if writer is not None else 0
     began, cpu_began = time.perf_counter(), time.process_time()
     for user_id in users:
         for step in steps:
@@ -178,9 +182,10 @@ async def replay(
             run.answers += step.asks not in NOT_ANSWERS
     run.seconds = time.perf_counter() - began
     run.cpu_seconds = time.process_time() - cpu_began
-    if isinstance(engine, TimedEngine):
-        run.engine_seconds = engine.seconds - engine_before
-        run.engine_cpu_seconds = engine.cpu_seconds - engine_cpu_before
+    if writer is not None:
+        run.engine_seconds = writer.seconds - engine_before
+        run.engine_cpu_seconds = writer.cpu_seconds - engine_cpu_before
+        run.commits = writer.batches - commits_before
     run.calls = api.counts - before
     return run
 
@@ -202,7 +207,7 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
     database = Database(f"sqlite:///{folder / 'bench.db'}")
     database.create_schema()
     options = EngineOptions(demo=True, templates_root=templates, demo_template=kind)
-    engine = TimedEngine(database, options)
+    engine = ConversationEngine(database, options)
     settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
     api = OfflineBotApi(record=False)
     application = build_application(
@@ -275,6 +280,9 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             "cpu_ms_per_update": round(1000 * run.cpu_seconds / run.updates, 3),
             "engine_cpu_ms_per_update": round(1000 * run.engine_cpu_seconds / run.updates, 3),
             "cpu_cost_ratio_vs_echo": round(run.cpu_seconds / run.updates / echo_cpu_ms * 1000, 2),
+            # Transactions of the engine's writer per update: one each when updates come one
+            # at a time (as here); see "concurrent" for users answering at once.
+            "commits_per_update": round(run.commits / run.updates, 3),
             "bot_api_calls": calls,
             "bot_api_calls_per_update": round(calls / run.updates, 2),
             "bot_api_calls_per_answer": round(calls / run.answers, 2),
@@ -343,9 +351,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=3, help="users per replay")
     parser.add_argument("--kind", default=DEMO_TEMPLATE, help="report kind id")
     parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES_DIR)
+    parser.add_argument("--concurrent-users", type=int, default=40, help="users at once")
+    parser.add_argument("--concurrent-steps", type=int, default=40, help="steps each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         updates = asyncio.run(bench_updates(args.kind, args.templates, args.users, Path(folder)))
+        together = asyncio.run(
+            bench_concurrent(args.concurrent_users, args.concurrent_steps, Path(folder))
+        )
     draft = bench_draft(args.kind, args.templates)
     mixed = updates["telegram_with_buttons"]
     figures = {
@@ -353,6 +366,8 @@ def main() -> None:
         "echo_updates_per_second": updates["echo"]["updates_per_second"],
         "cost_ratio_vs_echo": mixed["cost_ratio_vs_echo"],
         "bot_api_calls_per_answer": mixed["bot_api_calls_per_answer"],
+        "concurrent_answers_per_second": together["answers_per_second"],
+        "concurrent_commits_per_update": together["commits_per_update"],
         "draft_seconds": draft["render_seconds"],
         "python_docx_seconds": draft["python_docx_seconds"],
         "draft_ratio": draft["ratio"],
@@ -369,7 +384,7 @@ def main() -> None:
             ),
             "draft_seconds": figures["draft_seconds"] < TARGETS["draft_seconds"],
         },
-        "details": {"kind": args.kind, **updates, "draft": draft},
+        "details": {"kind": args.kind, **updates, "concurrent": together, "draft": draft},
     }
     print(json.dumps(result, ensure_ascii=False))
 

@@ -89,31 +89,38 @@ async def _telegram(
     started: asyncio.Event,
     relay: NoticeRelay,
 ) -> None:
-    """The Telegram application, started by hand in this loop: long polling or its webhook."""
+    """The Telegram application in this loop: long polling, or its webhook server, which
+    answers each POST only once its update is handled (a chat's order holds across
+    instances). On stop, the updates in flight finish and claimed reminders are given back."""
+    from handlers.telegram import webhook as telegram_webhook
     from handlers.telegram.app import announce_commands, build_application
-    from handlers.telegram.poll import poll
+    from handlers.telegram.poll import channel_of_app, poll
+    from handlers.telegram.reminder_runner import stop_reminders
 
     application = build_application(settings, engine, relay=relay)
+    if webhook is not None:
+        log.info("Telegram: webhook %s on %s:%s", webhook.url, webhook.listen, webhook.port)
+        started.set()
+        await telegram_webhook.serve_webhook(
+            application,
+            url=webhook.url,
+            path=webhook.url_path,
+            secret_token=webhook.secret_token,
+            listen=telegram_webhook.listen_address(webhook.listen, webhook.port),
+            stop=stop,
+        )
+        return
     async with application:
         await announce_commands(application)
         await application.start()
         try:
-            if webhook is None:
-                log.info("Telegram: long polling")
-                started.set()
-                await poll(application, stop)
-            else:
-                updater = application.updater
-                assert updater is not None  # built with the default updater
-                log.info(
-                    "Telegram: webhook %s on %s:%s", webhook.url, webhook.listen, webhook.port
-                )
-                await updater.start_webhook(**webhook.run_options())
-                started.set()
-                await stop.wait()
-                await updater.stop()
+            log.info("Telegram: long polling")
+            started.set()
+            await poll(application, stop)
         finally:
+            await stop_reminders(application)
             await application.stop()
+            await asyncio.to_thread(channel_of_app(application).commits.close, 1.0)
     log.info("Telegram stopped")
 
 

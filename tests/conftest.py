@@ -18,6 +18,11 @@ modules, and why:
 - test_consolidation: issue 15 asks the consolidation test on SQLite and PostgreSQL;
 - test_export: it reads stored moments back (timestamptz on PostgreSQL, text on SQLite)
   and orders the audit trail by them;
+- test_group_commit: a batch is begun explicitly on SQLite (BEGIN IMMEDIATE) and relies on
+  PostgreSQL's savepoints, advisory locks and deadlock detection; the commit failures
+  differ (a write lock held elsewhere, a server connection dropped at COMMIT);
+- test_webhook_instances: two `baocao run` processes sharing one database, SQLite's file
+  lock against PostgreSQL's advisory and row locks;
 - test_migrations: the schema the migrations build, on each dialect (its other tests
   build SQLite files of their own; PostgreSQL's template is built by the migrations too).
 

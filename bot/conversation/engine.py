@@ -1,7 +1,9 @@
 """The conversation engine: neutral events in, neutral messages out, progress in the database.
 
-Each event is handled in one database transaction that is committed before the replies
-are returned, so an answer the user sees acknowledged survives any crash after it.
+Each event is handled in a database transaction that is committed before the replies are
+returned, so an answer the user sees acknowledged survives any crash after it: its own
+(`handle`), or one shared with the events that came at the same moment, in a savepoint of
+its own (`handle_in`, called by `bot.conversation.group_commit`).
 """
 
 from __future__ import annotations
@@ -59,20 +61,29 @@ class ConversationEngine:
         Heavy work runs after the commit, here or (`defer`) by the caller
         (`bot.conversation.heavy`).
         """
-        channel = sender.channel
         with self.database.session() as session:
-            if event_id is not None and not processed_events.claim_event(
-                session, channel=channel, event_id=event_id
-            ):
-                log.info("event %s/%s already handled; its replies again", channel, event_id)
-                replies = transaction.replayed(session, channel=channel, event_id=event_id)
-            else:
-                replies = self._turn(session, sender, event)
-                if event_id is not None:
-                    transaction.keep_replies(
-                        session, channel=channel, event_id=event_id, replies=replies
-                    )
+            replies = self.handle_in(session, sender, event, event_id=event_id)
         return replies if defer else heavy.run_inline(replies)
+
+    def handle_in(
+        self, session: Session, sender: Sender, event: Incoming, *, event_id: str | None = None
+    ) -> list[Outgoing]:
+        """The event's changes, made in `session` (its caller commits), and its replies.
+
+        Heavy jobs are left in the replies. On PostgreSQL the chat is locked first, so its
+        events are handled one at a time whichever process receives them.
+        """
+        channel = sender.channel
+        transaction.lock_chat(session, channel=channel, chat_id=sender.external_id)
+        if event_id is not None and not processed_events.claim_event(
+            session, channel=channel, event_id=event_id
+        ):
+            log.info("event %s/%s already handled; its replies again", channel, event_id)
+            return transaction.replayed(session, channel=channel, event_id=event_id)
+        replies = self._turn(session, sender, event)
+        if event_id is not None:
+            transaction.keep_replies(session, channel=channel, event_id=event_id, replies=replies)
+        return replies
 
     def _turn(self, session: Session, sender: Sender, event: Incoming) -> list[Outgoing]:
         """The event's changes and replies, inside its transaction."""

@@ -9,22 +9,47 @@ the reply may never have reached the user.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core.clock import now
 from bot.core.replies import Button, HeavyJob, Outgoing, Reply
 from bot.store import hot_path
-from bot.store.database import Database
+from bot.store.database import Database, table_of
 from bot.texts import t
 from models import EventAttempt
 
 # How long an event's attempts and replies are kept: Telegram keeps updates for 24 hours.
 KEEP = timedelta(days=2)
+# The first key of the per-chat advisory locks ("bc"): two-int keys never meet the one-bigint
+# keys of other locks (the migration lock).
+CHAT_LOCKS = 0x6263
+_LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def chat_lock_key(channel: str, chat_id: str) -> int:
+    """A chat's lock key: a stable 32-bit hash (two chats sharing one only wait for each other)."""
+    digest = hashlib.blake2b(f"{channel}:{chat_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_chat(session: Session, *, channel: str, chat_id: str) -> None:
+    """On PostgreSQL, holds the chat's advisory lock until the transaction ends.
+
+    Several processes may share one database (webhooks behind a load balancer): the lock
+    makes one chat's events wait for each other, whichever process took them. SQLite needs
+    none, its write transactions already run one at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = chat_lock_key(channel, chat_id)
+        session.connection().execute(_LOCK_CHAT, {"space": CHAT_LOCKS, "key": key})
 
 
 def _row(session: Session, *, channel: str, event_id: str) -> EventAttempt | None:
@@ -72,21 +97,29 @@ def start_attempts(
 ) -> dict[str, int]:
     """Counts one more attempt at each event, durably; returns the attempts made before.
 
-    Rows older than KEEP are dropped in the same transaction.
+    One `INSERT … ON CONFLICT DO UPDATE … RETURNING`: two processes counting the same event
+    at once (a webhook redelivery racing the first delivery) each count one. Rows older
+    than KEEP are dropped in the same transaction.
     """
-    earlier: dict[str, int] = {}
+    if not event_ids:
+        return {}
+    moment = now()
     with database.session() as session:
-        session.execute(delete(EventAttempt).where(col(EventAttempt.updated_at) < now() - KEEP))
-        rows = session.exec(
-            select(EventAttempt).where(
-                EventAttempt.channel == channel, col(EventAttempt.event_id).in_(list(event_ids))
-            )
-        ).all()
-        found = {row.event_id: row for row in rows}
-        for event_id in event_ids:
-            row = found.get(event_id) or EventAttempt(channel=channel, event_id=event_id)
-            earlier[event_id] = row.attempts
-            row.attempts += 1
-            row.updated_at = now()
-            session.add(row)
-    return earlier
+        session.execute(delete(EventAttempt).where(col(EventAttempt.updated_at) < moment - KEEP))
+        insert_of = _INSERT[session.get_bind().dialect.name]
+        statement = insert_of(_ATTEMPTS).values(
+            [
+                {"channel": channel, "event_id": event_id, "attempts": 1, "updated_at": moment}
+                for event_id in dict.fromkeys(event_ids)
+            ]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["channel", "event_id"],
+            set_={"attempts": _ATTEMPTS.c.attempts + 1, "updated_at": moment},
+        ).returning(_ATTEMPTS.c.event_id, _ATTEMPTS.c.attempts)
+        counted = {row[0]: row[1] - 1 for row in session.connection().execute(statement)}
+    return {event_id: counted[event_id] for event_id in event_ids}
+
+
+_ATTEMPTS = table_of(EventAttempt)
+_INSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}

@@ -160,6 +160,8 @@ class Sweeper:
         self.options = options or SweepOptions()
         self.clock = clock
         self.limiter = RateLimiter(self.options.rate, self.options.chat_interval)
+        # Set when the process stops: no more sends; what is still claimed is given back.
+        self.stopping = False
 
     async def sweep(self) -> SweepReport:
         """One tick: re-plan open periods, then claim and send until nothing is due."""
@@ -170,9 +172,10 @@ class Sweeper:
 
         async def handle(reminder_id: int) -> None:
             async with gate:
-                await self._handle(reminder_id, report)
+                if not self.stopping:
+                    await self._handle(reminder_id, report)
 
-        while True:
+        while not self.stopping:
             ids = await asyncio.to_thread(self._claim)
             if not ids:
                 break

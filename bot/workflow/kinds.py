@@ -10,8 +10,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from bot.core.clock import now
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,
     TemplateNotFoundError,
@@ -20,9 +23,12 @@ from bot.questionnaire.loader import (
     template_version,
 )
 from bot.questionnaire.schema import Template
+from bot.store.database import table_of
 from models import Period, TemplateVersion
 
 log = logging.getLogger(__name__)
+
+_VERSIONS = table_of(TemplateVersion)
 
 
 def record_version(session: Session, period: Period, template: Template) -> None:
@@ -31,7 +37,16 @@ def record_version(session: Session, period: Period, template: Template) -> None
     if not digest:
         return
     if session.get(TemplateVersion, digest) is None:
-        session.add(TemplateVersion(digest=digest, template_id=template.id, text=template._text))
+        # Another transaction may be keeping the same text at this moment (two periods of
+        # one kind opened at once, on PostgreSQL): the first one's row is kept.
+        insert_of = (
+            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        session.execute(
+            insert_of(_VERSIONS)
+            .values(digest=digest, template_id=template.id, text=template._text, created_at=now())
+            .on_conflict_do_nothing(index_elements=["digest"])
+        )
     period.template_hash = digest
     session.add(period)
     session.flush()

@@ -1,10 +1,10 @@
 """Telegram at the edge: updates become neutral events; neutral replies become Bot API calls.
 
 Nothing here decides anything about the conversation. An update is narrowed once into a
-`Sender` and an `Incoming` event, the engine answers in a worker thread (it commits before
-returning, so every answer is stored before anything is sent), and the replies are drawn as
-plain-text messages with inline buttons. Plain text means nothing the user typed can be
-read as markup.
+`Sender` and an `Incoming` event, the engine answers in its writer thread (which commits the
+events of a moment together before giving back their replies, so every answer is stored
+before anything is sent), and the replies are drawn as plain-text messages with inline
+buttons. Plain text means nothing the user typed can be read as markup.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from telegram.warnings import PTBUserWarning
 from bot.conversation import heavy
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
+from bot.conversation.group_commit import GroupCommit, NotSavedError
 from bot.core.digits import is_ascii_digits
 from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
@@ -296,6 +297,7 @@ class TelegramChannel:
         time_limit: float = heavy.TIME_LIMIT,
     ) -> None:
         self.engine = engine
+        self.commits = GroupCommit(engine)
         self.time_limit = time_limit
         # Where notices for chats on other channels go (set when several channels run).
         self.relay: Relay = NoticeRelay()
@@ -324,19 +326,14 @@ class TelegramChannel:
         )
         try:
             async with typing(bot, chat.id, after=delay):
-                # The engine is synchronous (database, document rendering): keep the loop free.
+                # The engine's writer thread commits this event with those that came at
+                # the same moment (bot.conversation.group_commit); the loop stays free.
                 try:
-                    replies = await asyncio.to_thread(
-                        partial(
-                            self.engine.handle,
-                            sender,
-                            event,
-                            event_id=str(update.update_id),
-                            defer=True,
-                        )
+                    replies = await self.commits.handle(
+                        sender, event, event_id=str(update.update_id)
                     )
-                except OperationalError as err:
-                    # Read-only, full or locked: nothing of this event was stored.
+                except (OperationalError, NotSavedError) as err:
+                    # Read-only, full, locked or gone: nothing of this event was stored.
                     log.error("update %s not saved: %s", update.update_id, err)
                     replies = [Reply(t("telegram.not_saved"))]
                 # Committed: the draft or audit now runs in a worker, the database is free.

@@ -6,13 +6,10 @@ This module only wires: the adapter lives in `handlers.telegram.adapter`, the ha
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import re
-import signal
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions
@@ -21,17 +18,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 from telegram.request import BaseRequest
 
 import handlers
-from bot.conversation import heavy
 from bot.conversation.commands import MENU_COMMANDS
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.options import chat_service_options
 from bot.core.replies import TELEGRAM
 from bot.core.settings import Settings
-from bot.store.database import Database
 from bot.texts import t
 from handlers.relay import NoticeRelay
 from handlers.telegram.adapter import CHANNEL_KEY, SEND_ATTEMPTS, TelegramChannel
-from handlers.telegram.poll import ALLOWED_UPDATES, PerChatProcessor, poll
+from handlers.telegram.poll import PerChatProcessor
 from handlers.telegram.reminder_runner import start_reminders
 from handlers.telegram.reminder_sender import TelegramSender
 
@@ -89,19 +83,6 @@ class WebhookConfig:
             listen=(listen or settings.telegram_webhook_listen).strip() or "0.0.0.0",
             port=settings.telegram_webhook_port if port is None else port,
         )
-
-    def run_options(self) -> dict[str, Any]:
-        """The keyword arguments of `Application.run_webhook` for this webhook."""
-        return {
-            "listen": self.listen,
-            "port": self.port,
-            "url_path": self.url_path,
-            "webhook_url": self.url,
-            "secret_token": self.secret_token,
-            "allowed_updates": ALLOWED_UPDATES,
-            # Keep trying to register the webhook while Telegram cannot be reached.
-            "bootstrap_retries": -1,
-        }
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -187,47 +168,3 @@ def settle_memory() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-async def serve_polling(application: Application) -> None:
-    """Runs the application by long polling until SIGINT or SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with application:
-        await announce_commands(application)
-        await application.start()
-        try:
-            await poll(application, stop)
-        finally:
-            heavy.stop_workers()
-            await application.stop()
-    log.info("Telegram bot stopped")
-
-
-def run_telegram(
-    settings: Settings, database: Database, *, webhook: WebhookConfig | None = None
-) -> None:
-    """Runs the bot on Telegram until stopped: long polling, or a webhook when configured."""
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    engine = ConversationEngine(database, chat_service_options(settings))
-    application = build_application(settings, engine)
-    settle_memory()
-    webhook = webhook or WebhookConfig.from_settings(settings)
-    if webhook is None:
-        log.info("Telegram bot starting (long polling, demo=%s)", engine.options.demo)
-        asyncio.run(serve_polling(application))
-        return
-    log.info(
-        "Telegram bot starting (webhook %s on %s:%s, demo=%s)",
-        webhook.url,
-        webhook.listen,
-        webhook.port,
-        engine.options.demo,
-    )
-    try:
-        application.run_webhook(**webhook.run_options())
-    finally:
-        heavy.stop_workers()

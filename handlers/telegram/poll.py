@@ -102,7 +102,7 @@ async def unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T | No
     return None
 
 
-def _chat_of(raw: dict[str, Any]) -> int | None:
+def private_chat_of(raw: dict[str, Any]) -> int | None:
     """The private chat an update came from, read from its raw JSON without trusting it."""
     for field in ("message", "edited_message"):
         message = raw.get(field)
@@ -195,7 +195,7 @@ class Inbox:
 
     async def tell(self, raw: dict[str, Any], key: str) -> None:
         """Says why an update was dropped, in its private chat when that can be read."""
-        chat_id = _chat_of(raw)
+        chat_id = private_chat_of(raw)
         if chat_id is not None:
             await channel_of_app(self.application).say(self.application.bot, chat_id, t(key))
 

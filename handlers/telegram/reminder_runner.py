@@ -6,6 +6,7 @@ a restart or a second process changes nothing about what is sent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -13,6 +14,7 @@ from datetime import timedelta
 from telegram.ext import Application, ContextTypes
 
 from bot.core.settings import Settings
+from bot.reminders.release import release_claims
 from bot.reminders.sender import ReminderSender
 from bot.reminders.sweep import Sweeper, SweepOptions
 from bot.store.database import Database
@@ -22,6 +24,11 @@ from handlers.telegram.reminder_sender import TelegramSender
 log = logging.getLogger(__name__)
 
 JOB_NAME = "reminders-sweep"
+# Where the application keeps its Sweeper and the lock a running sweep holds, in `bot_data`.
+SWEEPER_KEY = "reminder_sweeper"
+SWEEPING_KEY = "reminder_sweeping"
+# Seconds a stopping process waits for the message being sent before giving back its claims.
+STOP_WAIT = 3.0
 
 
 def start_reminders(
@@ -49,10 +56,17 @@ def start_reminders(
         ),
     )
 
+    sweeping = asyncio.Lock()
+    application.bot_data[SWEEPER_KEY] = sweeper
+    application.bot_data[SWEEPING_KEY] = sweeping
+
     async def sweep(_context: ContextTypes.DEFAULT_TYPE) -> None:
         """Sends what is due; a failure is logged and the next tick tries again."""
         try:
-            report = await sweeper.sweep()
+            async with sweeping:
+                if sweeper.stopping:
+                    return
+                report = await sweeper.sweep()
         except Exception:
             log.exception("reminder sweep failed")
             return
@@ -69,3 +83,28 @@ def start_reminders(
         name=JOB_NAME,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
+
+
+async def stop_reminders(application: Application) -> None:
+    """Stops the sweep after the message it is sending and gives back what it still claims.
+
+    Another instance then sends those reminders at its next sweep, not after the lease.
+    """
+    sweeper = application.bot_data.get(SWEEPER_KEY)
+    sweeping = application.bot_data.get(SWEEPING_KEY)
+    if not isinstance(sweeper, Sweeper) or not isinstance(sweeping, asyncio.Lock):
+        return
+    sweeper.stopping = True
+    try:
+        await asyncio.wait_for(sweeping.acquire(), STOP_WAIT)
+    except TimeoutError:
+        log.warning("the reminder sweep did not stop in %.0f s", STOP_WAIT)
+    try:
+        released = await asyncio.to_thread(
+            release_claims, sweeper.database, worker=sweeper.options.worker
+        )
+    except Exception:
+        log.exception("claimed reminders not given back (their lease will expire)")
+        return
+    if released:
+        log.info("gave back %d claimed reminders", released)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 
 import uvicorn
@@ -35,8 +36,13 @@ def build_web_app(routes: Sequence[BaseRoute]) -> Starlette:
     return Starlette(routes=list(routes))
 
 
-async def serve_web(app: Starlette, listen: str, stop: asyncio.Event) -> None:
-    """Serves `app` on `listen` in the running loop until `stop` is set."""
+async def serve_web(
+    app: Starlette, listen: str, stop: asyncio.Event, *, grace: int | None = None
+) -> None:
+    """Serves `app` on `listen` in the running loop until `stop` is set.
+
+    Requests in flight then finish, cut after `grace` seconds when given.
+    """
     host, port = parse_listen(listen)
     server = _QuietServer(
         uvicorn.Config(
@@ -47,17 +53,24 @@ async def serve_web(app: Starlette, listen: str, stop: asyncio.Event) -> None:
             log_config=None,
             lifespan="off",
             access_log=False,
+            timeout_graceful_shutdown=grace,
         )
     )
-    task = asyncio.create_task(server.serve())
-    stopper = asyncio.create_task(stop.wait())
-    # A server that cannot listen ends at once: say so now, not when the bot stops.
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    server.should_exit = True
+    # Bound here, so a taken address fails at once with a plain OSError (uvicorn would
+    # call sys.exit inside its task).
+    sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        server.should_exit = True
         await task
-    except SystemExit as err:  # uvicorn exits when it cannot bind
-        raise OSError(f"the web server cannot listen on {listen}") from err
+    finally:
+        sock.close()
     if not stop.is_set():
         raise OSError(f"the web server on {listen} stopped unexpectedly")
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET

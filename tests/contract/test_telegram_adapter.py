@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from telegram import Bot, Update, User
 from telegram.error import NetworkError
-from telegram.ext import AIORateLimiter, Application, Updater
+from telegram.ext import AIORateLimiter, Application
 from typer.testing import CliRunner
 
 from bot import cli
@@ -30,6 +29,7 @@ from bot.core.replies import Button, DocumentReply, Notice, Reply
 from bot.core.settings import Settings, get_settings
 from bot.store.database import Database
 from bot.texts import t
+from handlers.telegram import webhook as telegram_webhook
 from handlers.telegram.adapter import (
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
@@ -52,9 +52,10 @@ from handlers.telegram.app import (
     announce_commands,
     build_application,
     file_base_url,
-    poll,
 )
+from handlers.telegram.poll import poll
 from tests.support.bot_api import BOT, DATE, Call, OfflineBotApi
+from tests.support.ports import free_port
 
 TOKEN = "123456:TEST"
 USER = {"id": 4242, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
@@ -267,8 +268,8 @@ def test_a_webhook_needs_a_secret_and_takes_its_path_from_the_url() -> None:
 @pytest.fixture
 def run_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """`baocao run` with a token and a database of the test's own, offline: the bot's
-    identity is given instead of asked, and the updater's start_webhook records its
-    arguments and stops the bot instead of serving."""
+    identity is given instead of asked, and the webhook server records its arguments and
+    stops the bot instead of serving."""
     for name in list(os.environ):
         if name.startswith(("TELEGRAM_", "BAOCAO_", "DATABASE_URL", "ZALO_")):
             monkeypatch.delenv(name)
@@ -284,14 +285,17 @@ def run_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[st
     async def set_my_commands(self: Bot, *_args: Any, **_kwargs: Any) -> bool:
         return True
 
-    async def start_webhook(self: Updater, **options: Any) -> None:
+    async def serve_webhook(
+        application: Application, *, stop: asyncio.Event, **options: Any
+    ) -> None:
         started["webhook"] = options
-        started["bot_token"] = self.bot.token
-        os.kill(os.getpid(), signal.SIGTERM)  # `baocao run` stops as on a service stop
+        started["bot_token"] = application.bot.token
+        stop.set()  # `baocao run` stops as on a service stop
 
     monkeypatch.setattr(Bot, "initialize", initialize)
     monkeypatch.setattr(Bot, "set_my_commands", set_my_commands)
-    monkeypatch.setattr(Updater, "start_webhook", start_webhook)
+    monkeypatch.setattr(telegram_webhook, "serve_webhook", serve_webhook)
+    monkeypatch.setenv("BAOCAO_WEB_LISTEN", f"127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     yield started
     get_settings.cache_clear()
@@ -317,13 +321,10 @@ def test_baocao_run_passes_the_webhook_options_to_the_application(
     assert result.exit_code == 0, result.output
     assert run_env["bot_token"] == TOKEN
     assert run_env["webhook"] == {
-        "listen": "127.0.0.1",
-        "port": 8081,
-        "url_path": "tg/hook",
-        "webhook_url": "https://baocao.example/tg/hook",
+        "listen": "127.0.0.1:8081",
+        "path": "tg/hook",
+        "url": "https://baocao.example/tg/hook",
         "secret_token": "abc_1",
-        "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member"],
-        "bootstrap_retries": -1,
     }
 
 
@@ -336,11 +337,11 @@ def test_baocao_run_takes_the_webhook_from_the_environment(
     result = CliRunner().invoke(cli.app, ["run", "--port", "9443"])
     assert result.exit_code == 0, result.output
     options = run_env["webhook"]
-    assert (options["webhook_url"], options["secret_token"]) == (
+    assert (options["url"], options["secret_token"]) == (
         "https://baocao.example/hook",
         "from-env",
     )
-    assert (options["listen"], options["port"]) == ("0.0.0.0", 9443)
+    assert options["listen"] == "0.0.0.0:9443"
 
 
 def test_baocao_run_refuses_a_webhook_without_a_secret(run_env: dict[str, Any]) -> None:
@@ -644,7 +645,7 @@ async def test_a_failing_update_is_logged_and_the_user_told(
     def broken(*_: Any, **__: Any) -> list[Any]:
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr(engine, "handle", broken)
+    monkeypatch.setattr(engine, "handle_in", broken)
     calls = await user.say("/start")
     assert "gặp lỗi" in texts(calls)
     assert "update 1 failed" in caplog.text

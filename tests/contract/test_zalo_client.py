@@ -25,6 +25,7 @@ from handlers.zalo.channel import ZaloChannel
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloRateLimitedError
 from handlers.zalo.reminders import ZaloSender
 from handlers.zalo.webhook import ZaloWebhook
+from tests.support.ports import free_port
 from tests.support.zalo_api import TOKEN, FakeZaloApi, text_update
 
 CHAT = "c0ffee"
@@ -169,12 +170,6 @@ async def test_a_draft_goes_as_its_link_and_preview_or_says_how_to_get_one(
 def test_a_webhook_needs_a_url_with_a_path_and_a_secret_of_8_to_256(url: str, secret: str) -> None:
     with pytest.raises(ValueError):
         ZaloWebhook(url, secret)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_route_providers_plug_into_the_web_server_beside_the_zalo_webhook(

@@ -10,7 +10,6 @@ import os
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from tests.e2e.fake_user import FakeUser
+from tests.support.ports import free_port
 
 E2E_DIR = Path(__file__).resolve().parent
 TOKEN = "123456:TEST"
@@ -68,13 +68,6 @@ def emulator_package() -> Path:
         if not _installed():
             pytest.fail(f"`npm ci` in {E2E_DIR} did not install {', '.join(EMULATOR_PACKAGES)}")
     return E2E_DIR / "node_modules" / "telegram-test-api"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -24,6 +24,7 @@ from bot.reminders import deadlines, service
 from bot.reminders.messages import ReminderText
 from bot.reminders.planner import plan_all
 from bot.reminders.policy import schedule
+from bot.reminders.release import release_claims
 from bot.reminders.sender import RetryLaterError, UnreachableError
 from bot.reminders.sweep import RateLimiter, Sweeper, SweepOptions, SweepReport, claim_due
 from bot.store import queries as store
@@ -379,6 +380,26 @@ def test_claims_are_exclusive_and_a_dead_claim_is_taken_over(
     with database.engine.begin() as connection:
         taken = claim_due(connection, worker="c", now=now(), limit=10, lease=lease)
     assert sorted(taken) == sorted(first + second)
+
+
+def test_claims_given_back_by_a_stopping_process_are_taken_at_once_by_another(
+    database: Database, world: World, clock: time_machine.Coordinates
+) -> None:
+    with database.session() as session:
+        plan_all(session, now=now(), templates_root=FIXTURE_TEMPLATES)
+    clock.move_to(vn(28, 9))
+    lease = timedelta(minutes=5)
+    with database.engine.begin() as connection:
+        first = claim_due(connection, worker="a", now=now(), limit=3, lease=lease)
+    assert release_claims(database, worker="a") == 3
+    assert release_claims(database, worker="a") == 0
+    # Within the lease: without the release "b" would get only the fourth row.
+    with database.engine.begin() as connection:
+        taken = claim_due(connection, worker="b", now=now(), limit=10, lease=lease)
+    assert set(first) < set(taken) and len(taken) == 4
+    with database.session() as session:
+        claimed = session.exec(select(Reminder).where(col(Reminder.id).in_(taken))).all()
+    assert {(r.claimed_by, r.attempts) for r in claimed} == {("b", 1)}
 
 
 async def test_retry_after_reschedules_and_a_blocked_member_is_marked_and_reported(

@@ -10,7 +10,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from bot.texts import t
+from tests.support.ports import free_port
 from tests.support.zalo_api import TOKEN, FakeZaloApi, text_update
 
 pytestmark = pytest.mark.slow
@@ -31,12 +31,6 @@ START_TIMEOUT = 30.0
 # Message ids unique across the bots of a test: Zalo never gives two messages one id.
 MESSAGE_IDS = itertools.count(1)
 BAOCAO = Path(sys.executable).with_name("baocao")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Bot:
@@ -252,6 +246,7 @@ def test_a_wrong_token_stops_the_bot_with_a_clear_error(api: FakeZaloApi, tmp_pa
         "ZALO_BOT_TOKEN": "42:not-the-token",
         "ZALO_API_BASE_URL": api.base_url,
         "BAOCAO_DATA_DIR": str(tmp_path / "data"),
+        "BAOCAO_WEB_LISTEN": f"127.0.0.1:{free_port()}",
     }
     result = subprocess.run(
         [str(BAOCAO), "run"],

@@ -11,7 +11,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.support.ports import free_port as _free_port
 
 # Searched after PATH: Debian installs the server binaries outside it.
 BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -37,12 +38,6 @@ def _binary(name: str) -> str:
         if (folder / name).is_file():
             return str(folder / name)
     raise PostgresUnavailableError(f"{name} not found (install Debian's postgresql package)")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

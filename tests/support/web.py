@@ -7,7 +7,6 @@ event loop, as it does in the bot.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -29,15 +28,9 @@ from bot.workflow.draft_links import DraftLinks
 from handlers.web.drafts import draft_routes
 from handlers.web.server import build_web_app, serve_web
 from tests.support.factories import open_unit
+from tests.support.ports import free_port
 
 FIXTURE_TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

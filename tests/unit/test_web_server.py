@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import pytest
@@ -11,12 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from handlers.web.server import build_web_app, parse_listen, serve_web
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.ports import free_port
 
 
 @pytest.mark.parametrize("listen", ["localhost", "127.0.0.1:0", "127.0.0.1:99999", ":80", "h:x"])

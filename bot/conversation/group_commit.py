@@ -1,0 +1,226 @@
+"""Group commit: the events that arrive together share one transaction and one commit.
+
+A channel hands each event to its writer thread (`GroupCommit.handle`; a few of them on
+PostgreSQL, see POSTGRESQL_WRITERS). A writer takes every event waiting, opens one
+transaction and handles each in a SAVEPOINT of its own, then commits once: one fsync on
+SQLite, one WAL flush on PostgreSQL, for the whole batch. Only after the commit are the
+replies released, so no reply is sent before its answer is durable.
+
+An event that raises is rolled back to its savepoint and gets its own error; the others go
+on. An error that may have broken the transaction itself (the disk full, the connection
+lost: SQLAlchemy's OperationalError) fails the batch, and a failed commit too: every event
+of it gets a NotSavedError, and the channel answers each user that nothing was saved. An event
+that lost a deadlock between processes is handled again in the next batch.
+
+Per-chat order: a channel hands a chat's next event over only once the previous one is
+answered; within a batch events run in the order they came, and an event put off to the
+next batch takes its chat's later events with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.events import Incoming, Sender
+from bot.core.replies import Outgoing
+
+log = logging.getLogger(__name__)
+
+# Events in one transaction at most: a bigger batch would hold its replies longer.
+MAX_BATCH = 64
+# Writers on PostgreSQL, each committing its own batches: the database works on several
+# transactions at once, and one writer would wait for each statement's round trip in turn.
+# SQLite has one: its write transactions run one at a time anyway.
+POSTGRESQL_WRITERS = 4
+# Times an event that lost a deadlock is tried again before its error is given back.
+MAX_RETRIES = 3
+# PostgreSQL errors that roll back only the losing event: deadlock, serialization, lock.
+TRANSIENT = frozenset({"40P01", "40001", "55P03"})
+
+
+class NotSavedError(Exception):
+    """The event's batch was not committed: nothing of it was stored."""
+
+
+@dataclass(eq=False)
+class Pending:
+    """One event waiting for its batch, and where its replies (or error) go."""
+
+    sender: Sender
+    event: Incoming
+    event_id: str | None
+    result: Future[list[Outgoing]] = field(default_factory=Future)
+    retries: int = 0
+
+    @property
+    def chat(self) -> tuple[str, str]:
+        return (self.sender.channel, self.sender.external_id)
+
+
+def transient(err: BaseException) -> bool:
+    """Whether a database error only lost a race with another transaction."""
+    return isinstance(err, OperationalError) and (getattr(err.orig, "sqlstate", None) in TRANSIENT)
+
+
+def begin(session: Session) -> None:
+    """Opens the batch's transaction.
+
+    On SQLite it is begun explicitly (and takes the write lock at once): the driver would
+    otherwise begin it at the first INSERT, and the batch's first SAVEPOINT, outside a
+    transaction, would commit on its own when released.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def commit_batch(engine: ConversationEngine, batch: Sequence[Pending]) -> list[Pending]:
+    """Handles the batch in one transaction and settles each event once it is committed.
+
+    Returns the events put off to the next batch (a lost deadlock), unsettled.
+    """
+    replies: dict[int, list[Outgoing]] = {}
+    errors: dict[int, Exception] = {}
+    later: list[Pending] = []
+    # An event alone needs no savepoint (two statements less): its failure undoes it all.
+    alone = len(batch) == 1
+    try:
+        with engine.database.session() as session:
+            begin(session)
+            for index, pending in enumerate(batch):
+                if later and pending.chat in {p.chat for p in later}:
+                    later.append(pending)  # after its chat's earlier event, in the next batch
+                    continue
+                try:
+                    if alone:
+                        replies[index] = _handle(engine, session, pending)
+                    else:
+                        with session.begin_nested():
+                            replies[index] = _handle(engine, session, pending)
+                except OperationalError as err:
+                    if transient(err) and pending.retries < MAX_RETRIES:
+                        log.warning("event %s put off: %s", pending.event_id, err.orig)
+                        if alone:
+                            session.rollback()
+                        pending.retries += 1
+                        later.append(pending)
+                        continue
+                    raise  # the transaction itself may be gone: the batch fails
+                except Exception as err:  # this event's failure, rolled back to its savepoint
+                    if alone:
+                        session.rollback()
+                    errors[index] = err
+    except Exception as err:
+        log.error("a batch of %d events was not saved: %s", len(batch), err)
+        for pending in batch:
+            if pending not in later:
+                failure = NotSavedError(f"batch not committed: {err}")
+                failure.__cause__ = err
+                pending.result.set_exception(failure)
+        return later
+    except BaseException as err:
+        for pending in batch:
+            pending.result.set_exception(err)
+        raise
+    for index, pending in enumerate(batch):
+        if index in errors:
+            pending.result.set_exception(errors[index])
+        elif index in replies:
+            pending.result.set_result(replies[index])
+    return later
+
+
+def _handle(engine: ConversationEngine, session: Session, pending: Pending) -> list[Outgoing]:
+    return engine.handle_in(session, pending.sender, pending.event, event_id=pending.event_id)
+
+
+class GroupCommit:
+    """The writers of a channel: queue events and commit them in batches."""
+
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        *,
+        max_batch: int = MAX_BATCH,
+        writers: int | None = None,
+    ) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        if writers is None:
+            sqlite = engine.database.engine.dialect.name == "sqlite"
+            writers = 1 if sqlite else POSTGRESQL_WRITERS
+        self.writers = writers
+        self._pending: deque[Pending] = deque()
+        self._ready = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        # What the writer did: transactions, events in them, and the time they took.
+        self.batches = 0
+        self.events = 0
+        self.seconds = 0.0
+        self.cpu_seconds = 0.0
+
+    def submit(
+        self, sender: Sender, event: Incoming, *, event_id: str | None = None
+    ) -> Future[list[Outgoing]]:
+        """Queues the event; its future holds the replies once they are committed."""
+        pending = Pending(sender, event, event_id)
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the writer is closed")
+            self._pending.append(pending)
+            if not self._threads:
+                for number in range(self.writers):
+                    thread = threading.Thread(
+                        target=self._run, name=f"group-commit-{number}", daemon=True
+                    )
+                    thread.start()
+                    self._threads.append(thread)
+            self._ready.notify()
+        return pending.result
+
+    async def handle(
+        self, sender: Sender, event: Incoming, *, event_id: str | None = None
+    ) -> list[Outgoing]:
+        """The event's replies, heavy jobs left in them, after its batch committed."""
+        return await asyncio.wrap_future(self.submit(sender, event, event_id=event_id))
+
+    def close(self, timeout: float | None = None) -> None:
+        """Handles what is queued, then stops the writer."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending and not self._closed:
+                    self._ready.wait()
+                if not self._pending:
+                    return
+                size = min(len(self._pending), self.max_batch)
+                batch = [self._pending.popleft() for _ in range(size)]
+            began, cpu_began = time.perf_counter(), time.thread_time()
+            later = commit_batch(self.engine, batch)
+            with self._ready:
+                self.batches += 1
+                self.events += len(batch) - len(later)
+                self.seconds += time.perf_counter() - began
+                self.cpu_seconds += time.thread_time() - cpu_began
+                self._pending.extendleft(reversed(later))
+                if later:
+                    self._ready.notify()
