@@ -13,7 +13,6 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from functools import partial
 from typing import Any, TypeVar
@@ -39,6 +38,7 @@ from bot.conversation.group_commit import GroupCommit, NotSavedError
 from bot.core.digits import is_ascii_digits
 from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
+from handlers import waiting
 from handlers.relay import NoticeRelay, Relay
 from handlers.telegram.files import with_document_data
 from handlers.telegram.typing_indicator import TYPING_AFTER, typing
@@ -85,10 +85,6 @@ _ATTACHMENT_FIELDS = (
 )
 
 T = TypeVar("T")
-
-# Heavy jobs (drafts, audits) at once, each in its own worker process; more wait their turn.
-HEAVY_WORKERS = 2
-_heavy_waiters = ThreadPoolExecutor(HEAVY_WORKERS, thread_name_prefix="heavy")
 
 
 # -- updates to neutral events ------------------------------------------------------------
@@ -366,20 +362,7 @@ class TelegramChannel:
 
     async def run_jobs(self, replies: Sequence[Outgoing]) -> list[Outgoing]:
         """The replies with each heavy job replaced by its result, or by why there is none."""
-        done: list[Outgoing] = []
-        loop = asyncio.get_running_loop()
-        for reply in replies:
-            if not isinstance(reply, HeavyJob):
-                done.append(reply)
-                continue
-            work = partial(heavy.run_limited, reply, self.time_limit)
-            try:
-                done.extend(await loop.run_in_executor(_heavy_waiters, work))
-            except heavy.HeavyJobError as err:
-                log.error("%s failed: %s", reply.function.__name__, err.reason)
-                key = "telegram.too_slow" if err.reason == "timeout" else "telegram.job_failed"
-                done.append(Reply(t(key, seconds=round(self.time_limit))))
-        return done
+        return await waiting.run_jobs(replies, self.time_limit, "telegram")
 
     async def acknowledge(self, bot: Bot, query: CallbackQuery) -> None:
         """Stops the button's progress indicator; an expired query is not an error."""

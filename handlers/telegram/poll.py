@@ -23,6 +23,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 from bot.conversation import transaction
 from bot.texts import t
 from handlers.telegram.adapter import CHANNEL, CHANNEL_KEY, TelegramChannel
+from handlers.waiting import unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +87,6 @@ class PerChatProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
-
-
-async def unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T | None:
-    """The awaitable's result, or None when `stop` is set first (the awaitable is cancelled)."""
-    task = asyncio.ensure_future(awaitable)
-    stopper = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if task in done:
-        return task.result()
-    task.cancel()
-    with suppress(asyncio.CancelledError, TelegramError):
-        await task
-    return None
 
 
 def private_chat_of(raw: dict[str, Any]) -> int | None:
@@ -247,10 +234,12 @@ async def poll(
             if not webhook_cleared:
                 # Polling and a webhook exclude each other; a webhook left from another run
                 # would make every getUpdates fail.
-                await unless_stopped(stop, bot.delete_webhook())
+                await unless_stopped(stop, bot.delete_webhook(), quiet=(TelegramError,))
                 webhook_cleared = True
             wait = 0 if inbox.running else timeout
-            raws = await unless_stopped(stop, fetch(bot, inbox.offset, wait))
+            raws = await unless_stopped(
+                stop, fetch(bot, inbox.offset, wait), quiet=(TelegramError,)
+            )
         except InvalidToken:
             raise
         except TelegramError as err:
@@ -264,7 +253,7 @@ async def poll(
         if fresh:
             await inbox.take(fresh)
         elif inbox.running:
-            await unless_stopped(stop, inbox.settle(BUSY_PAUSE))
+            await unless_stopped(stop, inbox.settle(BUSY_PAUSE), quiet=(TelegramError,))
     offset = inbox.offset
     await inbox.stop()
     if offset:

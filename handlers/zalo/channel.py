@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
@@ -22,12 +21,13 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot.conversation import heavy, numbered
+from bot.conversation import numbered
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.events import Attachment, Incoming, Sender, parse_typed
-from bot.core.replies import DocumentReply, HeavyJob, Notice, Outgoing, Reply
+from bot.core.replies import DocumentReply, Notice, Outgoing, Reply
 from bot.store import shown_choices
 from bot.texts import t
+from handlers import waiting
 from handlers.relay import NoticeRelay, Relay
 from handlers.zalo.client import ZaloClient, ZaloError
 
@@ -38,9 +38,6 @@ CHANNEL = "zalo"
 TEXT_LIMIT = 2000
 # Seconds of work after which the chat shows "typing…".
 TYPING_AFTER = 1.0
-# Heavy jobs (drafts, audits) at once, each in its own worker process.
-HEAVY_WORKERS = 2
-_heavy_waiters = ThreadPoolExecutor(HEAVY_WORKERS, thread_name_prefix="zalo-heavy")
 
 _ATTACHMENTS = {
     "message.image.received": "photo",
@@ -195,20 +192,7 @@ class ZaloChannel:
 
     async def run_jobs(self, replies: Sequence[Outgoing]) -> list[Outgoing]:
         """The replies with each heavy job replaced by its result, or by why there is none."""
-        done: list[Outgoing] = []
-        loop = asyncio.get_running_loop()
-        for reply in replies:
-            if not isinstance(reply, HeavyJob):
-                done.append(reply)
-                continue
-            work = partial(heavy.run_limited, reply, self.time_limit)
-            try:
-                done.extend(await loop.run_in_executor(_heavy_waiters, work))
-            except heavy.HeavyJobError as err:
-                log.error("%s failed: %s", reply.function.__name__, err.reason)
-                key = "zalo.too_slow" if err.reason == "timeout" else "zalo.job_failed"
-                done.append(Reply(t(key, seconds=round(self.time_limit))))
-        return done
+        return await waiting.run_jobs(replies, self.time_limit, "zalo")
 
     async def deliver(self, chat_id: str, replies: Sequence[Outgoing]) -> None:
         """Sends the replies in order; the choices of the last reply are remembered."""

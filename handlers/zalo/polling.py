@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from contextlib import suppress
 from typing import TypeVar
 
+from handlers.waiting import unless_stopped
 from handlers.zalo.client import POLL_TIMEOUT, ZaloClient, ZaloError, ZaloRateLimitedError
 from handlers.zalo.inbox import Inbox
 
@@ -21,20 +20,6 @@ log = logging.getLogger(__name__)
 # Longest pause between attempts while Zalo cannot be reached or refuses.
 MAX_BACKOFF = 30.0
 T = TypeVar("T")
-
-
-async def unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T | None:
-    """The awaitable's result, or None when `stop` is set first (the awaitable is cancelled)."""
-    task = asyncio.ensure_future(awaitable)
-    stopper = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if task in done:
-        return task.result()
-    task.cancel()
-    with suppress(asyncio.CancelledError, ZaloError):
-        await task
-    return None
 
 
 async def poll(
@@ -52,9 +37,9 @@ async def poll(
         try:
             if not webhook_cleared:
                 # getUpdates does not work while a webhook is set (one left by another run).
-                await unless_stopped(stop, client.delete_webhook())
+                await unless_stopped(stop, client.delete_webhook(), quiet=(ZaloError,))
                 webhook_cleared = True
-            update = await unless_stopped(stop, client.get_updates(timeout))
+            update = await unless_stopped(stop, client.get_updates(timeout), quiet=(ZaloError,))
         except ZaloRateLimitedError as err:
             log.warning("Zalo polling rate limited; again in %.0f s", err.retry_after)
             await unless_stopped(stop, asyncio.sleep(err.retry_after))

@@ -12,9 +12,9 @@ from bot.reminders.messages import ReminderText
 from bot.reminders.sender import RetryLaterError, SendFailedError, UnreachableError
 from bot.reminders.sweep import Sweeper, SweepOptions
 from bot.store.database import Database
+from handlers.waiting import unless_stopped
 from handlers.zalo.channel import CHANNEL, ZaloChannel
 from handlers.zalo.client import ZaloError, ZaloRateLimitedError
-from handlers.zalo.polling import unless_stopped
 
 log = logging.getLogger(__name__)
 
