@@ -1,0 +1,226 @@
+"""Real `baocao run` processes in Telegram webhook mode, and a round-robin proxy before them.
+
+The load tool and the fault tests start the bot as an IT officer would, configured only by
+its environment and flags, against the fake Bot API (tests/support/fake_telegram.py). The
+proxy stands for nginx or Caddy: it spreads the webhook POSTs over the instances in turn and,
+like `proxy_next_upstream error`, tries the next one when an instance cannot be reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application, RequestHandler
+
+SECRET = "load-secret"
+WEBHOOK_PATH = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Instance:
+    """One `baocao run` process: its webhook port, process and log."""
+
+    number: int
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    peak_rss_mb: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{WEBHOOK_PATH}"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def sample_rss(self) -> None:
+        """Keeps the process's peak resident memory (VmHWM) while it runs."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, nothing finished."""
+        self.sample_rss()
+        if self.alive():
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it, then SIGKILL if it lingers."""
+        self.sample_rss()
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class Instances:
+    """The running instances; `start` adds one, `stop_all` ends them."""
+
+    folder: Path
+    token: str
+    api_base_url: str
+    database_url: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+    running: list[Instance] = field(default_factory=list)
+
+    def start(self) -> Instance:
+        """Starts one more `baocao run --webhook-url …` on a free loopback port."""
+        number = len(self.running) + 1
+        port = free_port()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "BAOCAO_", "DATABASE_URL", "LOG_"))
+        }
+        env.update(
+            {
+                "TELEGRAM_BOT_TOKEN": self.token,
+                "TELEGRAM_API_BASE_URL": self.api_base_url,
+                "DATABASE_URL": self.database_url,
+                "BAOCAO_DATA_DIR": str(self.folder / "data"),
+                # The sweep is measured on its own (bench/province.py).
+                "BAOCAO_REMINDER_SWEEP_SECONDS": "0",
+                "BAOCAO_WEB_LISTEN": f"127.0.0.1:{free_port()}",
+                "LOG_LEVEL": "WARNING",
+                **self.extra_env,
+            }
+        )
+        log = self.folder / f"instance-{number}.log"
+        baocao = Path(sys.executable).with_name("baocao")
+        with log.open("wb") as out:
+            # cwd: a folder of its own, so a developer's .env cannot leak in.
+            process = subprocess.Popen(
+                [
+                    str(baocao),
+                    "run",
+                    "--webhook-url",
+                    f"http://127.0.0.1:{port}/{WEBHOOK_PATH}",
+                    "--listen",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--secret-token",
+                    SECRET,
+                ],
+                cwd=self.folder,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        instance = Instance(number, port, process, log)
+        self.running.append(instance)
+        return instance
+
+    async def wait_ready(self, instance: Instance) -> None:
+        """Waits until the instance answers on its webhook port (it registered its webhook)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        async with httpx.AsyncClient(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if not instance.alive():
+                    raise RuntimeError(f"instance {instance.number} died:\n{instance.output()}")
+                try:
+                    await client.get(f"http://127.0.0.1:{instance.port}/")
+                    return
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+        raise RuntimeError(f"instance {instance.number} did not start:\n{instance.output()}")
+
+    def sample_rss(self) -> None:
+        for instance in self.running:
+            instance.sample_rss()
+
+    def stop_all(self) -> None:
+        for instance in self.running:
+            instance.stop()
+
+
+class Proxy:
+    """A round-robin reverse proxy on loopback that skips an instance it cannot reach."""
+
+    def __init__(self, backends: list[str]) -> None:
+        self.backends = backends
+        self._turn = itertools.count()
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(30.0, connect=2.0),
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=256),
+        )
+        self.port = 0
+        self.failovers = 0
+        self._server: HTTPServer | None = None
+
+    def start(self) -> int:
+        app = Application([(r"/(.*)", _ProxyHandler, {"proxy": self})])
+        sockets = bind_sockets(0, "127.0.0.1")
+        self._server = HTTPServer(app, idle_connection_timeout=60)
+        self._server.add_sockets(sockets)
+        self.port = int(sockets[0].getsockname()[1])
+        return self.port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{WEBHOOK_PATH}"
+
+    async def forward(self, body: bytes, headers: dict[str, str]) -> int:
+        """POSTs to the next instance (the one after when it cannot be reached); the status."""
+        first = next(self._turn)
+        for attempt in range(len(self.backends)):
+            backend = self.backends[(first + attempt) % len(self.backends)]
+            try:
+                response = await self.client.post(backend, content=body, headers=headers)
+            except httpx.TransportError:
+                self.failovers += 1
+                continue
+            return response.status_code
+        return 502
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+        await self.client.aclose()
+
+
+class _ProxyHandler(RequestHandler):
+    def initialize(self, proxy: Proxy) -> None:
+        self.proxy = proxy
+
+    async def post(self, _path: str) -> None:
+        headers = {
+            "Content-Type": self.request.headers.get("Content-Type", "application/json"),
+            SECRET_HEADER: self.request.headers.get(SECRET_HEADER, ""),
+        }
+        self.set_status(await self.proxy.forward(self.request.body, headers))
+        self.finish()

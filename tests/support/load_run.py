@@ -1,0 +1,372 @@
+"""One load run: simulated staff answering at once through real `baocao run` webhooks.
+
+Each simulated person is the director of a unit of their own (seeded through the factories),
+with the bundled report kind open. They play the same conversation the demo player plays
+(/start, each section opened and answered to the end), one Telegram update at a time: the
+update is POSTed to the round-robin proxy as Telegram would (redelivered, same update id,
+when the POST fails or no reply comes), and the person waits for the reply to reach the fake
+Bot API before thinking and sending the next one. "Told to try again" makes them send the
+same thing again as a new message.
+
+Afterwards the database is compared with what was acknowledged: a reference member played
+the script in-process first, so the audit-trail rows each step leaves are known. `lost`
+counts rows an acknowledged step should have left and that are missing; `duplicated` rows
+beyond what every step sent could have left, plus replies that came twice for one update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bot.cli.demo import DemoPlayer
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import Command, Incoming, Sender, Text
+from bot.conversation.options import DEMO_TEMPLATE
+from bot.core.replies import TELEGRAM, DocumentReply, Outgoing
+from bot.questionnaire.loader import sample_answers_path
+from bot.report.answers_file import load_answers_file
+from bot.store.database import Database, table_of
+from bot.texts import t
+from handlers.telegram.adapter import compose, split_text
+from models import AnswerChange, ChatIdentity
+from tests.support.factories import open_unit
+from tests.support.fake_telegram import DATE, FakeTelegram, Sent
+from tests.support.instances import SECRET, SECRET_HEADER, Instances, Proxy
+
+TOKEN = "123456:LOAD"
+FIRST_USER = 500_000
+NAME = ("Hương", "Nguyễn")
+REFERENCE = "reference"
+# Steps that are not answers: /start, opening a section, finishing its review.
+NOT_ANSWERS = ("", "review")
+TRY_AGAIN = t("telegram.error")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What is typed, the last message the bot answers, and the audit rows left after it."""
+
+    typed: str
+    expected: str
+    answer: bool
+    changes_after: int
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    """A run's size and pace; everything is bounded."""
+
+    users: int = 100
+    seconds: float = 30.0
+    instances: int = 1
+    think_seconds: float = 5.0  # mean pause between a reply and the next message
+    reply_timeout: float = 15.0  # no reply by then: the update is delivered again
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+Action = Callable[["LoadRun"], Awaitable[None]]
+
+
+def _last_text(replies: list[Outgoing]) -> str:
+    last = compose(replies)[-1]
+    text = last.caption if isinstance(last, DocumentReply) else last.text
+    return split_text(text)[-1]
+
+
+def seed(database: Database, users: int) -> tuple[tuple[Step, ...], list[str]]:
+    """A unit per user (and one for the reference player); the script with its audit rows."""
+    answers = load_answers_file(sample_answers_path(DEMO_TEMPLATE))
+    frame = answers.frame
+    ids = [str(FIRST_USER + n) for n in range(users)]
+    with database.session() as session:
+        for external_id in [REFERENCE, *ids]:
+            open_unit(
+                session,
+                name=frame.unit_name,
+                place=frame.place,
+                director=" ".join(NAME),
+                channel=TELEGRAM,
+                external_id=external_id,
+                template_id=answers.template.id,
+                template_version=answers.template.version,
+                year=frame.year,
+                term=frame.term,
+                report_date=frame.report_date,
+            )
+        session.commit()
+    engine = ConversationEngine(database, EngineOptions())
+    player = DemoPlayer(engine, Sender(TELEGRAM, REFERENCE, " ".join(NAME)), answers)
+    steps: list[Step] = []
+
+    def play(event: Incoming, answer: bool) -> None:
+        expected = _last_text(player.send(event))
+        typed = (
+            f"/{event.name} {event.argument}".strip()
+            if isinstance(event, Command)
+            else str(getattr(event, "text", ""))
+        )
+        steps.append(Step(typed, expected, answer, _changes(database, REFERENCE)))
+
+    play(Command("start"), False)
+    for section in answers.template.sections:
+        play(Text(section.number), False)
+        while True:
+            state, values = player.snapshot()
+            asks = player.question(state).kind if state.mode == "question" else state.mode
+            if state.mode == "review":
+                play(Text("xong"), False)
+                break
+            play(player.next_input(state, values), asks not in NOT_ANSWERS)
+    return tuple(steps), ids
+
+
+def _changes(database: Database, external_id: str) -> int:
+    """Audit-trail rows left by one member."""
+    changes, identities = table_of(AnswerChange), table_of(ChatIdentity)
+    with database.engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(changes.join(identities, changes.c.member_id == identities.c.member_id))
+            .where(identities.c.channel == TELEGRAM, identities.c.external_id == external_id)
+        )
+        return int(connection.execute(query).scalar_one())
+
+
+def changes_by_user(database: Database) -> Counter[str]:
+    """Audit-trail rows per Telegram user id."""
+    changes, identities = table_of(AnswerChange), table_of(ChatIdentity)
+    with database.engine.connect() as connection:
+        query = (
+            select(identities.c.external_id, func.count())
+            .select_from(changes.join(identities, changes.c.member_id == identities.c.member_id))
+            .where(identities.c.channel == TELEGRAM)
+            .group_by(identities.c.external_id)
+        )
+        return Counter({str(k): int(v) for k, v in connection.execute(query)})
+
+
+def update_json(update_id: int, user: int, text: str) -> dict[str, Any]:
+    """A private text message as Telegram posts it to a webhook."""
+    person = {"id": user, "is_bot": False, "first_name": NAME[0], "last_name": NAME[1]}
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": DATE,
+        "text": text,
+        "from": person,
+        "chat": {"id": user, "type": "private", "first_name": NAME[0]},
+    }
+    if text.startswith("/"):
+        length = len(text.split(" ", 1)[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"update_id": update_id, "message": message}
+
+
+@dataclass
+class _Waiter:
+    expected: str
+    reply: asyncio.Future[float | None]
+
+
+@dataclass
+class Progress:
+    """One person's way through the script."""
+
+    acked: int = -1  # the last step whose reply came
+    sent: int = -1  # the last step sent at all
+
+
+@dataclass
+class LoadRun:
+    """A run in progress: the fake Bot API, the instances, the proxy and the figures."""
+
+    config: LoadConfig
+    database: Database
+    database_kind: str
+    folder: Path
+    steps: tuple[Step, ...] = ()
+    users: list[str] = field(default_factory=list)
+    fake: FakeTelegram = field(default_factory=lambda: FakeTelegram(TOKEN))
+    instances: Instances | None = None
+    proxy: Proxy | None = None
+    latencies: list[float] = field(default_factory=list)
+    progress: dict[int, Progress] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    _waiting: dict[int, _Waiter] = field(default_factory=dict)
+    _update_ids: Any = None
+
+    async def start(self, database_url: str) -> None:
+        """Seeds, starts the fake Bot API, the instances and the proxy."""
+        self.steps, self.users = seed(self.database, self.config.users)
+        self.fake.on_message = self._on_message
+        self.fake.start()
+        self.instances = Instances(
+            self.folder, TOKEN, self.fake.base_url, database_url, dict(self.config.extra_env)
+        )
+        for _ in range(self.config.instances):
+            self.instances.start()
+        for instance in self.instances.running:
+            await self.instances.wait_ready(instance)
+        self.proxy = Proxy([i.url for i in self.instances.running])
+        self.proxy.start()
+        self._update_ids = iter(range(1, 1 << 40))
+
+    def _on_message(self, sent: Sent) -> None:
+        waiter = self._waiting.get(sent.chat_id)
+        if sent.text == TRY_AGAIN:
+            self.counts["told_to_try_again"] += 1
+            if waiter is not None and not waiter.reply.done():
+                waiter.reply.set_result(None)
+            return
+        if waiter is None or waiter.reply.done():
+            if waiter is not None and sent.text == waiter.expected:
+                self.counts["duplicated_replies"] += 1
+            return
+        if sent.text == waiter.expected:
+            waiter.reply.set_result(sent.at)
+
+    async def _deliver(self, client: httpx.AsyncClient, body: bytes, stop_at: float) -> bool:
+        """POSTs an update until an instance takes it (as Telegram redelivers); True if one did."""
+        assert self.proxy is not None
+        headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+        while time.monotonic() < stop_at:
+            try:
+                response = await client.post(self.proxy.url, content=body, headers=headers)
+                if response.status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            self.counts["redelivered"] += 1
+            await asyncio.sleep(0.2)
+        return False
+
+    async def _person(self, client: httpx.AsyncClient, index: int, until: float) -> None:
+        user = FIRST_USER + index
+        progress = self.progress.setdefault(user, Progress())
+        pace = random.Random(user)
+        await asyncio.sleep(pace.uniform(0, 2 * self.config.think_seconds))
+        step_index = 0
+        while step_index < len(self.steps) and time.monotonic() < until:
+            step = self.steps[step_index]
+            loop = asyncio.get_running_loop()
+            waiter = _Waiter(step.expected, loop.create_future())
+            self._waiting[user] = waiter
+            body = json.dumps(update_json(next(self._update_ids), user, step.typed)).encode()
+            began = time.monotonic()
+            progress.sent = step_index
+            give_up = until + self.config.reply_timeout * 3
+            at: float | None = None
+            while time.monotonic() < give_up:
+                if not await self._deliver(client, body, give_up):
+                    break
+                try:
+                    at = await asyncio.wait_for(
+                        asyncio.shield(waiter.reply), self.config.reply_timeout
+                    )
+                    break
+                except TimeoutError:
+                    self.counts["reply_timeouts"] += 1  # delivered again, same update id
+            if not waiter.reply.done():
+                self.counts["unanswered"] += 1
+                return
+            if at is None:  # told to try again: the same text as a new message, a bit later
+                await asyncio.sleep(pace.uniform(0, 2 * self.config.think_seconds))
+                continue
+            progress.acked = step_index
+            if step.answer:
+                self.latencies.append(1000 * (at - began))
+                self.counts["answers"] += 1
+            self.counts["updates"] += 1
+            step_index += 1
+            await asyncio.sleep(pace.uniform(0, 2 * self.config.think_seconds))
+        self.counts["finished_script"] += step_index == len(self.steps)
+
+    async def play(self, actions: Sequence[tuple[float, Action]] = ()) -> dict[str, Any]:
+        """Everyone answers for `seconds`; `actions` run at their second into the run."""
+        assert self.instances is not None and self.proxy is not None
+        config = self.config
+        began = time.monotonic()
+        until = began + config.seconds
+        limits = httpx.Limits(max_connections=1024, max_keepalive_connections=512)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+            people = [
+                asyncio.create_task(self._person(client, n, until)) for n in range(config.users)
+            ]
+            chores = [asyncio.create_task(self._at(s, action)) for s, action in actions]
+            sampler = asyncio.create_task(self._sample_rss())
+            await asyncio.gather(*people)
+            ended = time.monotonic()
+            sampler.cancel()
+            for chore in chores:
+                chore.cancel()
+        await self.proxy.close()
+        self.instances.sample_rss()
+        return self._figures(ended - began)
+
+    async def _at(self, second: float, action: Action) -> None:
+        await asyncio.sleep(second)
+        await action(self)
+
+    async def _sample_rss(self) -> None:
+        assert self.instances is not None
+        while True:
+            self.instances.sample_rss()
+            await asyncio.sleep(0.5)
+
+    def _figures(self, seconds: float) -> dict[str, Any]:
+        assert self.instances is not None
+        stored = changes_by_user(self.database)
+        lost = duplicated = 0
+        for user, progress in self.progress.items():
+            have = stored.get(str(user), 0)
+            acked = self.steps[progress.acked].changes_after if progress.acked >= 0 else 0
+            sent = self.steps[progress.sent].changes_after if progress.sent >= 0 else 0
+            lost += max(0, acked - have)
+            duplicated += max(0, have - sent)
+        latencies = sorted(self.latencies)
+        cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+        return {
+            "answers_per_second": round(self.counts["answers"] / seconds, 1),
+            "latency_ms": {
+                "p50": round(cuts[49], 1),
+                "p95": round(cuts[94], 1),
+                "p99": round(cuts[98], 1),
+            },
+            "lost": lost,
+            "duplicated": duplicated + self.counts["duplicated_replies"],
+            "instances": self.config.instances,
+            "database": self.database_kind,
+            "peak_rss_mb": [round(i.peak_rss_mb, 1) for i in self.instances.running],
+            "details": {
+                "users": self.config.users,
+                "seconds": round(seconds, 1),
+                "think_seconds": self.config.think_seconds,
+                "answers": self.counts["answers"],
+                "updates": self.counts["updates"],
+                "stored_answer_changes": sum(stored[u] for u in self.users),
+                "told_to_try_again": self.counts["told_to_try_again"],
+                "redelivered": self.counts["redelivered"],
+                "reply_timeouts": self.counts["reply_timeouts"],
+                "unanswered": self.counts["unanswered"],
+                "proxy_failovers": self.proxy.failovers if self.proxy else 0,
+                "bot_api_refusals": {str(k): v for k, v in self.fake.refused.items()},
+                "script_steps": len(self.steps),
+            },
+        }
+
+    def stop(self) -> None:
+        """Ends the instances and the fake Bot API."""
+        if self.instances is not None:
+            self.instances.stop_all()
+        self.fake.stop()
