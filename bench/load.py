@@ -67,12 +67,19 @@ def main() -> None:
         default=5.0,
         help="mean pause of a person between a reply and their next message",
     )
+    parser.add_argument(
+        "--telegram-rate",
+        type=bounded(0, 1000, float),
+        default=30.0,
+        help="TELEGRAM_RATE_LIMIT of each instance (30 as shipped; 0: the bot's own cost)",
+    )
     args = parser.parse_args()
     config = LoadConfig(
         users=args.users,
         seconds=args.seconds,
         instances=args.instances,
         think_seconds=args.think_seconds,
+        extra_env={"TELEGRAM_RATE_LIMIT": str(args.telegram_rate)},
     )
     with tempfile.TemporaryDirectory(prefix="baocao-load-") as name:
         folder = Path(name)

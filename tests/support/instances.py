@@ -46,6 +46,8 @@ class Instance:
     process: subprocess.Popen[bytes]
     log: Path
     peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0
+    cpu_at_start: float = 0.0  # after start-up, when the run begins
 
     @property
     def url(self) -> str:
@@ -55,11 +57,14 @@ class Instance:
         return self.process.poll() is None
 
     def sample_rss(self) -> None:
-        """Keeps the process's peak resident memory (VmHWM) while it runs."""
+        """Keeps the process's peak resident memory (VmHWM) and CPU time while it runs."""
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
         except OSError:
             return
+        ticks = stat.rsplit(")", 1)[1].split()[11:13]  # utime, stime
+        self.cpu_seconds = sum(int(n) for n in ticks) / os.sysconf("SC_CLK_TCK")
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
                 self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
@@ -162,6 +167,12 @@ class Instances:
     def sample_rss(self) -> None:
         for instance in self.running:
             instance.sample_rss()
+
+    def mark_start(self) -> None:
+        """Notes each instance's CPU time so far (start-up), to leave it out of the run's."""
+        for instance in self.running:
+            instance.sample_rss()
+            instance.cpu_at_start = instance.cpu_seconds
 
     def stop_all(self) -> None:
         for instance in self.running:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -296,6 +297,8 @@ class LoadRun:
         """Everyone answers for `seconds`; `actions` run at their second into the run."""
         assert self.instances is not None and self.proxy is not None
         config = self.config
+        self.instances.mark_start()
+        cpu_began = time.process_time()
         began = time.monotonic()
         until = began + config.seconds
         limits = httpx.Limits(max_connections=1024, max_keepalive_connections=512)
@@ -312,6 +315,7 @@ class LoadRun:
                 chore.cancel()
         await self.proxy.close()
         self.instances.sample_rss()
+        self.counts["harness_cpu_ms"] = int(1000 * (time.process_time() - cpu_began))
         return self._figures(ended - began)
 
     async def _at(self, second: float, action: Action) -> None:
@@ -352,6 +356,7 @@ class LoadRun:
                 "users": self.config.users,
                 "seconds": round(seconds, 1),
                 "think_seconds": self.config.think_seconds,
+                "telegram_rate_limit": self.config.extra_env.get("TELEGRAM_RATE_LIMIT", "30"),
                 "answers": self.counts["answers"],
                 "updates": self.counts["updates"],
                 "stored_answer_changes": sum(stored[u] for u in self.users),
@@ -361,6 +366,19 @@ class LoadRun:
                 "unanswered": self.counts["unanswered"],
                 "proxy_failovers": self.proxy.failovers if self.proxy else 0,
                 "bot_api_refusals": {str(k): v for k, v in self.fake.refused.items()},
+                "bot_api_calls": dict(self.fake.counts.most_common()),
+                # CPU time during the run (start-up left out), per update handled.
+                "instance_cpu_ms_per_update": round(
+                    1000
+                    * sum(i.cpu_seconds - i.cpu_at_start for i in self.instances.running)
+                    / max(1, self.counts["updates"]),
+                    2,
+                ),
+                "harness_cpu_ms_per_update": round(
+                    self.counts["harness_cpu_ms"] / max(1, self.counts["updates"]), 2
+                ),
+                "load_average_1min_at_end": round(os.getloadavg()[0], 1),
+                "cpus": os.cpu_count(),
                 "script_steps": len(self.steps),
             },
         }
