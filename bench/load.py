@@ -87,7 +87,8 @@ def main() -> None:
             url = f"sqlite:///{folder / 'load.db'}"
             figures = asyncio.run(measure(config, url, args.database, folder))
         else:
-            with running_server() as server:
+            # Durable, as in production: each commit waits for its WAL flush.
+            with running_server(durable=True) as server:
                 url = server.create_database("load")
                 figures = asyncio.run(measure(config, url, args.database, folder))
     print(json.dumps(figures, ensure_ascii=False))

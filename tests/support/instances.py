@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -100,7 +101,20 @@ class Instances:
     api_base_url: str
     database_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Instances whose files may be stopped from growing mid-run (`fill_disk`).
+    disk_can_fill: bool = False
     running: list[Instance] = field(default_factory=list)
+
+    @staticmethod
+    def _ignore_file_size_signal() -> None:
+        """In the child before exec: a write past RLIMIT_FSIZE fails (EFBIG), no signal."""
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # stays ignored across exec
+
+    def fill_disk(self, instance: Instance, *paths: Path) -> None:
+        """From now on the instance cannot grow any file beyond the largest of `paths`
+        (RLIMIT_FSIZE): as if the disk were full."""
+        limit = max(p.stat().st_size for p in paths if p.exists())
+        resource.prlimit(instance.process.pid, resource.RLIMIT_FSIZE, (limit, limit))
 
     def start(self) -> Instance:
         """Starts one more `baocao run --webhook-url …` on a free loopback port."""
@@ -145,6 +159,7 @@ class Instances:
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=self._ignore_file_size_signal if self.disk_can_fill else None,
             )
         instance = Instance(number, port, process, log)
         self.running.append(instance)

@@ -52,7 +52,8 @@ NAME = ("Hương", "Nguyễn")
 REFERENCE = "reference"
 # Steps that are not answers: /start, opening a section, finishing its review.
 NOT_ANSWERS = ("", "review")
-TRY_AGAIN = t("telegram.error")
+# What the bot says when nothing of a message was stored: the person sends it again.
+TRY_AGAIN = frozenset({t("telegram.error"), t("telegram.not_saved")})
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Step:
     typed: str
     expected: str
     answer: bool
-    changes_after: int
+    changes_after: Counter[Change]  # the audit rows the script has left once this step is done
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class LoadConfig:
     think_seconds: float = 5.0  # mean pause between a reply and the next message
     reply_timeout: float = 15.0  # no reply by then: the update is delivered again
     extra_env: dict[str, str] = field(default_factory=dict)
+    disk_can_fill: bool = False  # see Instances.fill_disk
 
 
 Action = Callable[["LoadRun"], Awaitable[None]]
@@ -118,7 +120,8 @@ def seed(database: Database, users: int) -> tuple[tuple[Step, ...], list[str]]:
             if isinstance(event, Command)
             else str(getattr(event, "text", ""))
         )
-        steps.append(Step(typed, expected, answer, _changes(database, REFERENCE)))
+        changes = stored_changes(database).get(REFERENCE, Counter())
+        steps.append(Step(typed, expected, answer, changes))
 
     play(Command("start"), False)
     for section in answers.template.sections:
@@ -133,29 +136,23 @@ def seed(database: Database, users: int) -> tuple[tuple[Step, ...], list[str]]:
     return tuple(steps), ids
 
 
-def _changes(database: Database, external_id: str) -> int:
-    """Audit-trail rows left by one member."""
+Change = tuple[str, str]  # question id, new value as JSON
+
+
+def stored_changes(database: Database) -> dict[str, Counter[Change]]:
+    """The audit-trail rows (question, new value) of each Telegram user id."""
     changes, identities = table_of(AnswerChange), table_of(ChatIdentity)
     with database.engine.connect() as connection:
         query = (
-            select(func.count())
-            .select_from(changes.join(identities, changes.c.member_id == identities.c.member_id))
-            .where(identities.c.channel == TELEGRAM, identities.c.external_id == external_id)
-        )
-        return int(connection.execute(query).scalar_one())
-
-
-def changes_by_user(database: Database) -> Counter[str]:
-    """Audit-trail rows per Telegram user id."""
-    changes, identities = table_of(AnswerChange), table_of(ChatIdentity)
-    with database.engine.connect() as connection:
-        query = (
-            select(identities.c.external_id, func.count())
+            select(identities.c.external_id, changes.c.question_id, changes.c.new_value)
             .select_from(changes.join(identities, changes.c.member_id == identities.c.member_id))
             .where(identities.c.channel == TELEGRAM)
-            .group_by(identities.c.external_id)
         )
-        return Counter({str(k): int(v) for k, v in connection.execute(query)})
+        found: dict[str, Counter[Change]] = {}
+        for user, question, value in connection.execute(query):
+            change = (str(question), json.dumps(value, sort_keys=True, ensure_ascii=False))
+            found.setdefault(str(user), Counter())[change] += 1
+        return found
 
 
 def update_json(update_id: int, user: int, text: str) -> dict[str, Any]:
@@ -209,11 +206,24 @@ class LoadRun:
 
     async def start(self, database_url: str) -> None:
         """Seeds, starts the fake Bot API, the instances and the proxy."""
+        self.prepare()
+        await self.launch(database_url)
+
+    def prepare(self) -> None:
+        """Seeds the units and the script, starts the fake Bot API."""
         self.steps, self.users = seed(self.database, self.config.users)
         self.fake.on_message = self._on_message
         self.fake.start()
+
+    async def launch(self, database_url: str) -> None:
+        """Starts the instances and the proxy before them."""
         self.instances = Instances(
-            self.folder, TOKEN, self.fake.base_url, database_url, dict(self.config.extra_env)
+            self.folder,
+            TOKEN,
+            self.fake.base_url,
+            database_url,
+            dict(self.config.extra_env),
+            disk_can_fill=self.config.disk_can_fill,
         )
         for _ in range(self.config.instances):
             self.instances.start()
@@ -225,7 +235,7 @@ class LoadRun:
 
     def _on_message(self, sent: Sent) -> None:
         waiter = self._waiting.get(sent.chat_id)
-        if sent.text == TRY_AGAIN:
+        if sent.text in TRY_AGAIN:
             self.counts["told_to_try_again"] += 1
             if waiter is not None and not waiter.reply.done():
                 waiter.reply.set_result(None)
@@ -330,14 +340,17 @@ class LoadRun:
 
     def _figures(self, seconds: float) -> dict[str, Any]:
         assert self.instances is not None
-        stored = changes_by_user(self.database)
+        stored = stored_changes(self.database)
         lost = duplicated = 0
         for user, progress in self.progress.items():
-            have = stored.get(str(user), 0)
-            acked = self.steps[progress.acked].changes_after if progress.acked >= 0 else 0
-            sent = self.steps[progress.sent].changes_after if progress.sent >= 0 else 0
-            lost += max(0, acked - have)
-            duplicated += max(0, have - sent)
+            have = stored.get(str(user), Counter())
+            none: Counter[Change] = Counter()
+            acked = self.steps[progress.acked].changes_after if progress.acked >= 0 else none
+            sent = self.steps[progress.sent].changes_after if progress.sent >= 0 else none
+            # Every row an acknowledged step leaves must be there; none beyond what every
+            # step sent could leave (a row twice, or an answer stored under another question).
+            lost += sum((acked - have).values())
+            duplicated += sum((have - sent).values())
         latencies = sorted(self.latencies)
         cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
         return {
@@ -359,7 +372,9 @@ class LoadRun:
                 "telegram_rate_limit": self.config.extra_env.get("TELEGRAM_RATE_LIMIT", "30"),
                 "answers": self.counts["answers"],
                 "updates": self.counts["updates"],
-                "stored_answer_changes": sum(stored[u] for u in self.users),
+                "stored_answer_changes": sum(
+                    sum(stored.get(u, Counter()).values()) for u in self.users
+                ),
                 "told_to_try_again": self.counts["told_to_try_again"],
                 "redelivered": self.counts["redelivered"],
                 "reply_timeouts": self.counts["reply_timeouts"],

@@ -1,0 +1,190 @@
+"""Faults survived under load: short `make load` runs with real `baocao run` webhook instances.
+
+Each test lets a few simulated staff answer for a few seconds (tests/support/load_run.py)
+while something goes wrong, then compares the database with what the users were told was
+saved: `lost` (acknowledged answers missing) and `duplicated` (answers stored twice, replies
+sent twice) must stay 0, and the users must get an answer to everything they sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.store.database import Database
+from tests.support.fake_telegram import Fault
+from tests.support.load_run import Action, LoadConfig, LoadRun
+from tests.support.postgres import PostgresServer, PostgresUnavailableError, start_server
+
+pytestmark = pytest.mark.slow
+
+USERS = 12
+SECONDS = 6.0
+THINK = 0.3
+_NAMES = itertools.count(1)
+
+
+async def play(
+    folder: Path,
+    url: str,
+    kind: str,
+    *,
+    instances: int = 1,
+    actions: Sequence[tuple[float, Action]] = (),
+    reply_timeout: float = 4.0,
+    seconds: float = SECONDS,
+    disk_can_fill: bool = False,
+) -> tuple[dict[str, Any], LoadRun]:
+    """A short load run with `actions` at their second; its figures and the run."""
+    database = Database(url)
+    database.migrate()
+    config = LoadConfig(
+        users=USERS,
+        seconds=seconds,
+        instances=instances,
+        think_seconds=THINK,
+        reply_timeout=reply_timeout,
+        disk_can_fill=disk_can_fill,
+    )
+    run = LoadRun(config, database, kind, folder)
+    try:
+        await run.start(url)
+        figures = await run.play(actions)
+    finally:
+        run.stop()
+        database.dispose()
+    return figures, run
+
+
+def _database(server: PostgresServer) -> tuple[str, str]:
+    name = f"load_faults_{next(_NAMES)}"
+    return name, server.create_database(name)
+
+
+def _assert_nothing_lost(figures: dict[str, Any]) -> None:
+    details = figures["details"]
+    assert (figures["lost"], figures["duplicated"]) == (0, 0), figures
+    assert details["unanswered"] == 0, figures
+    assert details["answers"] > 0, figures
+
+
+@pytest.mark.dialect
+async def test_one_instance_killed_mid_run_the_other_goes_on_and_redeliveries_count_once(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    _, url = _database(postgres_server)
+    answered_at_kill: list[int] = []
+
+    async def kill_first(run: LoadRun) -> None:
+        assert run.instances is not None
+        answered_at_kill.append(run.counts["answers"])
+        run.instances.running[0].kill()
+
+    figures, run = await play(
+        tmp_path, url, "postgresql", instances=2, actions=[(2.0, kill_first)]
+    )
+    print(figures)
+    _assert_nothing_lost(figures)
+    details = figures["details"]
+    # Updates the dead instance could not take went to the other one, same update id.
+    assert details["proxy_failovers"] + details["reply_timeouts"] > 0, figures
+    assert run.counts["answers"] > answered_at_kill[0] + USERS, figures
+
+
+async def test_bot_api_failing_in_bursts_delays_replies_and_loses_or_doubles_none(
+    tmp_path: Path,
+) -> None:
+    faults = [Fault(status=502), Fault(status=429, retry_after=1), Fault(status=500)] * 3
+    # Two calls held past the bot's read timeout (5 s), then dropped: timeouts.
+    faults += [Fault(hold=5.5), Fault(hold=5.5)]
+
+    async def burst(run: LoadRun) -> None:
+        run.fake.fail_next(*faults)
+
+    url = f"sqlite:///{tmp_path / 'load.db'}"
+    figures, run = await play(
+        tmp_path, url, "sqlite", actions=[(1.5, burst)], reply_timeout=20.0
+    )
+    print(figures)
+    _assert_nothing_lost(figures)
+    assert not run.fake.faults, "every fault was served"
+    assert dict(run.fake.refused) == {502: 3, 429: 3, 500: 3, 0: 2}
+    assert figures["latency_ms"]["p99"] > 1000, "the faults delayed some replies"
+
+
+@pytest.mark.dialect
+async def test_postgresql_restarted_mid_run_instances_reconnect_and_lose_nothing(
+    tmp_path: Path,
+) -> None:
+    try:
+        # Durable as in production: an acknowledged commit survives the crash.
+        server = await asyncio.to_thread(lambda: start_server(durable=True))
+    except PostgresUnavailableError as err:
+        pytest.skip(str(err))
+    try:
+        _, url = _database(server)
+        answered_at_restart: list[int] = []
+
+        async def restart(run: LoadRun) -> None:
+            await asyncio.to_thread(server.restart)
+            answered_at_restart.append(run.counts["answers"])
+
+        # Crash recovery takes a few seconds here: time to answer after it.
+        figures, run = await play(
+            tmp_path, url, "postgresql", instances=2, actions=[(1.5, restart)], seconds=10.0
+        )
+    finally:
+        server.stop()
+    print(figures)
+    _assert_nothing_lost(figures)
+    assert figures["details"]["told_to_try_again"] > 0, "the restart failed some updates"
+    assert run.counts["answers"] > answered_at_restart[0] + USERS, "they reconnected"
+
+
+@pytest.mark.dialect
+async def test_database_turned_read_only_users_told_and_nothing_false_acknowledged(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    name, url = _database(postgres_server)
+
+    async def read_only(run: LoadRun) -> None:
+        await asyncio.to_thread(
+            postgres_server.execute,
+            f"ALTER DATABASE {name} SET default_transaction_read_only = on",
+            # Sessions open now keep their settings: end them (the pool reconnects).
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+        )
+
+    figures, run = await play(tmp_path, url, "postgresql", actions=[(2.0, read_only)])
+    await asyncio.to_thread(
+        postgres_server.execute, f"ALTER DATABASE {name} RESET default_transaction_read_only"
+    )
+    print(figures)
+    assert (figures["lost"], figures["duplicated"]) == (0, 0), figures
+    assert figures["details"]["told_to_try_again"] > 0, figures
+    assert figures["details"]["answers"] > 0, figures
+
+
+async def test_disk_full_users_told_and_nothing_false_acknowledged(tmp_path: Path) -> None:
+    path = tmp_path / "load.db"
+    answered_when_full: list[int] = []
+
+    async def fill_disk(run: LoadRun) -> None:
+        assert run.instances is not None
+        answered_when_full.append(run.counts["answers"])
+        journal = path.with_name(path.name + "-wal")
+        run.instances.fill_disk(run.instances.running[0], path, journal)
+
+    figures, run = await play(
+        tmp_path, f"sqlite:///{path}", "sqlite", actions=[(2.0, fill_disk)], disk_can_fill=True
+    )
+    print(figures)
+    assert (figures["lost"], figures["duplicated"]) == (0, 0), figures
+    assert figures["details"]["told_to_try_again"] > 0, figures
+    assert answered_when_full[0] > 0, figures
