@@ -29,7 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock_time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ def generate(database: Database) -> dict[str, Any]:
     )
     # Unit 1 the Sở, 2..31 the Phòng, then 100 children of Phòng 2, the rest spread evenly.
     parents: dict[int, int | None] = {1: None}
-    parents.update({d: 1 for d in range(2, 2 + DISTRICTS)})
+    parents.update(dict.fromkeys(range(2, 2 + DISTRICTS), 1))
     schools = range(2 + DISTRICTS, UNITS + 1)
     others = list(range(3, 2 + DISTRICTS))
     for n, unit_id in enumerate(schools):
@@ -308,7 +309,9 @@ async def send(database: Database, window: float) -> dict[str, Any]:
     with database.engine.connect() as connection:
         sent_rows = connection.execute(
             select(identities.c.external_id)
-            .select_from(reminders.join(identities, reminders.c.member_id == identities.c.member_id))
+            .select_from(
+                reminders.join(identities, reminders.c.member_id == identities.c.member_id)
+            )
             .where(reminders.c.status == "sent")
         ).all()
         in_doubt = connection.execute(

@@ -15,10 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, func, insert, select
 
-from bot.store.database import Database
+from bot.conversation.engine import ConversationEngine, EngineOptions
+from bot.conversation.events import Sender, parse_typed
+from bot.core.replies import TELEGRAM
+from bot.store.database import Database, table_of
+from models import AnswerChange
 from tests.support.fake_telegram import Fault
-from tests.support.load_run import Action, LoadConfig, LoadRun
+from tests.support.load_run import FIRST_USER, Action, LoadConfig, LoadRun, Progress
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, start_server
 
 pytestmark = pytest.mark.slow
@@ -107,9 +112,7 @@ async def test_bot_api_failing_in_bursts_delays_replies_and_loses_or_doubles_non
         run.fake.fail_next(*faults)
 
     url = f"sqlite:///{tmp_path / 'load.db'}"
-    figures, run = await play(
-        tmp_path, url, "sqlite", actions=[(1.5, burst)], reply_timeout=20.0
-    )
+    figures, run = await play(tmp_path, url, "sqlite", actions=[(1.5, burst)], reply_timeout=20.0)
     print(figures)
     _assert_nothing_lost(figures)
     assert not run.fake.faults, "every fault was served"
@@ -161,7 +164,7 @@ async def test_database_turned_read_only_users_told_and_nothing_false_acknowledg
             f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
         )
 
-    figures, run = await play(tmp_path, url, "postgresql", actions=[(2.0, read_only)])
+    figures, _run = await play(tmp_path, url, "postgresql", actions=[(2.0, read_only)])
     await asyncio.to_thread(
         postgres_server.execute, f"ALTER DATABASE {name} RESET default_transaction_read_only"
     )
@@ -181,10 +184,39 @@ async def test_disk_full_users_told_and_nothing_false_acknowledged(tmp_path: Pat
         journal = path.with_name(path.name + "-wal")
         run.instances.fill_disk(run.instances.running[0], path, journal)
 
-    figures, run = await play(
+    figures, _run = await play(
         tmp_path, f"sqlite:///{path}", "sqlite", actions=[(2.0, fill_disk)], disk_can_fill=True
     )
     print(figures)
     assert (figures["lost"], figures["duplicated"]) == (0, 0), figures
     assert figures["details"]["told_to_try_again"] > 0, figures
     assert answered_when_full[0] > 0, figures
+
+
+def test_the_audit_comparison_finds_a_lost_and_a_doubled_answer(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'load.db'}")
+    database.migrate()
+    run = LoadRun(LoadConfig(users=1), database, "sqlite", tmp_path)
+    run.prepare()
+    run.fake.stop()
+    # The one user plays the script's first answers in-process, all acknowledged.
+    engine = ConversationEngine(database, EngineOptions())
+    sender = Sender(TELEGRAM, str(FIRST_USER), "Hương Nguyễn")
+    played = 6
+    for step in run.steps[:played]:
+        engine.handle(sender, parse_typed(step.typed))
+    run.progress[FIRST_USER] = Progress(acked=played - 1, sent=played - 1)
+    assert (run.figures(1.0)["lost"], run.figures(1.0)["duplicated"]) == (0, 0)
+
+    changes = table_of(AnswerChange)
+    with database.engine.begin() as connection:
+        newest = connection.execute(select(func.max(changes.c.id))).scalar_one()
+        row = connection.execute(select(changes).where(changes.c.id == newest)).mappings().one()
+        connection.execute(delete(changes).where(changes.c.id == newest))
+    assert run.figures(1.0)["lost"] == 1
+
+    # The same answer back, plus one stored under another question: one too many.
+    with database.engine.begin() as connection:
+        connection.execute(insert(changes), [dict(row), {**row, "id": None, "question_id": "x"}])
+    assert (run.figures(1.0)["lost"], run.figures(1.0)["duplicated"]) == (0, 1)
+    database.dispose()

@@ -145,9 +145,7 @@ def build_application(
         # the channel.
         .rate_limiter(
             rate_limiter
-            or AIORateLimiter(
-                overall_max_rate=settings.telegram_rate, max_retries=SEND_ATTEMPTS
-            )
+            or AIORateLimiter(overall_max_rate=settings.telegram_rate, max_retries=SEND_ATTEMPTS)
         )
         # Answers often quote what the user typed; a link in it should not grow a preview.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.cli.demo import DemoPlayer
 from bot.conversation.engine import ConversationEngine, EngineOptions
@@ -326,7 +326,7 @@ class LoadRun:
         await self.proxy.close()
         self.instances.sample_rss()
         self.counts["harness_cpu_ms"] = int(1000 * (time.process_time() - cpu_began))
-        return self._figures(ended - began)
+        return self.figures(ended - began)
 
     async def _at(self, second: float, action: Action) -> None:
         await asyncio.sleep(second)
@@ -338,8 +338,9 @@ class LoadRun:
             self.instances.sample_rss()
             await asyncio.sleep(0.5)
 
-    def _figures(self, seconds: float) -> dict[str, Any]:
-        assert self.instances is not None
+    def figures(self, seconds: float) -> dict[str, Any]:
+        """The run's JSON: rates, latencies, and the database against what was acknowledged."""
+        running = self.instances.running if self.instances is not None else []
         stored = stored_changes(self.database)
         lost = duplicated = 0
         for user, progress in self.progress.items():
@@ -364,7 +365,7 @@ class LoadRun:
             "duplicated": duplicated + self.counts["duplicated_replies"],
             "instances": self.config.instances,
             "database": self.database_kind,
-            "peak_rss_mb": [round(i.peak_rss_mb, 1) for i in self.instances.running],
+            "peak_rss_mb": [round(i.peak_rss_mb, 1) for i in running],
             "details": {
                 "users": self.config.users,
                 "seconds": round(seconds, 1),
@@ -385,7 +386,7 @@ class LoadRun:
                 # CPU time during the run (start-up left out), per update handled.
                 "instance_cpu_ms_per_update": round(
                     1000
-                    * sum(i.cpu_seconds - i.cpu_at_start for i in self.instances.running)
+                    * sum(i.cpu_seconds - i.cpu_at_start for i in running)
                     / max(1, self.counts["updates"]),
                     2,
                 ),
