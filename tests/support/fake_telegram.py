@@ -134,7 +134,7 @@ class FakeTelegram:
             if self.limits is not None:
                 wait = self.limits.retry_after(chat_id, now)
                 if wait:
-                    return self._refuse(429, wait)
+                    return self.refuse(429, wait)
             self.counts[method] += 1
             if method.startswith("send"):
                 self.message_id += 1
@@ -156,7 +156,8 @@ class FakeTelegram:
             return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
 
-    def _refuse(self, status: int, retry_after: int) -> tuple[int, dict[str, Any]]:
+    def refuse(self, status: int, retry_after: int) -> tuple[int, dict[str, Any]]:
+        """An error answer (counted): 429 with its retry_after, or a 5xx."""
         self.refused[status] += 1
         body: dict[str, Any] = {"ok": False, "error_code": status}
         if status == 429:
@@ -203,7 +204,7 @@ class _MethodHandler(RequestHandler):
                 if self.request.connection is not None:
                     self.request.connection.close()
                 return
-            self._reply(*fake._refuse(fault.status, fault.retry_after))
+            self._reply(*fake.refuse(fault.status, fault.retry_after))
             return
         self._reply(*fake.answer(method, params))
 

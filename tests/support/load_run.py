@@ -17,13 +17,14 @@ beyond what every step sent could have left, plus replies that came twice for on
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,7 @@ class LoadRun:
     progress: dict[int, Progress] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     _waiting: dict[int, _Waiter] = field(default_factory=dict)
-    _update_ids: Any = None
+    _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self, database_url: str) -> None:
         """Seeds, starts the fake Bot API, the instances and the proxy."""
@@ -231,7 +232,6 @@ class LoadRun:
             await self.instances.wait_ready(instance)
         self.proxy = Proxy([i.url for i in self.instances.running])
         self.proxy.start()
-        self._update_ids = iter(range(1, 1 << 40))
 
     def _on_message(self, sent: Sent) -> None:
         waiter = self._waiting.get(sent.chat_id)
