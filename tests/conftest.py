@@ -18,6 +18,9 @@ modules, and why:
 - test_consolidation: issue 15 asks the consolidation test on SQLite and PostgreSQL;
 - test_export: it reads stored moments back (timestamptz on PostgreSQL, text on SQLite)
   and orders the audit trail by them;
+- test_load_faults: real `baocao run` instances on a shared PostgreSQL: one SIGKILLed, the
+  server restarted, the database made read-only (it starts servers of its own or databases
+  on the run's; its SQLite faults, the disk full and the Bot API failing, are unmarked);
 - test_migrations: the schema the migrations build, on each dialect (its other tests
   build SQLite files of their own; PostgreSQL's template is built by the migrations too).
 

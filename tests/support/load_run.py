@@ -156,6 +156,11 @@ def stored_changes(database: Database) -> dict[str, Counter[Change]]:
         return found
 
 
+def _percentiles(values: list[float]) -> list[float]:
+    """The 1st to 99th percentiles (zeros when there are too few values)."""
+    return statistics.quantiles(values, n=100) if len(values) > 1 else [0.0] * 99
+
+
 def update_json(update_id: int, user: int, text: str) -> dict[str, Any]:
     """A private text message as Telegram posts it to a webhook."""
     person = {"id": user, "is_bot": False, "first_name": NAME[0], "last_name": NAME[1]}
@@ -200,6 +205,8 @@ class LoadRun:
     instances: Instances | None = None
     proxy: Proxy | None = None
     latencies: list[float] = field(default_factory=list)
+    post_latencies: list[float] = field(default_factory=list)  # until the webhook's 200
+    loop_lags: list[float] = field(default_factory=list)
     progress: dict[int, Progress] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     _waiting: dict[int, _Waiter] = field(default_factory=dict)
@@ -266,7 +273,7 @@ class LoadRun:
         user = FIRST_USER + index
         progress = self.progress.setdefault(user, Progress())
         pace = random.Random(user)
-        await asyncio.sleep(pace.uniform(0, 2 * self.config.think_seconds))
+        await self._think(pace, until)
         step_index = 0
         while step_index < len(self.steps) and time.monotonic() < until:
             step = self.steps[step_index]
@@ -279,8 +286,10 @@ class LoadRun:
             give_up = until + self.config.reply_timeout * 3
             at: float | None = None
             while time.monotonic() < give_up:
+                posted = time.monotonic()
                 if not await self._deliver(client, body, give_up):
                     break
+                self.post_latencies.append(1000 * (time.monotonic() - posted))
                 try:
                     at = await asyncio.wait_for(
                         asyncio.shield(waiter.reply), self.config.reply_timeout
@@ -292,7 +301,7 @@ class LoadRun:
                 self.counts["unanswered"] += 1
                 return
             if at is None:  # told to try again: the same text as a new message, a bit later
-                await asyncio.sleep(pace.uniform(0, 2 * self.config.think_seconds))
+                await self._think(pace, until)
                 continue
             progress.acked = step_index
             if step.answer:
@@ -300,8 +309,13 @@ class LoadRun:
                 self.counts["answers"] += 1
             self.counts["updates"] += 1
             step_index += 1
-            await asyncio.sleep(pace.uniform(0, 2 * self.config.think_seconds))
+            await self._think(pace, until)
         self.counts["finished_script"] += step_index == len(self.steps)
+
+    async def _think(self, pace: random.Random, until: float) -> None:
+        """A person's pause before their next message (none past the end of the run)."""
+        pause = pace.uniform(0, 2 * self.config.think_seconds)
+        await asyncio.sleep(max(0.0, min(pause, until - time.monotonic())))
 
     async def play(self, actions: Sequence[tuple[float, Action]] = ()) -> dict[str, Any]:
         """Everyone answers for `seconds`; `actions` run at their second into the run."""
@@ -333,10 +347,13 @@ class LoadRun:
         await action(self)
 
     async def _sample_rss(self) -> None:
+        """Samples the instances' memory, and how late this loop wakes (its own load)."""
         assert self.instances is not None
         while True:
             self.instances.sample_rss()
+            began = time.monotonic()
             await asyncio.sleep(0.5)
+            self.loop_lags.append(1000 * (time.monotonic() - began - 0.5))
 
     def figures(self, seconds: float) -> dict[str, Any]:
         """The run's JSON: rates, latencies, and the database against what was acknowledged."""
@@ -352,8 +369,8 @@ class LoadRun:
             # step sent could leave (a row twice, or an answer stored under another question).
             lost += sum((acked - have).values())
             duplicated += sum((have - sent).values())
-        latencies = sorted(self.latencies)
-        cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+        cuts = _percentiles(self.latencies)
+        posts, lags = _percentiles(self.post_latencies), _percentiles(self.loop_lags)
         return {
             "answers_per_second": round(self.counts["answers"] / seconds, 1),
             "latency_ms": {
@@ -393,6 +410,10 @@ class LoadRun:
                 "harness_cpu_ms_per_update": round(
                     self.counts["harness_cpu_ms"] / max(1, self.counts["updates"]), 2
                 ),
+                # Where the latency goes: the webhook POST through the proxy until its 200,
+                # and how late the harness's own event loop wakes (it is busy or starved).
+                "webhook_post_ms": {"p50": round(posts[49], 1), "p95": round(posts[94], 1)},
+                "harness_loop_lag_ms": {"p50": round(lags[49], 1), "p95": round(lags[94], 1)},
                 "load_average_1min_at_end": round(os.getloadavg()[0], 1),
                 "cpus": os.cpu_count(),
                 "script_steps": len(self.steps),
