@@ -3,10 +3,10 @@
 Each simulated person is the director of a unit of their own (seeded through the factories),
 with the bundled report kind open. They play the same conversation the demo player plays
 (/start, each section opened and answered to the end), one Telegram update at a time: the
-update is POSTed to the round-robin proxy as Telegram would (redelivered, same update id,
-when the POST fails or no reply comes), and the person waits for the reply to reach the fake
-Bot API before thinking and sending the next one. "Told to try again" makes them send the
-same thing again as a new message.
+update goes to the round-robin proxy, which POSTs it to an instance as Telegram would
+(redelivered, same update id, when the POST fails or no reply comes), and the person waits
+for the reply to reach the fake Bot API before thinking and sending the next one. "Told to
+try again" makes them send the same thing again as a new message.
 
 Afterwards the database is compared with what was acknowledged: a reference member played
 the script in-process first, so the audit-trail rows each step leaves are known. `lost`
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from bot.cli.demo import DemoPlayer
@@ -238,7 +237,6 @@ class LoadRun:
         for instance in self.instances.running:
             await self.instances.wait_ready(instance)
         self.proxy = Proxy([i.url for i in self.instances.running])
-        self.proxy.start()
 
     def _on_message(self, sent: Sent) -> None:
         waiter = self._waiting.get(sent.chat_id)
@@ -254,22 +252,19 @@ class LoadRun:
         if sent.text == waiter.expected:
             waiter.reply.set_result(sent.at)
 
-    async def _deliver(self, client: httpx.AsyncClient, body: bytes, stop_at: float) -> bool:
-        """POSTs an update until an instance takes it (as Telegram redelivers); True if one did."""
+    async def _deliver(self, body: bytes, stop_at: float) -> bool:
+        """Hands an update to the proxy until an instance takes it (as Telegram redelivers);
+        True if one did."""
         assert self.proxy is not None
         headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
         while time.monotonic() < stop_at:
-            try:
-                response = await client.post(self.proxy.url, content=body, headers=headers)
-                if response.status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
+            if await self.proxy.forward(body, headers) == 200:
+                return True
             self.counts["redelivered"] += 1
             await asyncio.sleep(0.2)
         return False
 
-    async def _person(self, client: httpx.AsyncClient, index: int, until: float) -> None:
+    async def _person(self, index: int, until: float) -> None:
         user = FIRST_USER + index
         progress = self.progress.setdefault(user, Progress())
         pace = random.Random(user)
@@ -287,7 +282,7 @@ class LoadRun:
             at: float | None = None
             while time.monotonic() < give_up:
                 posted = time.monotonic()
-                if not await self._deliver(client, body, give_up):
+                if not await self._deliver(body, give_up):
                     break
                 self.post_latencies.append(1000 * (time.monotonic() - posted))
                 try:
@@ -325,19 +320,15 @@ class LoadRun:
         cpu_began = time.process_time()
         began = time.monotonic()
         until = began + config.seconds
-        limits = httpx.Limits(max_connections=1024, max_keepalive_connections=512)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-            people = [
-                asyncio.create_task(self._person(client, n, until)) for n in range(config.users)
-            ]
-            chores = [asyncio.create_task(self._at(s, action)) for s, action in actions]
-            sampler = asyncio.create_task(self._sample_rss())
-            await asyncio.gather(*people)
-            ended = time.monotonic()
-            sampler.cancel()
-            for chore in chores:
-                chore.cancel()
-        await self.proxy.close()
+        people = [asyncio.create_task(self._person(n, until)) for n in range(config.users)]
+        chores = [asyncio.create_task(self._at(s, action)) for s, action in actions]
+        sampler = asyncio.create_task(self._sample_rss())
+        await asyncio.gather(*people)
+        ended = time.monotonic()
+        sampler.cancel()
+        for chore in chores:
+            chore.cancel()
+        self.proxy.close()
         self.instances.sample_rss()
         self.counts["harness_cpu_ms"] = int(1000 * (time.process_time() - cpu_began))
         return self.figures(ended - began)
