@@ -22,8 +22,8 @@ from bot.conversation.events import Sender, parse_typed
 from bot.core.replies import TELEGRAM
 from bot.store.database import Database, table_of
 from models import AnswerChange
-from tests.support.fake_telegram import Fault
-from tests.support.load_run import FIRST_USER, Action, LoadConfig, LoadRun, Progress
+from tests.support.fake_telegram import Fault, Sent
+from tests.support.load_run import FIRST_USER, Action, LoadConfig, LoadRun, Progress, Waiter
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, start_server
 
 pytestmark = pytest.mark.slow
@@ -219,4 +219,18 @@ def test_the_audit_comparison_finds_a_lost_and_a_doubled_answer(tmp_path: Path) 
     with database.engine.begin() as connection:
         connection.execute(insert(changes), [dict(row), {**row, "id": None, "question_id": "x"}])
     assert (run.figures(1.0)["lost"], run.figures(1.0)["duplicated"]) == (0, 1)
+    database.dispose()
+
+
+async def test_a_reply_sent_twice_for_one_delivery_counts_as_duplicated(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'load.db'}")
+    run = LoadRun(LoadConfig(users=1), database, "sqlite", tmp_path)
+    loop = asyncio.get_running_loop()
+    for deliveries, chat in ((1, 7), (2, 8)):
+        answered = Waiter("✅ Đã lưu: 591", loop.create_future(), deliveries)
+        answered.reply.set_result(1.0)
+        run.waiting[chat] = answered
+        run.on_message(Sent("sendMessage", chat, "✅ Đã lưu: 591", 2.0))
+    # Delivered once and answered twice: a duplicate; delivered twice: answered again.
+    assert (run.counts["duplicated_replies"], run.counts["replies_to_redeliveries"]) == (1, 1)
     database.dispose()

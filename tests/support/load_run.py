@@ -74,7 +74,8 @@ class LoadConfig:
     seconds: float = 30.0
     instances: int = 1
     think_seconds: float = 5.0  # mean pause between a reply and the next message
-    reply_timeout: float = 15.0  # no reply by then: the update is delivered again
+    # No reply by then: the update is delivered again (same id), as after a lost instance.
+    reply_timeout: float = 60.0
     extra_env: dict[str, str] = field(default_factory=dict)
     disk_can_fill: bool = False  # see Instances.fill_disk
 
@@ -177,9 +178,12 @@ def update_json(update_id: int, user: int, text: str) -> dict[str, Any]:
 
 
 @dataclass
-class _Waiter:
+class Waiter:
+    """A person waiting for the reply to their update."""
+
     expected: str
     reply: asyncio.Future[float | None]
+    deliveries: int = 0  # times an instance took the update (more: delivered again)
 
 
 @dataclass
@@ -208,7 +212,8 @@ class LoadRun:
     loop_lags: list[float] = field(default_factory=list)
     progress: dict[int, Progress] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
-    _waiting: dict[int, _Waiter] = field(default_factory=dict)
+    waiting: dict[int, Waiter] = field(default_factory=dict)
+    _answered: dict[int, Waiter] = field(default_factory=dict)  # each chat's previous
     _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self, database_url: str) -> None:
@@ -219,7 +224,7 @@ class LoadRun:
     def prepare(self) -> None:
         """Seeds the units and the script, starts the fake Bot API."""
         self.steps, self.users = seed(self.database, self.config.users)
-        self.fake.on_message = self._on_message
+        self.fake.on_message = self.on_message
         self.fake.start()
 
     async def launch(self, database_url: str) -> None:
@@ -238,19 +243,24 @@ class LoadRun:
             await self.instances.wait_ready(instance)
         self.proxy = Proxy([i.url for i in self.instances.running])
 
-    def _on_message(self, sent: Sent) -> None:
-        waiter = self._waiting.get(sent.chat_id)
+    def on_message(self, sent: Sent) -> None:
+        """A message reached the fake Bot API: the reply someone waits for, or not."""
+        waiter = self.waiting.get(sent.chat_id)
         if sent.text in TRY_AGAIN:
             self.counts["told_to_try_again"] += 1
             if waiter is not None and not waiter.reply.done():
                 waiter.reply.set_result(None)
             return
-        if waiter is None or waiter.reply.done():
-            if waiter is not None and sent.text == waiter.expected:
-                self.counts["duplicated_replies"] += 1
-            return
-        if sent.text == waiter.expected:
+        if waiter is not None and not waiter.reply.done() and sent.text == waiter.expected:
             waiter.reply.set_result(sent.at)
+            return
+        # The reply to an update already answered: twice for one delivery is a duplicate;
+        # an update delivered again (no reply in time) is answered again from what was kept.
+        done = [w for w in (waiter, self._answered.get(sent.chat_id)) if w and w.reply.done()]
+        again = next((w for w in done if sent.text == w.expected), None)
+        if again is not None:
+            key = "duplicated_replies" if again.deliveries == 1 else "replies_to_redeliveries"
+            self.counts[key] += 1
 
     async def _deliver(self, body: bytes, stop_at: float) -> bool:
         """Hands an update to the proxy until an instance takes it (as Telegram redelivers);
@@ -273,8 +283,11 @@ class LoadRun:
         while step_index < len(self.steps) and time.monotonic() < until:
             step = self.steps[step_index]
             loop = asyncio.get_running_loop()
-            waiter = _Waiter(step.expected, loop.create_future())
-            self._waiting[user] = waiter
+            waiter = Waiter(step.expected, loop.create_future())
+            previous = self.waiting.get(user)
+            if previous is not None:
+                self._answered[user] = previous
+            self.waiting[user] = waiter
             body = json.dumps(update_json(next(self._update_ids), user, step.typed)).encode()
             began = time.monotonic()
             progress.sent = step_index
@@ -284,6 +297,7 @@ class LoadRun:
                 posted = time.monotonic()
                 if not await self._deliver(body, give_up):
                     break
+                waiter.deliveries += 1
                 self.post_latencies.append(1000 * (time.monotonic() - posted))
                 try:
                     at = await asyncio.wait_for(
@@ -387,6 +401,7 @@ class LoadRun:
                 "told_to_try_again": self.counts["told_to_try_again"],
                 "redelivered": self.counts["redelivered"],
                 "reply_timeouts": self.counts["reply_timeouts"],
+                "replies_to_redeliveries": self.counts["replies_to_redeliveries"],
                 "unanswered": self.counts["unanswered"],
                 "proxy_failovers": self.proxy.failovers if self.proxy else 0,
                 "bot_api_refusals": {str(k): v for k, v in self.fake.refused.items()},
