@@ -422,7 +422,7 @@ def main() -> None:
             path = Path(name) / "province.db"
             figures = measure(f"sqlite:///{path}", "sqlite", window, path)
         else:
-            with running_server() as server:
+            with running_server(durable=True) as server:  # as in production
                 figures = measure(server.create_database("province"), "postgresql", window, None)
     print(json.dumps(figures, ensure_ascii=False))
 

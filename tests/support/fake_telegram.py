@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -114,6 +115,8 @@ class FakeTelegram:
 
     def start(self) -> int:
         """Listens on a free loopback port of the running event loop; returns the port."""
+        # Refusals (429s under the limits) are counted, not logged one by one.
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)
         app = Application([(r"/bot([^/]+)/(\w+)", _MethodHandler, {"fake": self})])
         sockets = bind_sockets(0, "127.0.0.1")
         self._server = HTTPServer(app, idle_connection_timeout=60)
