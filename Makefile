@@ -10,7 +10,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test e2e bench lint typecheck check demo clean help
+.PHONY: run test e2e bench load province lint typecheck check demo clean help
 
 help:
 	@echo "make run    - set up and start the bot (terminal chat when no Telegram token)"
@@ -18,6 +18,8 @@ help:
 	@echo "make demo   - write a sample draft to data/demo.docx"
 	@echo "make e2e    - the Telegram end-to-end journeys (Bot API emulator, needs node/npm)"
 	@echo "make bench  - benchmark of the Telegram path and the draft; prints one JSON object"
+	@echo "make load   - staff answering at once through webhook instances (LOAD_ARGS=...); one JSON"
+	@echo "make province - a province's data: reminder sweep, /tiendo, consolidation; one JSON"
 	@echo "make lint   - ruff, mypy and the layer contract (import-linter)"
 
 $(UV):
@@ -42,6 +44,12 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	@$(VENV)/bin/python bench/bench_telegram.py $(BENCH_ARGS)
+
+load: $(STAMP)
+	@$(VENV)/bin/python bench/load.py $(LOAD_ARGS)
+
+province: $(STAMP)
+	@$(VENV)/bin/python bench/province.py $(PROVINCE_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

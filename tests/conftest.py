@@ -23,6 +23,9 @@ modules, and why:
   differ (a write lock held elsewhere, a server connection dropped at COMMIT);
 - test_webhook_instances: two `baocao run` processes sharing one database, SQLite's file
   lock against PostgreSQL's advisory and row locks;
+- test_load_faults: real `baocao run` instances on a shared PostgreSQL: one SIGKILLed, the
+  server restarted, the database made read-only (it starts servers of its own or databases
+  on the run's; its SQLite faults, the disk full and the Bot API failing, are unmarked);
 - test_migrations: the schema the migrations build, on each dialect (its other tests
   build SQLite files of their own; PostgreSQL's template is built by the migrations too).
 

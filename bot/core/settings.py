@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # The bot's @username, for invite links (https://t.me/<username>?start=<code>); asked
     # from Telegram (getMe) when unset and a token is configured.
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
+    # Bot API calls per second overall that the bot spaces itself to (Telegram allows about
+    # 30 messages a second to different chats); 0: no spacing, Telegram's 429s still waited.
+    telegram_rate: float = Field(default=30.0, ge=0, alias="TELEGRAM_RATE_LIMIT")
     demo: bool | None = Field(default=None, alias="BAOCAO_DEMO")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # "text" (one readable line) or "json" (one JSON object a line, for log collectors).

@@ -133,7 +133,10 @@ def build_application(
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         # Retries RetryAfter (flood control) on every call; network errors are retried by
         # the channel.
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=SEND_ATTEMPTS))
+        .rate_limiter(
+            rate_limiter
+            or AIORateLimiter(overall_max_rate=settings.telegram_rate, max_retries=SEND_ATTEMPTS)
+        )
         # Answers often quote what the user typed; a link in it should not grow a preview.
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(announce_commands)

@@ -75,6 +75,28 @@ class PostgresServer:
         """Drops a database, closing whatever connections are left on it."""
         self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def restart(self) -> None:
+        """Stops the server at once (as a crash would) and starts it again on the same port."""
+        subprocess.run(
+            [
+                *self.run_as,
+                _binary("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "immediate",
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.root / "log"),
+                "restart",
+            ],
+            capture_output=True,
+            check=True,
+            timeout=90,
+        )
+
     def stop(self) -> None:
         """Stops the server at once and removes its folder."""
         subprocess.run(
@@ -86,8 +108,12 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server() -> PostgresServer:
-    """Initialises and starts a server in a new temp folder (PostgresUnavailableError if not)."""
+def start_server(*, durable: bool = False) -> PostgresServer:
+    """Initialises and starts a server in a new temp folder (PostgresUnavailableError if not).
+
+    `durable` keeps PostgreSQL's own defaults (fsync, synchronous commit, full pages), as in
+    production: what the load tool measures, and what a crash must not lose.
+    """
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
     root = Path(tempfile.mkdtemp(prefix="baocao-pg-"))
     run_as: list[str] = []
@@ -122,14 +148,13 @@ def start_server() -> PostgresServer:
             capture_output=True,
             timeout=120,
         )
+        fast = ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         options = " ".join(
             [
                 f"-p {port}",
                 "-h 127.0.0.1",
                 f"-k {root}",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
+                *([] if durable else fast),
                 "-c max_connections=300",
             ]
         )
@@ -165,9 +190,9 @@ def start_server() -> PostgresServer:
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[PostgresServer]:
+def running_server(*, durable: bool = False) -> Iterator[PostgresServer]:
     """A server for the duration of a `with` block."""
-    server = start_server()
+    server = start_server(durable=durable)
     try:
         yield server
     finally:
