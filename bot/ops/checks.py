@@ -29,6 +29,7 @@ from bot.ops.logs import Redactor, secrets_of
 from bot.report.pdf import soffice
 from bot.store.database import MIGRATIONS_DIR, normalize_url
 from bot.texts import t
+from bot.workflow.draft_links import public_base
 
 # A nightly backup may run late; one missed night is what this is meant to catch.
 BACKUP_MAX_AGE = timedelta(hours=26)
@@ -246,7 +247,9 @@ def check_webhook(settings: Settings, client: httpx.Client, redact: Redactor) ->
 def check_public_url(settings: Settings, client: httpx.Client, redact: Redactor) -> Check:
     """BAOCAO_PUBLIC_URL reaches this bot's web server (its /healthz answers 200)."""
     if not settings.public_url:
-        return Check("public_url", True, t("ops.doctor.public_url.unset"))
+        return Check(
+            "public_url", True, t("ops.doctor.public_url.unset", url=public_base(settings))
+        )
     url = settings.public_url.rstrip("/") + "/healthz"
     try:
         response = client.get(url)

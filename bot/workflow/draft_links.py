@@ -188,9 +188,19 @@ def revoke(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def configured(settings: Settings) -> DraftLinks | None:
-    """The deployment's links, or None while BAOCAO_PUBLIC_URL is unset (no links then)."""
-    if not settings.public_url or not settings.public_url.strip():
-        return None
+def public_base(settings: Settings) -> str:
+    """BAOCAO_PUBLIC_URL; while it is unset, the bot's own web server (BAOCAO_WEB_LISTEN),
+    which opens on this machine only: a first try works, and `baocao doctor` says so."""
+    if settings.public_url and settings.public_url.strip():
+        return settings.public_url.strip()
+    host, _, port = settings.web_listen.strip().rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"  # listening everywhere: this machine reaches it on loopback
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def configured(settings: Settings) -> DraftLinks:
+    """The deployment's draft links, on BAOCAO_PUBLIC_URL (or the local web server)."""
     lifetime = timedelta(hours=settings.draft_link_hours)
-    return DraftLinks(secret_key(settings), settings.public_url.strip(), lifetime)
+    return DraftLinks(secret_key(settings), public_base(settings), lifetime)

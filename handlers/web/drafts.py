@@ -190,6 +190,5 @@ def draft_routes(database: Database, links: DraftLinks, drafts_dir: Path) -> lis
 
 
 def configured_draft_routes(database: Database, settings: Settings) -> list[BaseRoute]:
-    """The draft routes when BAOCAO_PUBLIC_URL is set (no links are given otherwise)."""
-    links = draft_links.configured(settings)
-    return draft_routes(database, links, settings.drafts_dir) if links is not None else []
+    """The draft routes, for the links the deployment gives (`draft_links.configured`)."""
+    return draft_routes(database, draft_links.configured(settings), settings.drafts_dir)

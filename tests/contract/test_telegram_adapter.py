@@ -599,9 +599,10 @@ async def test_a_draft_link_follows_the_document_and_is_never_cut(
     assert follow[-1].params["text"].endswith(t("telegram.draft_link", url=link))
 
 
-def test_links_are_given_only_with_a_public_url(tmp_path: Path) -> None:
-    plain = Settings(BAOCAO_DATA_DIR=tmp_path)  # type: ignore[call-arg]
-    assert chat_service_options(plain).draft_links is None
+def test_links_go_to_the_public_url_or_the_local_web_server(tmp_path: Path) -> None:
+    plain = Settings(BAOCAO_DATA_DIR=tmp_path, BAOCAO_WEB_LISTEN="127.0.0.1:8181")  # type: ignore[call-arg]
+    local = chat_service_options(plain).draft_links
+    assert local is not None and local.public_url == "http://127.0.0.1:8181"
     public = Settings(  # type: ignore[call-arg]
         BAOCAO_DATA_DIR=tmp_path, BAOCAO_PUBLIC_URL="https://baocao.example.edu.vn"
     )

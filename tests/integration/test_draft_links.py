@@ -160,10 +160,26 @@ def test_the_secret_is_generated_once_into_the_data_folder(tmp_path: Path) -> No
     assert secret_key(given) == "k" * 40
 
 
-def test_no_links_without_a_public_url(tmp_path: Path) -> None:
-    unset = Settings(BAOCAO_DATA_DIR=tmp_path, BAOCAO_PUBLIC_URL=None)  # type: ignore[call-arg]
-    assert configured(unset) is None
-    assert not (tmp_path / SECRET_FILE).exists()
+@pytest.mark.parametrize(
+    ("listen", "base"),
+    [
+        ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("0.0.0.0:9000", "http://127.0.0.1:9000"),
+        ("[::]:9000", "http://127.0.0.1:9000"),
+        ("[::1]:8443", "http://[::1]:8443"),
+        ("baocao.lan:80", "http://baocao.lan:80"),
+    ],
+)
+def test_without_a_public_url_links_use_the_bots_own_web_server(
+    tmp_path: Path, listen: str, base: str
+) -> None:
+    unset = Settings(  # type: ignore[call-arg]
+        BAOCAO_DATA_DIR=tmp_path, BAOCAO_PUBLIC_URL=None, BAOCAO_WEB_LISTEN=listen
+    )
+    assert configured(unset).public_url == base
+
+
+def test_links_use_the_public_url_when_set(tmp_path: Path) -> None:
     public = Settings(  # type: ignore[call-arg]
         BAOCAO_DATA_DIR=tmp_path,
         BAOCAO_PUBLIC_URL="https://bc.example.vn/",

@@ -6,9 +6,11 @@ and ZALO_API_BASE_URL pointing at the fake server. Every wait is on something th
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from docx import Document
 
 from bot.texts import t
 from tests.support.ports import free_port
@@ -261,18 +264,24 @@ def test_a_wrong_token_stops_the_bot_with_a_clear_error(api: FakeZaloApi, tmp_pa
     assert "not-the-token" not in result.stderr
 
 
-def test_duthao_without_a_public_url_says_how_the_draft_can_be_opened(
+def test_duthao_without_a_public_url_links_to_the_bots_own_web_server(
     start_bot: StartBot, api: FakeZaloApi
 ) -> None:
-    bot = start_bot()
+    # The command line, with no BAOCAO_PUBLIC_URL: the link opens on this machine.
+    port = free_port()
+    bot = start_bot(BAOCAO_WEB_LISTEN=f"127.0.0.1:{port}")
     bot.say("/start")
     bot.say("4")
     bot.say("Lãnh đạo trung tâm chỉ đạo sát sao.")
     before = len(api.texts(CHAT))
     api.push(text_update(CHAT, "/duthao", "duthao-1"))
+    pattern = re.compile(rf"http://127\.0\.0\.1:{port}/d/[\w.-]+")
     api.wait_for(
-        lambda: any(t("zalo.draft_no_link") in text for text in api.texts(CHAT)[before:]),
-        timeout=90,
+        lambda: any(pattern.search(text) for text in api.texts(CHAT)[before:]), timeout=90
     )
+    link = next(m.group(0) for text in api.texts(CHAT)[before:] if (m := pattern.search(text)))
+    response = httpx.get(f"{link}/docx", timeout=30)
+    assert response.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "Lãnh đạo trung tâm chỉ đạo sát sao." in text
     assert all(1 <= len(text) <= 2000 for text in api.texts(CHAT))
-    assert api.calls("sendPhoto") == [] and not api.refused
