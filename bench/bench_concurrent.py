@@ -30,26 +30,12 @@ from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR
 from bot.store.database import Database
 from handlers.telegram.app import build_application, settle_memory
 from tests.e2e.script import conversation
-from tests.support.bot_api import DATE, OfflineBotApi
+from tests.support.bot_api import OfflineBotApi
 from tests.support.postgres import start_server
+from tests.support.telegram_updates import message_update
 
 TOKEN = "123456:BENCH"
 NOT_ANSWERS = ("", "review")
-
-
-def message_raw(update_id: int, user_id: int, text: str) -> dict[str, Any]:
-    person = {"id": user_id, "is_bot": False, "first_name": "Hương"}
-    message: dict[str, Any] = {
-        "message_id": update_id,
-        "date": DATE,
-        "text": text,
-        "from": person,
-        "chat": {"id": user_id, "type": "private", "first_name": "Hương"},
-    }
-    if text.startswith("/"):
-        length = len(text.split(" ", 1)[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"update_id": update_id, "message": message}
 
 
 class NotSavedCounter(logging.Handler):
@@ -100,7 +86,7 @@ async def bench_concurrent(
 
     async def play(user_id: int) -> None:
         for step in script:
-            raw = message_raw(next(next_id), user_id, step.typed)
+            raw = message_update(next(next_id), user_id, text=step.typed)
             began = time.perf_counter()
             await application.process_update(Update.de_json(raw, application.bot))
             latencies.append(time.perf_counter() - began)

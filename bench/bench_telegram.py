@@ -61,7 +61,8 @@ from handlers.telegram.adapter import CHANNEL_KEY
 from handlers.telegram.app import build_application, settle_memory
 from models import Answer, AnswerChange
 from tests.e2e.script import Step, conversation
-from tests.support.bot_api import BOT, DATE, OfflineBotApi
+from tests.support.bot_api import OfflineBotApi
+from tests.support.telegram_updates import bot_message, callback_update, message_update
 
 TOKEN = "123456:BENCH"
 DRAFT_RUNS = 5
@@ -103,45 +104,6 @@ class Run:
     calls: Counter[str] = field(default_factory=Counter)
 
 
-def message_raw(update_id: int, user_id: int, text: str) -> dict[str, Any]:
-    person = {"id": user_id, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
-    message: dict[str, Any] = {
-        "message_id": update_id,
-        "date": DATE,
-        "text": text,
-        "from": person,
-        "chat": {"id": user_id, "type": "private", "first_name": "Hương"},
-    }
-    if text.startswith("/"):
-        length = len(text.split(" ", 1)[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"update_id": update_id, "message": message}
-
-
-def press_raw(
-    update_id: int, user_id: int, pressed: tuple[int, dict[str, Any]], data: str
-) -> dict[str, Any]:
-    message_id, markup = pressed
-    person = {"id": user_id, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"q{update_id}",
-            "from": person,
-            "chat_instance": str(user_id),
-            "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": DATE,
-                "from": BOT,
-                "chat": {"id": user_id, "type": "private"},
-                "text": "…",
-                "reply_markup": markup,
-            },
-        },
-    }
-
-
 def buttons_of(markup: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, callback data) of an inline keyboard as sent."""
     return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
@@ -173,10 +135,11 @@ async def replay(
             pressed = api.last_markup.get(user_id) if presses else None
             button = step.button_for(buttons_of(pressed[1])) if pressed else None
             if pressed is not None and button is not None:
-                raw = press_raw(update_id, user_id, pressed, button[1])
+                message = bot_message(pressed[0], user_id, "…", pressed[1])
+                raw = callback_update(update_id, user_id, button[1], message)
                 run.presses += 1
             else:
-                raw = message_raw(update_id, user_id, step.typed)
+                raw = message_update(update_id, user_id, text=step.typed)
             await application.process_update(Update.de_json(raw, application.bot))
             run.updates += 1
             run.answers += step.asks not in NOT_ANSWERS

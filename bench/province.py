@@ -295,7 +295,9 @@ async def send(database: Database, window: float) -> dict[str, Any]:
     bot = Bot(TOKEN, base_url=fake.base_url)
     async with bot:
         options = SweepOptions(worker="province", plan=False)
-        sweeper = Sweeper(database, TelegramSender(bot), options, clock=lambda: SEND_AT)
+        sender = TelegramSender(bot)
+        senders = {sender.channel: sender}
+        sweeper = Sweeper(database, senders, options, clock=lambda: SEND_AT)
         began, cpu_began = time.monotonic(), time.process_time()
         sweep = asyncio.create_task(sweeper.sweep())
         done, _ = await asyncio.wait([sweep], timeout=window)

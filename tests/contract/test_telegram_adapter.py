@@ -54,54 +54,25 @@ from handlers.telegram.app import (
     file_base_url,
 )
 from handlers.telegram.poll import poll
-from tests.support.bot_api import BOT, DATE, Call, OfflineBotApi
+from tests.support.bot_api import Call, OfflineBotApi
 from tests.support.ports import free_port
+from tests.support.telegram_updates import (
+    BOT,
+    DATE,
+    PHOTO,
+    STICKER,
+    bot_message,
+    callback_update,
+    message_update,
+    private_chat,
+)
 
 TOKEN = "123456:TEST"
-USER = {"id": 4242, "is_bot": False, "first_name": "Hương", "last_name": "Nguyễn"}
-PRIVATE = {"id": 4242, "type": "private", "first_name": "Hương", "last_name": "Nguyễn"}
+USER_ID = 4242
+PRIVATE = private_chat(USER_ID)
 GROUP = {"id": -100777, "type": "supergroup", "title": "Tổ Giáo vụ"}
 
 
-# -- raw updates, as Telegram sends them --------------------------------------------------
-
-
-def message_update(
-    update_id: int, chat: dict[str, Any] = PRIVATE, **fields: Any
-) -> dict[str, Any]:
-    """A `message` update; a text starting with / carries its bot_command entity."""
-    message = {"message_id": update_id, "date": DATE, "chat": chat, "from": USER, **fields}
-    text = fields.get("text")
-    if isinstance(text, str) and text.startswith("/"):
-        length = len(text.split(" ", 1)[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"update_id": update_id, "message": message}
-
-
-def callback_update(update_id: int, data: str, pressed: dict[str, Any]) -> dict[str, Any]:
-    """A `callback_query` update for a press on a bot message."""
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"cq{update_id}",
-            "from": USER,
-            "chat_instance": "-4242",
-            "data": data,
-            "message": pressed,
-        },
-    }
-
-
-PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
-STICKER = {
-    "file_id": "s1",
-    "file_unique_id": "u2",
-    "type": "regular",
-    "width": 512,
-    "height": 512,
-    "is_animated": False,
-    "is_video": False,
-}
 VOICE = {"file_id": "v1", "file_unique_id": "u3", "duration": 2}
 DOCUMENT = {"file_id": "d1", "file_unique_id": "u4", "file_name": "so-lieu.xlsx"}
 ANIMATION = {
@@ -123,19 +94,27 @@ def parse(raw: dict[str, Any]) -> Update:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (message_update(1, text="1.234"), Text("1.234")),
-        (message_update(2, text="Năm học\nnhiều khó khăn"), Text("Năm học\nnhiều khó khăn")),
-        (message_update(3, text="/tiep"), Command("tiep")),
-        (message_update(4, text="/start@baocao_bot"), Command("start")),
-        (message_update(5, text="/XEM  2"), Command("xem", "2")),
-        (message_update(6, photo=PHOTO, caption="bảng điểm"), Attachment("photo")),
-        (message_update(7, sticker=STICKER), Attachment("sticker")),
-        (message_update(8, voice=VOICE), Attachment("voice")),
-        (message_update(9, document=DOCUMENT), Attachment("document", "so-lieu.xlsx")),
-        (message_update(10, animation=ANIMATION, document=DOCUMENT), Attachment("video")),
-        (message_update(11, location={"latitude": 10.8, "longitude": 106.7}), Attachment("other")),
+        (message_update(1, USER_ID, text="1.234"), Text("1.234")),
         (
-            callback_update(12, "7:o:yes", {"message_id": 3, "date": DATE, "chat": PRIVATE}),
+            message_update(2, USER_ID, text="Năm học\nnhiều khó khăn"),
+            Text("Năm học\nnhiều khó khăn"),
+        ),
+        (message_update(3, USER_ID, text="/tiep"), Command("tiep")),
+        (message_update(4, USER_ID, text="/start@baocao_bot"), Command("start")),
+        (message_update(5, USER_ID, text="/XEM  2"), Command("xem", "2")),
+        (message_update(6, USER_ID, photo=PHOTO, caption="bảng điểm"), Attachment("photo")),
+        (message_update(7, USER_ID, sticker=STICKER), Attachment("sticker")),
+        (message_update(8, USER_ID, voice=VOICE), Attachment("voice")),
+        (message_update(9, USER_ID, document=DOCUMENT), Attachment("document", "so-lieu.xlsx")),
+        (message_update(10, USER_ID, animation=ANIMATION, document=DOCUMENT), Attachment("video")),
+        (
+            message_update(11, USER_ID, location={"latitude": 10.8, "longitude": 106.7}),
+            Attachment("other"),
+        ),
+        (
+            callback_update(
+                12, USER_ID, "7:o:yes", {"message_id": 3, "date": DATE, "chat": PRIVATE}
+            ),
             ButtonPress("7:o:yes"),
         ),
     ],
@@ -145,7 +124,7 @@ def test_an_update_becomes_a_neutral_event(raw: dict[str, Any], expected: object
 
 
 def test_the_sender_is_the_telegram_user() -> None:
-    assert sender_of(parse(message_update(1, text="hi"))) == Sender(
+    assert sender_of(parse(message_update(1, USER_ID, text="hi"))) == Sender(
         "telegram", "4242", "Hương Nguyễn"
     )
 
@@ -161,7 +140,7 @@ def test_channel_posts_and_bots_have_no_sender() -> None:
         },
     }
     assert sender_of(parse(post)) is None
-    from_bot = message_update(2, text="hi")
+    from_bot = message_update(2, USER_ID, text="hi")
     from_bot["message"]["from"] = BOT
     assert sender_of(parse(from_bot)) is None
 
@@ -373,7 +352,7 @@ class TelegramUser:
         return self.update_id
 
     async def say(self, text: str, chat: dict[str, Any] = PRIVATE) -> list[Call]:
-        return await self.send(message_update(self.next_id(), chat, text=text))
+        return await self.send(message_update(self.next_id(), USER_ID, chat, text=text))
 
     def last_with_button(self, label: str) -> tuple[dict[str, Any], str]:
         """The newest bot message with a button whose label contains `label`."""
@@ -383,14 +362,7 @@ class TelegramUser:
                 for button in row:
                     if label in button["text"]:
                         message_id = call.params.get("message_id") or self.message_id_of(call)
-                        pressed = {
-                            "message_id": message_id,
-                            "date": DATE,
-                            "chat": PRIVATE,
-                            "from": BOT,
-                            "text": call.params["text"],
-                            "reply_markup": markup,
-                        }
+                        pressed = bot_message(message_id, USER_ID, call.params["text"], markup)
                         return pressed, button["callback_data"]
         raise AssertionError(f"no button {label!r}")
 
@@ -400,7 +372,7 @@ class TelegramUser:
 
     async def press(self, label: str) -> list[Call]:
         pressed, data = self.last_with_button(label)
-        return await self.send(callback_update(self.next_id(), data, pressed))
+        return await self.send(callback_update(self.next_id(), USER_ID, data, pressed))
 
 
 def texts(calls: list[Call]) -> str:
@@ -506,7 +478,7 @@ async def test_an_error_and_the_question_asked_again_are_one_message(user: Teleg
 async def test_a_stale_or_forged_button_is_answered_and_explained(user: TelegramUser) -> None:
     await user.say("/start")
     pressed, _ = user.last_with_button("Thông tin chung")
-    calls = await user.send(callback_update(user.next_id(), "999:o:forged", pressed))
+    calls = await user.send(callback_update(user.next_id(), USER_ID, "999:o:forged", pressed))
     assert calls[0].method == "answerCallbackQuery"
     assert "thuộc một câu hỏi trước đó" in texts(calls)
 
@@ -514,7 +486,7 @@ async def test_a_stale_or_forged_button_is_answered_and_explained(user: Telegram
 async def test_a_redelivered_update_changes_nothing_twice(user: TelegramUser) -> None:
     await user.say("/start")
     await user.press("Thông tin chung")
-    answer = message_update(user.next_id(), text="Tốt")
+    answer = message_update(user.next_id(), USER_ID, text="Tốt")
     first = await user.send(answer)
     again = await user.send(answer)
     assert "✅ Đã lưu" in texts(first)
@@ -526,10 +498,10 @@ async def test_a_redelivered_update_changes_nothing_twice(user: TelegramUser) ->
 async def test_a_photo_or_sticker_where_text_is_expected_is_explained(user: TelegramUser) -> None:
     await user.say("/start")
     await user.press("Thông tin chung")
-    calls = await user.send(message_update(user.next_id(), photo=PHOTO))
+    calls = await user.send(message_update(user.next_id(), USER_ID, photo=PHOTO))
     assert "Tôi chưa đọc được ảnh" in texts(calls)
     assert "Tóm tắt tình hình năm học?" in texts(calls)
-    calls = await user.send(message_update(user.next_id(), sticker=STICKER))
+    calls = await user.send(message_update(user.next_id(), USER_ID, sticker=STICKER))
     assert "nhãn dán" in texts(calls)
 
 
@@ -545,7 +517,7 @@ async def test_a_group_is_asked_to_talk_privately(user: TelegramUser, api: Offli
 async def test_an_edited_message_is_not_an_answer(user: TelegramUser) -> None:
     await user.say("/start")
     await user.press("Thông tin chung")
-    raw = message_update(user.next_id(), text="Sửa lại")
+    raw = message_update(user.next_id(), USER_ID, text="Sửa lại")
     raw["edited_message"] = raw.pop("message") | {"edit_date": DATE + 5}
     calls = await user.send(raw)
     assert "tin nhắn đã sửa" in texts(calls)
@@ -658,7 +630,9 @@ async def test_polling_confirms_an_update_only_after_handling_it(
     api = OfflineBotApi()
     settings = Settings(telegram_bot_token=TOKEN, _env_file=None)
     app = build_application(settings, engine, request=api, get_updates_request=api)
-    api.pending = [[message_update(7, text="/start"), message_update(8, text="/help")]]
+    api.pending = [
+        [message_update(7, USER_ID, text="/start"), message_update(8, USER_ID, text="/help")]
+    ]
     stop = asyncio.Event()
     async with app:
         task = asyncio.create_task(poll(app, stop, timeout=0))
@@ -697,7 +671,7 @@ async def polled(api: OfflineBotApi, engine: ConversationEngine, until: int) -> 
 
 
 # An entity without its offset and length: PTB cannot build the update.
-MALFORMED = message_update(7, text="xin chào", entities=[{"type": "bold"}])
+MALFORMED = message_update(7, USER_ID, text="xin chào", entities=[{"type": "bold"}])
 
 
 async def test_an_update_that_cannot_be_read_is_confirmed_and_answered(
@@ -706,7 +680,7 @@ async def test_an_update_that_cannot_be_read_is_confirmed_and_answered(
     with pytest.raises(Exception):  # noqa: B017 - whatever PTB raises on it
         parse(MALFORMED)
     api = OfflineBotApi()
-    api.pending = [[MALFORMED, message_update(8, text="/start")]]
+    api.pending = [[MALFORMED, message_update(8, USER_ID, text="/start")]]
     calls = await polled(api, engine, until=9)
     said = [c.params["text"] for c in calls if c.method == "sendMessage"]
     assert said[0] == t("telegram.unreadable_update")
@@ -722,7 +696,9 @@ async def test_an_update_started_twice_without_finishing_is_given_up(
     for _ in range(2):
         transaction.start_attempts(engine.database, channel="telegram", event_ids=["7"])
     api = OfflineBotApi()
-    api.pending = [[message_update(7, text="/start"), message_update(8, text="/help")]]
+    api.pending = [
+        [message_update(7, USER_ID, text="/start"), message_update(8, USER_ID, text="/help")]
+    ]
     calls = await polled(api, engine, until=9)
     said = [c.params["text"] for c in calls if c.method == "sendMessage"]
     assert said[0] == t("telegram.gave_up")
@@ -828,7 +804,7 @@ async def test_polling_goes_on_when_the_database_turns_read_only(
     path = database_url.removeprefix("sqlite:///")
     engine = ConversationEngine(Database(f"sqlite:///file:{path}?mode=ro&uri=true"), options)
     api = OfflineBotApi()
-    api.pending = [[message_update(7, text="/start")]]
+    api.pending = [[message_update(7, USER_ID, text="/start")]]
     calls = await polled(api, engine, until=8)
     assert [c.params["text"] for c in calls if c.method == "sendMessage"] == [
         t("telegram.not_saved")

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.telegram_updates import command_entities
+
 WAIT = 5.0
 POLL = 0.02
 
@@ -81,9 +83,8 @@ class FakeUser:
 
     def say(self, text: str) -> None:
         """Types a message; a leading / makes it a command, as Telegram marks it."""
-        if text.startswith("/"):
-            length = len(text.split(" ", 1)[0])
-            entities = [{"type": "bot_command", "offset": 0, "length": length}]
+        entities = command_entities(text)
+        if entities:
             self._post("/sendCommand", self._message(text=text, entities=entities))
         else:
             self._post("/sendMessage", self._message(text=text))

@@ -17,19 +17,9 @@ from bot.texts import t
 from tests.e2e.conftest import Emulator, StartBot, free_port
 from tests.e2e.fake_user import FakeUser
 from tests.e2e.script import Step, first_section, section
+from tests.support.telegram_updates import PHOTO, STICKER
 
 pytestmark = pytest.mark.slow
-
-PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
-STICKER = {
-    "file_id": "s1",
-    "file_unique_id": "u2",
-    "type": "regular",
-    "width": 512,
-    "height": 512,
-    "is_animated": False,
-    "is_video": False,
-}
 
 
 def play(user: FakeUser, step: Step) -> None:

@@ -2,7 +2,7 @@
 
 Marked `dialect`: two processes sharing one database is SQLite's file lock against
 PostgreSQL's advisory and row locks. The bots talk to a fake Bot API over HTTP
-(tests/support/bot_api_server.py) and get their updates as Telegram posts them.
+(tests/support/fake_telegram.py) and get their updates as Telegram posts them.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from sqlmodel import func, select
 from bot.store.database import Database
 from models import Answer, AnswerChange, ProcessedEvent
 from tests.e2e.script import conversation
-from tests.support.bot_api import DATE
-from tests.support.bot_api_server import FakeBotApi, FakeBotApiServer, free_port
+from tests.support.fake_telegram import FakeTelegram, in_thread
+from tests.support.ports import free_port
+from tests.support.telegram_updates import message_update
 
 pytestmark = [pytest.mark.slow, pytest.mark.dialect]
 
@@ -36,25 +37,10 @@ SECRET = "s1"
 STEPS = 30
 
 
-def message_raw(update_id: int, user_id: int, text: str) -> dict[str, Any]:
-    person = {"id": user_id, "is_bot": False, "first_name": "Hương"}
-    message: dict[str, Any] = {
-        "message_id": update_id,
-        "date": DATE,
-        "text": text,
-        "from": person,
-        "chat": {"id": user_id, "type": "private", "first_name": "Hương"},
-    }
-    if text.startswith("/"):
-        length = len(text.split(" ", 1)[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"update_id": update_id, "message": message}
-
-
 class Instance:
     """One `baocao run` in webhook mode on a port of its own."""
 
-    def __init__(self, tmp_path: Path, api: FakeBotApi, database_url: str, name: str) -> None:
+    def __init__(self, tmp_path: Path, api: FakeTelegram, database_url: str, name: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.log = tmp_path / f"{name}.log"
@@ -109,11 +95,9 @@ class Instance:
 
 
 @pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    fake = FakeBotApi()
-    server = FakeBotApiServer(fake)
-    yield fake
-    server.close()
+def api() -> Iterator[FakeTelegram]:
+    with in_thread(FakeTelegram(TOKEN)) as fake:
+        yield fake
 
 
 def count(url: str, model: Any) -> int:
@@ -136,7 +120,7 @@ def answers_of(url: str) -> dict[str, str]:
 
 
 async def test_one_chat_through_two_instances_is_handled_in_order_and_once(
-    database_url: str, tmp_path: Path, api: FakeBotApi
+    database_url: str, tmp_path: Path, api: FakeTelegram
 ) -> None:
     """Updates of one chat alternate between two instances, and each is also delivered a
     second time to the other instance at the same moment (a redelivery racing the first)."""
@@ -145,7 +129,7 @@ async def test_one_chat_through_two_instances_is_handled_in_order_and_once(
     try:
         async with httpx.AsyncClient() as client:
             for number, step in enumerate(steps, start=1):
-                raw = message_raw(number, 777, step.typed)
+                raw = message_update(number, 777, text=step.typed)
                 first, second = instances[number % 2], instances[(number + 1) % 2]
                 codes = await asyncio.gather(first.post(client, raw), second.post(client, raw))
                 assert codes == [200, 200]
@@ -162,7 +146,7 @@ async def test_one_chat_through_two_instances_is_handled_in_order_and_once(
     try:
         async with httpx.AsyncClient() as client:
             for number, step in enumerate(steps, start=1):
-                assert await solo.post(client, message_raw(number, 777, step.typed)) == 200
+                assert await solo.post(client, message_update(number, 777, text=step.typed)) == 200
     finally:
         solo.stop()
     assert count(database_url, AnswerChange) == count(reference, AnswerChange) > 10
@@ -171,7 +155,7 @@ async def test_one_chat_through_two_instances_is_handled_in_order_and_once(
 
 
 async def test_sigterm_answers_the_updates_in_flight_and_exits_within_10_s(
-    tmp_path: Path, api: FakeBotApi, database_url: str
+    tmp_path: Path, api: FakeTelegram, database_url: str
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("stopping does not depend on the database")
@@ -180,7 +164,7 @@ async def test_sigterm_answers_the_updates_in_flight_and_exits_within_10_s(
     users = range(1001, 1006)
     async with httpx.AsyncClient() as client:
         posts = [
-            asyncio.create_task(bot.post(client, message_raw(n, user, "/start")))
+            asyncio.create_task(bot.post(client, message_update(n, user, text="/start")))
             for n, user in enumerate(users, start=1)
         ]
         deadline = time.monotonic() + 20

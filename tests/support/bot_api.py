@@ -14,10 +14,9 @@ from typing import Any, ClassVar
 
 from telegram.request import BaseRequest, RequestData
 
-BOT = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
-DATE = 1_700_000_000
+from tests.support.telegram_updates import BOT, MESSAGE_METHODS, bot_message
+
 FIRST_MESSAGE_ID = 100
-MESSAGE_METHODS = ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup")
 
 
 @dataclass
@@ -121,18 +120,12 @@ class OfflineBotApi(BaseRequest):
             self.message_id += 1
         chat_id = int(params["chat_id"])
         message_id = int(params.get("message_id", self.message_id))
-        message = {
-            "message_id": message_id,
-            "date": DATE,
-            "chat": {"id": chat_id, "type": "private"},
-            "from": BOT,
-            "text": params.get("text", ""),
-        }
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict):
-            message["reply_markup"] = markup
+        markup = (
+            params.get("reply_markup") if isinstance(params.get("reply_markup"), dict) else None
+        )
+        if markup is not None:
             self.last_markup[chat_id] = (message_id, markup)
-        return message
+        return bot_message(message_id, chat_id, params.get("text", ""), markup)
 
     def named(self, *methods: str) -> list[Call]:
         """The recorded calls of the given methods, in order."""

@@ -1,11 +1,14 @@
 """A fake Telegram Bot API on a loopback port, for real `baocao run` processes.
 
-The load tool (bench/load.py), the province bench and the fault tests share it. It answers
-getMe, setWebhook, sendMessage and the other calls the bot makes as Telegram does, records
-every message it is sent (with the moment it arrived) and wakes whoever waits for a chat's
-next message. It can be limited like Telegram (messages per second overall and per chat,
-429 with retry_after beyond) and can be told to fail: 5xx, timeouts (the request held past
-the client's patience, then dropped) and 429 with retry_after, in bursts.
+The load tool (bench/load.py), the province bench, the fault tests and the webhook tests
+share it. It answers getMe, setWebhook, sendMessage and the other calls the bot makes as
+Telegram does, records every message it is sent (with the moment it arrived) and wakes
+whoever waits for a chat's next message. It can be limited like Telegram (messages per
+second overall and per chat, 429 with retry_after beyond), be slow (each message held a
+while before it is answered) and be told to fail: 5xx, timeouts (the request held past the
+client's patience, then dropped) and 429 with retry_after, in bursts. It serves on the
+running event loop (`start`) or, for tests whose own loop blocks, from a thread of its own
+(`in_thread`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +29,8 @@ from tornado.httputil import HTTPHeaders, parse_body_arguments
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
-BOT = {"id": 123456, "is_bot": True, "first_name": "Báo cáo", "username": "baocao_bot"}
-DATE = 1_700_000_000
-MESSAGE_METHODS = frozenset(
-    {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
-)
+from tests.support.telegram_updates import BOT, MESSAGE_METHODS, bot_message
+
 TRUE_METHODS = frozenset(
     {
         "setWebhook",
@@ -100,6 +102,7 @@ class FakeTelegram:
         self.webhook: dict[str, str] = {}
         self.faults: deque[Fault] = deque()
         self.message_id = 100
+        self.send_delay = 0.0  # seconds each message call is held (a slow Telegram)
         self.on_message: Callable[[Sent], None] | None = None
         self.port = 0
         self._server: HTTPServer | None = None
@@ -108,6 +111,10 @@ class FakeTelegram:
     def base_url(self) -> str:
         """TELEGRAM_API_BASE_URL for the bot."""
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        """The texts sent to a chat, in order."""
+        return [sent.text for sent in list(self.sent) if sent.chat_id == chat_id]
 
     def fail_next(self, *faults: Fault) -> None:
         """The next message calls get these faults, one each, before any succeeds again."""
@@ -171,17 +178,44 @@ class FakeTelegram:
         return status, body
 
     def _message(self, chat_id: int, params: dict[str, Any], text: str) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": int(params.get("message_id") or self.message_id),
-            "date": DATE,
-            "chat": {"id": chat_id, "type": "private"},
-            "from": BOT,
-            "text": text,
-        }
+        message_id = int(params.get("message_id") or self.message_id)
         markup = params.get("reply_markup")
         if isinstance(markup, str) and markup.startswith("{"):
-            message["reply_markup"] = json.loads(markup)
-        return message
+            return bot_message(message_id, chat_id, text, json.loads(markup))
+        return bot_message(message_id, chat_id, text)
+
+
+@contextmanager
+def in_thread(fake: FakeTelegram) -> Iterator[FakeTelegram]:
+    """Serves `fake` from a thread with an event loop of its own while the block runs."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def start() -> None:
+        fake.start()
+        started.set()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(start)
+        loop.run_forever()
+        # Requests still held (a slow or failing fake) end here, not in a closed loop.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    if not started.wait(10):
+        raise RuntimeError("the fake Bot API did not start")
+    try:
+        yield fake
+    finally:
+        loop.call_soon_threadsafe(fake.stop)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
 
 
 class _MethodHandler(RequestHandler):
@@ -199,6 +233,8 @@ class _MethodHandler(RequestHandler):
             self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
         params = self._params()
+        if method in MESSAGE_METHODS and fake.send_delay:
+            await asyncio.sleep(fake.send_delay)
         if method in MESSAGE_METHODS and fake.faults:
             fault = fake.faults.popleft()
             if fault.hold > 0:

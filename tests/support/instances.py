@@ -13,7 +13,6 @@ import itertools
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,12 @@ from pathlib import Path
 import httpx
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from tests.support.ports import free_port
+
 SECRET = "load-secret"
 WEBHOOK_PATH = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 START_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -43,12 +43,13 @@ from bot.texts import t
 from handlers.telegram.adapter import compose, split_text
 from models import AnswerChange, ChatIdentity
 from tests.support.factories import open_unit
-from tests.support.fake_telegram import DATE, FakeTelegram, Sent
+from tests.support.fake_telegram import FakeTelegram, Sent
 from tests.support.instances import SECRET, SECRET_HEADER, Instances, Proxy
+from tests.support.telegram_updates import FIRST_NAME, LAST_NAME, message_update
 
 TOKEN = "123456:LOAD"
 FIRST_USER = 500_000
-NAME = ("Hương", "Nguyễn")
+NAME = (FIRST_NAME, LAST_NAME)  # the webhook updates' sender
 REFERENCE = "reference"
 # Steps that are not answers: /start, opening a section, finishing its review.
 NOT_ANSWERS = ("", "review")
@@ -159,22 +160,6 @@ def stored_changes(database: Database) -> dict[str, Counter[Change]]:
 def _percentiles(values: list[float]) -> list[float]:
     """The 1st to 99th percentiles (zeros when there are too few values)."""
     return statistics.quantiles(values, n=100) if len(values) > 1 else [0.0] * 99
-
-
-def update_json(update_id: int, user: int, text: str) -> dict[str, Any]:
-    """A private text message as Telegram posts it to a webhook."""
-    person = {"id": user, "is_bot": False, "first_name": NAME[0], "last_name": NAME[1]}
-    message: dict[str, Any] = {
-        "message_id": update_id,
-        "date": DATE,
-        "text": text,
-        "from": person,
-        "chat": {"id": user, "type": "private", "first_name": NAME[0]},
-    }
-    if text.startswith("/"):
-        length = len(text.split(" ", 1)[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"update_id": update_id, "message": message}
 
 
 @dataclass
@@ -288,7 +273,9 @@ class LoadRun:
             if previous is not None:
                 self._answered[user] = previous
             self.waiting[user] = waiter
-            body = json.dumps(update_json(next(self._update_ids), user, step.typed)).encode()
+            body = json.dumps(
+                message_update(next(self._update_ids), user, text=step.typed)
+            ).encode()
             began = time.monotonic()
             progress.sent = step_index
             give_up = until + self.config.reply_timeout * 3
