@@ -1,0 +1,191 @@
+"""SIGTERM in long-polling mode, with a real `baocao run` process and a slow fake Telegram.
+
+The updates already fetched finish (their replies sent, their answers stored) and are
+confirmed, so Telegram does not deliver them again; the process exits 0 within 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application
+
+from bot.store.database import Database
+from models import Answer, ProcessedEvent
+from tests.e2e.script import conversation
+from tests.support.fake_telegram import FakeTelegram, _MethodHandler
+from tests.support.ports import free_port
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "123456:POLLING"
+USERS = range(1001, 1006)
+
+
+class PollingTelegram(FakeTelegram):
+    """The fake Bot API with getUpdates (long polls) and a sendMessage that can be slow."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.updates: list[dict[str, Any]] = []
+        self.offsets: list[int] = []  # the offset of each getUpdates, in order
+        self.send_delay = 0.0
+
+    def start(self) -> int:
+        app = Application([(r"/bot([^/]+)/(\w+)", _PollingHandler, {"fake": self})])
+        sockets = bind_sockets(0, "127.0.0.1")
+        self._server = HTTPServer(app)
+        self._server.add_sockets(sockets)
+        self.port = int(sockets[0].getsockname()[1])
+        return self.port
+
+
+class _PollingHandler(_MethodHandler):
+    fake: PollingTelegram
+
+    async def post(self, token: str, method: str) -> None:
+        fake = self.fake
+        if method == "getUpdates" and token == fake.token:
+            params = self._params()
+            offset = int(params.get("offset") or 0)
+            fake.offsets.append(offset)
+            deadline = time.monotonic() + float(params.get("timeout") or 0)
+            while True:
+                result = [u for u in fake.updates if u["update_id"] >= offset]
+                if result or time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(0.05)
+            self._reply(200, {"ok": True, "result": result[: int(params.get("limit") or 100)]})
+            return
+        if method == "sendMessage":
+            await asyncio.sleep(fake.send_delay)
+        await super().post(token, method)
+
+
+def message_raw(update_id: int, user_id: int, text: str) -> dict[str, Any]:
+    person = {"id": user_id, "is_bot": False, "first_name": "Hương"}
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": 1_700_000_000,
+        "text": text,
+        "from": person,
+        "chat": {"id": user_id, "type": "private", "first_name": "Hương"},
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return {"update_id": update_id, "message": message}
+
+
+def rows(url: str, model: Any) -> list[Any]:
+    database = Database(url)
+    try:
+        with database.session() as session:
+            return list(session.exec(select(model)).all())
+    finally:
+        database.dispose()
+
+
+def count(url: str, model: Any) -> int:
+    database = Database(url)
+    try:
+        with database.session() as session:
+            return int(session.exec(select(func.count()).select_from(model)).one())
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[PollingTelegram]:
+    fake = PollingTelegram(TOKEN)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+async def until(condition: Callable[[], bool], seconds: float, why: Callable[[], str]) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, why()
+        await asyncio.sleep(0.05)
+
+
+async def test_sigterm_while_polling_answers_the_updates_in_hand_and_exits_within_10_s(
+    tmp_path: Path, api: PollingTelegram
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "ZALO_", "BAOCAO_", "DATABASE_URL"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        BAOCAO_DEMO="1",
+        BAOCAO_DATA_DIR=str(tmp_path / "data"),
+        BAOCAO_WEB_LISTEN=f"127.0.0.1:{free_port()}",
+        DATABASE_URL=url,
+    )
+    log = tmp_path / "bot.log"
+    baocao = Path(sys.executable).with_name("baocao")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(baocao), "run"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+    def output() -> str:
+        return log.read_text(encoding="utf-8", errors="replace")
+
+    try:
+        await until(lambda: bool(api.offsets), 60, output)
+        # Each user starts a report (fast Telegram), then all answer its first question at
+        # once while Telegram is slow: SIGTERM comes when every answer is in hand.
+        steps = conversation("Hương Nguyễn")[:3]
+        update_id = 0
+        for number, step in enumerate(steps, start=1):
+            if number == len(steps):
+                api.send_delay = 1.5
+                sent_before = {user: len(texts_to(api, user)) for user in USERS}
+            for user in USERS:
+                update_id += 1
+                api.updates.append(message_raw(update_id, user, step.typed))
+            if number < len(steps):
+                await until(lambda: api.offsets[-1] > update_id, 20, output)
+        await until(lambda: count(url, ProcessedEvent) == update_id, 20, output)
+        assert api.offsets[-1] <= update_id  # still in hand, not confirmed yet
+        process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        code = await asyncio.to_thread(process.wait, 15)
+        took = time.monotonic() - stopped_at
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert code == 0, output()
+    assert took < 10, output()
+    # Every update in hand was answered before the process exited...
+    for user in USERS:
+        assert len(texts_to(api, user)) > sent_before[user], output()
+    # ...its answer stored, one per user, as typed...
+    assert sorted(str(answer.value) for answer in rows(url, Answer)) == [steps[-1].typed] * len(
+        USERS
+    )
+    # ...and confirmed: Telegram would not deliver it again.
+    assert api.offsets[-1] == update_id + 1, output()
+    assert "Telegram stopped" in output()
+
+
+def texts_to(api: FakeTelegram, chat_id: int) -> list[str]:
+    return [sent.text for sent in api.sent if sent.chat_id == chat_id]
