@@ -61,6 +61,8 @@ class _PollingHandler(_MethodHandler):
             params = self._params()
             offset = int(params.get("offset") or 0)
             fake.offsets.append(offset)
+            # Telegram forgets the updates an offset confirms.
+            fake.updates = [u for u in fake.updates if u["update_id"] >= offset]
             deadline = time.monotonic() + float(params.get("timeout") or 0)
             while True:
                 result = [u for u in fake.updates if u["update_id"] >= offset]
@@ -121,70 +123,122 @@ async def until(condition: Callable[[], bool], seconds: float, why: Callable[[],
         await asyncio.sleep(0.05)
 
 
+class Bot:
+    """One `baocao run` in long-polling mode against the fake."""
+
+    def __init__(self, tmp_path: Path, api: PollingTelegram, url: str, name: str) -> None:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "ZALO_", "BAOCAO_", "DATABASE_URL"))
+        }
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            BAOCAO_DEMO="1",
+            BAOCAO_DATA_DIR=str(tmp_path / "data"),
+            BAOCAO_WEB_LISTEN=f"127.0.0.1:{free_port()}",
+            DATABASE_URL=url,
+        )
+        self.log = tmp_path / f"{name}.log"
+        baocao = Path(sys.executable).with_name("baocao")
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(baocao), "run"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    async def terminate(self) -> tuple[int, float]:
+        """SIGTERM; the exit code and the seconds it took."""
+        self.process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        code = await asyncio.to_thread(self.process.wait, 15)
+        return code, time.monotonic() - stopped_at
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+async def in_hand(api: PollingTelegram, bot: Bot, url: str, send_delay: float) -> dict[int, int]:
+    """Each user starts a report (fast Telegram), then all answer its first question at once
+    while Telegram is slow; returns once every answer is in hand (claimed, not confirmed),
+    with the number of messages each user had before."""
+    await until(lambda: bool(api.offsets), 60, bot.output)
+    update_id = 0
+    sent_before: dict[int, int] = {}
+    for number, step in enumerate(STEPS, start=1):
+        if number == len(STEPS):
+            api.send_delay = send_delay
+            sent_before = {user: len(texts_to(api, user)) for user in USERS}
+        for user in USERS:
+            update_id += 1
+            api.updates.append(message_raw(update_id, user, step.typed))
+        if number < len(STEPS):
+            await until(lambda: api.offsets[-1] > update_id, 20, bot.output)
+    await until(lambda: count(url, ProcessedEvent) == update_id, 20, bot.output)
+    assert api.offsets[-1] <= update_id  # still in hand, not confirmed yet
+    return sent_before
+
+
+def answered(api: PollingTelegram, sent_before: dict[int, int]) -> bool:
+    return all(len(texts_to(api, user)) > sent_before[user] for user in USERS)
+
+
+def stored(url: str) -> list[str]:
+    return sorted(str(answer.value) for answer in rows(url, Answer))
+
+
+STEPS = conversation("Hương Nguyễn")[:3]
+LAST = len(STEPS) * len(USERS)  # the id of the last update
+
+
 async def test_sigterm_while_polling_answers_the_updates_in_hand_and_exits_within_10_s(
     tmp_path: Path, api: PollingTelegram
 ) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "ZALO_", "BAOCAO_", "DATABASE_URL"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=api.base_url,
-        BAOCAO_DEMO="1",
-        BAOCAO_DATA_DIR=str(tmp_path / "data"),
-        BAOCAO_WEB_LISTEN=f"127.0.0.1:{free_port()}",
-        DATABASE_URL=url,
-    )
-    log = tmp_path / "bot.log"
-    baocao = Path(sys.executable).with_name("baocao")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(baocao), "run"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-
-    def output() -> str:
-        return log.read_text(encoding="utf-8", errors="replace")
-
+    bot = Bot(tmp_path, api, url, "bot")
     try:
-        await until(lambda: bool(api.offsets), 60, output)
-        # Each user starts a report (fast Telegram), then all answer its first question at
-        # once while Telegram is slow: SIGTERM comes when every answer is in hand.
-        steps = conversation("Hương Nguyễn")[:3]
-        update_id = 0
-        for number, step in enumerate(steps, start=1):
-            if number == len(steps):
-                api.send_delay = 1.5
-                sent_before = {user: len(texts_to(api, user)) for user in USERS}
-            for user in USERS:
-                update_id += 1
-                api.updates.append(message_raw(update_id, user, step.typed))
-            if number < len(steps):
-                await until(lambda: api.offsets[-1] > update_id, 20, output)
-        await until(lambda: count(url, ProcessedEvent) == update_id, 20, output)
-        assert api.offsets[-1] <= update_id  # still in hand, not confirmed yet
-        process.send_signal(signal.SIGTERM)
-        stopped_at = time.monotonic()
-        code = await asyncio.to_thread(process.wait, 15)
-        took = time.monotonic() - stopped_at
+        sent_before = await in_hand(api, bot, url, send_delay=1.5)
+        code, took = await bot.terminate()
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-    assert code == 0, output()
-    assert took < 10, output()
+        bot.kill()
+    assert code == 0, bot.output()
+    assert took < 10, bot.output()
     # Every update in hand was answered before the process exited...
-    for user in USERS:
-        assert len(texts_to(api, user)) > sent_before[user], output()
+    assert answered(api, sent_before), bot.output()
     # ...its answer stored, one per user, as typed...
-    assert sorted(str(answer.value) for answer in rows(url, Answer)) == [steps[-1].typed] * len(
-        USERS
-    )
-    # ...and confirmed: Telegram would not deliver it again.
-    assert api.offsets[-1] == update_id + 1, output()
-    assert "Telegram stopped" in output()
+    assert stored(url) == [STEPS[-1].typed] * len(USERS)
+    # ...and confirmed: Telegram does not deliver it again.
+    assert api.offsets[-1] == LAST + 1, bot.output()
+    assert "Telegram stopped" in bot.output()
+
+
+async def test_updates_not_finished_in_the_grace_are_left_for_the_next_process(
+    tmp_path: Path, api: PollingTelegram
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    bot = Bot(tmp_path, api, url, "bot")
+    try:
+        sent_before = await in_hand(api, bot, url, send_delay=30)  # Telegram hangs
+        code, took = await bot.terminate()
+    finally:
+        bot.kill()
+    assert code == 0, bot.output()
+    assert took < 10, bot.output()
+    assert not answered(api, sent_before)
+    assert api.offsets[-1] <= LAST  # not confirmed: Telegram delivers them again
+    api.send_delay = 0
+    again = Bot(tmp_path, api, url, "again")
+    try:
+        await until(lambda: answered(api, sent_before), 60, again.output)
+    finally:
+        again.kill()
+    # Answered from what the first process stored, nothing stored twice.
+    assert stored(url) == [STEPS[-1].typed] * len(USERS)
 
 
 def texts_to(api: FakeTelegram, chat_id: int) -> list[str]:
