@@ -1,7 +1,9 @@
-"""SIGTERM in long-polling mode, with a real `baocao run` process and a slow fake Telegram.
+"""SIGTERM in long-polling mode, with a real `baocao run` process and a slow fake API.
 
-The updates already fetched finish (their replies sent, their answers stored) and are
-confirmed, so Telegram does not deliver them again; the process exits 0 within 10 s.
+Telegram: the updates already fetched finish (their replies sent, their answers stored) and
+are confirmed, so Telegram does not deliver them again; those not finished in the grace
+are left unconfirmed for the next process. Zalo: the updates in hand finish likewise. Either
+way the process exits 0 within 10 s.
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from models import Answer, ProcessedEvent
 from tests.e2e.script import conversation
 from tests.support.fake_telegram import FakeTelegram, _MethodHandler
 from tests.support.ports import free_port
+from tests.support.zalo_api import TOKEN as ZALO_TOKEN
+from tests.support.zalo_api import FakeZaloApi, text_update
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "123456:POLLING"
 USERS = range(1001, 1006)
+# Each user starts a report, picks its first section and answers its first question.
+STEPS = conversation("Hương Nguyễn")[:3]
+LAST = len(STEPS) * len(USERS)  # the id of the last update
 
 
 class PollingTelegram(FakeTelegram):
@@ -124,17 +131,16 @@ async def until(condition: Callable[[], bool], seconds: float, why: Callable[[],
 
 
 class Bot:
-    """One `baocao run` in long-polling mode against the fake."""
+    """One `baocao run` in long-polling mode (the channel's token and API in `channel`)."""
 
-    def __init__(self, tmp_path: Path, api: PollingTelegram, url: str, name: str) -> None:
+    def __init__(self, tmp_path: Path, url: str, name: str, **channel: str) -> None:
         env = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("TELEGRAM_", "ZALO_", "BAOCAO_", "DATABASE_URL"))
         }
         env.update(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=api.base_url,
+            channel,
             BAOCAO_DEMO="1",
             BAOCAO_DATA_DIR=str(tmp_path / "data"),
             BAOCAO_WEB_LISTEN=f"127.0.0.1:{free_port()}",
@@ -163,6 +169,10 @@ class Bot:
             self.process.wait(10)
 
 
+def telegram_bot(tmp_path: Path, api: PollingTelegram, url: str, name: str) -> Bot:
+    return Bot(tmp_path, url, name, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url)
+
+
 async def in_hand(api: PollingTelegram, bot: Bot, url: str, send_delay: float) -> dict[int, int]:
     """Each user starts a report (fast Telegram), then all answer its first question at once
     while Telegram is slow; returns once every answer is in hand (claimed, not confirmed),
@@ -178,10 +188,14 @@ async def in_hand(api: PollingTelegram, bot: Bot, url: str, send_delay: float) -
             update_id += 1
             api.updates.append(message_raw(update_id, user, step.typed))
         if number < len(STEPS):
-            await until(lambda: api.offsets[-1] > update_id, 20, bot.output)
+            await until(lambda last=update_id: api.offsets[-1] > last, 20, bot.output)
     await until(lambda: count(url, ProcessedEvent) == update_id, 20, bot.output)
     assert api.offsets[-1] <= update_id  # still in hand, not confirmed yet
     return sent_before
+
+
+def texts_to(api: FakeTelegram, chat_id: int) -> list[str]:
+    return [sent.text for sent in api.sent if sent.chat_id == chat_id]
 
 
 def answered(api: PollingTelegram, sent_before: dict[int, int]) -> bool:
@@ -192,15 +206,11 @@ def stored(url: str) -> list[str]:
     return sorted(str(answer.value) for answer in rows(url, Answer))
 
 
-STEPS = conversation("Hương Nguyễn")[:3]
-LAST = len(STEPS) * len(USERS)  # the id of the last update
-
-
 async def test_sigterm_while_polling_answers_the_updates_in_hand_and_exits_within_10_s(
     tmp_path: Path, api: PollingTelegram
 ) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    bot = Bot(tmp_path, api, url, "bot")
+    bot = telegram_bot(tmp_path, api, url, "bot")
     try:
         sent_before = await in_hand(api, bot, url, send_delay=1.5)
         code, took = await bot.terminate()
@@ -221,7 +231,7 @@ async def test_updates_not_finished_in_the_grace_are_left_for_the_next_process(
     tmp_path: Path, api: PollingTelegram
 ) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    bot = Bot(tmp_path, api, url, "bot")
+    bot = telegram_bot(tmp_path, api, url, "bot")
     try:
         sent_before = await in_hand(api, bot, url, send_delay=30)  # Telegram hangs
         code, took = await bot.terminate()
@@ -232,7 +242,7 @@ async def test_updates_not_finished_in_the_grace_are_left_for_the_next_process(
     assert not answered(api, sent_before)
     assert api.offsets[-1] <= LAST  # not confirmed: Telegram delivers them again
     api.send_delay = 0
-    again = Bot(tmp_path, api, url, "again")
+    again = telegram_bot(tmp_path, api, url, "again")
     try:
         await until(lambda: answered(api, sent_before), 60, again.output)
     finally:
@@ -241,5 +251,36 @@ async def test_updates_not_finished_in_the_grace_are_left_for_the_next_process(
     assert stored(url) == [STEPS[-1].typed] * len(USERS)
 
 
-def texts_to(api: FakeTelegram, chat_id: int) -> list[str]:
-    return [sent.text for sent in api.sent if sent.chat_id == chat_id]
+class SlowZalo(FakeZaloApi):
+    """The fake Zalo API whose sendMessage takes `send_delay` seconds."""
+
+    send_delay = 0.0
+
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path.endswith("/sendMessage"):
+            time.sleep(self.send_delay)  # a thread per request: the others go on
+        return super().answer(path, body)
+
+
+@pytest.mark.parametrize("send_delay", [1.5, 30.0], ids=["slow", "hanging"])
+async def test_sigterm_while_polling_zalo_finishes_what_it_can_within_10_s(
+    tmp_path: Path, send_delay: float
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    chats = [f"zalo-chat-{user}" for user in USERS]
+    with SlowZalo() as api:
+        bot = Bot(tmp_path, url, "bot", ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_BASE_URL=api.base_url)
+        try:
+            await until(lambda: bool(api.calls("deleteWebhook")), 60, bot.output)
+            api.send_delay = send_delay
+            for chat in chats:
+                api.push(text_update(chat, "/start", f"m-{chat}"))
+            await until(lambda: count(url, ProcessedEvent) == len(chats), 20, bot.output)
+            code, took = await bot.terminate()
+        finally:
+            bot.kill()
+        answered = [chat for chat in chats if api.texts(chat)]
+    assert code == 0, bot.output()
+    assert took < 10, bot.output()
+    # Slow replies are all sent before the exit; hanging ones are given up at the grace.
+    assert answered == (chats if send_delay < 6 else []), bot.output()
