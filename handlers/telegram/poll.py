@@ -233,11 +233,7 @@ async def fetch(bot: Bot, offset: int, timeout: int, *, limit: int = 100) -> lis
 
 
 async def poll(
-    application: Application,
-    stop: asyncio.Event,
-    *,
-    timeout: int = POLL_TIMEOUT,
-    grace: float = GRACE_UPDATES,
+    application: Application, stop: asyncio.Event, *, timeout: int = POLL_TIMEOUT
 ) -> None:
     """Long-polls updates and handles them until `stop` is set (see the module's doc)."""
     bot = application.bot
@@ -269,7 +265,7 @@ async def poll(
             await inbox.take(fresh)
         elif inbox.running:
             await unless_stopped(stop, inbox.settle(BUSY_PAUSE), quiet=(TelegramError,))
-    await inbox.drain(grace)
+    await inbox.drain(GRACE_UPDATES)
     offset = inbox.offset  # the first update still running: it and those after come again
     await inbox.stop()
     if offset:
