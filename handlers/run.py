@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from starlette.routing import BaseRoute
 
@@ -40,9 +40,11 @@ if TYPE_CHECKING:
     from handlers.telegram.app import WebhookConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# Seconds the updates in hand may take to finish once the bot is asked to stop.
-DRAIN_SECONDS = 10.0
+# Seconds the updates in hand may take to finish once the bot is asked to stop (the rest of
+# the 10 s a stop may take goes to the reminder sweep, the writer and the connections).
+DRAIN_SECONDS = 6.0
 
 
 @dataclass
@@ -113,15 +115,29 @@ async def _telegram(
     async with application:
         await announce_commands(application)
         await application.start()
+        # The sweep stops (and gives back its claims) while the updates in hand finish.
+        sweep_stopped = asyncio.create_task(_when_set(stop, stop_reminders, application))
         try:
             log.info("Telegram: long polling")
             started.set()
             await poll(application, stop)
         finally:
-            await stop_reminders(application)
+            if stop.is_set():
+                await sweep_stopped
+            else:  # polling failed by itself
+                sweep_stopped.cancel()
+                await stop_reminders(application)
             await application.stop()
             await asyncio.to_thread(channel_of_app(application).commits.close, 1.0)
     log.info("Telegram stopped")
+
+
+async def _when_set(
+    event: asyncio.Event, then: Callable[[T], Awaitable[None]], argument: T
+) -> None:
+    """Waits for `event`, then runs `then(argument)`."""
+    await event.wait()
+    await then(argument)
 
 
 async def _zalo_identity(client: ZaloClient) -> None:

@@ -5,6 +5,10 @@ so a crash makes Telegram deliver them again. Two guards keep one update from hu
 others: an update PTB cannot parse is confirmed at once, logged and answered where its chat
 can be read; an update that was started twice without finishing (it crashed the process) is
 given up the third time, durably counted in the database.
+
+On stop no more updates are fetched; those in hand get `GRACE_UPDATES` seconds to finish
+(their replies sent), then the finished ones are confirmed and the rest, cancelled, are left
+for Telegram to deliver again.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ BUSY_PAUSE = 0.2
 MAX_ATTEMPTS = 2
 # Updates handled at once (across chats; one chat's updates wait for each other).
 CONCURRENT_UPDATES = 64
+# Seconds the updates in hand may take to finish once polling stops (as the webhook's).
+GRACE_UPDATES = 6.0
 
 T = TypeVar("T")
 
@@ -193,6 +199,11 @@ class Inbox:
                 list(self.running.values()), timeout=pause, return_when=asyncio.FIRST_COMPLETED
             )
 
+    async def drain(self, grace: float) -> None:
+        """Lets the running updates finish for up to `grace` seconds."""
+        if self.running:
+            await asyncio.wait(list(self.running.values()), timeout=grace)
+
     async def stop(self) -> None:
         """Cancels what still runs: unconfirmed, it comes again to the next process."""
         for task in list(self.running.values()):
@@ -254,7 +265,8 @@ async def poll(
             await inbox.take(fresh)
         elif inbox.running:
             await unless_stopped(stop, inbox.settle(BUSY_PAUSE), quiet=(TelegramError,))
-    offset = inbox.offset
+    await inbox.drain(GRACE_UPDATES)
+    offset = inbox.offset  # the first update still running: it and those after come again
     await inbox.stop()
     if offset:
         # Confirms the handled updates, so a clean restart does not see them again.

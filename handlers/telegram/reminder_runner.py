@@ -62,6 +62,8 @@ def start_reminders(
 
     async def sweep(_context: ContextTypes.DEFAULT_TYPE) -> None:
         """Sends what is due; a failure is logged and the next tick tries again."""
+        if sweeper.stopping:
+            return  # `stop_reminders` keeps the lock: waiting for it would hold up the stop
         try:
             async with sweeping:
                 if sweeper.stopping:
