@@ -181,8 +181,7 @@ async def test_disk_full_users_told_and_nothing_false_acknowledged(tmp_path: Pat
     async def fill_disk(run: LoadRun) -> None:
         assert run.instances is not None
         answered_when_full.append(run.counts["answers"])
-        journal = path.with_name(path.name + "-wal")
-        run.instances.fill_disk(run.instances.running[0], path, journal)
+        run.instances.fill_disk(run.instances.running[0])
 
     figures, _run = await play(
         tmp_path, f"sqlite:///{path}", "sqlite", actions=[(2.0, fill_disk)], disk_can_fill=True

@@ -24,6 +24,9 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from tests.support.ports import free_port
 
+# The byte no write may reach once the disk is "full" (SQLite's first page).
+FULL_AT = 4096
+
 SECRET = "load-secret"
 WEBHOOK_PATH = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -102,11 +105,14 @@ class Instances:
         """In the child before exec: a write past RLIMIT_FSIZE fails (EFBIG), no signal."""
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # stays ignored across exec
 
-    def fill_disk(self, instance: Instance, *paths: Path) -> None:
-        """From now on the instance cannot grow any file beyond the largest of `paths`
-        (RLIMIT_FSIZE): as if the disk were full."""
-        limit = max(p.stat().st_size for p in paths if p.exists())
-        resource.prlimit(instance.process.pid, resource.RLIMIT_FSIZE, (limit, limit))
+    def fill_disk(self, instance: Instance) -> None:
+        """From now on the instance cannot write past the first page of any file
+        (RLIMIT_FSIZE), as if the disk were full.
+
+        Not the files' current sizes: SQLite reuses its write-ahead log from the start after
+        a checkpoint, so writes under the log's old size would still succeed.
+        """
+        resource.prlimit(instance.process.pid, resource.RLIMIT_FSIZE, (FULL_AT, FULL_AT))
 
     def start(self) -> Instance:
         """Starts one more `baocao run --webhook-url …` on a free loopback port."""
