@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.clock import VIETNAM, now, school_year_of
+from bot.core.clock import VIETNAM, now
 from bot.questionnaire.loader import load_template
-from bot.reminders import service
 from bot.reminders.messages import date_text
 from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
-from models import Assignment, ChatIdentity, Reminder, require_id
+from models import ChatIdentity, Reminder, require_id
 from tests.e2e.conftest import Emulator, StartBot
+from tests.e2e.reminder_setup import open_owing_period
 from tests.support.zalo_api import TOKEN as ZALO_TOKEN
 from tests.support.zalo_api import FakeZaloApi, text_update
 
@@ -96,32 +96,15 @@ def prepare(url: str, *, teacher_on_telegram: bool, reminder_due: bool) -> date:
                     external_id=str(TEACHER_TELEGRAM_ID),
                 )
             )
-        period = store.open_period(
+        period_id = open_owing_period(
             session,
             unit=unit,
-            template_id=template.id,
-            template_version=template.version,
-            year=school_year_of(moment.date()),
+            teacher=teacher,
+            template=template,
+            section=SECTION,
+            first_answer=("democracy", FIRST_ANSWER),
+            moment=moment,
             deadline=deadline,
-        )
-        period_id = require_id(period)
-        session.add(Assignment(period_id=period_id, section_id=SECTION, member_id=teacher.id))  # type: ignore[arg-type]
-        store.save_answer(
-            session,
-            period_id=period_id,
-            question_id="democracy",
-            value=FIRST_ANSWER,
-            member_id=teacher.id,
-        )
-        service.change_policy(
-            session,
-            period_id=period_id,
-            now=moment,
-            days_before=[1],
-            on_due_day=False,
-            director_summary=False,
-            send_time=f"{moment:%H:%M}",
-            quiet_hours=("00:00", "00:00"),
         )
         if reminder_due:
             session.add(
