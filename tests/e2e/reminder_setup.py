@@ -56,3 +56,33 @@ def open_owing_period(
         quiet_hours=("00:00", "00:00"),
     )
     return period_id
+
+
+def unit_with_teacher(
+    session: Session,
+    *,
+    name: str,
+    place: str,
+    director_id: int,
+    teacher_channel: str,
+    teacher_chat: str,
+) -> tuple[Unit, Member]:
+    """A unit whose director Lan is on Telegram and whose teacher Mai is on the given chat."""
+    unit = store.create_unit(session, name=name, place=place)
+    store.add_member(
+        session,
+        unit=unit,
+        display_name="Lan Nguyễn Thị",
+        role="director",
+        channel="telegram",
+        external_id=str(director_id),
+    )
+    teacher = store.add_member(
+        session,
+        unit=unit,
+        display_name="Mai Lê Thị",
+        role="staff",
+        channel=teacher_channel,
+        external_id=teacher_chat,
+    )
+    return unit, teacher

@@ -14,12 +14,11 @@ import pytest
 from bot.core.clock import VIETNAM, now
 from bot.questionnaire.loader import load_template
 from bot.reminders.messages import date_text
-from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
 from models import ChatIdentity, Reminder, require_id
 from tests.e2e.conftest import Emulator, StartBot
-from tests.e2e.reminder_setup import open_owing_period
+from tests.e2e.reminder_setup import open_owing_period, unit_with_teacher
 from tests.support.zalo_api import TOKEN as ZALO_TOKEN
 from tests.support.zalo_api import FakeZaloApi, text_update
 
@@ -71,22 +70,13 @@ def prepare(url: str, *, teacher_on_telegram: bool, reminder_due: bool) -> date:
     # Due tomorrow: the "1 day before" reminder is due now (planning skips one already due).
     deadline = moment.date() + timedelta(days=1 if reminder_due else 10)
     with database.session() as session:
-        unit = store.create_unit(session, name="Trung tâm GDNN-GDTX quận 8", place="Quận 8")
-        store.add_member(
+        unit, teacher = unit_with_teacher(
             session,
-            unit=unit,
-            display_name="Lan Nguyễn Thị",
-            role="director",
-            channel="telegram",
-            external_id=str(DIRECTOR_ID),
-        )
-        teacher = store.add_member(
-            session,
-            unit=unit,
-            display_name="Mai Lê Thị",
-            role="staff",
-            channel="zalo",
-            external_id=ZALO_CHAT,
+            name="Trung tâm GDNN-GDTX quận 8",
+            place="Quận 8",
+            director_id=DIRECTOR_ID,
+            teacher_channel="zalo",
+            teacher_chat=ZALO_CHAT,
         )
         if teacher_on_telegram:
             session.add(

@@ -22,12 +22,11 @@ from bot.core.clock import VIETNAM, now
 from bot.questionnaire import index as flow
 from bot.questionnaire.loader import load_template
 from bot.reminders.messages import date_text
-from bot.store import queries as store
 from bot.store.database import Database
 from bot.texts import t
 from models import Reminder, require_id
 from tests.e2e.conftest import Emulator, StartBot
-from tests.e2e.reminder_setup import open_owing_period
+from tests.e2e.reminder_setup import open_owing_period, unit_with_teacher
 
 pytestmark = pytest.mark.slow
 
@@ -49,22 +48,13 @@ def prepare(url: str) -> tuple[int, date]:
     moment = now().astimezone(VIETNAM).replace(second=0, microsecond=0)
     deadline = moment.date() + timedelta(days=1)
     with database.session() as session:
-        unit = store.create_unit(session, name="Trung tâm GDNN-GDTX quận Gò Vấp", place="Gò Vấp")
-        store.add_member(
+        unit, teacher = unit_with_teacher(
             session,
-            unit=unit,
-            display_name="Lan Nguyễn Thị",
-            role="director",
-            channel="telegram",
-            external_id=str(DIRECTOR_ID),
-        )
-        teacher = store.add_member(
-            session,
-            unit=unit,
-            display_name="Mai Lê Thị",
-            role="staff",
-            channel="telegram",
-            external_id=str(TEACHER_ID),
+            name="Trung tâm GDNN-GDTX quận Gò Vấp",
+            place="Gò Vấp",
+            director_id=DIRECTOR_ID,
+            teacher_channel="telegram",
+            teacher_chat=str(TEACHER_ID),
         )
         period_id = open_owing_period(
             session,
