@@ -1,8 +1,8 @@
 """Where the conversation engine's CPU goes in `make bench`'s replay; prints a profile.
 
-The engine runs in a worker thread (`asyncio.to_thread`), so a profiler on the main thread
+The engine runs in the group-commit writer thread, so a profiler on the main thread
 never sees it: this runs the bench's replays with a CPU-time profiler switched on around
-each `ConversationEngine.handle` only (or, with `--thread main`, around the replay with
+each batch of the group-commit writer only (or, with `--thread main`, around the replay with
 buttons on the main thread: PTB, the adapter, the Bot API calls). cProfile adds its own
 cost to every Python call, so its milliseconds are several times the bench's; compare
 shares, and the bench's own figures, printed first.
@@ -25,19 +25,22 @@ from typing import Any
 
 import bench_telegram as bench
 
+from bot.conversation import group_commit
+
 engine_profile = cProfile.Profile(timer=time.thread_time)
 main_profile = cProfile.Profile(timer=time.thread_time)
 
 
-class ProfiledEngine(bench.TimedEngine):
-    """The bench's engine, profiled while it handles an event."""
+_commit_batch = group_commit.commit_batch
 
-    def handle(self, *args: Any, **kwargs: Any) -> Any:
-        engine_profile.enable()
-        try:
-            return super().handle(*args, **kwargs)
-        finally:
-            engine_profile.disable()
+
+def profiled_commit_batch(*args: Any, **kwargs: Any) -> Any:
+    """The writer's batch (its transaction and commit included), profiled."""
+    engine_profile.enable()
+    try:
+        return _commit_batch(*args, **kwargs)
+    finally:
+        engine_profile.disable()
 
 
 def packages(stats: pstats.Stats) -> Counter[str]:
@@ -62,7 +65,7 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=30)
     args = parser.parse_args()
-    bench.TimedEngine = ProfiledEngine  # type: ignore[misc]
+    group_commit.commit_batch = profiled_commit_batch  # type: ignore[assignment]
     replay = bench.replay
 
     async def profiled_replay(*a: Any, **k: Any) -> bench.Run:
