@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from bot.core.clock import now
@@ -112,7 +112,12 @@ class DraftLinks:
     def issue(
         self, session: Session, *, member: Member, period: Period, made_at: datetime
     ) -> IssuedLink:
-        """A new link to the draft of `period` stamped `made_at`, for `member` only."""
+        """A new link to the draft of `period` stamped `made_at`, for `member` only.
+
+        Rows of links past their expiry go: their tokens are refused as expired before any
+        row is read, so keeping them would only grow the table by one row per /duthao.
+        """
+        session.execute(delete(DraftLink).where(col(DraftLink.expires_at) < now()))
         expires = now() + self.lifetime
         row = DraftLink(
             member_id=member.id,  # type: ignore[arg-type]

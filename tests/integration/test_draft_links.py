@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.cli import app
 from bot.core.clock import VIETNAM
@@ -26,6 +26,7 @@ from bot.workflow.draft_links import (
     secret_key,
 )
 from bot.workflow.members import remove_member
+from models import DraftLink
 from tests.support.cli import runner
 from tests.support.factories import OpenUnit, open_unit
 
@@ -85,6 +86,21 @@ def test_a_link_expires_after_its_lifetime(database: Database) -> None:
         links().open(session, link.token)
         clock.move_to(START + timedelta(hours=24))
         assert refusal(session, link.token) is Refusal.EXPIRED
+
+
+def test_expired_links_rows_go_when_a_new_link_is_issued(database: Database) -> None:
+    with time_machine.travel(START, tick=False) as clock, database.session() as session:
+        unit = open_unit(session)
+        expired, revoked = issue(session, unit, links(hours=1)), issue(session, unit)
+        revoke(session, link_id=revoked.link_id)
+        clock.move_to(START + timedelta(hours=1, seconds=1))
+        fresh = issue(session, unit)
+        kept = session.exec(select(DraftLink.id).order_by(col(DraftLink.id))).all()
+        # The revoked link has not expired yet: its row stays, to say it was revoked.
+        assert kept == [revoked.link_id, fresh.link_id]
+        assert refusal(session, expired.token) is Refusal.EXPIRED
+        assert refusal(session, revoked.token) is Refusal.REVOKED
+        links().open(session, fresh.token)
 
 
 def test_the_lifetime_is_a_setting(database: Database) -> None:
