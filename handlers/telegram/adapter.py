@@ -21,8 +21,6 @@ from sqlalchemy.exc import OperationalError
 from telegram import (
     Bot,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -85,6 +83,8 @@ _ATTACHMENT_FIELDS = (
 )
 
 T = TypeVar("T")
+# A `reply_markup` as the Bot API takes it (JSON): {"inline_keyboard": [[{"text", "callback_data"}]]}.
+Markup = dict[str, Any]
 
 
 # -- updates to neutral events ------------------------------------------------------------
@@ -187,21 +187,26 @@ def split_caption(caption: str, limit: int = CAPTION_LIMIT) -> tuple[str, str]:
     return head, "\n".join(rest)
 
 
-def keyboard_of(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
-    """Inline buttons for the engine's buttons; a code Telegram cannot carry is left out."""
-    keyboard: list[list[InlineKeyboardButton]] = []
+def keyboard_of(rows: Sequence[Sequence[Button]]) -> Markup | None:
+    """The Bot API's inline keyboard for the engine's buttons, as the JSON it is sent as;
+    a code Telegram cannot carry is left out.
+
+    Plain dicts, not PTB's InlineKeyboardButton objects: those would be built attribute by
+    attribute only to be turned back into these dicts for every message.
+    """
+    keyboard: list[list[dict[str, str]]] = []
     for row in rows:
-        kept: list[InlineKeyboardButton] = []
+        kept: list[dict[str, str]] = []
         for button in row:
             if not button.code or len(button.code.encode()) > CALLBACK_DATA_LIMIT:
                 log.warning(
                     "button %r dropped: its code does not fit in callback data", button.label
                 )
                 continue
-            kept.append(InlineKeyboardButton(button.label, callback_data=button.code))
+            kept.append({"text": button.label, "callback_data": button.code})
         if kept:
             keyboard.append(kept)
-    return InlineKeyboardMarkup(keyboard) if keyboard else None
+    return {"inline_keyboard": keyboard} if keyboard else None
 
 
 def compose(replies: Sequence[Outgoing]) -> list[Outgoing]:
@@ -252,14 +257,14 @@ async def with_retries(
 
 
 async def send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    bot: Bot, chat_id: int, text: str, markup: Markup | None = None
 ) -> None:
     """`sendMessage` of plain text, its result not parsed (see `_NO_PREVIEW`'s neighbour)."""
     await _text_request(bot, "sendMessage", {"chat_id": chat_id}, text, markup)
 
 
 async def edit_text(
-    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: Markup | None
 ) -> None:
     """`editMessageText` into plain text, its result not parsed."""
     target = {"chat_id": chat_id, "message_id": message_id}
@@ -271,7 +276,7 @@ async def _text_request(
     method: str,
     target: dict[str, Any],
     text: str,
-    markup: InlineKeyboardMarkup | None,
+    markup: Markup | None,
 ) -> None:
     """One Bot API call that puts plain text (and buttons) in a chat, without link previews."""
     params: dict[str, Any] = {**target, "text": text, "link_preview_options": _NO_PREVIEW}

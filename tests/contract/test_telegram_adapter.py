@@ -208,7 +208,7 @@ def test_buttons_become_inline_buttons_and_oversized_codes_are_dropped(
         ]
     )
     assert markup is not None
-    rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+    rows = [[(b["text"], b["callback_data"]) for b in row] for row in markup["inline_keyboard"]]
     assert rows == [[("1. Có", "3:o:yes"), ("2. Không", "3:o:no")], [("vừa", fits)]]
     assert "dropped" in caplog.text
     assert keyboard_of([]) is None
