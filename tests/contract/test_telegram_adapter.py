@@ -30,22 +30,7 @@ from bot.core.settings import Settings, get_settings
 from bot.store.database import Database
 from bot.texts import t
 from handlers.telegram import webhook as telegram_webhook
-from handlers.telegram.adapter import (
-    CALLBACK_DATA_LIMIT,
-    CAPTION_LIMIT,
-    CHANNEL,
-    CHANNEL_KEY,
-    TEXT_LIMIT,
-    TelegramChannel,
-    compose,
-    event_of,
-    keyboard_of,
-    sender_of,
-    split_caption,
-    split_text,
-    telegram_length,
-    typing,
-)
+from handlers.telegram.adapter import CHANNEL, CHANNEL_KEY, TelegramChannel, event_of, sender_of
 from handlers.telegram.app import (
     MENU_COMMANDS,
     WebhookConfig,
@@ -53,7 +38,18 @@ from handlers.telegram.app import (
     build_application,
     file_base_url,
 )
+from handlers.telegram.drawing import (
+    CALLBACK_DATA_LIMIT,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    compose,
+    keyboard_of,
+    split_caption,
+    split_text,
+    telegram_length,
+)
 from handlers.telegram.poll import poll
+from handlers.telegram.typing_indicator import Typing
 from tests.support.bot_api import Call, OfflineBotApi
 from tests.support.ports import free_port
 from tests.support.telegram_updates import (
@@ -714,16 +710,16 @@ async def test_typing_shows_only_when_the_work_outlasts_its_delay() -> None:
     async def actions() -> list[Any]:
         return [c.params.get("action") for c in api.named("sendChatAction")]
 
-    async with typing(bot, 5, after=0.05):
+    async with Typing(bot, 5, after=0.05):
         await asyncio.sleep(0)  # quick work: no indicator
     await asyncio.sleep(0.1)  # and none later, once the block is over
     assert await actions() == []
 
-    async with typing(bot, 5, after=0.02):
+    async with Typing(bot, 5, after=0.02):
         await asyncio.sleep(0.15)  # slow work: the indicator appears while it runs
     assert await actions() == ["typing"]
 
-    async with typing(bot, 5, after=0):
+    async with Typing(bot, 5, after=0):
         assert await actions() == ["typing", "typing"]  # known long work: shown at once
 
 
