@@ -535,6 +535,25 @@ async def test_the_draft_arrives_as_a_document(user: TelegramUser) -> None:
     assert telegram_length(document.params["caption"]) <= CAPTION_LIMIT
 
 
+async def test_the_draft_button_shows_typing_at_once(user: TelegramUser) -> None:
+    # The channel waits 30 s before "typing…" (the fixture): only the draft shows it at once.
+    await user.say("/start")
+    calls = await user.press(t("button.draft"))
+    methods = [(c.method, c.params.get("action")) for c in calls]
+    document = methods.index(("sendDocument", None))
+    assert methods.index(("sendChatAction", "typing")) < document
+    assert methods.index(("answerCallbackQuery", None)) < document  # acknowledged first
+    # Other presses and typed answers show nothing while the engine is quick.
+    calls = await user.press("Thông tin chung")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "sendMessage"]
+
+
+async def test_a_press_outside_a_private_chat_is_only_acknowledged(user: TelegramUser) -> None:
+    pressed = bot_message(7, USER_ID, "…") | {"chat": GROUP}
+    calls = await user.send(callback_update(user.next_id(), USER_ID, "1:s:general", pressed))
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+
+
 async def test_a_long_caption_continues_in_a_message(
     user: TelegramUser, application: Application
 ) -> None:
