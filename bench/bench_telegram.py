@@ -93,6 +93,8 @@ class Run:
 
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    # CPU the replay spends parsing each raw update into PTB's Update (the harness's part).
+    parse_cpu_seconds: float = 0.0
     engine_seconds: float = 0.0
     engine_cpu_seconds: float = 0.0
     commits: int = 0
@@ -140,7 +142,10 @@ async def replay(
                 run.presses += 1
             else:
                 raw = message_update(update_id, user_id, text=step.typed)
-            await application.process_update(Update.de_json(raw, application.bot))
+            parse_began = time.thread_time()
+            update = Update.de_json(raw, application.bot)
+            run.parse_cpu_seconds += time.thread_time() - parse_began
+            await application.process_update(update)
             run.updates += 1
             run.answers += step.asks not in NOT_ANSWERS
     run.seconds = time.perf_counter() - began
@@ -242,6 +247,15 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             # shared with other work, and without the waits for the disk (fsync).
             "cpu_ms_per_update": round(1000 * run.cpu_seconds / run.updates, 3),
             "engine_cpu_ms_per_update": round(1000 * run.engine_cpu_seconds / run.updates, 3),
+            # The rest: PTB, the adapter, the Bot API calls, the hand-off to the writer (and
+            # the writer between its batches), and the replay parsing each raw update, which
+            # "update_parsing_cpu_ms_per_update" gives on its own.
+            "telegram_layer_cpu_ms_per_update": round(
+                1000 * (run.cpu_seconds - run.engine_cpu_seconds) / run.updates, 3
+            ),
+            "update_parsing_cpu_ms_per_update": round(
+                1000 * run.parse_cpu_seconds / run.updates, 3
+            ),
             "cpu_cost_ratio_vs_echo": round(run.cpu_seconds / run.updates / echo_cpu_ms * 1000, 2),
             # Transactions of the engine's writer per update: one each when updates come one
             # at a time (as here); see "concurrent" for users answering at once.
@@ -262,6 +276,9 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
             "updates_per_second": round(echoed.updates / echoed.seconds, 1),
             "ms_per_update": round(echo_ms, 3),
             "cpu_ms_per_update": round(echo_cpu_ms, 3),
+            "update_parsing_cpu_ms_per_update": round(
+                1000 * echoed.parse_cpu_seconds / echoed.updates, 3
+            ),
         },
     }
 

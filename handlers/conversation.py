@@ -1,41 +1,34 @@
-"""Handlers of the one-to-one conversation: each hands its update to the engine."""
+"""The one-to-one conversation: every message and button press goes to the engine."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, ContextTypes
 
 from bot.texts import t
 from handlers.telegram.adapter import channel_of, is_private
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greets the user and shows the sections of their open report."""
-    await channel_of(context).handle(update, context.bot)
+class PrivateConversation(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Takes every message of a private chat and every button press, with one check.
+
+    What a message means (a command, an answer, a file, the draft) is the adapter's and the
+    engine's to say: classifying it here too would only try PTB's filters one after another.
+    A press in a group only gets acknowledged by the adapter.
+    """
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update):
+            return False
+        if update.callback_query is not None:
+            return True
+        message = update.message
+        return message is not None and message.chat.type == ChatType.PRIVATE
 
 
-async def draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Builds the draft document, showing "typing…" from the start."""
-    await channel_of(context).handle(update, context.bot, typing_after=0)
-
-
-async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answers or navigates with the pressed button."""
-    await channel_of(context).handle(update, context.bot)
-
-
-async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs any other command: /tiep, /viec, /xem, /lai, /boqua, /huy, /help…"""
-    await channel_of(context).handle(update, context.bot)
-
-
-async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stores the typed answer and asks the next question."""
-    await channel_of(context).handle(update, context.bot)
-
-
-async def attachment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Says that a photo, sticker or file cannot answer, and asks again."""
+async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hands the message or press to the engine and sends what it answers."""
     await channel_of(context).handle(update, context.bot)
 
 

@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import OperationalError
@@ -145,6 +146,50 @@ def _handle(engine: ConversationEngine, session: Session, pending: Pending) -> l
     return engine.handle_in(session, pending.sender, pending.event, event_id=pending.event_id)
 
 
+class _LoopResult(Future[list[Outgoing]]):
+    """An event's future that also hands its outcome to the loop waiting for it, in one call.
+
+    `asyncio.wrap_future` would chain two futures with callbacks both ways and copy the
+    outcome over with three more lock round trips on the loop's thread, for every event; and
+    it passes a cancellation back, which made the writer's `set_result` raise and its
+    thread stop.
+    """
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Outgoing]]
+    ) -> None:
+        super().__init__()
+        self._loop = loop
+        self._waiter = waiter
+
+    def set_result(self, result: list[Outgoing]) -> None:
+        super().set_result(result)
+        self._hand_over(result, None)
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        super().set_exception(exception)
+        self._hand_over(None, exception)
+
+    def _hand_over(self, result: list[Outgoing] | None, error: BaseException | None) -> None:
+        # A loop already closed (the process stopping) has nobody left to tell.
+        with suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(_settle, self._waiter, result, error)
+
+
+def _settle(
+    waiter: asyncio.Future[list[Outgoing]],
+    result: list[Outgoing] | None,
+    error: BaseException | None,
+) -> None:
+    """Gives the waiting handler its replies or error, unless it was cancelled meanwhile."""
+    if waiter.done():
+        return
+    if error is not None:
+        waiter.set_exception(error)
+    else:
+        waiter.set_result(result or [])
+
+
 class GroupCommit:
     """The writers of a channel: queue events and commit them in batches."""
 
@@ -172,10 +217,16 @@ class GroupCommit:
         self.cpu_seconds = 0.0
 
     def submit(
-        self, sender: Sender, event: Incoming, *, event_id: str | None = None
+        self,
+        sender: Sender,
+        event: Incoming,
+        *,
+        event_id: str | None = None,
+        result: Future[list[Outgoing]] | None = None,
     ) -> Future[list[Outgoing]]:
-        """Queues the event; its future holds the replies once they are committed."""
-        pending = Pending(sender, event, event_id)
+        """Queues the event; its future (`result`, or a new one) holds the replies once they
+        are committed."""
+        pending = Pending(sender, event, event_id, result or Future())
         with self._ready:
             if self._closed:
                 raise RuntimeError("the writer is closed")
@@ -193,8 +244,15 @@ class GroupCommit:
     async def handle(
         self, sender: Sender, event: Incoming, *, event_id: str | None = None
     ) -> list[Outgoing]:
-        """The event's replies, heavy jobs left in them, after its batch committed."""
-        return await asyncio.wrap_future(self.submit(sender, event, event_id=event_id))
+        """The event's replies, heavy jobs left in them, after its batch committed.
+
+        A caller cancelled meanwhile (a stop, a dropped request) leaves the event to be
+        committed all the same; its replies are dropped.
+        """
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[list[Outgoing]] = loop.create_future()
+        self.submit(sender, event, event_id=event_id, result=_LoopResult(loop, waiter))
+        return await waiter
 
     def close(self, timeout: float | None = None) -> None:
         """Handles what is queued, then stops the writer."""

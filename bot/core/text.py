@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+
+# Folded texts up to this length are remembered (button labels, yes/no words, typed
+# answers): the same few come back on every turn.
+_REMEMBERED_LENGTH = 80
 
 
 def fold(text: str) -> str:
     """Lower case without diacritics, spaces collapsed: "Không  CÓ" -> "khong co"."""
+    if text.isascii():  # nothing to decompose: most typed answers ("591", "ok", "/tiep")
+        return " ".join(text.lower().split())
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _fold_remembered(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+_fold_remembered = lru_cache(maxsize=4096)(_fold)
 
 
 def year_text(year: str) -> str:

@@ -4,44 +4,53 @@ Nothing here decides anything about the conversation. An update is narrowed once
 `Sender` and an `Incoming` event, the engine answers in its writer thread (which commits the
 events of a moment together before giving back their replies, so every answer is stored
 before anything is sent), and the replies are drawn as plain-text messages with inline
-buttons. Plain text means nothing the user typed can be read as markup.
+buttons (`handlers.telegram.drawing`) and sent as raw Bot API calls
+(`handlers.telegram.calls`). Plain text means nothing the user typed can be read as markup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
-from telegram import (
-    Bot,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from telegram.constants import ChatAction, ChatType, InlineKeyboardButtonLimit, MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram import Bot, CallbackQuery, Message, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
-from telegram.warnings import PTBUserWarning
 
 from bot.conversation import heavy
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.events import Attachment, ButtonPress, Incoming, Sender, parse_typed
+from bot.conversation.events import (
+    Attachment,
+    ButtonPress,
+    Command,
+    Incoming,
+    Sender,
+    parse_typed,
+)
 from bot.conversation.group_commit import GroupCommit, NotSavedError
 from bot.core.digits import is_ascii_digits
-from bot.core.replies import TELEGRAM, Button, DocumentReply, HeavyJob, Notice, Outgoing, Reply
+from bot.core.replies import TELEGRAM, DocumentReply, HeavyJob, Notice, Outgoing, Reply
 from bot.texts import t
 from handlers import waiting
 from handlers.relay import NoticeRelay, Relay
+from handlers.telegram.calls import (
+    RETRY_DELAY,
+    SEND_ATTEMPTS,
+    answer_query,
+    edit_text,
+    send_text,
+    with_retries,
+)
+from handlers.telegram.drawing import compose, keyboard_of, split_caption, split_text
 from handlers.telegram.files import with_document_data
-from handlers.telegram.typing_indicator import TYPING_AFTER, typing
+from handlers.telegram.typing_indicator import TYPING_AFTER, Typing
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +58,10 @@ CHANNEL = TELEGRAM
 # Where the application keeps its TelegramChannel, in `bot_data`.
 CHANNEL_KEY = "channel"
 
-TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
-CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)
-CALLBACK_DATA_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
-
-# Attempts per Bot API call on network errors; RetryAfter is retried by the rate limiter.
-SEND_ATTEMPTS = 4
-RETRY_DELAY = 1.0
-
-# Links in replies (invite links) are shown without a preview, as in the application's Defaults.
-_NO_PREVIEW = {"is_disabled": True}
-
-# PTB turns every sent or edited message it gets back into a Message object, setting its
-# attributes one by one: the costliest part of a reply, for an object the channel never
-# reads. Texts therefore go through `Bot.do_api_request`, which returns the raw result
-# (through the same rate limiter); its advice to use the dedicated method instead is
-# silenced for these two methods only.
-warnings.filterwarnings(
-    "ignore",
-    message=r"Please use 'Bot\.(sendMessage|editMessageText|getUpdates)'",
-    category=PTBUserWarning,
-)
+# The draft, known long work, shows "typing…" at once: /duthao, or its button (the engine's
+# codes are "<step>:<action>"; the engine still checks the code).
+DRAFT_COMMAND = "duthao"
+DRAFT_BUTTON = re.compile(r"^\d+:draft$")
 
 # Message fields that are not text, most specific first: an animation also fills
 # `document`, and a video note is shown to the user as a video.
@@ -83,8 +75,6 @@ _ATTACHMENT_FIELDS = (
     ("audio", "audio"),
     ("document", "document"),
 )
-
-T = TypeVar("T")
 
 
 # -- updates to neutral events ------------------------------------------------------------
@@ -128,156 +118,11 @@ def is_private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-# -- neutral replies to Telegram shapes ---------------------------------------------------
-
-
-def telegram_length(text: str) -> int:
-    """The length Telegram counts: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix(text: str, limit: int) -> str:
-    """The longest start of `text` of at most `limit` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return text[:index]
-    return text
-
-
-def _cut_line(line: str, limit: int) -> list[str]:
-    """A line longer than the limit, cut between words where it can be."""
-    pieces: list[str] = []
-    while telegram_length(line) > limit:
-        head = _prefix(line, limit)
-        space = head.rfind(" ")
-        if space > 0:
-            head = head[:space]
-        pieces.append(head)
-        line = line[len(head) :].lstrip(" ")
-    pieces.append(line)
-    return pieces
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """The text as messages of at most `limit` characters, cut at line boundaries."""
-    if telegram_length(text) <= limit:
-        return [text] if text.strip() else []
-    chunks: list[str] = []
-    lines: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        for piece in _cut_line(line, limit):
-            added = telegram_length(piece) + (1 if lines else 0)
-            if lines and size + added > limit:
-                chunks.append("\n".join(lines))
-                lines, size, added = [], 0, telegram_length(piece)
-            lines.append(piece)
-            size += added
-    chunks.append("\n".join(lines))
-    return [chunk.strip("\n") for chunk in chunks if chunk.strip()]
-
-
-def split_caption(caption: str, limit: int = CAPTION_LIMIT) -> tuple[str, str]:
-    """A caption that fits, cut at a line boundary, and the rest for a follow-up message."""
-    if telegram_length(caption) <= limit:
-        return caption, ""
-    head, *rest = split_text(caption, limit)
-    return head, "\n".join(rest)
-
-
-def keyboard_of(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
-    """Inline buttons for the engine's buttons; a code Telegram cannot carry is left out."""
-    keyboard: list[list[InlineKeyboardButton]] = []
-    for row in rows:
-        kept: list[InlineKeyboardButton] = []
-        for button in row:
-            if not button.code or len(button.code.encode()) > CALLBACK_DATA_LIMIT:
-                log.warning(
-                    "button %r dropped: its code does not fit in callback data", button.label
-                )
-                continue
-            kept.append(InlineKeyboardButton(button.label, callback_data=button.code))
-        if kept:
-            keyboard.append(kept)
-    return InlineKeyboardMarkup(keyboard) if keyboard else None
-
-
-def compose(replies: Sequence[Outgoing]) -> list[Outgoing]:
-    """The replies as few messages as possible: a text without buttons joins the next text.
-
-    The engine often answers "saved" or "not understood" and then asks; one message per turn
-    keeps the chat short and costs one Bot API call instead of two.
-    """
-    composed: list[Outgoing] = []
-    for reply in replies:
-        previous = composed[-1] if composed else None
-        if (
-            isinstance(reply, Reply)
-            and isinstance(previous, Reply)
-            and not reply.replace
-            and not previous.replace
-            and not previous.buttons
-        ):
-            composed[-1] = Reply(f"{previous.text}\n\n{reply.text}", reply.buttons)
-        else:
-            composed.append(reply)
-    return composed
-
-
-# -- sending ------------------------------------------------------------------------------
-
-
-async def with_retries(
-    call: Callable[[], Awaitable[T]], *, attempts: int = SEND_ATTEMPTS, delay: float = RETRY_DELAY
-) -> T:
-    """Makes a Bot API call, again after a network error (the answer is already stored).
-
-    A timed-out send may have reached Telegram, so a retry can show a message twice; a
-    repeated message is better than a lost one.
-    """
-    attempt = 1
-    while True:
-        try:
-            return await call()
-        except BadRequest:
-            raise  # Telegram refused the call itself: sending it again cannot help.
-        except NetworkError as err:
-            if attempt >= attempts:
-                raise
-            log.warning("Bot API call failed (%s); retry %d of %d", err, attempt, attempts - 1)
-            await asyncio.sleep(delay * attempt)
-            attempt += 1
-
-
-async def send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """`sendMessage` of plain text, its result not parsed (see `_NO_PREVIEW`'s neighbour)."""
-    await _text_request(bot, "sendMessage", {"chat_id": chat_id}, text, markup)
-
-
-async def edit_text(
-    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """`editMessageText` into plain text, its result not parsed."""
-    target = {"chat_id": chat_id, "message_id": message_id}
-    await _text_request(bot, "editMessageText", target, text, markup)
-
-
-async def _text_request(
-    bot: Bot,
-    method: str,
-    target: dict[str, Any],
-    text: str,
-    markup: InlineKeyboardMarkup | None,
-) -> None:
-    """One Bot API call that puts plain text (and buttons) in a chat, without link previews."""
-    params: dict[str, Any] = {**target, "text": text, "link_preview_options": _NO_PREVIEW}
-    if markup is not None:
-        params["reply_markup"] = markup
-    await bot.do_api_request(method, api_kwargs=params)
+def asks_for_draft(event: Incoming) -> bool:
+    """Whether the event asks for the draft (/duthao or its button)."""
+    if isinstance(event, Command):
+        return event.name == DRAFT_COMMAND
+    return isinstance(event, ButtonPress) and DRAFT_BUTTON.match(event.code) is not None
 
 
 class TelegramChannel:
@@ -301,7 +146,7 @@ class TelegramChannel:
         self.attempts = attempts
         self.retry_delay = retry_delay
 
-    async def handle(self, update: Update, bot: Bot, *, typing_after: float | None = None) -> None:
+    async def handle(self, update: Update, bot: Bot) -> None:
         """Hands the update to the engine, then delivers what it answers."""
         chat = update.effective_chat
         sender = sender_of(update)
@@ -313,7 +158,7 @@ class TelegramChannel:
             return
         if isinstance(event, Attachment):
             event = await with_document_data(bot, update, event)
-        delay = self.typing_after if typing_after is None else typing_after
+        delay = 0 if asks_for_draft(event) else self.typing_after
         # A press is acknowledged while the engine works: the button's progress indicator
         # stops sooner, and the call overlaps the engine's commit instead of following it.
         # It is still made before any reply is sent.
@@ -321,7 +166,7 @@ class TelegramChannel:
             asyncio.create_task(self.acknowledge(bot, query)) if query is not None else None
         )
         try:
-            async with typing(bot, chat.id, after=delay):
+            async with Typing(bot, chat.id, after=delay):
                 # The engine's writer thread commits this event with those that came at
                 # the same moment (bot.conversation.group_commit); the loop stays free.
                 try:
@@ -367,7 +212,7 @@ class TelegramChannel:
     async def acknowledge(self, bot: Bot, query: CallbackQuery) -> None:
         """Stops the button's progress indicator; an expired query is not an error."""
         try:
-            await self._call(partial(bot.answer_callback_query, query.id))
+            await self._call(partial(answer_query, bot, query.id))
         except TelegramError as err:
             log.info("callback query %s not answered: %s", query.id, err)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Iterable
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
+from telegram.warnings import PTBUserWarning
 
 from bot.conversation import transaction
 from bot.texts import t
@@ -53,6 +55,10 @@ CONCURRENT_UPDATES = 64
 GRACE_UPDATES = 6.0
 
 T = TypeVar("T")
+
+# `fetch` leaves getUpdates' result raw (through `Bot.do_api_request`); PTB's advice to use
+# `Bot.get_updates` instead, which parses every update at once, is silenced for it only.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 
 def chat_key(update: object) -> object:

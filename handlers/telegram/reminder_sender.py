@@ -7,7 +7,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.reminders.messages import ReminderText
 from bot.reminders.sender import RetryLaterError, SendFailedError, UnreachableError
-from handlers.telegram.adapter import CHANNEL, keyboard_of
+from handlers.telegram.adapter import CHANNEL, keyboard_of, send_text
 
 # Seconds before another attempt after a network failure.
 NETWORK_RETRY = 60.0
@@ -24,9 +24,7 @@ class TelegramSender:
     async def send(self, chat_id: str, message: ReminderText) -> None:
         """One plain-text message with the continue button."""
         try:
-            await self.bot.send_message(
-                chat_id=int(chat_id), text=message.text, reply_markup=keyboard_of(message.buttons)
-            )
+            await send_text(self.bot, int(chat_id), message.text, keyboard_of(message.buttons))
         except RetryAfter as err:
             retry = err.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()

@@ -30,22 +30,7 @@ from bot.core.settings import Settings, get_settings
 from bot.store.database import Database
 from bot.texts import t
 from handlers.telegram import webhook as telegram_webhook
-from handlers.telegram.adapter import (
-    CALLBACK_DATA_LIMIT,
-    CAPTION_LIMIT,
-    CHANNEL,
-    CHANNEL_KEY,
-    TEXT_LIMIT,
-    TelegramChannel,
-    compose,
-    event_of,
-    keyboard_of,
-    sender_of,
-    split_caption,
-    split_text,
-    telegram_length,
-    typing,
-)
+from handlers.telegram.adapter import CHANNEL, CHANNEL_KEY, TelegramChannel, event_of, sender_of
 from handlers.telegram.app import (
     MENU_COMMANDS,
     WebhookConfig,
@@ -53,7 +38,18 @@ from handlers.telegram.app import (
     build_application,
     file_base_url,
 )
+from handlers.telegram.drawing import (
+    CALLBACK_DATA_LIMIT,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    compose,
+    keyboard_of,
+    split_caption,
+    split_text,
+    telegram_length,
+)
 from handlers.telegram.poll import poll
+from handlers.telegram.typing_indicator import Typing
 from tests.support.bot_api import Call, OfflineBotApi
 from tests.support.ports import free_port
 from tests.support.telegram_updates import (
@@ -208,7 +204,7 @@ def test_buttons_become_inline_buttons_and_oversized_codes_are_dropped(
         ]
     )
     assert markup is not None
-    rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+    rows = [[(b["text"], b["callback_data"]) for b in row] for row in markup["inline_keyboard"]]
     assert rows == [[("1. Có", "3:o:yes"), ("2. Không", "3:o:no")], [("vừa", fits)]]
     assert "dropped" in caplog.text
     assert keyboard_of([]) is None
@@ -539,6 +535,25 @@ async def test_the_draft_arrives_as_a_document(user: TelegramUser) -> None:
     assert telegram_length(document.params["caption"]) <= CAPTION_LIMIT
 
 
+async def test_the_draft_button_shows_typing_at_once(user: TelegramUser) -> None:
+    # The channel waits 30 s before "typing…" (the fixture): only the draft shows it at once.
+    await user.say("/start")
+    calls = await user.press(t("button.draft"))
+    methods = [(c.method, c.params.get("action")) for c in calls]
+    document = methods.index(("sendDocument", None))
+    assert methods.index(("sendChatAction", "typing")) < document
+    assert methods.index(("answerCallbackQuery", None)) < document  # acknowledged first
+    # Other presses and typed answers show nothing while the engine is quick.
+    calls = await user.press("Thông tin chung")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "sendMessage"]
+
+
+async def test_a_press_outside_a_private_chat_is_only_acknowledged(user: TelegramUser) -> None:
+    pressed = bot_message(7, USER_ID, "…") | {"chat": GROUP}
+    calls = await user.send(callback_update(user.next_id(), USER_ID, "1:s:general", pressed))
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+
+
 async def test_a_long_caption_continues_in_a_message(
     user: TelegramUser, application: Application
 ) -> None:
@@ -714,16 +729,16 @@ async def test_typing_shows_only_when_the_work_outlasts_its_delay() -> None:
     async def actions() -> list[Any]:
         return [c.params.get("action") for c in api.named("sendChatAction")]
 
-    async with typing(bot, 5, after=0.05):
+    async with Typing(bot, 5, after=0.05):
         await asyncio.sleep(0)  # quick work: no indicator
     await asyncio.sleep(0.1)  # and none later, once the block is over
     assert await actions() == []
 
-    async with typing(bot, 5, after=0.02):
+    async with Typing(bot, 5, after=0.02):
         await asyncio.sleep(0.15)  # slow work: the indicator appears while it runs
     assert await actions() == ["typing"]
 
-    async with typing(bot, 5, after=0):
+    async with Typing(bot, 5, after=0):
         assert await actions() == ["typing", "typing"]  # known long work: shown at once
 
 

@@ -23,7 +23,7 @@ from bot.core.text import fold
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, sample_answers_path
 from bot.report.answers_file import load_answers_file
 from bot.store.database import Database
-from handlers.telegram.adapter import compose, split_text
+from handlers.telegram.drawing import compose, split_text
 
 # Typed words and the label their button carries.
 _BUTTON_WORDS = {"đúng": "Đúng", "xong": "Hoàn thành phần"}

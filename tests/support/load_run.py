@@ -40,7 +40,7 @@ from bot.questionnaire.loader import sample_answers_path
 from bot.report.answers_file import load_answers_file
 from bot.store.database import Database, table_of
 from bot.texts import t
-from handlers.telegram.adapter import compose, split_text
+from handlers.telegram.drawing import compose, split_text
 from models import AnswerChange, ChatIdentity
 from tests.support.factories import open_unit
 from tests.support.fake_telegram import FakeTelegram, Sent

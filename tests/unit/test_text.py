@@ -18,10 +18,20 @@ from bot.core.text import fold, year_text, yes_or_no
         ("  Từ TB   trở lên ", "tu tb tro len"),
         ("Bỏ\tqua", "bo qua"),
         ("", ""),
+        # Plain ASCII takes a shorter path, with the same result.
+        ("  OK\t YES\n", "ok yes"),
+        ("/TIEP  2", "/tiep 2"),
+        # Longer than the texts remembered.
+        ("Năm học " * 20, " ".join(["nam hoc"] * 20)),
     ],
 )
 def test_fold_drops_case_marks_and_extra_spaces(typed: str, folded: str) -> None:
     assert fold(typed) == folded
+
+
+def test_fold_gives_the_same_text_when_asked_again() -> None:
+    # The second call of a short text comes from memory.
+    assert [fold("Hoàn thành PHẦN") for _ in range(3)] == ["hoan thanh phan"] * 3
 
 
 def test_fold_reads_decomposed_and_composed_text_alike() -> None:
