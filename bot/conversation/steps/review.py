@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.conversation.desk import lead_ids, replan_reminders
+from bot.conversation.desk import lead_ids
 from bot.conversation.headlines import headline_block
 from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW, short
 from bot.core.digits import is_ascii_digits, small_int
@@ -116,8 +116,8 @@ def finish_section(turn: TurnSurface) -> list[Outgoing]:
         finished=True,
     )
     turn.finished.add(section.id)
-    # Whoever finished is not reminded any more; the planner drops their rows now.
-    replan_reminders(turn.session, turn.period_id, turn.options.templates_root)
+    # Not re-planned here: a reminder re-reads what its member owes just before it is sent
+    # (`bot.reminders.decision`), and the sweep and /nhacnho re-plan the period anyway.
     done = t("review.finished", number=section.number, title=section.title)
     figures = headline_block(turn.template, turn.evaluation(), [section])
     done = f"{done}\n{figures}" if figures else done
