@@ -86,10 +86,8 @@ def _fragments(template: Template) -> OrderedDict[tuple[str, str], _TableFragmen
     return derived(template, "table_fragments", OrderedDict)
 
 
-def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
-    """Whether a table's cells and checks read nothing but its own answer."""
-    if any(c.kind == "lookup" for c in table.computed):
-        return False
+def _own_checks_only(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
+    """Whether a table's inferred checks read nothing but its own cells."""
     prefix = f"{table.id}."
     return all(
         ref.startswith(prefix)
@@ -97,6 +95,36 @@ def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool
         if check.table == table.id
         for ref in check.references()
     )
+
+
+def _lookup_sources(table: TableQuestion) -> tuple[str, ...]:
+    """The tables a table's computed columns look up, in the order first looked up."""
+    sources = (c.source.split(".")[0] for c in table.computed if c.kind == "lookup" and c.source)
+    return tuple(dict.fromkeys(sources))
+
+
+def _fragment_sources(
+    tables: tuple[TableQuestion, ...], inferred: list[InferredCheck]
+) -> dict[str, tuple[str, ...]]:
+    """The tables worked out as fragments, each with the tables it looks up (none for a
+    self-contained table; a table that looks up only self-contained ones is a fragment too,
+    keyed by its sources' answers as well as its own)."""
+    alone = {
+        table.id
+        for table in tables
+        if not _lookup_sources(table) and _own_checks_only(table, inferred)
+    }
+    found: dict[str, tuple[str, ...]] = {table_id: () for table_id in alone}
+    for table in tables:
+        sources = _lookup_sources(table)
+        if (
+            sources
+            and table.id not in sources
+            and all(source in alone for source in sources)
+            and _own_checks_only(table, inferred)
+        ):
+            found[table.id] = sources
+    return found
 
 
 @dataclass(frozen=True)
@@ -109,7 +137,8 @@ class _Plan:
     # Tables whose computed columns look up other tables come last.
     computed_order: tuple[TableQuestion, ...]
     inferred: tuple[InferredCheck, ...]
-    self_contained: frozenset[str]
+    # Tables worked out on their own (see `_fragment_sources`), with the tables they look up.
+    fragments: dict[str, tuple[str, ...]]
     typed_rates: tuple[str, ...]
 
 
@@ -133,17 +162,16 @@ def _make_plan(template: Template) -> _Plan:
             sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
         ),
         inferred=inferred,
-        self_contained=frozenset(
-            table.id for table in tables if _self_contained(table, list(inferred))
-        ),
+        fragments=_fragment_sources(tables, list(inferred)),
         typed_rates=tuple(typed_rates(template)),
     )
 
 
-def _last_fragments(template: Template) -> dict[str, tuple[Any, _TableFragment]]:
-    """The last fragment of each table, with the answer object it was worked out from: an
-    answer not changed since is the very same object (see `bot.store.hot_path._decoded`;
-    answers are replaced, never changed in place), found without encoding it."""
+def _last_fragments(template: Template) -> dict[str, tuple[tuple[Any, ...], _TableFragment]]:
+    """The last fragment of each table, with the answer objects it was worked out from
+    (the table's, then those of the tables it looks up): an answer not changed since is the
+    very same object (see `bot.store.hot_path._decoded`; answers are replaced, never
+    changed in place), found without encoding it."""
     return derived(template, "last_table_fragments", dict)
 
 
@@ -161,17 +189,19 @@ class _Evaluator:
         inferred = list(plan.inferred)
         for question in plan.numeric:
             self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
-        # A table that reads nothing outside itself is worked out (cells and checks) on its
-        # own, and remembered: a typed row changes one table, the others are reused.
+        # A table that reads nothing outside itself (or only self-contained tables it looks
+        # up) is worked out (cells and checks) on its own, and remembered: a typed row
+        # changes one table, the others are reused. Self-contained tables come first.
         fragments: dict[str, _TableFragment] = {}
-        for table in tables:
-            if table.id in plan.self_contained:
-                fragment = self._fragment(table, inferred)
-                fragments[table.id] = fragment
-                self.result.numbers.update(fragment.numbers)
-                self.result.kinds.update(fragment.kinds)
-            else:
+        for table in sorted(tables, key=lambda q: bool(plan.fragments.get(q.id))):
+            sources = plan.fragments.get(table.id)
+            if sources is None:
                 self._answered_cells(table)
+                continue
+            fragment = self._fragment(table, inferred, [fragments[s] for s in sources])
+            fragments[table.id] = fragment
+            self.result.numbers.update(fragment.numbers)
+            self.result.kinds.update(fragment.kinds)
         for table in plan.computed_order:
             if table.id not in fragments:
                 self._computed_cells(table)
@@ -205,30 +235,49 @@ class _Evaluator:
             if check.table == table.id:
                 self._inferred(check)
 
-    def _fragment(self, table: TableQuestion, inferred: list[InferredCheck]) -> _TableFragment:
-        """A self-contained table's numbers and failures, from the cache when its answer is."""
-        value = self.answers.get(table.id)
+    def _fragment(
+        self,
+        table: TableQuestion,
+        inferred: list[InferredCheck],
+        sources: list[_TableFragment],
+    ) -> _TableFragment:
+        """A table's numbers and failures, from the cache when its answer (and the answers
+        of the tables it looks up) are."""
+        source_ids = self.plan.fragments[table.id]
+        values = (self.answers.get(table.id), *(self.answers.get(s) for s in source_ids))
         last = _last_fragments(self.template).get(table.id)
-        if last is not None and last[0] is value:
+        if (
+            last is not None
+            and len(last[0]) == len(values)
+            and all(a is b for a, b in zip(last[0], values, strict=True))
+        ):
             return last[1]
         # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
         # is checked to one decimal).
-        key = (table.id, json.dumps(value, sort_keys=True, default=str))
+        key = (table.id, json.dumps(values, sort_keys=True, default=str))
         kept = _fragments(self.template)
         with _FRAGMENTS_LOCK:
             hit = kept.get(key)
             if hit is not None:
                 kept.move_to_end(key)
         if hit is not None:
-            self._remember(table, value, hit)
+            self._remember(table, values, hit)
             return hit
         outer, self.result = self.result, Evaluation(fixed_rates=self.result.fixed_rates)
+        for source in sources:
+            # What the lookups read; only the table's own cells are kept in its fragment.
+            self.result.numbers.update(source.numbers)
+            self.result.kinds.update(source.kinds)
         try:
             self._answered_cells(table)
             self._computed_cells(table)
             self._table_and_inferred_checks(table, inferred)
+            prefix = f"{table.id}."
+            own = [ref for ref in self.result.numbers if ref.startswith(prefix)]
             fragment = _TableFragment(
-                self.result.numbers, self.result.kinds, tuple(self.result.failures)
+                {ref: self.result.numbers[ref] for ref in own},
+                {ref: self.result.kinds[ref] for ref in own},
+                tuple(self.result.failures),
             )
         finally:
             self.result = outer
@@ -236,13 +285,15 @@ class _Evaluator:
             kept[key] = fragment
             while len(kept) > _FRAGMENTS_KEPT:
                 kept.popitem(last=False)
-        self._remember(table, value, fragment)
+        self._remember(table, values, fragment)
         return fragment
 
-    def _remember(self, table: TableQuestion, value: Any, fragment: _TableFragment) -> None:
+    def _remember(
+        self, table: TableQuestion, values: tuple[Any, ...], fragment: _TableFragment
+    ) -> None:
         # One entry per table of the template: bounded by the template's shape.
         with _FRAGMENTS_LOCK:
-            _last_fragments(self.template)[table.id] = (value, fragment)
+            _last_fragments(self.template)[table.id] = (values, fragment)
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value

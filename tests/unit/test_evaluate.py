@@ -170,3 +170,19 @@ def test_reused_tables_give_the_evaluation_a_fresh_template_gives(
         answers = {**answers, table.id: rows}
         fresh = template.model_copy(deep=True)  # another object: nothing remembered for it
         assert evaluate(template, answers) == evaluate(fresh, answers)
+
+
+def test_a_table_that_looks_up_another_follows_a_change_of_that_table_only(
+    template: Any, answers: dict[str, Any]
+) -> None:
+    """academic's "previous rate" looks up academic_previous: changing only the table it
+    looks up (academic's own answer the very same object) changes what academic shows."""
+    first = evaluate(template, answers)
+    assert first.text("academic.thpt.previous_rate") == "89,87%"
+    changed = {**answers, "academic_previous": {**answers["academic_previous"]}}
+    changed["academic_previous"]["thpt"] = {"rate": "75.5"}
+    assert changed["academic"] is answers["academic"]
+    again = evaluate(template, changed)
+    assert again.text("academic.thpt.previous_rate") == "75,50%"
+    assert again == evaluate(template.model_copy(deep=True), changed)
+    assert evaluate(template, answers) == first
