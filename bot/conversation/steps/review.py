@@ -14,7 +14,7 @@ from bot.core.text import fold
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text, format_answer
 from bot.questionnaire.schema import ListQuestion
-from bot.store import queries as store
+from bot.store.menu_rows import mark_section
 from bot.texts import t
 from bot.workflow.access import is_lead
 from models import require_id
@@ -108,7 +108,7 @@ def finish_section(turn: TurnSurface) -> list[Outgoing]:
             Reply(t("review.cannot_finish", count=len(missing), questions=names)),
             *show_review(turn),
         ]
-    store.set_section_finished(
+    mark_section(
         turn.session,
         period_id=turn.period_id,
         section_id=section.id,
