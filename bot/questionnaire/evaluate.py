@@ -8,8 +8,6 @@ typed by a user is trusted as a rate. Values are addressed by reference:
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +38,14 @@ from bot.questionnaire.schema import (
     TableQuestion,
     Template,
 )
+from bot.questionnaire.table_fragments import (
+    FRAGMENTS_KEPT,
+    FRAGMENTS_LOCK,
+    TableFragment,
+    fragment_sources,
+    kept_fragments,
+    last_fragments,
+)
 from bot.texts import t
 
 
@@ -66,68 +72,6 @@ def _column_labels(table: TableQuestion) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _TableFragment:
-    """What one self-contained table adds to an evaluation: its cells and failed checks."""
-
-    numbers: dict[str, Decimal | None]
-    kinds: dict[str, str]
-    failures: tuple[CheckFailure, ...]
-
-
-# A template's fragments by (table, answer), kept on the template (`derived`) for the tables
-# of the reports being written. About 7 kB each for the annual report's tables: at most some
-# 7 MB a report kind, for about a hundred reports written at the same time (eight tables
-# each, with room for their last changes).
-_FRAGMENTS_LOCK = threading.Lock()
-_FRAGMENTS_KEPT = 1024
-
-
-def _fragments(template: Template) -> OrderedDict[tuple[str, str], _TableFragment]:
-    return derived(template, "table_fragments", OrderedDict)
-
-
-def _own_checks_only(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
-    """Whether a table's inferred checks read nothing but its own cells."""
-    prefix = f"{table.id}."
-    return all(
-        ref.startswith(prefix)
-        for check in inferred
-        if check.table == table.id
-        for ref in check.references()
-    )
-
-
-def _lookup_sources(table: TableQuestion) -> tuple[str, ...]:
-    """The tables a table's computed columns look up, in the order first looked up."""
-    sources = (c.source.split(".")[0] for c in table.computed if c.kind == "lookup" and c.source)
-    return tuple(dict.fromkeys(sources))
-
-
-def _fragment_sources(
-    tables: tuple[TableQuestion, ...], inferred: list[InferredCheck]
-) -> dict[str, tuple[str, ...]]:
-    """The tables worked out as fragments, each with the tables it looks up (none for a
-    self-contained table; a table that looks up only self-contained ones is a fragment too,
-    keyed by its sources' answers as well as its own)."""
-    alone = {
-        table.id
-        for table in tables
-        if not _lookup_sources(table) and _own_checks_only(table, inferred)
-    }
-    found: dict[str, tuple[str, ...]] = {table_id: () for table_id in alone}
-    for table in tables:
-        sources = _lookup_sources(table)
-        if (
-            sources
-            and table.id not in sources
-            and all(source in alone for source in sources)
-            and _own_checks_only(table, inferred)
-        ):
-            found[table.id] = sources
-    return found
-
-
-@dataclass(frozen=True)
 class _Plan:
     """What an evaluation needs of a template's shape, worked out once per template."""
 
@@ -137,7 +81,7 @@ class _Plan:
     # Tables whose computed columns look up other tables come last.
     computed_order: tuple[TableQuestion, ...]
     inferred: tuple[InferredCheck, ...]
-    # Tables worked out on their own (see `_fragment_sources`), with the tables they look up.
+    # Tables worked out on their own, with the tables they look up (`fragment_sources`).
     fragments: dict[str, tuple[str, ...]]
     typed_rates: tuple[str, ...]
 
@@ -162,17 +106,9 @@ def _make_plan(template: Template) -> _Plan:
             sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
         ),
         inferred=inferred,
-        fragments=_fragment_sources(tables, list(inferred)),
+        fragments=fragment_sources(tables, list(inferred)),
         typed_rates=tuple(typed_rates(template)),
     )
-
-
-def _last_fragments(template: Template) -> dict[str, tuple[tuple[Any, ...], _TableFragment]]:
-    """The last fragment of each table, with the answer objects it was worked out from
-    (the table's, then those of the tables it looks up): an answer not changed since is the
-    very same object (see `bot.store.hot_path._decoded`; answers are replaced, never
-    changed in place), found without encoding it."""
-    return derived(template, "last_table_fragments", dict)
 
 
 class _Evaluator:
@@ -192,7 +128,7 @@ class _Evaluator:
         # A table that reads nothing outside itself (or only self-contained tables it looks
         # up) is worked out (cells and checks) on its own, and remembered: a typed row
         # changes one table, the others are reused. Self-contained tables come first.
-        fragments: dict[str, _TableFragment] = {}
+        fragments: dict[str, TableFragment] = {}
         for table in sorted(tables, key=lambda q: bool(plan.fragments.get(q.id))):
             sources = plan.fragments.get(table.id)
             if sources is None:
@@ -239,13 +175,13 @@ class _Evaluator:
         self,
         table: TableQuestion,
         inferred: list[InferredCheck],
-        sources: list[_TableFragment],
-    ) -> _TableFragment:
+        sources: list[TableFragment],
+    ) -> TableFragment:
         """A table's numbers and failures, from the cache when its answer (and the answers
         of the tables it looks up) are."""
         source_ids = self.plan.fragments[table.id]
         values = (self.answers.get(table.id), *(self.answers.get(s) for s in source_ids))
-        last = _last_fragments(self.template).get(table.id)
+        last = last_fragments(self.template).get(table.id)
         if (
             last is not None
             and len(last[0]) == len(values)
@@ -255,8 +191,8 @@ class _Evaluator:
         # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
         # is checked to one decimal).
         key = (table.id, json.dumps(values, sort_keys=True, default=str))
-        kept = _fragments(self.template)
-        with _FRAGMENTS_LOCK:
+        kept = kept_fragments(self.template)
+        with FRAGMENTS_LOCK:
             hit = kept.get(key)
             if hit is not None:
                 kept.move_to_end(key)
@@ -274,26 +210,26 @@ class _Evaluator:
             self._table_and_inferred_checks(table, inferred)
             prefix = f"{table.id}."
             own = [ref for ref in self.result.numbers if ref.startswith(prefix)]
-            fragment = _TableFragment(
+            fragment = TableFragment(
                 {ref: self.result.numbers[ref] for ref in own},
                 {ref: self.result.kinds[ref] for ref in own},
                 tuple(self.result.failures),
             )
         finally:
             self.result = outer
-        with _FRAGMENTS_LOCK:
+        with FRAGMENTS_LOCK:
             kept[key] = fragment
-            while len(kept) > _FRAGMENTS_KEPT:
+            while len(kept) > FRAGMENTS_KEPT:
                 kept.popitem(last=False)
         self._remember(table, values, fragment)
         return fragment
 
     def _remember(
-        self, table: TableQuestion, values: tuple[Any, ...], fragment: _TableFragment
+        self, table: TableQuestion, values: tuple[Any, ...], fragment: TableFragment
     ) -> None:
         # One entry per table of the template: bounded by the template's shape.
-        with _FRAGMENTS_LOCK:
-            _last_fragments(self.template)[table.id] = (values, fragment)
+        with FRAGMENTS_LOCK:
+            last_fragments(self.template)[table.id] = (values, fragment)
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value

@@ -38,11 +38,9 @@ class Shaped(Strict):
 
     @property
     def derived_values(self) -> DerivedValues:
-        """The values kept by `bot.questionnaire.derived.derived`."""
-        # Read straight from pydantic's private store: `self._derived` goes through
-        # BaseModel.__getattr__, some 3 µs, and this is read several times per answer.
-        private: dict[str, DerivedValues] = self.__pydantic_private__  # type: ignore[assignment]
-        return private["_derived"]
+        """The values kept by `bot.questionnaire.derived.derived` (read without pydantic's
+        slow `__getattr__`: several times an answer)."""
+        return self.__pydantic_private__["_derived"]  # type: ignore[index]
 
 
 class Condition(Strict):

@@ -34,7 +34,8 @@ def show_menu(turn: TurnSurface) -> list[Outgoing]:
     if period.status == "final":
         lines.append(t("period.closed"))
     # The other open reports, named only when there are any (most units have one).
-    others, switches = ([], [])
+    others: list[str] = []
+    switches: list[list[Button]] = []
     if open_period_count(turn.session, unit_id=turn.period.unit_id) > 1:
         others, switches = reports.menu_part(turn)
     mine = turn.my_sections
