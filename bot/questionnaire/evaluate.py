@@ -127,9 +127,9 @@ class _Evaluator:
             self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
         # A table that reads nothing outside itself (or only self-contained tables it looks
         # up) is worked out (cells and checks) on its own, and remembered: a typed row
-        # changes one table, the others are reused. Self-contained tables come first.
+        # changes one table, the others are reused. Tables that look others up come last.
         fragments: dict[str, TableFragment] = {}
-        for table in sorted(tables, key=lambda q: bool(plan.fragments.get(q.id))):
+        for table in plan.computed_order:
             sources = plan.fragments.get(table.id)
             if sources is None:
                 self._answered_cells(table)
