@@ -33,7 +33,11 @@ def returned_sections(session: Session, *, period_id: int) -> dict[str, tuple[bo
     """The sections sent back with a comment: (finished, comment) by section id."""
     _flush_progress(session)
     rows = _RETURNED.rows(session, {"period_id": period_id})
-    return {section_id: (bool(finished), comment) for section_id, finished, comment in rows}
+    return {
+        section_id: (bool(finished), comment)
+        for section_id, finished, comment in rows
+        if comment  # an empty comment is no comment, as the menu always read it
+    }
 
 
 def mark_section(

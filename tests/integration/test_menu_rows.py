@@ -74,6 +74,8 @@ def test_a_mark_keeps_the_return_comment_and_loaded_rows_are_read_again(
         session.add(
             SectionProgress(period_id=period_id, section_id="general", returned_comment="Sửa số")
         )
+        empty = SectionProgress(period_id=period_id, section_id="quality", returned_comment="")
+        session.add(empty)
         session.flush()
         assert menu_rows.returned_sections(session, period_id=period_id) == {
             "general": (False, "Sửa số")
