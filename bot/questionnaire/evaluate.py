@@ -117,6 +117,7 @@ class _Evaluator:
         self.answers = answers
         self.plan = _plan(template)
         self.questions = self.plan.questions
+        self.last_fragments = last_fragments(template)
         self.result = Evaluation(fixed_rates=template.rate_format == "100,00%")
 
     def run(self, confirmed: set[str]) -> Evaluation:
@@ -181,7 +182,7 @@ class _Evaluator:
         of the tables it looks up) are."""
         source_ids = self.plan.fragments[table.id]
         values = (self.answers.get(table.id), *(self.answers.get(s) for s in source_ids))
-        last = last_fragments(self.template).get(table.id)
+        last = self.last_fragments.get(table.id)
         if (
             last is not None
             and len(last[0]) == len(values)
@@ -229,7 +230,7 @@ class _Evaluator:
     ) -> None:
         # One entry per table of the template: bounded by the template's shape.
         with FRAGMENTS_LOCK:
-            last_fragments(self.template)[table.id] = (values, fragment)
+            self.last_fragments[table.id] = (values, fragment)
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value
