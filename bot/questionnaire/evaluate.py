@@ -164,6 +164,24 @@ class _Evaluator:
         ]
         return self.result
 
+    def run_table(self, table: TableQuestion) -> Evaluation | None:
+        """One table's cells and failed checks (small rates typed in it included), as `run`
+        finds them; None when they may depend on other answers."""
+        sources, prefix = self.plan.fragments.get(table.id), f"{table.id}."
+        inferred = list(self.plan.inferred)
+        outside = (c.stated or "" for c in inferred if c.table != table.id)
+        if sources is None or any(stated.startswith(prefix) for stated in outside):
+            return None  # a check elsewhere may vouch for one of its rates
+        looked_up = [self._fragment(self.questions[s], inferred, []) for s in sources]  # type: ignore[arg-type]
+        fragment = self._fragment(table, inferred, looked_up)
+        self.result.numbers.update(fragment.numbers)
+        self.result.kinds.update(fragment.kinds)
+        self.result.failures.extend(fragment.failures)
+        rates = [ref for ref in self.plan.typed_rates if ref.startswith(prefix)]
+        for key, message, ref in small_rates(self.result.numbers, inferred, self._label, rates):
+            self._fail(key, message, [ref])
+        return self.result
+
     def _table_and_inferred_checks(
         self, table: TableQuestion, inferred: list[InferredCheck]
     ) -> None:
@@ -472,3 +490,10 @@ def evaluate(
 ) -> Evaluation:
     """Every number, figure and failed check of a set of answers."""
     return _Evaluator(template, answers).run(set(confirmed))
+
+
+def evaluate_table(
+    template: Template, table: TableQuestion, answers: Mapping[str, Any]
+) -> Evaluation | None:
+    """A table's cells and failed checks alone, when nothing else can change them."""
+    return _Evaluator(template, answers).run_table(table)
