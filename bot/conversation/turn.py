@@ -21,6 +21,7 @@ from bot.questionnaire.evaluation import CheckFailure, Evaluation
 from bot.questionnaire.schema import Question, Section, Template
 from bot.store import hot_path
 from bot.store import queries as store
+from bot.store.menu_rows import mark_section
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can
@@ -118,7 +119,7 @@ class Turn:
         section = flow.owner_section(self.template, question.id)
         if section and section.id in self.finished:
             # A change after finishing reopens the section until it is reviewed again.
-            store.set_section_finished(
+            mark_section(
                 self.session,
                 period_id=self.period_id,
                 section_id=section.id,

@@ -3,9 +3,9 @@
 The caches of baocao and when each is emptied, in one place:
 
 - derived from a template (`derived` below: the question index and slots, the inferred
-  checks, the evaluated fragments of self-contained tables): a template never changes after
-  it is loaded, so a value lives exactly as long as its template object and is never
-  invalidated by hand; an edited file is loaded as a new template object, which starts empty;
+  checks, the evaluated fragments of tables worked out on their own): a template never
+  changes after it is loaded, so a value lives exactly as long as its template object and is
+  never invalidated by hand; an edited file is loaded as a new template object, which starts empty;
 - loaded templates (`bot.questionnaire.loader`): each file is looked at again at most every
   `RELOAD_SECONDS`, and read again when it changed;
 - evaluations of a period's answers (`bot.conversation.evaluation_cache`): reused while the

@@ -8,8 +8,6 @@ typed by a user is trusted as a rate. Values are addressed by reference:
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +38,14 @@ from bot.questionnaire.schema import (
     TableQuestion,
     Template,
 )
+from bot.questionnaire.table_fragments import (
+    FRAGMENTS_KEPT,
+    FRAGMENTS_LOCK,
+    TableFragment,
+    fragment_sources,
+    kept_fragments,
+    last_fragments,
+)
 from bot.texts import t
 
 
@@ -66,40 +72,6 @@ def _column_labels(table: TableQuestion) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _TableFragment:
-    """What one self-contained table adds to an evaluation: its cells and failed checks."""
-
-    numbers: dict[str, Decimal | None]
-    kinds: dict[str, str]
-    failures: tuple[CheckFailure, ...]
-
-
-# A template's fragments by (table, answer), kept on the template (`derived`) for the tables
-# of the reports being written. About 7 kB each for the annual report's tables: at most some
-# 7 MB a report kind, for about a hundred reports written at the same time (eight tables
-# each, with room for their last changes).
-_FRAGMENTS_LOCK = threading.Lock()
-_FRAGMENTS_KEPT = 1024
-
-
-def _fragments(template: Template) -> OrderedDict[tuple[str, str], _TableFragment]:
-    return derived(template, "table_fragments", OrderedDict)
-
-
-def _self_contained(table: TableQuestion, inferred: list[InferredCheck]) -> bool:
-    """Whether a table's cells and checks read nothing but its own answer."""
-    if any(c.kind == "lookup" for c in table.computed):
-        return False
-    prefix = f"{table.id}."
-    return all(
-        ref.startswith(prefix)
-        for check in inferred
-        if check.table == table.id
-        for ref in check.references()
-    )
-
-
-@dataclass(frozen=True)
 class _Plan:
     """What an evaluation needs of a template's shape, worked out once per template."""
 
@@ -109,7 +81,8 @@ class _Plan:
     # Tables whose computed columns look up other tables come last.
     computed_order: tuple[TableQuestion, ...]
     inferred: tuple[InferredCheck, ...]
-    self_contained: frozenset[str]
+    # Tables worked out on their own, with the tables they look up (`fragment_sources`).
+    fragments: dict[str, tuple[str, ...]]
     typed_rates: tuple[str, ...]
 
 
@@ -133,18 +106,9 @@ def _make_plan(template: Template) -> _Plan:
             sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
         ),
         inferred=inferred,
-        self_contained=frozenset(
-            table.id for table in tables if _self_contained(table, list(inferred))
-        ),
+        fragments=fragment_sources(tables, list(inferred)),
         typed_rates=tuple(typed_rates(template)),
     )
-
-
-def _last_fragments(template: Template) -> dict[str, tuple[Any, _TableFragment]]:
-    """The last fragment of each table, with the answer object it was worked out from: an
-    answer not changed since is the very same object (see `bot.store.hot_path._decoded`;
-    answers are replaced, never changed in place), found without encoding it."""
-    return derived(template, "last_table_fragments", dict)
 
 
 class _Evaluator:
@@ -153,6 +117,7 @@ class _Evaluator:
         self.answers = answers
         self.plan = _plan(template)
         self.questions = self.plan.questions
+        self.last_fragments = last_fragments(template)
         self.result = Evaluation(fixed_rates=template.rate_format == "100,00%")
 
     def run(self, confirmed: set[str]) -> Evaluation:
@@ -161,17 +126,19 @@ class _Evaluator:
         inferred = list(plan.inferred)
         for question in plan.numeric:
             self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
-        # A table that reads nothing outside itself is worked out (cells and checks) on its
-        # own, and remembered: a typed row changes one table, the others are reused.
-        fragments: dict[str, _TableFragment] = {}
-        for table in tables:
-            if table.id in plan.self_contained:
-                fragment = self._fragment(table, inferred)
-                fragments[table.id] = fragment
-                self.result.numbers.update(fragment.numbers)
-                self.result.kinds.update(fragment.kinds)
-            else:
+        # A table that reads nothing outside itself (or only self-contained tables it looks
+        # up) is worked out (cells and checks) on its own, and remembered: a typed row
+        # changes one table, the others are reused. Tables that look others up come last.
+        fragments: dict[str, TableFragment] = {}
+        for table in plan.computed_order:
+            sources = plan.fragments.get(table.id)
+            if sources is None:
                 self._answered_cells(table)
+                continue
+            fragment = self._fragment(table, inferred, [fragments[s] for s in sources])
+            fragments[table.id] = fragment
+            self.result.numbers.update(fragment.numbers)
+            self.result.kinds.update(fragment.kinds)
         for table in plan.computed_order:
             if table.id not in fragments:
                 self._computed_cells(table)
@@ -197,6 +164,24 @@ class _Evaluator:
         ]
         return self.result
 
+    def run_table(self, table: TableQuestion) -> Evaluation | None:
+        """One table's cells and failed checks (small rates typed in it included), as `run`
+        finds them; None when they may depend on other answers."""
+        sources, prefix = self.plan.fragments.get(table.id), f"{table.id}."
+        inferred = list(self.plan.inferred)
+        outside = (c.stated or "" for c in inferred if c.table != table.id)
+        if sources is None or any(stated.startswith(prefix) for stated in outside):
+            return None  # a check elsewhere may vouch for one of its rates
+        looked_up = [self._fragment(self.questions[s], inferred, []) for s in sources]  # type: ignore[arg-type]
+        fragment = self._fragment(table, inferred, looked_up)
+        self.result.numbers.update(fragment.numbers)
+        self.result.kinds.update(fragment.kinds)
+        self.result.failures.extend(fragment.failures)
+        rates = [ref for ref in self.plan.typed_rates if ref.startswith(prefix)]
+        for key, message, ref in small_rates(self.result.numbers, inferred, self._label, rates):
+            self._fail(key, message, [ref])
+        return self.result
+
     def _table_and_inferred_checks(
         self, table: TableQuestion, inferred: list[InferredCheck]
     ) -> None:
@@ -205,44 +190,65 @@ class _Evaluator:
             if check.table == table.id:
                 self._inferred(check)
 
-    def _fragment(self, table: TableQuestion, inferred: list[InferredCheck]) -> _TableFragment:
-        """A self-contained table's numbers and failures, from the cache when its answer is."""
-        value = self.answers.get(table.id)
-        last = _last_fragments(self.template).get(table.id)
-        if last is not None and last[0] is value:
+    def _fragment(
+        self,
+        table: TableQuestion,
+        inferred: list[InferredCheck],
+        sources: list[TableFragment],
+    ) -> TableFragment:
+        """A table's numbers and failures, from the cache when its answer (and the answers
+        of the tables it looks up) are."""
+        source_ids = self.plan.fragments[table.id]
+        values = (self.answers.get(table.id), *(self.answers.get(s) for s in source_ids))
+        last = self.last_fragments.get(table.id)
+        if (
+            last is not None
+            and len(last[0]) == len(values)
+            and all(a is b for a, b in zip(last[0], values, strict=True))
+        ):
             return last[1]
         # The JSON text tells 1, 1.0 and "1" apart, as the figures do (a rate typed "91,8"
         # is checked to one decimal).
-        key = (table.id, json.dumps(value, sort_keys=True, default=str))
-        kept = _fragments(self.template)
-        with _FRAGMENTS_LOCK:
+        key = (table.id, json.dumps(values, sort_keys=True, default=str))
+        kept = kept_fragments(self.template)
+        with FRAGMENTS_LOCK:
             hit = kept.get(key)
             if hit is not None:
                 kept.move_to_end(key)
         if hit is not None:
-            self._remember(table, value, hit)
+            self._remember(table, values, hit)
             return hit
         outer, self.result = self.result, Evaluation(fixed_rates=self.result.fixed_rates)
+        for source in sources:
+            # What the lookups read; only the table's own cells are kept in its fragment.
+            self.result.numbers.update(source.numbers)
+            self.result.kinds.update(source.kinds)
         try:
             self._answered_cells(table)
             self._computed_cells(table)
             self._table_and_inferred_checks(table, inferred)
-            fragment = _TableFragment(
-                self.result.numbers, self.result.kinds, tuple(self.result.failures)
+            prefix = f"{table.id}."
+            own = [ref for ref in self.result.numbers if ref.startswith(prefix)]
+            fragment = TableFragment(
+                {ref: self.result.numbers[ref] for ref in own},
+                {ref: self.result.kinds[ref] for ref in own},
+                tuple(self.result.failures),
             )
         finally:
             self.result = outer
-        with _FRAGMENTS_LOCK:
+        with FRAGMENTS_LOCK:
             kept[key] = fragment
-            while len(kept) > _FRAGMENTS_KEPT:
+            while len(kept) > FRAGMENTS_KEPT:
                 kept.popitem(last=False)
-        self._remember(table, value, fragment)
+        self._remember(table, values, fragment)
         return fragment
 
-    def _remember(self, table: TableQuestion, value: Any, fragment: _TableFragment) -> None:
+    def _remember(
+        self, table: TableQuestion, values: tuple[Any, ...], fragment: TableFragment
+    ) -> None:
         # One entry per table of the template: bounded by the template's shape.
-        with _FRAGMENTS_LOCK:
-            _last_fragments(self.template)[table.id] = (value, fragment)
+        with FRAGMENTS_LOCK:
+            self.last_fragments[table.id] = (values, fragment)
 
     def _put(self, ref: str, kind: str, value: Decimal | None) -> None:
         self.result.numbers[ref] = value
@@ -484,3 +490,10 @@ def evaluate(
 ) -> Evaluation:
     """Every number, figure and failed check of a set of answers."""
     return _Evaluator(template, answers).run(set(confirmed))
+
+
+def evaluate_table(
+    template: Template, table: TableQuestion, answers: Mapping[str, Any]
+) -> Evaluation | None:
+    """A table's cells and failed checks alone, when nothing else can change them."""
+    return _Evaluator(template, answers).run_table(table)

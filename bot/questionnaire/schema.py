@@ -38,8 +38,9 @@ class Shaped(Strict):
 
     @property
     def derived_values(self) -> DerivedValues:
-        """The values kept by `bot.questionnaire.derived.derived`."""
-        return self._derived
+        """The values kept by `bot.questionnaire.derived.derived` (read without pydantic's
+        slow `__getattr__`: several times an answer)."""
+        return self.__pydantic_private__["_derived"]  # type: ignore[index]
 
 
 class Condition(Strict):

@@ -7,6 +7,7 @@ the report is due on Tuesday 30/06/2026 and the clock starts on Saturday 20/06 a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -467,3 +468,28 @@ def test_a_desk_choice_can_be_typed_by_its_number(
     assert text_of(replies) == t("desk.pick")
     replies = engine.handle(LAN_CHAT, Text("1"))
     assert policy(database, world).days_before == [7, 3, 1]
+
+
+async def test_a_section_finished_in_chat_is_never_reminded_even_before_a_replanning(
+    database: Database,
+    engine: ConversationEngine,
+    world: World,
+    sweeper: Sweeper,
+    sender: FakeSender,
+    clock: time_machine.Coordinates,
+) -> None:
+    """Finishing a section does not re-plan the period inline: the reminder re-reads what
+    its member owes just before it is sent, so one planned before is dropped, not sent."""
+    await sweeper.sweep()  # plans An's and Bình's reminders
+    sweeper.options = replace(sweeper.options, plan=False)  # no re-planning before sending
+    for said in ("/start", "1", "Tốt", "591", "53", "/boqua", "12,5"):
+        replies = engine.handle(AN_CHAT, Text(said))
+    replies = press(engine, AN_CHAT, replies, "Hoàn thành phần")
+    assert "🎉 Đã hoàn thành Phần 1" in text_of(replies)
+    assert live(database, world)[(world.an, "before_7d")] == "planned"
+
+    clock.move_to(vn(23, 8))
+    await sweeper.sweep()
+    assert [chat for chat, _ in sender.take()] == [BINH]
+    kept = rows(database, world)[(world.an, "before_7d")]
+    assert (kept.status, kept.last_error) == ("dropped", "nothing missing")

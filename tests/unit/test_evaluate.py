@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.questionnaire.evaluate import evaluate
+from bot.questionnaire.evaluate import evaluate, evaluate_table
 from bot.questionnaire.loader import sample_answers_path
 from bot.report.answers_file import load_answers_file
 
@@ -170,3 +170,71 @@ def test_reused_tables_give_the_evaluation_a_fresh_template_gives(
         answers = {**answers, table.id: rows}
         fresh = template.model_copy(deep=True)  # another object: nothing remembered for it
         assert evaluate(template, answers) == evaluate(fresh, answers)
+
+
+def test_a_table_that_looks_up_another_follows_a_change_of_that_table_only(
+    template: Any, answers: dict[str, Any]
+) -> None:
+    """academic's "previous rate" looks up academic_previous: changing only the table it
+    looks up (academic's own answer the very same object) changes what academic shows."""
+    first = evaluate(template, answers)
+    assert first.text("academic.thpt.previous_rate") == "89,87%"
+    changed = {**answers, "academic_previous": {**answers["academic_previous"]}}
+    changed["academic_previous"]["thpt"] = {"rate": "75.5"}
+    assert changed["academic"] is answers["academic"]
+    again = evaluate(template, changed)
+    assert again.text("academic.thpt.previous_rate") == "75,50%"
+    assert again == evaluate(template.model_copy(deep=True), changed)
+    assert evaluate(template, answers) == first
+
+
+def _table_part(evaluation: Any, table_id: str) -> tuple[Any, ...]:
+    """What an evaluation says of one table: its cells (with their texts) and failures."""
+    prefix = f"{table_id}."
+    cells = {ref: (value, evaluation.text(ref)) for ref, value in evaluation.numbers.items()}
+    return (
+        {ref: cell for ref, cell in cells.items() if ref.startswith(prefix)},
+        [
+            (f.key, f.message, f.question_ids)
+            for f in evaluation.failures
+            if f.key.startswith(prefix)
+        ],
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.integers(0, 50),
+            st.integers(0, 50),
+            st.integers(0, 50),
+            st.one_of(st.none(), st.integers(0, 700), st.sampled_from([0.5, 1.5, 91.8, 100.0])),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_table_evaluated_alone_says_what_the_whole_evaluation_says_of_it(
+    changes: list[tuple[int, int, int, Any]],
+) -> None:
+    """A typed row is read back from its table alone (`evaluate_table`): the same cells,
+    texts and failed checks (a small typed rate included) as evaluating the whole report."""
+    loaded = load_answers_file(sample_answers_path(KIND), template_id=KIND)
+    template, answers = loaded.template, dict(loaded.values)
+    tables = [q for s in template.iter_sections() for q in s.questions if q.kind == "table"]
+    alone = 0
+    for table_index, row_index, column_index, value in changes:
+        table = tables[table_index % len(tables)]
+        row = table.rows[row_index % len(table.rows)]
+        column = table.columns[column_index % len(table.columns)]
+        rows = dict(answers.get(table.id) or {})
+        rows[row.id] = {**(rows.get(row.id) or {}), column.id: value}
+        answers = {**answers, table.id: rows}
+        whole = evaluate(template, answers)
+        for each in tables:
+            part = evaluate_table(template, each, answers)
+            if part is not None:
+                alone += 1
+                assert _table_part(part, each.id) == _table_part(whole, each.id)
+    assert alone  # most tables of the annual report are evaluated alone

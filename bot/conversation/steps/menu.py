@@ -11,7 +11,7 @@ from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import fold, year_text
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text
-from bot.store import queries as store
+from bot.store.menu_rows import open_period_count, returned_sections
 from bot.texts import t
 from bot.workflow.access import Action, can
 
@@ -33,21 +33,24 @@ def show_menu(turn: TurnSurface) -> list[Outgoing]:
         lines.append(t("menu.deadline", deadline=period.deadline.strftime("%d/%m/%Y")))
     if period.status == "final":
         lines.append(t("period.closed"))
-    others, switches = reports.menu_part(turn)
+    # The other open reports, named only when there are any (most units have one).
+    others: list[str] = []
+    switches: list[list[Button]] = []
+    if open_period_count(turn.session, unit_id=turn.period.unit_id) > 1:
+        others, switches = reports.menu_part(turn)
     mine = turn.my_sections
     if not mine:
         text = "\n".join([*lines, t("section.none_assigned"), *others])
         return [Reply(text, switches)]
-    returned = store.section_progress(turn.session, period_id=turn.period_id)
+    returned = returned_sections(turn.session, period_id=turn.period_id)
     buttons: list[list[Button]] = []
     for section in turn.template.sections:
         if section.id not in mine:
             continue
         done, total = turn.section_counts(section)
-        progress = returned.get(section.id)
         if section.id in turn.finished:
             icon = "✅"
-        elif progress is not None and progress.returned_comment:
+        elif section.id in returned:
             icon = "↩️"
         elif done:
             icon = "✏️"
@@ -90,10 +93,12 @@ def open_section(turn: TurnSurface, section_id: str) -> list[Outgoing]:
 
 def returned_note(turn: TurnSurface, section_id: str) -> str | None:
     """The director's comment on a section sent back for revision."""
-    row = store.section_progress(turn.session, period_id=turn.period_id).get(section_id)
-    if row is None or row.finished or not row.returned_comment:
+    finished, comment = returned_sections(turn.session, period_id=turn.period_id).get(
+        section_id, (False, "")
+    )
+    if finished or not comment:
         return None
-    return t("section.returned_note", comment=row.returned_comment)
+    return t("section.returned_note", comment=comment)
 
 
 def greet(turn: TurnSurface) -> list[Outgoing]:

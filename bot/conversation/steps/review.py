@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.conversation.desk import lead_ids, replan_reminders
+from bot.conversation.desk import lead_ids
 from bot.conversation.headlines import headline_block
 from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW, short
 from bot.core.digits import is_ascii_digits, small_int
@@ -14,7 +14,7 @@ from bot.core.text import fold
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text, format_answer
 from bot.questionnaire.schema import ListQuestion
-from bot.store import queries as store
+from bot.store.menu_rows import mark_section
 from bot.texts import t
 from bot.workflow.access import is_lead
 from models import require_id
@@ -108,7 +108,7 @@ def finish_section(turn: TurnSurface) -> list[Outgoing]:
             Reply(t("review.cannot_finish", count=len(missing), questions=names)),
             *show_review(turn),
         ]
-    store.set_section_finished(
+    mark_section(
         turn.session,
         period_id=turn.period_id,
         section_id=section.id,
@@ -116,8 +116,8 @@ def finish_section(turn: TurnSurface) -> list[Outgoing]:
         finished=True,
     )
     turn.finished.add(section.id)
-    # Whoever finished is not reminded any more; the planner drops their rows now.
-    replan_reminders(turn.session, turn.period_id, turn.options.templates_root)
+    # Not re-planned here: a reminder re-reads what its member owes just before it is sent
+    # (`bot.reminders.decision`), and the sweep and /nhacnho re-plan the period anyway.
     done = t("review.finished", number=section.number, title=section.title)
     figures = headline_block(turn.template, turn.evaluation(), [section])
     done = f"{done}\n{figures}" if figures else done

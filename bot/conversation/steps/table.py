@@ -15,6 +15,7 @@ from bot.questionnaire.answers import (
     format_row,
     parse_table_row,
 )
+from bot.questionnaire.evaluate import evaluate_table
 from bot.questionnaire.schema import TableQuestion
 from bot.texts import t
 
@@ -63,7 +64,9 @@ def row_figures(turn: TurnSurface, table: TableQuestion) -> tuple[list[str], lis
         return [], []
     row = table.rows[turn.state.row_index]
     values = {**turn.values, table.id: _with_pending(turn, table)}
-    evaluation = turn.evaluations.evaluate(turn.template, turn.period_id, values)
+    evaluation = evaluate_table(turn.template, table, values) or turn.evaluations.evaluate(
+        turn.template, turn.period_id, values
+    )
     computed = [
         f"{c.label} {evaluation.text(f'{table.id}.{row.id}.{c.id}')}"
         for c in table.computed
@@ -134,8 +137,10 @@ def confirm_row_action(
     row = table.rows[state.row_index]
     value = _with_pending(turn, table)
     turn.store_answer(table, value)
+    # Only the row's own checks matter here: the table alone is evaluated when it can be.
+    evaluation = evaluate_table(turn.template, table, turn.values) or turn.evaluation()
     confirmed_now = [
-        f.key for f in turn.evaluation().failures if f.key.startswith(f"{table.id}.{row.id}.")
+        f.key for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")
     ]
     if confirmed_now:
         # Confirming the echo that showed the problem keeps the row as it is.
