@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Table,
     Text,
     bindparam,
     cast,
@@ -19,9 +21,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session, col
 
 from bot.core.clock import now
@@ -52,33 +56,45 @@ _ANSWERS = table_of(Answer)
 _CONVERSATIONS = table_of(Conversation)
 
 
+_MEMBERS, _UNITS, _PERIODS = table_of(Member), table_of(Unit), table_of(Period)
+_IDENTITIES = table_of(ChatIdentity)
+# The models read whole by `member_context`, in the order of its columns.
+_CONTEXT_MODELS: tuple[tuple[Any, Table], ...] = (
+    (Member, _MEMBERS),
+    (Unit, _UNITS),
+    (Period, _PERIODS),
+)
+
+
 def _member_context_statement() -> Any:
+    member, unit, period = _MEMBERS.c, _UNITS.c, _PERIODS.c
     current = (
-        sa_select(col(Period.id))
-        .where(col(Period.unit_id) == col(Member.unit_id), col(Period.status) != "final")
-        .order_by(col(Period.id).desc())
+        sa_select(period.id)
+        .where(period.unit_id == member.unit_id, period.status != "final")
+        .order_by(period.id.desc())
         .limit(1)
-        .correlate(table_of(Member))
+        .correlate(_MEMBERS)
         .scalar_subquery()
     )
-    conversation = _CONVERSATIONS.c
+    conversation, identity = _CONVERSATIONS.c, _IDENTITIES.c
+    joined = (
+        _IDENTITIES.join(_MEMBERS, member.id == identity.member_id)
+        .join(_UNITS, unit.id == member.unit_id)
+        .outerjoin(_PERIODS, period.id == current)
+        .outerjoin(_CONVERSATIONS, conversation.member_id == member.id)
+    )
     return (
         sa_select(
-            Member,
-            Unit,
-            Period,
+            *(column for _model, table in _CONTEXT_MODELS for column in table.c),
             conversation.id,
             conversation.period_id,
             conversation.state,
-            col(ChatIdentity.id),
+            identity.id,
         )
-        .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
-        .join(Unit, col(Unit.id) == col(Member.unit_id))
-        .outerjoin(Period, col(Period.id) == current)
-        .outerjoin(_CONVERSATIONS, conversation.member_id == col(Member.id))
+        .select_from(joined)
         .where(
-            col(ChatIdentity.channel) == bindparam("channel"),
-            col(ChatIdentity.external_id) == bindparam("external_id"),
+            identity.channel == bindparam("channel"),
+            identity.external_id == bindparam("external_id"),
         )
     )
 
@@ -100,7 +116,7 @@ def _period_answers_statement() -> Any:
     )
 
 
-_MEMBER_CONTEXT = _member_context_statement()
+_MEMBER_CONTEXT = Prepared(_member_context_statement(), typed=True)
 _PERIOD_ANSWERS = Prepared(_period_answers_statement())
 _ANSWER_FIELDS = ("value", "skipped", "author_id", "updated_at")
 _INSERT_ANSWER = Prepared(insert(_ANSWERS), ("period_id", "question_id", *_ANSWER_FIELDS))
@@ -115,7 +131,6 @@ _INSERT_CHANGE = Prepared(
     insert(table_of(AnswerChange)),
     ("period_id", "question_id", "member_id", "old_value", "new_value", "changed_at", "source"),
 )
-_PERIODS = table_of(Period)
 _TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
 _ATTEMPTS = table_of(EventAttempt)
@@ -162,12 +177,56 @@ class MemberContext:
 
 
 def member_context(session: Session, *, channel: str, external_id: str) -> MemberContext | None:
-    """`member_by_identity`, `unit_of`, `current_period` and the conversation in one query."""
+    """`member_by_identity`, `unit_of`, `current_period` and the conversation in one query.
+
+    The member, unit and period come as the ORM would load them (in the session, changes
+    to them flushed with it), but built straight from the row: the ORM's loading cost five
+    times the query.
+    """
+    if session.autoflush:
+        session.flush()  # what was added before is read back, as the ORM's query would
     params = {"channel": channel, "external_id": external_id}
-    row = session.execute(_MEMBER_CONTEXT, params).first()
-    if row is None:
+    rows = _MEMBER_CONTEXT.rows(session, params)
+    if not rows:
         return None
-    return MemberContext(*row)
+    row = rows[0]
+    loaded: list[Any] = []
+    start = 0
+    for model, table in _CONTEXT_MODELS:
+        end = start + len(table.c)
+        loaded.append(_persistent(session, model, row[start:end]))
+        start = end
+    member, unit, period = loaded
+    return MemberContext(member, unit, period, *row[start:])
+
+
+@lru_cache(maxsize=None)
+def _attribute_names(model: Any) -> tuple[str, ...]:
+    """The model's attribute for each column of its table, in the table's order."""
+    mapper = sa_inspect(model)
+    return tuple(mapper.get_property_by_column(column).key for column in table_of(model).c)
+
+
+def _persistent(session: Session, model: Any, values: Sequence[Any]) -> Any:
+    """The row `values` (its table's columns in order) as the session's instance of `model`:
+    the one it holds already, else a new one that looks loaded (no SQL, nothing dirty).
+    None for a row an outer join left empty (no primary key)."""
+    if values[0] is None:
+        return None
+    mapper = sa_inspect(model)
+    key = mapper.identity_key_from_primary_key((values[0],))
+    found = session.identity_map.get(key)
+    if found is not None:
+        return found
+    # What the ORM's loading does for a row not in the session (orm/loading.py, `_instance`):
+    # `session.add` would cost three times as much, walking cascades for nothing.
+    instance = mapper.class_manager.new_instance()
+    instance.__dict__.update(zip(_attribute_names(model), values, strict=True))
+    state = instance_state(instance)
+    state.key = key
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
+    return instance
 
 
 @dataclass

@@ -26,6 +26,8 @@ _Processor = Callable[[Any], Any] | None
 # One parameter in the order of the SQL's placeholders: its name, whether the statement
 # holds its value (a literal such as `attempts=0`) and that value, and its type's processing.
 _Bind = tuple[str, bool, Any, _Processor]
+# A column of the rows returned that its type converts: its position and the conversion.
+_Result = tuple[int, Callable[[Any], Any]]
 
 
 class Prepared:
@@ -36,10 +38,15 @@ class Prepared:
     that would leave a column to its Python-side default is refused.
     """
 
-    def __init__(self, statement: Any, keys: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, statement: Any, keys: Iterable[str] | None = None, *, typed: bool = False
+    ) -> None:
         self.statement = statement
         self.keys = None if keys is None else list(keys)
-        self._compiled: tuple[str, list[_Bind]] | None = None
+        # Whether the rows' values are converted by their columns' types (dates, JSON,
+        # enums) as SQLAlchemy converts them; otherwise they come as SQLite keeps them.
+        self.typed = typed
+        self._compiled: tuple[str, list[_Bind], list[_Result] | None] | None = None
         self._lock = threading.Lock()
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> None:
@@ -58,7 +65,7 @@ class Prepared:
         if connection.dialect.name != "sqlite":
             result = connection.execute(self.statement, dict(params))
             return list(result.fetchall()) if result.returns_rows else []
-        sql, binds = self._compiled or self._compile(connection.dialect)
+        sql, binds, results = self._compiled or self._compile(connection.dialect)
         bound = []
         for name, literal, value, process in binds:
             if not literal:
@@ -67,11 +74,20 @@ class Prepared:
         driver = connection.connection.dbapi_connection
         assert driver is not None  # an open session's connection
         try:
-            return driver.execute(sql, bound).fetchall()
+            rows = driver.execute(sql, bound).fetchall()
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, bound, err, sqlite3.Error) from err
+        if results is None:
+            return rows
+        typed = []
+        for row in rows:
+            values = list(row)
+            for index, process in results:
+                values[index] = process(values[index])
+            typed.append(values)
+        return typed
 
-    def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind]]:
+    def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind], list[_Result] | None]:
         with self._lock:
             if self._compiled is None:
                 compiled: SQLCompiler = self.statement.compile(
@@ -85,7 +101,12 @@ class Prepared:
                     bind = compiled.binds[name]
                     process = _processor(bind.type, dialect)
                     binds.append((name, not bind.required, bind.effective_value, process))
-                self._compiled = (compiled.string, binds)
+                results = None
+                if self.typed:
+                    columns = self.statement.selected_columns
+                    processors = [_result_processor(c.type, dialect) for c in columns]
+                    results = [(i, p) for i, p in enumerate(processors) if p is not None]
+                self._compiled = (compiled.string, binds, results)
             return self._compiled
 
 
@@ -93,3 +114,10 @@ def _processor(type_: Any, dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to a parameter of this type on this dialect (its dialect's own
     implementation of the type: SQLite's dates are text in its own format)."""
     return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
+    """What SQLAlchemy does to a value of this type read back on this dialect (SQLite
+    returns no column types, so none is given)."""
+    processor: _Processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return processor
