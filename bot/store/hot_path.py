@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 
 from bot.core.clock import now
 from bot.store.database import table_of
-from bot.store.prepared import Prepared
+from bot.store.prepared import Prepared, connection_of
 from models import (
     Answer,
     AnswerChange,
@@ -260,9 +260,8 @@ def lock_period(session: Session, *, period_id: int) -> None:
     if dialect == "postgresql":
         session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
         return
-    connection = session.connection()
-    driver = connection.connection.dbapi_connection
-    if dialect == "sqlite" and getattr(driver, "in_transaction", False):
+    connection, driver = connection_of(session)
+    if driver is not None and driver.in_transaction:
         return
     connection.execute(_TAKE_WRITE_LOCK)
 

@@ -17,12 +17,14 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
 _Processor = Callable[[Any], Any] | None
+# Where `connection_of` keeps the session's connection, in `Session.info`.
+_CONNECTION = "bot.store.prepared.connection"
 # One parameter in the order of the SQL's placeholders: its name, whether the statement
 # holds its value (a literal such as `attempts=0`) and that value, and its type's processing.
 _Bind = tuple[str, bool, Any, _Processor]
@@ -61,8 +63,8 @@ class Prepared:
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns (indexable like tuples); a driver error is
         raised as SQLAlchemy's, as the ordinary path raises it."""
-        connection = session.connection()
-        if connection.dialect.name != "sqlite":
+        connection, driver = connection_of(session)
+        if driver is None:
             result = connection.execute(self.statement, dict(params))
             return list(result.fetchall()) if result.returns_rows else []
         sql, binds, results = self._compiled or self._compile(connection.dialect)
@@ -71,8 +73,6 @@ class Prepared:
             if not literal:
                 value = params[name]  # a parameter not given is an error, as in SQLAlchemy
             bound.append(value if process is None else process(value))
-        driver = connection.connection.dbapi_connection
-        assert driver is not None  # an open session's connection
         try:
             rows = driver.execute(sql, bound).fetchall()
         except sqlite3.Error as err:
@@ -108,6 +108,30 @@ class Prepared:
                     results = [(i, p) for i, p in enumerate(processors) if p is not None]
                 self._compiled = (compiled.string, binds, results)
             return self._compiled
+
+
+def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | None]:
+    """The connection of the session's transaction, and SQLite's driver connection under it
+    (None on other dialects).
+
+    Kept in the session for as long as its transaction lasts: `Session.connection()` costs
+    more than a hot statement on SQLite, and the hot path runs some eight per event. Another
+    transaction (a new one after a commit or a rollback, a savepoint begun or ended) looks
+    its connection up again: the ORM begins a savepoint only then.
+    """
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        if transaction.is_active:
+            return kept[1], kept[2]
+    connection = session.connection()
+    driver = None
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.dbapi_connection
+        assert isinstance(driver, sqlite3.Connection)  # an open session's connection
+    current = session.get_nested_transaction() or session.get_transaction()
+    session.info[_CONNECTION] = (current, connection, driver)
+    return connection, driver
 
 
 def _processor(type_: Any, dialect: Dialect) -> _Processor:
