@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -200,7 +200,7 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
     return MemberContext(member, unit, period, *row[start:])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _attribute_names(model: Any) -> tuple[str, ...]:
     """The model's attribute for each column of its table, in the table's order."""
     mapper = sa_inspect(model)

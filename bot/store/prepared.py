@@ -121,14 +121,14 @@ def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | No
     """
     transaction = session.get_nested_transaction() or session.get_transaction()
     kept = session.info.get(_CONNECTION)
-    if kept is not None and transaction is not None and kept[0] is transaction:
-        if transaction.is_active:
-            return kept[1], kept[2]
+    if kept is not None and kept[0] is transaction and transaction and transaction.is_active:
+        return kept[1], kept[2]
     connection = session.connection()
-    driver = None
+    driver: sqlite3.Connection | None = None
     if connection.dialect.name == "sqlite":
-        driver = connection.connection.dbapi_connection
-        assert isinstance(driver, sqlite3.Connection)  # an open session's connection
+        dbapi = connection.connection.dbapi_connection
+        assert isinstance(dbapi, sqlite3.Connection)  # an open session's connection
+        driver = dbapi
     current = session.get_nested_transaction() or session.get_transaction()
     session.info[_CONNECTION] = (current, connection, driver)
     return connection, driver
