@@ -100,7 +100,7 @@ def commit_batch(engine: ConversationEngine, batch: Sequence[Pending]) -> list[P
     # An event alone needs no savepoint (two statements less): its failure undoes it all.
     alone = len(batch) == 1
     try:
-        with engine.database.session() as session:
+        with engine.database.session(kept=True) as session:
             begin(session)
             for index, pending in enumerate(batch):
                 if later and pending.chat in {p.chat for p in later}:
