@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +70,7 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         # Each thread's session kept between its calls of `session(kept=True)`.
         self._kept = threading.local()
+        self._all_kept: weakref.WeakSet[_Kept] = weakref.WeakSet()
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -138,11 +140,14 @@ class Database:
 
         `kept`: the calling thread's own session, closed after use and used again by its
         next call (a group-commit writer's batches): making a session costs as much as
-        three hot statements. A nested call in the same thread gets a new one.
+        three hot statements, and on SQLite checking a connection out of the pool and back
+        as much again, so there the thread keeps its connection too. A nested call in the
+        same thread gets a new session.
         """
-        session = self._kept.__dict__.pop("session", None) if kept else None
-        if session is None:
-            session = Session(self.engine, expire_on_commit=False)
+        held: _Kept | None = self._kept.__dict__.pop("held", None) if kept else None
+        if kept and (held is None or held.closed):
+            held = self._keep()
+        session = held.session if held else Session(self.engine, expire_on_commit=False)
         try:
             yield session
             session.commit()
@@ -151,12 +156,42 @@ class Database:
             raise
         finally:
             session.close()
-            if kept:
-                self._kept.session = session
+            if held is not None:
+                self._kept.held = held
+
+    def _keep(self) -> _Kept:
+        """A new kept session for the calling thread."""
+        if self.engine.dialect.name != "sqlite":
+            # The pool's check of a connection as it is taken (`pool_pre_ping`) is what
+            # makes an event after a server restart succeed: each batch takes its own.
+            return _Kept(Session(self.engine, expire_on_commit=False), None)
+        connection = self.engine.connect()
+        held = _Kept(Session(bind=connection, expire_on_commit=False), connection)
+        self._all_kept.add(held)
+        return held
 
     def dispose(self) -> None:
-        """Closes every pooled connection."""
+        """Closes every pooled connection, and the connections threads keep."""
+        for held in list(self._all_kept):
+            held.close()
         self.engine.dispose()
+
+
+class _Kept:
+    """A thread's kept session and, on SQLite, the connection it is bound to (given back
+    to the pool at `dispose`, or by SQLAlchemy when the thread ends and its locals go)."""
+
+    def __init__(self, session: Session, connection: Connection | None) -> None:
+        self.session = session
+        self.connection = connection
+
+    @property
+    def closed(self) -> bool:
+        return self.connection is not None and self.connection.closed
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def _alembic_config(connection: Connection) -> Config:

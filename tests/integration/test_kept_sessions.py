@@ -4,6 +4,7 @@ from one use to the next."""
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -47,10 +48,40 @@ def test_a_thread_gets_its_kept_session_again_empty_and_out_of_any_transaction(
     assert others and others[0] is not first
 
 
+def test_on_sqlite_the_kept_session_keeps_its_connection_out_of_any_transaction(
+    database: Database,
+) -> None:
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's connections are checked as they are taken from the pool")
+    with database.session(kept=True) as session:
+        open_unit(session)
+        connection = session.connection()
+    assert not connection.closed and not connection.in_transaction()
+    with database.session(kept=True) as session:
+        assert session.connection() is connection
+    database.dispose()  # closes it: the next batch takes another
+    assert connection.closed
+    with database.session(kept=True) as session:
+        assert session.connection() is not connection
+        assert session.exec(select(Unit.id)).all()
+
+
+def test_a_thread_that_ends_gives_its_kept_connection_back(database: Database) -> None:
+    def batch() -> None:
+        with database.session(kept=True) as session:
+            open_unit(session)
+
+    thread = threading.Thread(target=batch)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
 def test_the_hot_statements_follow_the_session_into_and_out_of_a_savepoint(
     database: Database,
 ) -> None:
-    with database.session(kept=True) as session:
+    with database.session() as session:
         director = open_unit(session).director
         connection, _driver = connection_of(session)
         with pytest.raises(RuntimeError), session.begin_nested():
@@ -63,7 +94,7 @@ def test_the_hot_statements_follow_the_session_into_and_out_of_a_savepoint(
         assert processed_events.claim_event(session, channel="t", event_id="1")  # undone
         assert connection_of(session)[0] is connection
     assert connection.closed  # back in the pool with its transaction
-    with database.session(kept=True) as session:
+    with database.session() as session:
         # A new transaction looks its own connection up, and sees what was committed.
         assert not connection_of(session)[0].closed
         assert not processed_events.claim_event(session, channel="t", event_id="1")
