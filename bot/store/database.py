@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # registers every table on SQLModel.metadata
+from models.revisions import create_triggers
 
 MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
 # The revision matching the tables of 0.1.0, which made them without a version table.
@@ -119,6 +120,11 @@ class Database:
                 if "unit" in tables and "alembic_version" not in tables:
                     command.stamp(config, FIRST_REVISION)
                 command.upgrade(config, revision)
+                columns = {c["name"] for c in inspect(connection).get_columns("period")}
+                if "revision" in columns:
+                    # Again after every migration: SQLite drops a table's triggers when a
+                    # migration copies the table to alter it.
+                    create_triggers(connection)
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +28,8 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session, col
 
 from bot.core.clock import now
+from bot.store import answers_cache
+from bot.store.answers_cache import PeriodAnswers
 from bot.store.database import table_of
 from bot.store.prepared import Prepared, connection_of
 from models import (
@@ -103,7 +104,7 @@ def _period_answers_statement() -> Any:
     answer, progress, checks = _ANSWERS.c, table_of(SectionProgress).c, table_of(ConfirmedCheck).c
     period_id: Any = bindparam("period_id")
     return union_all(
-        # The value comes as its JSON text, decoded by `_decoded` (see there).
+        # The value comes as its JSON text, decoded by `answers_cache.decoded` (see there).
         sa_select(
             literal("a"), answer.question_id, cast(answer.value, Text), answer.skipped
         ).where(answer.period_id == period_id),
@@ -229,18 +230,6 @@ def _persistent(session: Session, model: Any, values: Sequence[Any]) -> Any:
     return instance
 
 
-@dataclass
-class PeriodAnswers:
-    """What an event needs of a period: values, skipped ids, finished sections, kept checks."""
-
-    values: dict[str, Any]
-    skipped: set[str]
-    finished: set[str]
-    confirmed: set[str]
-    # Question ids that have a stored row (answered or skipped).
-    stored: set[str] = field(default_factory=set)
-
-
 def lock_period(session: Session, *, period_id: int) -> None:
     """Makes the events of one period wait for each other until their transactions end.
 
@@ -266,18 +255,6 @@ def lock_period(session: Session, *, period_id: int) -> None:
     connection.execute(_TAKE_WRITE_LOCK)
 
 
-@lru_cache(maxsize=16384)
-def _decoded(text: str) -> Any:
-    """A stored answer's JSON text as a value, remembered.
-
-    Every event reads all its period's answers again, and most of them have not changed
-    since the last event: decoding each text once saves that work, and gives an unchanged
-    answer the very same object, which the evaluation cache then recognises at once.
-    Answer values are never changed in place, only replaced, so sharing them is safe.
-    """
-    return json.loads(text)
-
-
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     """`answer_values`, `finished_sections` and `confirmed_checks` in one query.
 
@@ -285,6 +262,10 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     whole table with one row changed, is built from what is read here.
     """
     lock_period(session, period_id=period_id)
+    revision = answers_cache.revision_of(session, period_id=period_id)
+    kept = answers_cache.cached(session, period_id=period_id, revision=revision)
+    if kept is not None:
+        return kept
     found = PeriodAnswers({}, set(), set(), set())
     rows = _PERIOD_ANSWERS.rows(session, {"period_id": period_id})
     for kind, key, text, flag in rows:
@@ -293,11 +274,12 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
             if flag:
                 found.skipped.add(key)
             else:
-                found.values[key] = None if text is None else _decoded(text)
+                found.values[key] = None if text is None else answers_cache.decoded(text)
         elif kind == "f":
             found.finished.add(key)
         else:
             found.confirmed.add(key)
+    answers_cache.remember(session, period_id=period_id, revision=revision, answers=found)
     return found
 
 
@@ -322,11 +304,19 @@ def write_answer(
     fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
     if exists:
         where = {"where_period_id": period_id, "where_question_id": question_id}
-        _UPDATE_ANSWER.execute(session, {**where, **fields})
+        written = _UPDATE_ANSWER.execute(session, {**where, **fields})
     else:
-        _INSERT_ANSWER.execute(
+        written = _INSERT_ANSWER.execute(
             session, {"period_id": period_id, "question_id": question_id, **fields}
         )
+    answers_cache.wrote(
+        session,
+        period_id=period_id,
+        question_id=question_id,
+        value=value,
+        skipped=skipped,
+        rows=written,
+    )
     if old != value or not exists:
         change = {
             "period_id": period_id,

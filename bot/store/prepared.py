@@ -51,9 +51,10 @@ class Prepared:
         self._compiled: tuple[str, list[_Bind], list[_Result] | None] | None = None
         self._lock = threading.Lock()
 
-    def execute(self, session: Session, params: Mapping[str, Any]) -> None:
-        """Runs the statement in the session's transaction."""
-        self.rows(session, params)
+    def execute(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Runs the statement in the session's transaction; how many rows it changed (an
+        INSERT, UPDATE or DELETE: rows changed by triggers are not counted)."""
+        return self._run(session, params)[1]
 
     def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
         """The first column of the first row returned, or None when there is none."""
@@ -63,10 +64,14 @@ class Prepared:
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns (indexable like tuples); a driver error is
         raised as SQLAlchemy's, as the ordinary path raises it."""
+        return self._run(session, params)[0]
+
+    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[list[Any], int]:
         connection, driver = connection_of(session)
         if driver is None:
             result = connection.execute(self.statement, dict(params))
-            return list(result.fetchall()) if result.returns_rows else []
+            found = list(result.fetchall()) if result.returns_rows else []
+            return found, result.rowcount
         sql, binds, results = self._compiled or self._compile(connection.dialect)
         bound = []
         for name, literal, value, process in binds:
@@ -74,18 +79,19 @@ class Prepared:
                 value = params[name]  # a parameter not given is an error, as in SQLAlchemy
             bound.append(value if process is None else process(value))
         try:
-            rows = driver.execute(sql, bound).fetchall()
+            cursor = driver.execute(sql, bound)
+            rows = cursor.fetchall()
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, bound, err, sqlite3.Error) from err
         if results is None:
-            return rows
+            return rows, cursor.rowcount
         typed = []
         for row in rows:
             values = list(row)
             for index, process in results:
                 values[index] = process(values[index])
             typed.append(values)
-        return typed
+        return typed, cursor.rowcount
 
     def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind], list[_Result] | None]:
         with self._lock:
