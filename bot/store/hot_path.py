@@ -230,14 +230,16 @@ def _persistent(session: Session, model: Any, values: Sequence[Any]) -> Any:
     return instance
 
 
-def lock_period(session: Session, *, period_id: int) -> None:
+def lock_period(session: Session, *, period_id: int) -> int | None:
     """Makes the events of one period wait for each other until their transactions end.
 
     An event reads the period's answers and writes some back whole (a table answer holds
     every row): two events reading at once would each write back the other's row as it was,
     and one row would be lost. On PostgreSQL the period row is locked `FOR NO KEY UPDATE`
-    (rows referring to the period can still be inserted meanwhile) and the period re-read,
-    so a status changed while this event waited is seen. SQLite has one writer at a time,
+    (rows referring to the period can still be inserted meanwhile, though its answers wait:
+    the trigger counting them updates the period's revision) and the period re-read, so a
+    status changed while this event waited is seen; its revision is returned (None on
+    other dialects). SQLite has one writer at a time,
     but Python's driver runs the reads before a transaction's first write outside it: a
     write statement now (one that changes no row is enough) takes the write lock, waiting
     for another writer to commit, before the answers are read. After `claim_event`, the
@@ -247,12 +249,15 @@ def lock_period(session: Session, *, period_id: int) -> None:
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
-        return
+        period = session.get(
+            Period, period_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+        return None if period is None else period.revision
     connection, driver = connection_of(session)
     if driver is not None and driver.in_transaction:
-        return
+        return None
     connection.execute(_TAKE_WRITE_LOCK)
+    return None
 
 
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
@@ -261,8 +266,9 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     The period is locked first (`lock_period`): what an event writes back, such as a
     whole table with one row changed, is built from what is read here.
     """
-    lock_period(session, period_id=period_id)
-    revision = answers_cache.revision_of(session, period_id=period_id)
+    revision = lock_period(session, period_id=period_id)
+    if revision is None:
+        revision = answers_cache.revision_of(session, period_id=period_id)
     kept = answers_cache.cached(session, period_id=period_id, revision=revision)
     if kept is not None:
         return kept
