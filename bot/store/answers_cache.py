@@ -68,6 +68,10 @@ class PeriodAnswers:
 class _Kept:
     revision: int
     answers: PeriodAnswers
+    # Answers written since it was read (and counted in `revision`).
+    followed: int = 0
+    # Taken from what was shared, and not changed since: nothing new to share.
+    known: bool = False
 
 
 # Per database (its engine): period id -> what was committed at a revision.
@@ -100,7 +104,7 @@ def cached(session: Session, *, period_id: int, revision: int) -> PeriodAnswers 
     if kept is None or kept.revision != revision:
         return None
     if pending.get(period_id) is not kept:
-        pending[period_id] = _Kept(revision, kept.answers.copy())
+        pending[period_id] = _Kept(revision, kept.answers.copy(), known=True)
     return kept.answers.copy()
 
 
@@ -136,6 +140,8 @@ def wrote(
         answers.values[question_id] = None if value is None else decoded(json.dumps(value))
         answers.skipped.discard(question_id)
     kept.revision += 1
+    kept.followed += 1
+    kept.known = False
 
 
 def _pending(session: Session) -> dict[int, _Kept]:
@@ -159,13 +165,18 @@ def _shared(session: Session) -> dict[int, _Kept]:
 def _verify(session: Session) -> None:
     """Drops what was kept of a period whose revision moved by writes not followed.
 
-    (The ORM's writes still waiting are flushed after this: they move the revision past
-    what is kept, which is then never found again.)"""
+    What was only read is the period as it was at the revision read, whatever came after.
+    What followed writes is the period at its counted revision only if no other write came
+    in between (then the revision moved further). The ORM's writes still waiting are
+    flushed after this: they move the revision past what is kept, never found again then.
+    """
     pending = session.info.get(_PENDING)
     if not pending or session.get_nested_transaction() is not None:
         return
     for period_id, kept in list(pending.items()):
-        if revision_of(session, period_id=period_id) != kept.revision:
+        if kept.known or (
+            kept.followed and revision_of(session, period_id=period_id) != kept.revision
+        ):
             del pending[period_id]
 
 
