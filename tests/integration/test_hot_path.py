@@ -144,6 +144,7 @@ def _columns(row: Any) -> dict[str, Any]:
     return {column: getattr(row, column) for column in type(row).model_fields}
 
 
+@pytest.mark.dialect  # SQLite's cursor, and SQLAlchemy's rows on PostgreSQL
 def test_the_member_context_holds_what_the_orm_loads_and_its_rows_stay_in_the_session(
     database: Database,
 ) -> None:
@@ -195,6 +196,7 @@ def test_the_member_context_holds_what_the_orm_loads_and_its_rows_stay_in_the_se
         assert member is not None and member.display_name == "Nguyễn Thị Lan Anh"
 
 
+@pytest.mark.dialect
 def test_the_member_context_sees_what_the_transaction_added_before(database: Database) -> None:
     with database.session() as session:
         opened = open_unit(session)
