@@ -193,28 +193,41 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
     row = rows[0]
     loaded: list[Any] = []
     start = 0
-    for model, table in _CONTEXT_MODELS:
-        end = start + len(table.c)
-        loaded.append(_persistent(session, model, row[start:end]))
+    for loader in _loaders():
+        end = start + len(loader.names)
+        loaded.append(_persistent(session, loader, row[start:end]))
         start = end
     member, unit, period = loaded
     return MemberContext(member, unit, period, *row[start:])
 
 
+@dataclass(frozen=True)
+class _Loader:
+    """A model read whole by `member_context`: its mapper and the attribute of each column
+    of its table, in the table's order (the primary key first)."""
+
+    mapper: Any
+    names: tuple[str, ...]
+
+
 @cache
-def _attribute_names(model: Any) -> tuple[str, ...]:
-    """The model's attribute for each column of its table, in the table's order."""
-    mapper = sa_inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in table_of(model).c)
+def _loaders() -> tuple[_Loader, ...]:
+    loaders = []
+    for model, table in _CONTEXT_MODELS:
+        assert list(table.primary_key.columns) == [table.c[0]]
+        mapper = sa_inspect(model)
+        names = tuple(mapper.get_property_by_column(column).key for column in table.c)
+        loaders.append(_Loader(mapper, names))
+    return tuple(loaders)
 
 
-def _persistent(session: Session, model: Any, values: Sequence[Any]) -> Any:
-    """The row `values` (its table's columns in order) as the session's instance of `model`:
-    the one it holds already, else a new one that looks loaded (no SQL, nothing dirty).
-    None for a row an outer join left empty (no primary key)."""
+def _persistent(session: Session, loader: _Loader, values: Sequence[Any]) -> Any:
+    """The row `values` (its table's columns in order) as the session's instance of its
+    model: the one it holds already, else a new one that looks loaded (no SQL, nothing
+    dirty). None for a row an outer join left empty (no primary key)."""
     if values[0] is None:
         return None
-    mapper = sa_inspect(model)
+    mapper = loader.mapper
     key = mapper.identity_key_from_primary_key((values[0],))
     found = session.identity_map.get(key)
     if found is not None:
@@ -222,7 +235,7 @@ def _persistent(session: Session, model: Any, values: Sequence[Any]) -> Any:
     # What the ORM's loading does for a row not in the session (orm/loading.py, `_instance`):
     # `session.add` would cost three times as much, walking cascades for nothing.
     instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(zip(_attribute_names(model), values, strict=True))
+    instance.__dict__.update(zip(loader.names, values, strict=True))
     state = instance_state(instance)
     state.key = key
     state.session_id = session.hash_key
