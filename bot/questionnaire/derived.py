@@ -16,7 +16,7 @@ The caches of baocao and when each is emptied, in one place:
   release or a restart, not while the bot runs;
 - memos of pure functions (`functools.lru_cache`, bounded): an older template version by its
   stored text (`loader.template_version`), a stored answer's JSON text
-  (`bot.store.answers_cache.decoded`), a formatted number (`bot.core.numbers._vietnamese`):
+  (`bot.store.hot_path._decoded`), a formatted number (`bot.core.numbers._vietnamese`):
   the result depends on the arguments alone, so nothing is ever invalidated.
 
 A new cache is one of these kinds, and is listed here.

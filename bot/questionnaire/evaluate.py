@@ -142,7 +142,7 @@ def _make_plan(template: Template) -> _Plan:
 
 def _last_fragments(template: Template) -> dict[str, tuple[Any, _TableFragment]]:
     """The last fragment of each table, with the answer object it was worked out from: an
-    answer not changed since is the very same object (see `bot.store.answers_cache.decoded`;
+    answer not changed since is the very same object (see `bot.store.hot_path._decoded`;
     answers are replaced, never changed in place), found without encoding it."""
     return derived(template, "last_table_fragments", dict)
 

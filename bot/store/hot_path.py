@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 from bot.core.clock import now
 from bot.store import answers_cache
 from bot.store.answers_cache import PeriodAnswers
+from bot.store.answers_cache import decoded as _decoded
 from bot.store.database import table_of
 from bot.store.prepared import Prepared, connection_of
 from models import (
@@ -104,7 +105,7 @@ def _period_answers_statement() -> Any:
     answer, progress, checks = _ANSWERS.c, table_of(SectionProgress).c, table_of(ConfirmedCheck).c
     period_id: Any = bindparam("period_id")
     return union_all(
-        # The value comes as its JSON text, decoded by `answers_cache.decoded` (see there).
+        # The value comes as its JSON text, decoded by `_decoded` (`answers_cache.decoded`).
         sa_select(
             literal("a"), answer.question_id, cast(answer.value, Text), answer.skipped
         ).where(answer.period_id == period_id),
@@ -293,7 +294,7 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
             if flag:
                 found.skipped.add(key)
             else:
-                found.values[key] = None if text is None else answers_cache.decoded(text)
+                found.values[key] = None if text is None else _decoded(text)
         elif kind == "f":
             found.finished.add(key)
         else:
