@@ -125,7 +125,9 @@ def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | No
     transaction (a new one after a commit or a rollback, a savepoint begun or ended) looks
     its connection up again: the ORM begins a savepoint only then.
     """
-    transaction = session.get_nested_transaction() or session.get_transaction()
+    # The session's current transaction, the innermost savepoint's when one is open (what
+    # `get_nested_transaction() or get_transaction()` give, in one attribute).
+    transaction = session._transaction
     kept = session.info.get(_CONNECTION)
     if kept is not None and kept[0] is transaction and transaction and transaction.is_active:
         return kept[1], kept[2]
@@ -135,8 +137,7 @@ def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | No
         dbapi = connection.connection.dbapi_connection
         assert isinstance(dbapi, sqlite3.Connection)  # an open session's connection
         driver = dbapi
-    current = session.get_nested_transaction() or session.get_transaction()
-    session.info[_CONNECTION] = (current, connection, driver)
+    session.info[_CONNECTION] = (session._transaction, connection, driver)
     return connection, driver
 
 
