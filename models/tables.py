@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.core.clock import now
@@ -87,6 +87,9 @@ class Period(SQLModel, table=True):
     parent_period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
     # The report kind this period asks of the unit's children (None: it collects nothing).
     collect_template_id: str | None = None
+    # Changes to its answers, finished sections and kept checks, counted by database
+    # triggers (models/revisions.py), never by the application.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class FigureAdjustment(SQLModel, table=True):

@@ -29,12 +29,14 @@ from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, field
 
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.events import Incoming, Sender
 from bot.core.replies import Outgoing
+from bot.store.prepared import Prepared, connection_of
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ POSTGRESQL_WRITERS = 4
 MAX_RETRIES = 3
 # PostgreSQL errors that roll back only the losing event: deadlock, serialization, lock.
 TRANSIENT = frozenset({"40P01", "40001", "55P03"})
+# Run on SQLite's driver connection: through SQLAlchemy it cost a third of the commit.
+_BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
 
 
 class NotSavedError(Exception):
@@ -81,9 +85,9 @@ def begin(session: Session) -> None:
     otherwise begin it at the first INSERT, and the batch's first SAVEPOINT, outside a
     transaction, would commit on its own when released.
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    _connection, driver = connection_of(session)
+    if driver is not None:
+        _BEGIN_IMMEDIATE.execute(session, {})
 
 
 def commit_batch(engine: ConversationEngine, batch: Sequence[Pending]) -> list[Pending]:
@@ -97,7 +101,7 @@ def commit_batch(engine: ConversationEngine, batch: Sequence[Pending]) -> list[P
     # An event alone needs no savepoint (two statements less): its failure undoes it all.
     alone = len(batch) == 1
     try:
-        with engine.database.session() as session:
+        with engine.database.session(kept=True) as session:
             begin(session)
             for index, pending in enumerate(batch):
                 if later and pending.chat in {p.chat for p in later}:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # registers every table on SQLModel.metadata
+from models.revisions import create_triggers
 
 MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
 # The revision matching the tables of 0.1.0, which made them without a version table.
@@ -66,6 +69,9 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
+        # Each thread's session kept between its calls of `session(kept=True)`.
+        self._kept = threading.local()
+        self._all_kept: weakref.WeakSet[_Kept] = weakref.WeakSet()
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -114,6 +120,11 @@ class Database:
                 if "unit" in tables and "alembic_version" not in tables:
                     command.stamp(config, FIRST_REVISION)
                 command.upgrade(config, revision)
+                columns = {c["name"] for c in inspect(connection).get_columns("period")}
+                if "revision" in columns:
+                    # Again after every migration: SQLite drops a table's triggers when a
+                    # migration copies the table to alter it.
+                    create_triggers(connection)
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
@@ -130,19 +141,63 @@ class Database:
             return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed on success and rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    def session(self, *, kept: bool = False) -> Iterator[Session]:
+        """A session committed on success and rolled back on error.
+
+        `kept`: the calling thread's own session, closed after use and used again by its
+        next call (a group-commit writer's batches): making a session costs as much as
+        three hot statements, and on SQLite checking a connection out of the pool and back
+        as much again, so there the thread keeps its connection too. A nested call in the
+        same thread gets a new session.
+        """
+        held: _Kept | None = self._kept.__dict__.pop("held", None) if kept else None
+        if kept and (held is None or held.closed):
+            held = self._keep()
+        session = held.session if held else Session(self.engine, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+            if held is not None:
+                self._kept.held = held
+
+    def _keep(self) -> _Kept:
+        """A new kept session for the calling thread."""
+        if self.engine.dialect.name != "sqlite":
+            # The pool's check of a connection as it is taken (`pool_pre_ping`) is what
+            # makes an event after a server restart succeed: each batch takes its own.
+            return _Kept(Session(self.engine, expire_on_commit=False), None)
+        connection = self.engine.connect()
+        held = _Kept(Session(bind=connection, expire_on_commit=False), connection)
+        self._all_kept.add(held)
+        return held
 
     def dispose(self) -> None:
-        """Closes every pooled connection."""
+        """Closes every pooled connection, and the connections threads keep."""
+        for held in list(self._all_kept):
+            held.close()
         self.engine.dispose()
+
+
+class _Kept:
+    """A thread's kept session and, on SQLite, the connection it is bound to (given back
+    to the pool at `dispose`, or by SQLAlchemy when the thread ends and its locals go)."""
+
+    def __init__(self, session: Session, connection: Connection | None) -> None:
+        self.session = session
+        self.connection = connection
+
+    @property
+    def closed(self) -> bool:
+        return self.connection is not None and self.connection.closed
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def _alembic_config(connection: Connection) -> Config:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Table,
     Text,
     bindparam,
     cast,
@@ -19,14 +20,19 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session, col
 
 from bot.core.clock import now
+from bot.store import answers_cache
+from bot.store.answers_cache import PeriodAnswers
+from bot.store.answers_cache import decoded as _decoded
 from bot.store.database import table_of
-from bot.store.prepared import Prepared
+from bot.store.prepared import Prepared, connection_of
 from models import (
     Answer,
     AnswerChange,
@@ -52,33 +58,45 @@ _ANSWERS = table_of(Answer)
 _CONVERSATIONS = table_of(Conversation)
 
 
+_MEMBERS, _UNITS, _PERIODS = table_of(Member), table_of(Unit), table_of(Period)
+_IDENTITIES = table_of(ChatIdentity)
+# The models read whole by `member_context`, in the order of its columns.
+_CONTEXT_MODELS: tuple[tuple[Any, Table], ...] = (
+    (Member, _MEMBERS),
+    (Unit, _UNITS),
+    (Period, _PERIODS),
+)
+
+
 def _member_context_statement() -> Any:
+    member, unit, period = _MEMBERS.c, _UNITS.c, _PERIODS.c
     current = (
-        sa_select(col(Period.id))
-        .where(col(Period.unit_id) == col(Member.unit_id), col(Period.status) != "final")
-        .order_by(col(Period.id).desc())
+        sa_select(period.id)
+        .where(period.unit_id == member.unit_id, period.status != "final")
+        .order_by(period.id.desc())
         .limit(1)
-        .correlate(table_of(Member))
+        .correlate(_MEMBERS)
         .scalar_subquery()
     )
-    conversation = _CONVERSATIONS.c
+    conversation, identity = _CONVERSATIONS.c, _IDENTITIES.c
+    joined = (
+        _IDENTITIES.join(_MEMBERS, member.id == identity.member_id)
+        .join(_UNITS, unit.id == member.unit_id)
+        .outerjoin(_PERIODS, period.id == current)
+        .outerjoin(_CONVERSATIONS, conversation.member_id == member.id)
+    )
     return (
         sa_select(
-            Member,
-            Unit,
-            Period,
+            *(column for _model, table in _CONTEXT_MODELS for column in table.c),
             conversation.id,
             conversation.period_id,
             conversation.state,
-            col(ChatIdentity.id),
+            identity.id,
         )
-        .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
-        .join(Unit, col(Unit.id) == col(Member.unit_id))
-        .outerjoin(Period, col(Period.id) == current)
-        .outerjoin(_CONVERSATIONS, conversation.member_id == col(Member.id))
+        .select_from(joined)
         .where(
-            col(ChatIdentity.channel) == bindparam("channel"),
-            col(ChatIdentity.external_id) == bindparam("external_id"),
+            identity.channel == bindparam("channel"),
+            identity.external_id == bindparam("external_id"),
         )
     )
 
@@ -87,7 +105,7 @@ def _period_answers_statement() -> Any:
     answer, progress, checks = _ANSWERS.c, table_of(SectionProgress).c, table_of(ConfirmedCheck).c
     period_id: Any = bindparam("period_id")
     return union_all(
-        # The value comes as its JSON text, decoded by `_decoded` (see there).
+        # The value comes as its JSON text, decoded by `_decoded` (`answers_cache.decoded`).
         sa_select(
             literal("a"), answer.question_id, cast(answer.value, Text), answer.skipped
         ).where(answer.period_id == period_id),
@@ -100,7 +118,7 @@ def _period_answers_statement() -> Any:
     )
 
 
-_MEMBER_CONTEXT = _member_context_statement()
+_MEMBER_CONTEXT = Prepared(_member_context_statement(), typed=True)
 _PERIOD_ANSWERS = Prepared(_period_answers_statement())
 _ANSWER_FIELDS = ("value", "skipped", "author_id", "updated_at")
 _INSERT_ANSWER = Prepared(insert(_ANSWERS), ("period_id", "question_id", *_ANSWER_FIELDS))
@@ -115,7 +133,6 @@ _INSERT_CHANGE = Prepared(
     insert(table_of(AnswerChange)),
     ("period_id", "question_id", "member_id", "old_value", "new_value", "changed_at", "source"),
 )
-_PERIODS = table_of(Period)
 _TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
 _ATTEMPTS = table_of(EventAttempt)
@@ -162,34 +179,81 @@ class MemberContext:
 
 
 def member_context(session: Session, *, channel: str, external_id: str) -> MemberContext | None:
-    """`member_by_identity`, `unit_of`, `current_period` and the conversation in one query."""
+    """`member_by_identity`, `unit_of`, `current_period` and the conversation in one query.
+
+    The member, unit and period come as the ORM would load them (in the session, changes
+    to them flushed with it), but built straight from the row: the ORM's loading cost five
+    times the query.
+    """
+    if session.autoflush:
+        session.flush()  # what was added before is read back, as the ORM's query would
     params = {"channel": channel, "external_id": external_id}
-    row = session.execute(_MEMBER_CONTEXT, params).first()
-    if row is None:
+    rows = _MEMBER_CONTEXT.rows(session, params)
+    if not rows:
         return None
-    return MemberContext(*row)
+    row = rows[0]
+    loaded: list[Any] = []
+    start = 0
+    for loader in _loaders():
+        end = start + len(loader.names)
+        loaded.append(_persistent(session, loader, row[start:end]))
+        start = end
+    member, unit, period = loaded
+    return MemberContext(member, unit, period, *row[start:])
 
 
-@dataclass
-class PeriodAnswers:
-    """What an event needs of a period: values, skipped ids, finished sections, kept checks."""
+@dataclass(frozen=True)
+class _Loader:
+    """A model read whole by `member_context`: its mapper and the attribute of each column
+    of its table, in the table's order (the primary key first)."""
 
-    values: dict[str, Any]
-    skipped: set[str]
-    finished: set[str]
-    confirmed: set[str]
-    # Question ids that have a stored row (answered or skipped).
-    stored: set[str] = field(default_factory=set)
+    mapper: Any
+    names: tuple[str, ...]
 
 
-def lock_period(session: Session, *, period_id: int) -> None:
+@cache
+def _loaders() -> tuple[_Loader, ...]:
+    loaders = []
+    for model, table in _CONTEXT_MODELS:
+        assert list(table.primary_key.columns) == [table.c[0]]
+        mapper = sa_inspect(model)
+        names = tuple(mapper.get_property_by_column(column).key for column in table.c)
+        loaders.append(_Loader(mapper, names))
+    return tuple(loaders)
+
+
+def _persistent(session: Session, loader: _Loader, values: Sequence[Any]) -> Any:
+    """The row `values` (its table's columns in order) as the session's instance of its
+    model: the one it holds already, else a new one that looks loaded (no SQL, nothing
+    dirty). None for a row an outer join left empty (no primary key)."""
+    if values[0] is None:
+        return None
+    mapper = loader.mapper
+    key = mapper.identity_key_from_primary_key((values[0],))
+    found = session.identity_map.get(key)
+    if found is not None:
+        return found
+    # What the ORM's loading does for a row not in the session (orm/loading.py, `_instance`):
+    # `session.add` would cost three times as much, walking cascades for nothing.
+    instance = mapper.class_manager.new_instance()
+    instance.__dict__.update(zip(loader.names, values, strict=True))
+    state = instance_state(instance)
+    state.key = key
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
+    return instance
+
+
+def lock_period(session: Session, *, period_id: int) -> int | None:
     """Makes the events of one period wait for each other until their transactions end.
 
     An event reads the period's answers and writes some back whole (a table answer holds
     every row): two events reading at once would each write back the other's row as it was,
     and one row would be lost. On PostgreSQL the period row is locked `FOR NO KEY UPDATE`
-    (rows referring to the period can still be inserted meanwhile) and the period re-read,
-    so a status changed while this event waited is seen. SQLite has one writer at a time,
+    (rows referring to the period can still be inserted meanwhile, though its answers wait:
+    the trigger counting them updates the period's revision) and the period re-read, so a
+    status changed while this event waited is seen; its revision is returned (None on
+    other dialects). SQLite has one writer at a time,
     but Python's driver runs the reads before a transaction's first write outside it: a
     write statement now (one that changes no row is enough) takes the write lock, waiting
     for another writer to commit, before the answers are read. After `claim_event`, the
@@ -199,25 +263,15 @@ def lock_period(session: Session, *, period_id: int) -> None:
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.get(Period, period_id, with_for_update={"key_share": True}, populate_existing=True)
-        return
-    connection = session.connection()
-    driver = connection.connection.dbapi_connection
-    if dialect == "sqlite" and getattr(driver, "in_transaction", False):
-        return
+        period = session.get(
+            Period, period_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+        return None if period is None else period.revision
+    connection, driver = connection_of(session)
+    if driver is not None and driver.in_transaction:
+        return None
     connection.execute(_TAKE_WRITE_LOCK)
-
-
-@lru_cache(maxsize=16384)
-def _decoded(text: str) -> Any:
-    """A stored answer's JSON text as a value, remembered.
-
-    Every event reads all its period's answers again, and most of them have not changed
-    since the last event: decoding each text once saves that work, and gives an unchanged
-    answer the very same object, which the evaluation cache then recognises at once.
-    Answer values are never changed in place, only replaced, so sharing them is safe.
-    """
-    return json.loads(text)
+    return None
 
 
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
@@ -226,7 +280,12 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
     The period is locked first (`lock_period`): what an event writes back, such as a
     whole table with one row changed, is built from what is read here.
     """
-    lock_period(session, period_id=period_id)
+    revision = lock_period(session, period_id=period_id)
+    if revision is None:
+        revision = answers_cache.revision_of(session, period_id=period_id)
+    kept = answers_cache.cached(session, period_id=period_id, revision=revision)
+    if kept is not None:
+        return kept
     found = PeriodAnswers({}, set(), set(), set())
     rows = _PERIOD_ANSWERS.rows(session, {"period_id": period_id})
     for kind, key, text, flag in rows:
@@ -240,6 +299,7 @@ def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:
             found.finished.add(key)
         else:
             found.confirmed.add(key)
+    answers_cache.remember(session, period_id=period_id, revision=revision, answers=found)
     return found
 
 
@@ -264,11 +324,19 @@ def write_answer(
     fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
     if exists:
         where = {"where_period_id": period_id, "where_question_id": question_id}
-        _UPDATE_ANSWER.execute(session, {**where, **fields})
+        written = _UPDATE_ANSWER.execute(session, {**where, **fields})
     else:
-        _INSERT_ANSWER.execute(
+        written = _INSERT_ANSWER.execute(
             session, {"period_id": period_id, "question_id": question_id, **fields}
         )
+    answers_cache.wrote(
+        session,
+        period_id=period_id,
+        question_id=question_id,
+        value=value,
+        skipped=skipped,
+        rows=written,
+    )
     if old != value or not exists:
         change = {
             "period_id": period_id,

@@ -17,15 +17,19 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
 _Processor = Callable[[Any], Any] | None
+# Where `connection_of` keeps the session's connection, in `Session.info`.
+_CONNECTION = "bot.store.prepared.connection"
 # One parameter in the order of the SQL's placeholders: its name, whether the statement
 # holds its value (a literal such as `attempts=0`) and that value, and its type's processing.
 _Bind = tuple[str, bool, Any, _Processor]
+# A column of the rows returned that its type converts: its position and the conversion.
+_Result = tuple[int, Callable[[Any], Any]]
 
 
 class Prepared:
@@ -36,15 +40,21 @@ class Prepared:
     that would leave a column to its Python-side default is refused.
     """
 
-    def __init__(self, statement: Any, keys: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, statement: Any, keys: Iterable[str] | None = None, *, typed: bool = False
+    ) -> None:
         self.statement = statement
         self.keys = None if keys is None else list(keys)
-        self._compiled: tuple[str, list[_Bind]] | None = None
+        # Whether the rows' values are converted by their columns' types (dates, JSON,
+        # enums) as SQLAlchemy converts them; otherwise they come as SQLite keeps them.
+        self.typed = typed
+        self._compiled: tuple[str, list[_Bind], list[_Result] | None] | None = None
         self._lock = threading.Lock()
 
-    def execute(self, session: Session, params: Mapping[str, Any]) -> None:
-        """Runs the statement in the session's transaction."""
-        self.rows(session, params)
+    def execute(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Runs the statement in the session's transaction; how many rows it changed (an
+        INSERT, UPDATE or DELETE: rows changed by triggers are not counted)."""
+        return self._run(session, params)[1]
 
     def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
         """The first column of the first row returned, or None when there is none."""
@@ -54,24 +64,36 @@ class Prepared:
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns (indexable like tuples); a driver error is
         raised as SQLAlchemy's, as the ordinary path raises it."""
-        connection = session.connection()
-        if connection.dialect.name != "sqlite":
+        return self._run(session, params)[0]
+
+    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[list[Any], int]:
+        connection, driver = connection_of(session)
+        if driver is None:
             result = connection.execute(self.statement, dict(params))
-            return list(result.fetchall()) if result.returns_rows else []
-        sql, binds = self._compiled or self._compile(connection.dialect)
+            found = list(result.fetchall()) if result.returns_rows else []
+            return found, result.rowcount
+        sql, binds, results = self._compiled or self._compile(connection.dialect)
         bound = []
         for name, literal, value, process in binds:
             if not literal:
                 value = params[name]  # a parameter not given is an error, as in SQLAlchemy
             bound.append(value if process is None else process(value))
-        driver = connection.connection.dbapi_connection
-        assert driver is not None  # an open session's connection
         try:
-            return driver.execute(sql, bound).fetchall()
+            cursor = driver.execute(sql, bound)
+            rows = cursor.fetchall()
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, bound, err, sqlite3.Error) from err
+        if results is None:
+            return rows, cursor.rowcount
+        typed = []
+        for row in rows:
+            values = list(row)
+            for index, process in results:
+                values[index] = process(values[index])
+            typed.append(values)
+        return typed, cursor.rowcount
 
-    def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind]]:
+    def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind], list[_Result] | None]:
         with self._lock:
             if self._compiled is None:
                 compiled: SQLCompiler = self.statement.compile(
@@ -85,11 +107,48 @@ class Prepared:
                     bind = compiled.binds[name]
                     process = _processor(bind.type, dialect)
                     binds.append((name, not bind.required, bind.effective_value, process))
-                self._compiled = (compiled.string, binds)
+                results = None
+                if self.typed:
+                    columns = self.statement.selected_columns
+                    processors = [_result_processor(c.type, dialect) for c in columns]
+                    results = [(i, p) for i, p in enumerate(processors) if p is not None]
+                self._compiled = (compiled.string, binds, results)
             return self._compiled
+
+
+def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | None]:
+    """The connection of the session's transaction, and SQLite's driver connection under it
+    (None on other dialects).
+
+    Kept in the session for as long as its transaction lasts: `Session.connection()` costs
+    more than a hot statement on SQLite, and the hot path runs some eight per event. Another
+    transaction (a new one after a commit or a rollback, a savepoint begun or ended) looks
+    its connection up again: the ORM begins a savepoint only then.
+    """
+    # The session's current transaction, the innermost savepoint's when one is open (what
+    # `get_nested_transaction() or get_transaction()` give, in one attribute).
+    transaction = session._transaction
+    kept = session.info.get(_CONNECTION)
+    if kept is not None and kept[0] is transaction and transaction and transaction.is_active:
+        return kept[1], kept[2]
+    connection = session.connection()
+    driver: sqlite3.Connection | None = None
+    if connection.dialect.name == "sqlite":
+        dbapi = connection.connection.dbapi_connection
+        assert isinstance(dbapi, sqlite3.Connection)  # an open session's connection
+        driver = dbapi
+    session.info[_CONNECTION] = (session._transaction, connection, driver)
+    return connection, driver
 
 
 def _processor(type_: Any, dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to a parameter of this type on this dialect (its dialect's own
     implementation of the type: SQLite's dates are text in its own format)."""
     return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
+    """What SQLAlchemy does to a value of this type read back on this dialect (SQLite
+    returns no column types, so none is given)."""
+    processor: _Processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return processor

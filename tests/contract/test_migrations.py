@@ -22,7 +22,7 @@ RELEASE_0_1_0 = Path(__file__).parents[1] / "fixtures" / "db" / "release-0.1.0.s
 
 
 # The newest migration: every fresh or upgraded database ends here.
-HEAD_REVISION = "0014_shown_choices"
+HEAD_REVISION = "0015_hot_path_revisions"
 
 
 def _schema_differences(database: Database) -> list[object]:

@@ -4,12 +4,13 @@ functions write and read, byte for byte; a driver error comes out as SQLAlchemy'
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 import time_machine
 from sqlalchemy import insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
@@ -18,7 +19,7 @@ from bot.store import hot_path, processed_events
 from bot.store import queries as store
 from bot.store.database import Database, table_of
 from bot.store.prepared import Prepared
-from models import Answer, EventAttempt, require_id
+from models import Answer, ChatIdentity, EventAttempt, Member, Period, Role, Unit, require_id
 from tests.support.factories import open_unit
 
 MOMENT = datetime(2026, 3, 2, 9, 15, 30, 123456, tzinfo=VIETNAM)
@@ -137,3 +138,74 @@ def test_a_statement_leaving_a_column_to_its_default_is_refused(database: Databa
         period_id = open_unit(session).period.id
         with pytest.raises(ValueError, match="no default"):
             partial.execute(session, {"period_id": period_id, "question_id": "q", "value": 2})
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {column: getattr(row, column) for column in type(row).model_fields}
+
+
+@pytest.mark.dialect  # SQLite's cursor, and SQLAlchemy's rows on PostgreSQL
+def test_the_member_context_holds_what_the_orm_loads_and_its_rows_stay_in_the_session(
+    database: Database,
+) -> None:
+    state = {"mode": "question", "section_id": "s1", "step": 4}
+    with time_machine.travel(MOMENT, tick=False), database.session() as session:
+        opened = open_unit(
+            session,
+            channel="telegram",
+            external_id="42",
+            recipients=["Sở GD&ĐT", "Lưu: VT"],
+            deadline=date(2026, 5, 31),
+            term=2,
+        )
+        opened.period.finalized_at = MOMENT
+        member_id, period_id = require_id(opened.director), require_id(opened.period)
+        conversation = store.conversation_of(session, member_id=member_id)
+        conversation.state, conversation.period_id = state, period_id
+        session.add(conversation)
+    with database.session() as session:
+        context = hot_path.member_context(session, channel="telegram", external_id="42")
+        assert context is not None
+        with database.session() as other:
+            orm = (
+                other.get(Member, member_id),
+                other.get(Unit, context.unit.id),
+                other.get(Period, period_id),
+            )
+            assert [_columns(row) for row in (context.member, context.unit, context.period)] == [
+                _columns(row) for row in orm
+            ]
+        assert context.member.role is Role.DIRECTOR
+        assert context.period is not None and context.period.deadline == date(2026, 5, 31)
+        assert context.conversation_state == state
+        assert context.conversation_period_id == period_id
+        for row in (context.member, context.unit, context.period):
+            assert sa_inspect(row).persistent and row in session
+        assert not session.dirty
+        # The session's own instances: what the ORM reads next is the same object...
+        assert session.get(Period, period_id) is context.period
+        again = hot_path.member_context(session, channel="telegram", external_id="42")
+        assert again is not None and again.period is context.period
+        # ...and a change to it is written with the transaction.
+        context.period.status = "closed"
+        context.member.display_name = "Nguyễn Thị Lan Anh"
+    with database.session() as session:
+        period = session.get(Period, period_id)
+        member = session.get(Member, member_id)
+        assert period is not None and period.status == "closed"
+        assert member is not None and member.display_name == "Nguyễn Thị Lan Anh"
+
+
+@pytest.mark.dialect
+def test_the_member_context_sees_what_the_transaction_added_before(database: Database) -> None:
+    with database.session() as session:
+        opened = open_unit(session)
+        assert hot_path.member_context(session, channel="telegram", external_id="7") is None
+        session.add(
+            ChatIdentity(
+                member_id=require_id(opened.director), channel="telegram", external_id="7"
+            )
+        )
+        context = hot_path.member_context(session, channel="telegram", external_id="7")
+        assert context is not None and context.member is opened.director
+        assert context.conversation_id is None and context.period is opened.period

@@ -1,0 +1,201 @@
+"""What an event reads of a period, kept from one event to the next while the period's
+revision (counted by database triggers, models/revisions.py) has not moved.
+
+Every event reads its period's answers, finished sections and kept checks, and most of
+them changed nothing since the last event but the event's own answer. The cache is
+checked inside the event's transaction, after the period is locked, against the revision
+read there: any write to those rows by anyone (another instance on the same PostgreSQL,
+the command line, a migration) moves the revision, and the next event reads them again.
+
+What a transaction reads, and what its own answers change (`wrote`, through
+`hot_path.write_answer`), is kept aside for that transaction and only shared once it
+commits: before the commit the revision is read again, and what was kept is dropped unless
+the revision moved by exactly the writes it followed (one per answer row written), so a
+write it did not follow (a section finished, a check kept, a row deleted) drops it. A
+rollback, of a savepoint too, drops everything the transaction kept.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, event
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.store.database import table_of
+from bot.store.prepared import Prepared
+from models import Period
+
+# Periods kept per database at most: past that the cache starts again (a period misses once).
+MAX_PERIODS = 4096
+_PENDING = "bot.store.answers_cache.pending"
+_PERIODS = table_of(Period)
+_REVISION = Prepared(sa_select(_PERIODS.c.revision).where(_PERIODS.c.id == bindparam("id")))
+
+
+@dataclass
+class PeriodAnswers:
+    """What an event needs of a period: values, skipped ids, finished sections, kept checks."""
+
+    values: dict[str, Any]
+    skipped: set[str]
+    finished: set[str]
+    confirmed: set[str]
+    # Question ids that have a stored row (answered or skipped).
+    stored: set[str] = field(default_factory=set)
+
+    def copy(self) -> PeriodAnswers:
+        """A copy whose dict and sets may be changed (the values themselves are shared:
+        answers are replaced, never changed in place)."""
+        return replace(
+            self,
+            values=dict(self.values),
+            skipped=set(self.skipped),
+            finished=set(self.finished),
+            confirmed=set(self.confirmed),
+            stored=set(self.stored),
+        )
+
+
+@dataclass
+class _Kept:
+    revision: int
+    answers: PeriodAnswers
+    # Answers written since it was read (and counted in `revision`).
+    followed: int = 0
+    # Taken from what was shared, and not changed since: nothing new to share.
+    known: bool = False
+
+
+# Per database (its engine): period id -> what was committed at a revision.
+_SHARED: weakref.WeakKeyDictionary[Engine, dict[int, _Kept]] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=16384)
+def decoded(text: str) -> Any:
+    """A stored answer's JSON text as a value, remembered.
+
+    Every event reads all its period's answers again, and most of them have not changed
+    since the last event: decoding each text once saves that work, and gives an unchanged
+    answer the very same object, which the evaluation cache then recognises at once.
+    Answer values are never changed in place, only replaced, so sharing them is safe.
+    """
+    return json.loads(text)
+
+
+def revision_of(session: Session, *, period_id: int) -> int:
+    """The period's revision as this transaction sees it."""
+    return int(_REVISION.scalar(session, {"id": period_id}) or 0)
+
+
+def cached(session: Session, *, period_id: int, revision: int) -> PeriodAnswers | None:
+    """A copy of what is known of the period at `revision`, or None; what is found is
+    kept for the transaction too, to follow its writes."""
+    pending = _pending(session)
+    kept = pending.get(period_id) or _shared(session).get(period_id)
+    if kept is None or kept.revision != revision:
+        return None
+    if pending.get(period_id) is not kept:
+        pending[period_id] = _Kept(revision, kept.answers.copy(), known=True)
+    return kept.answers.copy()
+
+
+def remember(session: Session, *, period_id: int, revision: int, answers: PeriodAnswers) -> None:
+    """Keeps what the transaction read of the period at `revision` (shared on commit)."""
+    _pending(session)[period_id] = _Kept(revision, answers.copy())
+
+
+def wrote(
+    session: Session,
+    *,
+    period_id: int,
+    question_id: str,
+    value: Any,
+    skipped: bool,
+    rows: int,
+) -> None:
+    """Follows an answer row written by the transaction (`rows`: how many it changed)."""
+    pending = _pending(session)
+    kept = pending.get(period_id)
+    if kept is None:
+        return
+    if rows != 1:
+        del pending[period_id]  # not the one row the revision counts: read it again
+        return
+    answers = kept.answers
+    answers.stored.add(question_id)
+    if skipped:
+        answers.values.pop(question_id, None)
+        answers.skipped.add(question_id)
+    else:
+        # As the next event would read it back: JSON's types, and the very same object.
+        answers.values[question_id] = None if value is None else decoded(json.dumps(value))
+        answers.skipped.discard(question_id)
+    kept.revision += 1
+    kept.followed += 1
+    kept.known = False
+
+
+def _pending(session: Session) -> dict[int, _Kept]:
+    pending: dict[int, _Kept] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = {}
+    return pending
+
+
+def _shared(session: Session) -> dict[int, _Kept]:
+    bind = session.get_bind()
+    engine: Engine = bind.engine
+    found = _SHARED.get(engine)
+    if found is None:
+        with _SHARED_LOCK:
+            found = _SHARED.setdefault(engine, {})
+    return found
+
+
+@event.listens_for(Session, "before_commit")
+def _verify(session: Session) -> None:
+    """Drops what was kept of a period whose revision moved by writes not followed.
+
+    What was only read is the period as it was at the revision read, whatever came after.
+    What followed writes is the period at its counted revision only if no other write came
+    in between (then the revision moved further). The ORM's writes still waiting are
+    flushed after this: they move the revision past what is kept, never found again then.
+    """
+    pending = session.info.get(_PENDING)
+    if not pending or session.get_nested_transaction() is not None:
+        return
+    for period_id, kept in list(pending.items()):
+        if kept.known or (
+            kept.followed and revision_of(session, period_id=period_id) != kept.revision
+        ):
+            del pending[period_id]
+
+
+@event.listens_for(Session, "after_commit")
+def _share(session: Session) -> None:
+    """Shares what the committed transaction kept."""
+    pending = session.info.get(_PENDING)
+    if not pending or session.get_nested_transaction() is not None:
+        return
+    shared = _shared(session)
+    if len(shared) + len(pending) > MAX_PERIODS:
+        shared.clear()
+    shared.update(pending)
+    pending.clear()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous: Any) -> None:
+    """A rollback, of a savepoint too, may undo what was kept: all of it goes."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending.clear()
