@@ -2,6 +2,10 @@
 
 A database that holds any row is never overwritten unless the operator says so (`force`):
 restoring is how data is lost when it is run against the wrong database.
+
+After a restore every period's revision (models/revisions.py) is set above any revision the
+replaced database ever had: a bot still running on it may hold a period's answers cached at
+a revision (bot/store/answers_cache.py), and the restored rows must never match it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.data.backup import (
@@ -127,6 +131,7 @@ def _restore_sqlite(url: URL, backup: Path, shown: str, *, force: bool) -> Resto
         raise RestoreError(t("backup.same_file"))
     verify_sqlite(backup)
     _guard(_sqlite_rows(target), shown, force=force)
+    above = _sqlite_top_revision(target) + 1
     target.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:
@@ -135,12 +140,33 @@ def _restore_sqlite(url: URL, backup: Path, shown: str, *, force: bool) -> Resto
             # The whole copy is one write transaction on the target: a reader sees the old
             # database or the restored one, never a mix.
             source.backup(destination, pages=-1)
+            _renumber_sqlite(destination, above)
         finally:
             destination.close()
     finally:
         source.close()
     _integrity, answers, revision = verify_sqlite(target)
     return RestoreResult(file=backup, engine="sqlite", answers=answers, revision=revision)
+
+
+def _sqlite_top_revision(path: Path) -> int:
+    """The highest period revision in the database file (0 without one)."""
+    if not path.is_file():
+        return 0
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(connection.execute("SELECT max(revision) FROM period").fetchone()[0] or 0)
+    except sqlite3.OperationalError:  # no period table, or one from before revisions
+        return 0
+    finally:
+        connection.close()
+
+
+def _renumber_sqlite(connection: sqlite3.Connection, revision: int) -> None:
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(period)")}
+    if "revision" in columns:
+        with connection:
+            connection.execute("UPDATE period SET revision = ?", (revision,))
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
@@ -180,6 +206,20 @@ def _script_restore(pg_restore: str, psql: str, url: URL, backup: Path) -> None:
             raise RestoreError(t("ops.restore.failed", error=done.stderr.strip()))
 
 
+def _has_revisions(connection: Connection) -> bool:
+    inspector = inspect(connection)
+    if "period" not in inspector.get_table_names():
+        return False
+    return "revision" in {column["name"] for column in inspector.get_columns("period")}
+
+
+def _postgresql_top_revision(connection: Connection) -> int:
+    """The highest period revision in the database (0 without one)."""
+    if not _has_revisions(connection):
+        return 0
+    return int(connection.execute(text("SELECT max(revision) FROM period")).scalar() or 0)
+
+
 def _restore_postgresql(url: URL, backup: Path, shown: str, *, force: bool) -> RestoreResult:
     """The dump's SQL (pg_restore) run by psql after emptying the public schema, all in one
     transaction: a restore that fails half-way leaves the database as it was."""
@@ -196,9 +236,13 @@ def _restore_postgresql(url: URL, backup: Path, shown: str, *, force: bool) -> R
                 int(connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar() or 0)
                 for name in tables
             )
+            above = _postgresql_top_revision(connection) + 1
         _guard(rows, shown, force=force)
         engine.dispose()
         _script_restore(pg_restore, psql, url, backup)
+        with engine.begin() as connection:
+            if _has_revisions(connection):
+                connection.execute(text("UPDATE period SET revision = :r"), {"r": above})
         with engine.connect() as connection:
             names = set(inspect(connection).get_table_names())
             answers = None

@@ -18,6 +18,7 @@ from bot.cli import app
 from bot.core.clock import VIETNAM
 from bot.core.settings import get_settings
 from bot.ops.checks import head_revisions
+from bot.store import hot_path
 from bot.store import queries as store
 from bot.store.database import Database
 from models import Answer
@@ -215,3 +216,40 @@ def test_a_restore_that_fails_half_way_leaves_the_database_as_it_was(
     assert result.exit_code == 2, result.output
     assert "giữ nguyên như trước" in result.stderr
     assert answers_of(database.url) == before
+
+
+def test_a_restore_under_a_running_bot_never_matches_the_answers_it_keeps(
+    database: Database,
+    data_dir: Path,  # noqa: F811
+    period_id: int,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    needs_pg_dump(database)
+    made = invoke("backup", "--json", monkeypatch=monkeypatch)
+    assert made.exit_code == 0, made.output
+    # The running bot reads the period after one more answer: it keeps it at the backup's
+    # revision plus one (bot/store/answers_cache.py).
+    with database.session() as session:
+        store.save_answer(
+            session, period_id=period_id, question_id="typed_later", value="sau", member_id=None
+        )
+    with database.session() as session:
+        assert "typed_later" in hot_path.period_answers(session, period_id=period_id).values
+
+    forced = invoke("restore", json.loads(made.stdout)["file"], "--force", monkeypatch=monkeypatch)
+    assert forced.exit_code == 0, forced.output
+    # One write on the restored database: had the backup's revisions come back as they were,
+    # the period would be at the revision the bot keeps, with other answers.
+    other = Database(database.url)
+    try:
+        with other.session() as session:
+            store.save_answer(
+                session, period_id=period_id, question_id="typed_after", value=1, member_id=None
+            )
+    finally:
+        other.dispose()
+    with database.session() as session:
+        read = hot_path.period_answers(session, period_id=period_id).values
+        truth, _skipped = store.answer_values(session, period_id=period_id)
+    assert "typed_later" not in read and read["typed_after"] == 1
+    assert read == truth
