@@ -24,8 +24,14 @@ the same.
 The headline figures come from the run with buttons (as a phone user answers); the typed run,
 the time spent in the conversation engine and the calls by method are under "details".
 
-Usage: .venv/bin/python bench/bench_telegram.py [--users 3] [--kind ID] [--templates DIR]
-       [--concurrent-users 40] [--concurrent-steps 40]
+The replays run in rounds (`--rounds`, 3 by default): typed, with buttons, then the echo
+handler, each round with new users. Every figure adds the rounds up, but the CPU figures the
+targets are about (`engine_cpu_ms_per_update`, `cpu_ms_per_update`,
+`cpu_cost_ratio_vs_echo`) are the medians of the rounds, each against the echo handler of its
+own round, with every round's value under "rounds".
+
+Usage: .venv/bin/python bench/bench_telegram.py [--users 3] [--rounds 3] [--kind ID]
+       [--templates DIR] [--concurrent-users 40] [--concurrent-steps 40]
 """
 
 from __future__ import annotations
@@ -72,6 +78,21 @@ TARGETS = {
     "bot_api_calls_per_answer": 1.2,  # at most
     "draft_seconds": 0.5,  # under
 }
+# Rounds of the typed, with-buttons and echo replays (see `round_medians`).
+ROUNDS = 3
+# What adds up when runs are combined.
+RUN_SUMS = (
+    "seconds",
+    "cpu_seconds",
+    "parse_cpu_seconds",
+    "engine_seconds",
+    "engine_cpu_seconds",
+    "commits",
+    "updates",
+    "presses",
+    "answers",
+    "calls",
+)
 # Steps that are not answers: /start and opening a section ("") and finishing a review.
 NOT_ANSWERS = ("", "review")
 
@@ -169,7 +190,40 @@ def unlimited() -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
 
 
-async def bench_updates(kind: str, templates: Path, users: int, folder: Path) -> dict[str, Any]:
+def combined(runs: list[Run]) -> Run:
+    """The runs added up, as one run of all their updates."""
+    total = Run()
+    for run in runs:
+        for name in RUN_SUMS:
+            setattr(total, name, getattr(total, name) + getattr(run, name))
+    return total
+
+
+def round_medians(rounds: list[tuple[Run, Run, Run]], index: int) -> dict[str, Any]:
+    """Per-round CPU figures of one kind of run (0 typed, 1 with buttons) against the echo
+    handler of the same round, and their medians: a round the machine slowed down moves the
+    median less than the mean, and the ratio compares runs made seconds apart."""
+    engine = [1000 * r[index].engine_cpu_seconds / r[index].updates for r in rounds]
+    cpu = [1000 * r[index].cpu_seconds / r[index].updates for r in rounds]
+    ratio = [
+        (r[index].cpu_seconds / r[index].updates) / (r[2].cpu_seconds / r[2].updates)
+        for r in rounds
+    ]
+    return {
+        "engine_cpu_ms_per_update": round(statistics.median(engine), 3),
+        "cpu_ms_per_update": round(statistics.median(cpu), 3),
+        "cpu_cost_ratio_vs_echo": round(statistics.median(ratio), 2),
+        "rounds": {
+            "engine_cpu_ms_per_update": [round(x, 3) for x in engine],
+            "cpu_ms_per_update": [round(x, 3) for x in cpu],
+            "cpu_cost_ratio_vs_echo": [round(x, 2) for x in ratio],
+        },
+    }
+
+
+async def bench_updates(
+    kind: str, templates: Path, users: int, folder: Path, rounds: int = ROUNDS
+) -> dict[str, Any]:
     # The whole report, as `baocao demo` plays it (the draft is measured on its own).
     steps = conversation("Hương Nguyễn", kind=kind, templates=templates)
     database = Database(f"sqlite:///{folder / 'bench.db'}")
@@ -185,25 +239,6 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
         get_updates_request=OfflineBotApi(record=False),
         rate_limiter=unlimited(),
     )
-    settle_memory()  # as `baocao run` does once the application is built
-    async with application:
-        # Warm-up: one user through the whole report (imports, caches, first queries).
-        await replay(application, api, steps, range(1, 2), presses=True, first_update=0)
-        typed = await replay(
-            application, api, steps, range(100, 100 + users), presses=False, first_update=100_000
-        )
-        mixed = await replay(
-            application, api, steps, range(200, 200 + users), presses=True, first_update=200_000
-        )
-    with database.session() as session:
-        # Every user plays the same script: the counts divide evenly.
-        players = 1 + 2 * users
-        changes = session.exec(select(func.count()).select_from(AnswerChange)).one() // players
-        questions = session.exec(select(func.count()).select_from(Answer)).one() // players
-    database.dispose()
-    for run in (typed, mixed):
-        run.stored_changes, run.questions = changes * users, questions * users
-
     echo_api = OfflineBotApi(record=False)
     bare = (
         ApplicationBuilder()
@@ -214,11 +249,52 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
         .build()
     )
     bare.add_handler(MessageHandler(tg_filters.TEXT, echo))
-    async with bare:
+    settle_memory()  # as `baocao run` does once the application is built
+    played: list[tuple[Run, Run, Run]] = []
+    async with application, bare:
+        # Warm-up: one user through the whole report (imports, caches, first queries).
+        await replay(application, api, steps, range(1, 2), presses=True, first_update=0)
         await replay(bare, echo_api, steps, range(1, 2), presses=False, first_update=0)
-        echoed = await replay(
-            bare, echo_api, steps, range(100, 100 + users), presses=False, first_update=100_000
-        )
+        # Rounds of typed, with buttons and echo, new users each: the echo handler is
+        # measured next to the runs it is compared with.
+        for number in range(rounds):
+            first = 100 + number * users
+            shift = number * 10_000
+            typed = await replay(
+                application,
+                api,
+                steps,
+                range(first, first + users),
+                presses=False,
+                first_update=100_000 + shift,
+            )
+            mixed = await replay(
+                application,
+                api,
+                steps,
+                range(1000 + first, 1000 + first + users),
+                presses=True,
+                first_update=200_000 + shift,
+            )
+            echoed = await replay(
+                bare,
+                echo_api,
+                steps,
+                range(first, first + users),
+                presses=False,
+                first_update=300_000 + shift,
+            )
+            played.append((typed, mixed, echoed))
+    with database.session() as session:
+        # Every user plays the same script: the counts divide evenly.
+        players = 1 + 2 * users * rounds
+        changes = session.exec(select(func.count()).select_from(AnswerChange)).one() // players
+        questions = session.exec(select(func.count()).select_from(Answer)).one() // players
+    database.dispose()
+    typed, mixed, echoed = (combined([r[index] for r in played]) for index in range(3))
+    for run in (typed, mixed):
+        run.stored_changes = changes * users * rounds
+        run.questions = questions * users * rounds
 
     echo_ms = 1000 * echoed.seconds / echoed.updates
     echo_cpu_ms = 1000 * echoed.cpu_seconds / echoed.updates
@@ -269,8 +345,9 @@ async def bench_updates(kind: str, templates: Path, users: int, folder: Path) ->
 
     return {
         "users": users,
-        "telegram_with_buttons": summary(mixed),
-        "telegram_typed": summary(typed),
+        "rounds": rounds,
+        "telegram_with_buttons": {**summary(mixed), **round_medians(played, 1)},
+        "telegram_typed": {**summary(typed), **round_medians(played, 0)},
         "echo": {
             "updates": echoed.updates,
             "updates_per_second": round(echoed.updates / echoed.seconds, 1),
@@ -329,13 +406,16 @@ def bench_draft(kind: str, templates: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=3, help="users per replay")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of replays")
     parser.add_argument("--kind", default=DEMO_TEMPLATE, help="report kind id")
     parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES_DIR)
     parser.add_argument("--concurrent-users", type=int, default=40, help="users at once")
     parser.add_argument("--concurrent-steps", type=int, default=40, help="steps each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        updates = asyncio.run(bench_updates(args.kind, args.templates, args.users, Path(folder)))
+        updates = asyncio.run(
+            bench_updates(args.kind, args.templates, args.users, Path(folder), args.rounds)
+        )
         together = asyncio.run(
             bench_concurrent(args.concurrent_users, args.concurrent_steps, Path(folder))
         )
