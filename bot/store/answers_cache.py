@@ -30,12 +30,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.store.database import table_of
-from bot.store.prepared import Prepared
+from bot.store.prepared import Prepared, connection_of
 from models import Period
 
 # Periods kept per database at most: past that the cache starts again (a period misses once).
 MAX_PERIODS = 4096
 _PENDING = "bot.store.answers_cache.pending"
+# Where `note_revision` keeps a period's revision read by another query, in `Session.info`.
+_NOTED = "bot.store.answers_cache.noted"
 _PERIODS = table_of(Period)
 _REVISION = Prepared(sa_select(_PERIODS.c.revision).where(_PERIODS.c.id == bindparam("id")))
 
@@ -92,8 +94,37 @@ def decoded(text: str) -> Any:
 
 
 def revision_of(session: Session, *, period_id: int) -> int:
-    """The period's revision as this transaction sees it."""
+    """The period's revision as this transaction sees it: the one `note_revision` kept
+    when it still holds, else read."""
+    noted = session.info.get(_NOTED)
+    if noted is not None and noted[1] == period_id:
+        _connection, driver = connection_of(session)
+        if (
+            driver is not None
+            and noted[0] is session._transaction
+            and noted[3] == driver.total_changes
+            and driver.in_transaction
+        ):
+            return int(noted[2])
     return int(_REVISION.scalar(session, {"id": period_id}) or 0)
+
+
+def note_revision(session: Session, *, period_id: int, revision: int | None) -> None:
+    """Keeps the period's revision just read with other things (`hot_path.member_context`),
+    so that `revision_of` needs no query of its own.
+
+    On SQLite only, and only in a transaction that holds the write lock (the driver opens
+    one only for a write, or at BEGIN IMMEDIATE): no other connection can change the period
+    until it ends. It holds while the session's transaction (savepoint) is the same and the
+    connection changed no row since (`total_changes` counts the triggers' rows too, and
+    never goes back, not even at a rollback).
+    """
+    _connection, driver = connection_of(session)
+    if driver is None or revision is None or not driver.in_transaction:
+        session.info.pop(_NOTED, None)
+        return
+    noted = (session._transaction, period_id, revision, driver.total_changes)
+    session.info[_NOTED] = noted
 
 
 def cached(session: Session, *, period_id: int, revision: int) -> PeriodAnswers | None:

@@ -199,7 +199,16 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
         loaded.append(_persistent(session, loader, row[start:end]))
         start = end
     member, unit, period = loaded
+    if period is not None:
+        answers_cache.note_revision(session, period_id=period.id, revision=row[_revision_index()])
     return MemberContext(member, unit, period, *row[start:])
+
+
+@cache
+def _revision_index() -> int:
+    """Where the period's revision is in `member_context`'s row."""
+    start = len(_MEMBERS.c) + len(_UNITS.c)
+    return start + list(_PERIODS.c).index(_PERIODS.c.revision)
 
 
 @dataclass(frozen=True)
