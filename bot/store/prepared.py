@@ -15,12 +15,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
+
+from models.types import AwareDateTime
 
 _Processor = Callable[[Any], Any] | None
 # Where `connection_of` keeps the session's connection, in `Session.info`.
@@ -144,7 +147,20 @@ def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | No
 def _processor(type_: Any, dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to a parameter of this type on this dialect (its dialect's own
     implementation of the type: SQLite's dates are text in its own format)."""
+    if isinstance(type_, AwareDateTime) and dialect.name == "sqlite":
+        return _sqlite_aware
     return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _sqlite_aware(value: datetime | None) -> str | None:
+    """An aware datetime as `AwareDateTime` and SQLite's DATETIME store it (UTC, no offset,
+    always six digits of microseconds), in one C call instead of two Python processors:
+    the hot path binds some six times per event."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use bot.core.clock.now()")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
