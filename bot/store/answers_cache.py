@@ -214,6 +214,7 @@ def _verify(session: Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _share(session: Session) -> None:
     """Shares what the committed transaction kept."""
+    session.info.pop(_NOTED, None)  # a kept session's next transaction may be the same object
     pending = session.info.get(_PENDING)
     if not pending or session.get_nested_transaction() is not None:
         return
@@ -227,6 +228,7 @@ def _share(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, _previous: Any) -> None:
     """A rollback, of a savepoint too, may undo what was kept: all of it goes."""
+    session.info.pop(_NOTED, None)
     pending = session.info.get(_PENDING)
     if pending:
         pending.clear()
