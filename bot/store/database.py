@@ -205,8 +205,10 @@ def _commit_kept(session: Session, connection: Connection, driver: sqlite3.Conne
     transaction = session.get_transaction()
     if transaction is None:
         return  # nothing began, or it was rolled back
-    if session.get_nested_transaction() is not None:
-        session.commit()  # a savepoint left open: the ORM's own way
+    if session.get_nested_transaction() is not None or not transaction.is_active:
+        # A savepoint left open, or a failed flush: the ORM's own way (which refuses the
+        # latter, as it must: part of the flush may be written).
+        session.commit()
         return
     session.dispatch.before_commit(session)
     session.flush()

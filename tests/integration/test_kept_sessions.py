@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlmodel import Session, select
 
 from bot.store import hot_path, processed_events
@@ -91,6 +92,21 @@ def test_a_rollback_in_a_later_use_brings_back_nothing_of_an_earlier_one(
         assert gone not in session and len(session.identity_map) == 0
         assert sa_inspect(unit).detached  # not made transient, as a new object undone would be
         assert session.exec(select(Unit.id)).all() == []
+
+
+def test_a_use_whose_flush_failed_is_not_committed(database: Database) -> None:
+    with database.session() as session:
+        director = open_unit(session).director
+        identity = {"member_id": require_id(director), "channel": "t", "external_id": "1"}
+        session.add(ChatIdentity(**identity))
+    with pytest.raises(InvalidRequestError), database.session(kept=True) as session:
+        session.add(Unit(name="Trường THCS Lê Lợi", place="Quận 3"))
+        session.flush()
+        session.add(ChatIdentity(**identity))
+        with pytest.raises(IntegrityError):
+            session.flush()  # caught by the caller, the transaction is broken all the same
+    with database.session() as session:
+        assert session.exec(select(Unit.name)).all() == ["Trung tâm GDNN-GDTX Quận 1"]
 
 
 def test_a_thread_that_ends_gives_its_kept_connection_back(database: Database) -> None:
