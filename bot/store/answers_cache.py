@@ -152,8 +152,10 @@ def wrote(
     value: Any,
     skipped: bool,
     rows: int,
+    text: str | None = None,
 ) -> None:
-    """Follows an answer row written by the transaction (`rows`: how many it changed)."""
+    """Follows an answer row written by the transaction (`rows`: how many it changed;
+    `text`: the value's JSON text as written, when it was made already)."""
     pending = _pending(session)
     kept = pending.get(period_id)
     if kept is None:
@@ -168,7 +170,10 @@ def wrote(
         answers.skipped.add(question_id)
     else:
         # As the next event would read it back: JSON's types, and the very same object.
-        answers.values[question_id] = None if value is None else decoded(json.dumps(value))
+        if value is None:
+            answers.values[question_id] = None
+        else:
+            answers.values[question_id] = decoded(text if text else json.dumps(value))
         answers.skipped.discard(question_id)
     kept.revision += 1
     kept.followed += 1

@@ -32,7 +32,7 @@ from bot.store import answers_cache
 from bot.store.answers_cache import PeriodAnswers
 from bot.store.answers_cache import decoded as _decoded
 from bot.store.database import table_of
-from bot.store.prepared import Prepared, connection_of
+from bot.store.prepared import Prepared, Serialized, connection_of
 from models import (
     Answer,
     AnswerChange,
@@ -330,7 +330,13 @@ def write_answer(
     turn from `period_answers`, `queries.save_answer` by looking it up).
     """
     changed_at = now()
-    fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
+    serialized = Serialized(value)  # its text made once, for the answer and the change
+    fields = {
+        "value": serialized,
+        "skipped": skipped,
+        "author_id": member_id,
+        "updated_at": changed_at,
+    }
     if exists:
         where = {"where_period_id": period_id, "where_question_id": question_id}
         written = _UPDATE_ANSWER.execute(session, {**where, **fields})
@@ -345,6 +351,7 @@ def write_answer(
         value=value,
         skipped=skipped,
         rows=written,
+        text=serialized.text,
     )
     if old != value or not exists:
         change = {
@@ -352,7 +359,7 @@ def write_answer(
             "question_id": question_id,
             "member_id": member_id,
             "old_value": old,
-            "new_value": value,
+            "new_value": serialized,
             "changed_at": changed_at,
             "source": source,
         }

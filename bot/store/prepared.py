@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -72,7 +73,8 @@ class Prepared:
     def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[list[Any], int]:
         connection, driver = connection_of(session)
         if driver is None:
-            result = connection.execute(self.statement, dict(params))
+            given = {k: v.value if type(v) is Serialized else v for k, v in params.items()}
+            result = connection.execute(self.statement, given)
             found = list(result.fetchall()) if result.returns_rows else []
             return found, result.rowcount
         sql, binds, results = self._compiled or self._compile(connection.dialect)
@@ -149,7 +151,36 @@ def _processor(type_: Any, dialect: Dialect) -> _Processor:
     implementation of the type: SQLite's dates are text in its own format)."""
     if isinstance(type_, AwareDateTime) and dialect.name == "sqlite":
         return _sqlite_aware
-    return type_.dialect_impl(dialect).bind_processor(dialect)
+    process: _Processor = type_.dialect_impl(dialect).bind_processor(dialect)
+    if type(type_) is JSON and not type_.none_as_null and process is not None:
+        return _serialized_once(process)
+    return process
+
+
+class Serialized:
+    """A value for plain JSON columns, written by several statements of an event (an answer
+    and its audit trail entry): its JSON text is made once, by the first statement that
+    binds it, and the others bind the same text."""
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.text: str | None = None
+
+
+def _serialized_once(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A plain JSON column's processor that takes `Serialized` values too (every plain
+    JSON column of a dialect makes the same text of a value)."""
+
+    def serialize(value: Any) -> Any:
+        if type(value) is not Serialized:
+            return process(value)
+        if value.text is None:
+            value.text = process(value.value)
+        return value.text
+
+    return serialize
 
 
 def _sqlite_aware(value: datetime | None) -> str | None:
