@@ -30,12 +30,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.store.database import table_of
-from bot.store.prepared import Prepared
+from bot.store.prepared import Prepared, connection_of
 from models import Period
 
 # Periods kept per database at most: past that the cache starts again (a period misses once).
 MAX_PERIODS = 4096
 _PENDING = "bot.store.answers_cache.pending"
+# Where `note_revision` keeps a period's revision read by another query, in `Session.info`.
+_NOTED = "bot.store.answers_cache.noted"
 _PERIODS = table_of(Period)
 _REVISION = Prepared(sa_select(_PERIODS.c.revision).where(_PERIODS.c.id == bindparam("id")))
 
@@ -92,8 +94,37 @@ def decoded(text: str) -> Any:
 
 
 def revision_of(session: Session, *, period_id: int) -> int:
-    """The period's revision as this transaction sees it."""
+    """The period's revision as this transaction sees it: the one `note_revision` kept
+    when it still holds, else read."""
+    noted = session.info.get(_NOTED)
+    if noted is not None and noted[1] == period_id:
+        _connection, driver = connection_of(session)
+        if (
+            driver is not None
+            and noted[0] is session._transaction
+            and noted[3] == driver.total_changes
+            and driver.in_transaction
+        ):
+            return int(noted[2])
     return int(_REVISION.scalar(session, {"id": period_id}) or 0)
+
+
+def note_revision(session: Session, *, period_id: int, revision: int | None) -> None:
+    """Keeps the period's revision just read with other things (`hot_path.member_context`),
+    so that `revision_of` needs no query of its own.
+
+    On SQLite only, and only in a transaction that holds the write lock (the driver opens
+    one only for a write, or at BEGIN IMMEDIATE): no other connection can change the period
+    until it ends. It holds while the session's transaction (savepoint) is the same and the
+    connection changed no row since (`total_changes` counts the triggers' rows too, and
+    never goes back, not even at a rollback).
+    """
+    _connection, driver = connection_of(session)
+    if driver is None or revision is None or not driver.in_transaction:
+        session.info.pop(_NOTED, None)
+        return
+    noted = (session._transaction, period_id, revision, driver.total_changes)
+    session.info[_NOTED] = noted
 
 
 def cached(session: Session, *, period_id: int, revision: int) -> PeriodAnswers | None:
@@ -121,8 +152,10 @@ def wrote(
     value: Any,
     skipped: bool,
     rows: int,
+    text: str | None = None,
 ) -> None:
-    """Follows an answer row written by the transaction (`rows`: how many it changed)."""
+    """Follows an answer row written by the transaction (`rows`: how many it changed;
+    `text`: the value's JSON text as written, when it was made already)."""
     pending = _pending(session)
     kept = pending.get(period_id)
     if kept is None:
@@ -137,7 +170,10 @@ def wrote(
         answers.skipped.add(question_id)
     else:
         # As the next event would read it back: JSON's types, and the very same object.
-        answers.values[question_id] = None if value is None else decoded(json.dumps(value))
+        if value is None:
+            answers.values[question_id] = None
+        else:
+            answers.values[question_id] = decoded(text if text else json.dumps(value))
         answers.skipped.discard(question_id)
     kept.revision += 1
     kept.followed += 1
@@ -183,6 +219,7 @@ def _verify(session: Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _share(session: Session) -> None:
     """Shares what the committed transaction kept."""
+    session.info.pop(_NOTED, None)  # a kept session's next transaction may be the same object
     pending = session.info.get(_PENDING)
     if not pending or session.get_nested_transaction() is not None:
         return
@@ -196,6 +233,7 @@ def _share(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, _previous: Any) -> None:
     """A rollback, of a savepoint too, may undo what was kept: all of it goes."""
+    session.info.pop(_NOTED, None)
     pending = session.info.get(_PENDING)
     if pending:
         pending.clear()

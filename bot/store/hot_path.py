@@ -32,7 +32,7 @@ from bot.store import answers_cache
 from bot.store.answers_cache import PeriodAnswers
 from bot.store.answers_cache import decoded as _decoded
 from bot.store.database import table_of
-from bot.store.prepared import Prepared, connection_of
+from bot.store.prepared import Prepared, Serialized, connection_of
 from models import (
     Answer,
     AnswerChange,
@@ -199,7 +199,16 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
         loaded.append(_persistent(session, loader, row[start:end]))
         start = end
     member, unit, period = loaded
+    if period is not None:
+        answers_cache.note_revision(session, period_id=period.id, revision=row[_revision_index()])
     return MemberContext(member, unit, period, *row[start:])
+
+
+@cache
+def _revision_index() -> int:
+    """Where the period's revision is in `member_context`'s row."""
+    start = len(_MEMBERS.c) + len(_UNITS.c)
+    return start + list(_PERIODS.c).index(_PERIODS.c.revision)
 
 
 @dataclass(frozen=True)
@@ -321,7 +330,13 @@ def write_answer(
     turn from `period_answers`, `queries.save_answer` by looking it up).
     """
     changed_at = now()
-    fields = {"value": value, "skipped": skipped, "author_id": member_id, "updated_at": changed_at}
+    serialized = Serialized(value)  # its text made once, for the answer and the change
+    fields = {
+        "value": serialized,
+        "skipped": skipped,
+        "author_id": member_id,
+        "updated_at": changed_at,
+    }
     if exists:
         where = {"where_period_id": period_id, "where_question_id": question_id}
         written = _UPDATE_ANSWER.execute(session, {**where, **fields})
@@ -336,6 +351,7 @@ def write_answer(
         value=value,
         skipped=skipped,
         rows=written,
+        text=serialized.text,
     )
     if old != value or not exists:
         change = {
@@ -343,7 +359,7 @@ def write_answer(
             "question_id": question_id,
             "member_id": member_id,
             "old_value": old,
-            "new_value": value,
+            "new_value": serialized,
             "changed_at": changed_at,
             "source": source,
         }

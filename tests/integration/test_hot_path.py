@@ -209,3 +209,41 @@ def test_the_member_context_sees_what_the_transaction_added_before(database: Dat
         context = hot_path.member_context(session, channel="telegram", external_id="7")
         assert context is not None and context.member is opened.director
         assert context.conversation_id is None and context.period is opened.period
+
+
+def test_dates_on_the_whole_second_are_stored_as_the_orm_stores_them(database: Database) -> None:
+    whole = MOMENT.replace(microsecond=0)
+    with time_machine.travel(whole, tick=False), database.session() as session:
+        opened = open_unit(session)
+        period_id = require_id(opened.period)
+        store.save_answer(
+            session, period_id=period_id, question_id="q_orm", value=1, member_id=None
+        )
+        hot_path.write_answer(
+            session,
+            period_id=period_id,
+            question_id="q_hot",
+            value=1,
+            member_id=None,
+            skipped=False,
+            exists=False,
+            old=None,
+        )
+    stored = dict(_raw(database, "SELECT question_id, updated_at FROM answer"))
+    assert stored["q_hot"] == stored["q_orm"] == "2026-03-02 02:15:30.000000"
+
+
+def test_a_naive_datetime_is_refused_by_a_hot_statement(database: Database) -> None:
+    statement = Prepared(
+        insert(table_of(EventAttempt)), ("channel", "event_id", "attempts", "updated_at")
+    )
+    with database.session() as session, pytest.raises(ValueError, match="naive"):
+        statement.execute(
+            session,
+            {
+                "channel": "telegram",
+                "event_id": "1",
+                "attempts": 0,
+                "updated_at": MOMENT.replace(tzinfo=None),
+            },
+        )
