@@ -66,7 +66,13 @@ class _Evaluated:
         """Whether evaluating `values` would read exactly the same answers."""
         if self.read_all:
             return _same(self.read, values)
-        return all(_same(values.get(key, _MISSING), seen) for key, seen in self.read.items())
+        get = values.get
+        for key, seen in self.read.items():
+            # Mostly the very same object (answers are shared, never changed in place).
+            value = get(key, _MISSING)
+            if value is not seen and not _same(value, seen):
+                return False
+        return True
 
 
 class _RecordingAnswers(Mapping[str, Any]):

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 class Turn:
     """One event's work: the member, their period, answers and conversation state."""
 
+    # The current question, by the template and id it was found with.
+    _asked: tuple[Template, str, Question] | None = None
+
     def __init__(
         self,
         session: Session,
@@ -213,9 +216,15 @@ class Turn:
     @property
     def question(self) -> Question:
         """The question being asked."""
-        slot = flow.find_slot(self.template, self.state.question_id or "")
+        question_id = self.state.question_id or ""
+        asked = self._asked
+        # Looked up a few times in every step of an answer.
+        if asked is not None and asked[0] is self.template and asked[1] == question_id:
+            return asked[2]
+        slot = flow.find_slot(self.template, question_id)
         if slot is None:
             raise LookupError(self.state.question_id)
+        self._asked = (self.template, question_id, slot.question)
         return slot.question
 
     def code(self, action: str) -> str:
