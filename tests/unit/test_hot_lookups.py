@@ -1,0 +1,83 @@
+"""The lookups kept between prompts of an answer: never stale when what they read changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.conversation.state import State
+from bot.conversation.turn import Turn
+from bot.core.settings import Settings
+from bot.questionnaire import index as flow
+from bot.questionnaire.loader import load_template
+
+KIND = "bao-cao-so-ket-hoc-ky-gdnn-gdtx"
+
+
+def test_position_counts_the_questions_relevant_to_the_answers_as_they_are_now() -> None:
+    template = load_template(KIND)
+    section = flow.top_section(template, "results")
+    assert section is not None
+    # "city_awards" applies only when "has_awards" is yes: asked again with other answers,
+    # the count follows them.
+    assert flow.position(section, "has_awards", {}) == ("2.6", 2, 2)
+    assert flow.position(section, "city_awards", {"has_awards": True}) == ("2.6", 3, 3)
+    assert flow.position(section, "has_awards", {"has_awards": False}) == ("2.6", 2, 2)
+    assert flow.position(section, "gifted_training", {"has_awards": True}) == ("2.6", 1, 3)
+    # A question not relevant now is shown as the first of its sub-section.
+    assert flow.position(section, "city_awards", {"has_awards": False}) == ("2.6", 1, 2)
+    assert flow.position(section, "visiting_records", {}) == ("2.2", 2, 3)
+    with pytest.raises(StopIteration):
+        flow.position(section, "no_such_question", {})
+
+
+def _turn(question_id: str | None) -> Turn:
+    """A turn with only what its `question` reads (the property production calls)."""
+    turn = Turn.__new__(Turn)
+    turn.template = load_template(KIND)
+    turn.state = State(question_id=question_id)
+    return turn
+
+
+def test_the_current_question_follows_the_cursor_and_the_template() -> None:
+    turn = _turn("has_awards")
+    assert turn.question.id == "has_awards"
+    turn.state.question_id = "city_awards"
+    assert turn.question.id == "city_awards"
+    # Another version of the kind (a period switched): its own question object.
+    other = turn.template.model_copy(deep=True)
+    turn.template = other
+    found = flow.find_slot(other, "city_awards")
+    assert found is not None
+    assert turn.question is found.question
+    turn.state.question_id = "gone"
+    with pytest.raises(LookupError):
+        _ = turn.question
+
+
+def test_the_templates_folders_follow_the_setting() -> None:
+    assert Settings(templates_dir="/srv/a:/srv/b").extra_templates_dirs == [
+        Path("/srv/a"),
+        Path("/srv/b"),
+    ]
+    assert [str(p) for p in Settings(templates_dir="/srv/c: ").extra_templates_dirs] == ["/srv/c"]
+    assert Settings(templates_dir=None).extra_templates_dirs == []
+
+
+def test_clearing_the_input_leaves_none_of_it() -> None:
+    state = State(
+        row_index=2,
+        pending_row={"a": 1},
+        pending_blank=True,
+        item={"f": "x"},
+        field_index=1,
+        selected=["o"],
+        check_keys=["k"],
+        pending_import={"t": 1},
+        question_id="q",
+        step=7,
+    )
+    state.clear_input()
+    cleared = State(question_id="q", step=7)
+    assert state.model_dump(mode="json") == cleared.model_dump(mode="json")
