@@ -122,7 +122,18 @@ def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+        if a.keys() != b.keys():
+            return False
+        for key, value in a.items():
+            other = b[key]
+            if value is not other and not _same(value, other):
+                return False
+        return True
     if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        if len(a) != len(b):
+            return False
+        for value, other in zip(a, b, strict=True):
+            if value is not other and not _same(value, other):
+                return False
+        return True
     return bool(a == b)

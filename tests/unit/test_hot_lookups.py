@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.conversation.state import State
 from bot.conversation.turn import Turn
+from bot.core import numbers
+from bot.core.numbers import NumberParseError
 from bot.core.settings import Settings
 from bot.questionnaire import index as flow
 from bot.questionnaire.loader import load_template
@@ -81,3 +85,17 @@ def test_clearing_the_input_leaves_none_of_it() -> None:
     state.clear_input()
     cleared = State(question_id="q", step=7)
     assert state.model_dump(mode="json") == cleared.model_dump(mode="json")
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=18))
+def test_bare_digits_read_as_the_full_rules_read_them(text: str) -> None:
+    try:
+        expected: int | str = int(numbers._parse(text, "integer", "1.234"))
+    except NumberParseError as err:
+        expected = err.key
+    try:
+        found: int | str = numbers.parse_integer(text, minimum=None)
+    except NumberParseError as err:
+        found = err.key
+    assert found == expected
+    assert isinstance(found, str) == (len(text.lstrip("0")) > 15)
