@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 class Turn:
     """One event's work: the member, their period, answers and conversation state."""
 
-    # The current question, by the template and id it was found with.
+    # The current section and question, by the template and id each was found with.
+    _opened: tuple[Template, str, Section] | None = None
     _asked: tuple[Template, str, Question] | None = None
 
     def __init__(
@@ -208,9 +209,14 @@ class Turn:
     @property
     def section(self) -> Section:
         """The section being worked on."""
-        found = flow.top_section(self.template, self.state.section_id or "")
+        section_id = self.state.section_id or ""
+        opened = self._opened
+        if opened is not None and opened[0] is self.template and opened[1] == section_id:
+            return opened[2]
+        found = flow.top_section(self.template, section_id)
         if found is None:
             raise LookupError(self.state.section_id)
+        self._opened = (self.template, section_id, found)
         return found
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,14 @@ from bot.conversation.state import State
 from bot.conversation.turn import Turn
 from bot.core import numbers
 from bot.core.numbers import NumberParseError
-from bot.core.settings import Settings
+from bot.core.settings import Settings, get_settings
 from bot.questionnaire import index as flow
-from bot.questionnaire.loader import load_template
+from bot.questionnaire.loader import (
+    DEFAULT_TEMPLATES_DIR,
+    TemplateNotFoundError,
+    load_template,
+    template_digest,
+)
 
 KIND = "bao-cao-so-ket-hoc-ky-gdnn-gdtx"
 
@@ -36,12 +43,26 @@ def test_position_counts_the_questions_relevant_to_the_answers_as_they_are_now()
         flow.position(section, "no_such_question", {})
 
 
-def _turn(question_id: str | None) -> Turn:
-    """A turn with only what its `question` reads (the property production calls)."""
+def _turn(question_id: str | None, section_id: str | None = None) -> Turn:
+    """A turn with only what its `question` and `section` read (the properties production
+    calls)."""
     turn = Turn.__new__(Turn)
     turn.template = load_template(KIND)
-    turn.state = State(question_id=question_id)
+    turn.state = State(question_id=question_id, section_id=section_id)
     return turn
+
+
+def test_the_current_section_follows_the_cursor_and_the_template() -> None:
+    turn = _turn(None, "results")
+    assert turn.section.id == "results"
+    turn.state.section_id = "quality"
+    assert turn.section.id == "quality"
+    other = turn.template.model_copy(deep=True)
+    turn.template = other
+    assert turn.section is flow.top_section(other, "quality")
+    turn.state.section_id = None
+    with pytest.raises(LookupError):
+        _ = turn.section
 
 
 def test_the_current_question_follows_the_cursor_and_the_template() -> None:
@@ -67,6 +88,29 @@ def test_the_templates_folders_follow_the_setting() -> None:
     ]
     assert [str(p) for p in Settings(templates_dir="/srv/c: ").extra_templates_dirs] == ["/srv/c"]
     assert Settings(templates_dir=None).extra_templates_dirs == []
+
+
+def _extra_kind(folder: Path, title: str) -> Path:
+    """A folder of kinds holding a copy of KIND named "my-kind", with its own title."""
+    shutil.copytree(DEFAULT_TEMPLATES_DIR / KIND, folder / "my-kind")
+    shutil.copytree(DEFAULT_TEMPLATES_DIR / "_shared", folder / "_shared")
+    path = folder / "my-kind" / "questionnaire.yaml"
+    text = path.read_text(encoding="utf-8").replace(f"id: {KIND}", "id: my-kind", 1)
+    path.write_text(re.sub(r"(?m)^name: .*$", f"name: {title}", text, count=1), "utf-8")
+    return folder
+
+
+def test_a_kind_is_looked_up_over_the_folders_of_the_setting_as_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert template_digest(load_template(KIND))
+    first, second = _extra_kind(tmp_path / "a", "Một"), _extra_kind(tmp_path / "b", "Hai")
+    with pytest.raises(TemplateNotFoundError):
+        load_template("my-kind")
+    monkeypatch.setattr(get_settings(), "templates_dir", str(first))
+    assert load_template("my-kind").name == "Một"
+    monkeypatch.setattr(get_settings(), "templates_dir", str(second))
+    assert load_template("my-kind").name == "Hai"
 
 
 def test_clearing_the_input_leaves_none_of_it() -> None:
