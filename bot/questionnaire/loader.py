@@ -165,7 +165,7 @@ def template_version(text: str, kind_id: str) -> Template:
 def template_digest(template: Template) -> str:
     """The version hash of a loaded kind (empty for one built in code)."""
     # Read without pydantic's slow __getattr__ for private attributes: once an event.
-    return template.__pydantic_private__["_digest"]  # type: ignore[index,no-any-return]
+    return template.__pydantic_private__["_digest"]  # type: ignore[index]
 
 
 def template_roots(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
