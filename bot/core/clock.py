@@ -10,7 +10,7 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def now() -> datetime:
     """The current time in Vietnam (tests move it with time-machine)."""
-    return datetime.now(UTC).astimezone(VIETNAM)
+    return datetime.now(VIETNAM)
 
 
 def today() -> date:
