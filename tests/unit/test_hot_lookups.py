@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.conversation.state import State
 from bot.conversation.turn import Turn
-from bot.core import numbers
+from bot.core import clock, numbers
 from bot.core.numbers import NumberParseError
 from bot.core.settings import Settings, get_settings
 from bot.questionnaire import index as flow
@@ -143,3 +145,16 @@ def test_bare_digits_read_as_the_full_rules_read_them(text: str) -> None:
         found = err.key
     assert found == expected
     assert isinstance(found, str) == (len(text.lstrip("0")) > 15)
+
+
+def test_now_is_the_moved_clock_in_vietnam() -> None:
+    instant = datetime(2027, 1, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 February in Hà Nội
+    with time_machine.travel(instant, tick=False):
+        found = clock.now()
+    assert found == instant
+    assert found.tzinfo is clock.VIETNAM
+    assert (found.date(), found.hour, found.utcoffset()) == (
+        date(2027, 2, 1),
+        0,
+        timedelta(hours=7),
+    )
