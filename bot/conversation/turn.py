@@ -239,14 +239,7 @@ class Turn:
 
     def section_counts(self, section: Section) -> tuple[int, int]:
         """(answered, total) relevant questions of a top section."""
-        relevant = flow.relevant_slots(section, self.values)
-        values, skipped, is_complete = self.values, self.skipped, flow.is_complete
-        done = 0
-        for slot in relevant:  # every section of every menu: a plain loop
-            question = slot.question
-            if is_complete(question, values.get(question.id)) or question.id in skipped:
-                done += 1
-        return done, len(relevant)
+        return flow.section_counts(section, self.values, self.skipped)
 
     def first_open(self, section: Section) -> Question | None:
         """The first relevant question of a section not yet answered or skipped."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +116,21 @@ def is_complete(question: Question, value: Any) -> bool:
 def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     """The questions of a top section that apply given the answers so far."""
     return [s for s in _slots(section) if is_relevant(s.question, values)]
+
+
+def section_counts(
+    section: Section, values: Mapping[str, Any], skipped: Container[str]
+) -> tuple[int, int]:
+    """(answered or skipped, total) relevant questions of a top section."""
+    done = total = 0
+    for slot in _slots(section):  # every section of every menu: one plain pass
+        question = slot.question
+        if question.when is not None and not is_relevant(question, values):
+            continue
+        total += 1
+        if is_complete(question, values.get(question.id)) or question.id in skipped:
+            done += 1
+    return done, total
 
 
 def position(

@@ -158,3 +158,24 @@ def test_now_is_the_moved_clock_in_vietnam() -> None:
         0,
         timedelta(hours=7),
     )
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["has_awards", "gifted_training", "city_awards", "emulation"]),
+        st.one_of(st.none(), st.booleans(), st.just("x"), st.just([])),
+    ),
+    st.sets(st.sampled_from(["gifted_training", "city_awards", "visiting_records"])),
+)
+def test_section_counts_match_the_relevant_slots(
+    values: dict[str, object], skipped: set[str]
+) -> None:
+    section = flow.top_section(load_template(KIND), "results")
+    assert section is not None
+    relevant = flow.relevant_slots(section, values)
+    done = [
+        s
+        for s in relevant
+        if flow.is_complete(s.question, values.get(s.question.id)) or s.question.id in skipped
+    ]
+    assert flow.section_counts(section, values, skipped) == (len(done), len(relevant))
