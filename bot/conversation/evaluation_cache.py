@@ -66,7 +66,13 @@ class _Evaluated:
         """Whether evaluating `values` would read exactly the same answers."""
         if self.read_all:
             return _same(self.read, values)
-        return all(_same(values.get(key, _MISSING), seen) for key, seen in self.read.items())
+        get = values.get
+        for key, seen in self.read.items():
+            # Mostly the very same object (answers are shared, never changed in place).
+            value = get(key, _MISSING)
+            if value is not seen and not _same(value, seen):
+                return False
+        return True
 
 
 class _RecordingAnswers(Mapping[str, Any]):
@@ -116,7 +122,18 @@ def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+        if a.keys() != b.keys():
+            return False
+        for key, value in a.items():
+            other = b[key]
+            if value is not other and not _same(value, other):
+                return False
+        return True
     if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        if len(a) != len(b):
+            return False
+        for value, other in zip(a, b, strict=True):
+            if value is not other and not _same(value, other):
+                return False
+        return True
     return bool(a == b)

@@ -48,11 +48,20 @@ class State(BaseModel):
 
     def clear_input(self) -> None:
         """Forgets any half-typed input (not the stored answers)."""
-        self.row_index = 0
-        self.pending_row = None
-        self.pending_blank = False
-        self.item = {}
-        self.field_index = 0
-        self.selected = []
-        self.check_keys = []
-        self.pending_import = None
+        # Mostly there is none: each assignment goes through pydantic's __setattr__.
+        if self.row_index:
+            self.row_index = 0
+        if self.pending_row is not None:
+            self.pending_row = None
+        if self.pending_blank:
+            self.pending_blank = False
+        if self.item:
+            self.item = {}
+        if self.field_index:
+            self.field_index = 0
+        if self.selected:
+            self.selected = []
+        if self.check_keys:
+            self.check_keys = []
+        if self.pending_import is not None:
+            self.pending_import = None

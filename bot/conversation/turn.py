@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 class Turn:
     """One event's work: the member, their period, answers and conversation state."""
 
+    # The current section and question, by the template and id each was found with.
+    _opened: tuple[Template, str, Section] | None = None
+    _asked: tuple[Template, str, Question] | None = None
+
     def __init__(
         self,
         session: Session,
@@ -205,17 +209,28 @@ class Turn:
     @property
     def section(self) -> Section:
         """The section being worked on."""
-        found = flow.top_section(self.template, self.state.section_id or "")
+        section_id = self.state.section_id or ""
+        opened = self._opened
+        if opened is not None and opened[0] is self.template and opened[1] == section_id:
+            return opened[2]
+        found = flow.top_section(self.template, section_id)
         if found is None:
             raise LookupError(self.state.section_id)
+        self._opened = (self.template, section_id, found)
         return found
 
     @property
     def question(self) -> Question:
         """The question being asked."""
-        slot = flow.find_slot(self.template, self.state.question_id or "")
+        question_id = self.state.question_id or ""
+        asked = self._asked
+        # Looked up a few times in every step of an answer.
+        if asked is not None and asked[0] is self.template and asked[1] == question_id:
+            return asked[2]
+        slot = flow.find_slot(self.template, question_id)
         if slot is None:
             raise LookupError(self.state.question_id)
+        self._asked = (self.template, question_id, slot.question)
         return slot.question
 
     def code(self, action: str) -> str:
@@ -224,14 +239,7 @@ class Turn:
 
     def section_counts(self, section: Section) -> tuple[int, int]:
         """(answered, total) relevant questions of a top section."""
-        relevant = flow.relevant_slots(section, self.values)
-        done = sum(
-            1
-            for s in relevant
-            if flow.is_complete(s.question, self.values.get(s.question.id))
-            or s.question.id in self.skipped
-        )
-        return done, len(relevant)
+        return flow.section_counts(section, self.values, self.skipped)
 
     def first_open(self, section: Section) -> Question | None:
         """The first relevant question of a section not yet answered or skipped."""

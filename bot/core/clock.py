@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -10,7 +10,7 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def now() -> datetime:
     """The current time in Vietnam (tests move it with time-machine)."""
-    return datetime.now(UTC).astimezone(VIETNAM)
+    return datetime.now(VIETNAM)
 
 
 def today() -> date:

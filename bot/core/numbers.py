@@ -189,15 +189,19 @@ def parse_integer(
     A trailing unit ("53 HV", or one of `units`) is dropped, and a count in words
     ("năm mươi ba") is read; any other letters are not_a_number.
     """
-    try:
-        value = _parse(text, "integer", _EXAMPLE_INTEGER)
-    except NumberParseError as err:
-        if err.key != "number.not_a_number":
-            raise
-        value = _loose_integer(text, units, err)
-    if value != value.to_integral_value():
-        raise NumberParseError("number.not_integer", example=_EXAMPLE_INTEGER)
-    number = int(value)
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS:
+        # Bare digits, as most counts come: the value the rules below would read.
+        number = int(text)
+    else:
+        try:
+            value = _parse(text, "integer", _EXAMPLE_INTEGER)
+        except NumberParseError as err:
+            if err.key != "number.not_a_number":
+                raise
+            value = _loose_integer(text, units, err)
+        if value != value.to_integral_value():
+            raise NumberParseError("number.not_integer", example=_EXAMPLE_INTEGER)
+        number = int(value)
     _check_bounds(
         Decimal(number),
         None if minimum is None else Decimal(minimum),

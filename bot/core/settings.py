@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -106,8 +106,7 @@ class Settings(BaseSettings):
     @property
     def extra_templates_dirs(self) -> list[Path]:
         """The folders of BAOCAO_TEMPLATES_DIR, in order, empty parts left out."""
-        parts = (self.templates_dir or "").split(":")
-        return [Path(part).expanduser() for part in parts if part.strip()]
+        return list(_template_folders(self.templates_dir or ""))
 
     @property
     def backups_dir(self) -> Path:
@@ -118,6 +117,13 @@ class Settings(BaseSettings):
     def drafts_dir(self) -> Path:
         """Where the terminal channel writes drafts."""
         return self.data_dir / "drafts"
+
+
+@lru_cache(maxsize=8)
+def _template_folders(setting: str) -> tuple[Path, ...]:
+    """The folders of a BAOCAO_TEMPLATES_DIR value (read once per value: every event's
+    report kind is looked up through them)."""
+    return tuple(Path(part).expanduser() for part in setting.split(":") if part.strip())
 
 
 @cache

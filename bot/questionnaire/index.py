@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +118,44 @@ def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     return [s for s in _slots(section) if is_relevant(s.question, values)]
 
 
+def section_counts(
+    section: Section, values: Mapping[str, Any], skipped: Container[str]
+) -> tuple[int, int]:
+    """(answered or skipped, total) relevant questions of a top section."""
+    done = total = 0
+    for slot in _slots(section):  # every section of every menu: one plain pass
+        question = slot.question
+        if question.when is not None and not is_relevant(question, values):
+            continue
+        total += 1
+        if is_complete(question, values.get(question.id)) or question.id in skipped:
+            done += 1
+    return done, total
+
+
 def position(
     section: Section, question_id: str, values: Mapping[str, Any]
 ) -> tuple[str, int, int]:
     """(sub-section number, index, count) of a question among its sub-section's relevant ones."""
-    slot = next(s for s in _slots(section) if s.question.id == question_id)
-    siblings = [q for q in slot.section.questions if is_relevant(q, values)]
-    ids = [q.id for q in siblings]
-    index = ids.index(question_id) + 1 if question_id in ids else 1
-    return slot.section.number, index, max(len(siblings), 1)
+    slot = _slot_of(section).get(question_id)
+    if slot is None:
+        raise StopIteration(question_id)  # as the walk over the slots it stands for did
+    index = count = 0
+    for sibling in slot.section.questions:
+        if is_relevant(sibling, values):
+            count += 1
+            if not index and sibling.id == question_id:
+                index = count
+    return slot.section.number, index or 1, max(count, 1)
+
+
+def _slot_of(section: Section) -> dict[str, Slot]:
+    """The first slot of each question id in a top section (asked on every prompt)."""
+
+    def build() -> dict[str, Slot]:
+        found: dict[str, Slot] = {}
+        for slot in _slots(section):
+            found.setdefault(slot.question.id, slot)
+        return found
+
+    return derived(section, "slot_of", build)

@@ -164,7 +164,8 @@ def template_version(text: str, kind_id: str) -> Template:
 
 def template_digest(template: Template) -> str:
     """The version hash of a loaded kind (empty for one built in code)."""
-    return template._digest
+    # Read without pydantic's slow __getattr__ for private attributes: once an event.
+    return template.__pydantic_private__["_digest"]  # type: ignore[index]
 
 
 def template_roots(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
@@ -173,6 +174,13 @@ def template_roots(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
     if root != DEFAULT_TEMPLATES_DIR:
         return [root]
     return [root, *get_settings().extra_templates_dirs]
+
+
+@lru_cache(maxsize=16)
+def _roots(root: Path, setting: str | None) -> tuple[Path, ...]:
+    """`template_roots(root)` for a BAOCAO_TEMPLATES_DIR value, worked out once: every
+    event looks its report kind up."""
+    return tuple(template_roots(root))
 
 
 def template_dirs(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
@@ -229,7 +237,7 @@ _LOCK = threading.Lock()
 
 def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
     """The report kind `kind_id`, validated, in its current version."""
-    key = (kind_id, tuple(template_roots(root)))
+    key = (kind_id, _roots(root, get_settings().templates_dir))
     with _LOCK:
         entry = _CACHE.get(key)
         moment = time.monotonic()

@@ -53,7 +53,9 @@ def table_row_text(turn: TurnSurface, table: TableQuestion, raw: str) -> list[Ou
         if state.row_index == 0 and (glossary := prompts.abbreviations(table)):
             lines.append(glossary)
         lines.append(t("row.fix_hint"))
-        return confirm_row_action(turn, "ok", ack="\n".join(lines))
+        # A blank row was not evaluated: its checks are looked at as it is stored.
+        checked = row is not None
+        return confirm_row_action(turn, "ok", ack="\n".join(lines), checked=checked)
     state.mode = "confirm_row"
     return [row_echo(turn)]
 
@@ -67,14 +69,13 @@ def row_figures(turn: TurnSurface, table: TableQuestion) -> tuple[list[str], lis
     evaluation = evaluate_table(turn.template, table, values) or turn.evaluations.evaluate(
         turn.template, turn.period_id, values
     )
+    prefix = f"{table.id}.{row.id}."
     computed = [
-        f"{c.label} {evaluation.text(f'{table.id}.{row.id}.{c.id}')}"
+        f"{c.label} {shown}"
         for c in table.computed
-        if evaluation.text(f"{table.id}.{row.id}.{c.id}") is not None
+        if (shown := evaluation.text(prefix + c.id)) is not None
     ]
-    problems = [
-        f.message for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")
-    ]
+    problems = [f.message for f in evaluation.failures if f.key.startswith(prefix)]
     return computed, problems
 
 
@@ -120,9 +121,10 @@ def confirm_row_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
 
 
 def confirm_row_action(
-    turn: TurnSurface, action: str, *, ack: str | None = None
+    turn: TurnSurface, action: str, *, ack: str | None = None, checked: bool = False
 ) -> list[Outgoing]:
-    """Stores a confirmed row and asks the next one; or asks the row again."""
+    """Stores a confirmed row and asks the next one; or asks the row again. `checked`: the
+    row was just evaluated as it is stored and fails none of its own checks."""
     table = turn.question
     assert isinstance(table, TableQuestion)
     state = turn.state
@@ -137,14 +139,14 @@ def confirm_row_action(
     row = table.rows[state.row_index]
     value = _with_pending(turn, table)
     turn.store_answer(table, value)
-    # Only the row's own checks matter here: the table alone is evaluated when it can be.
-    evaluation = evaluate_table(turn.template, table, turn.values) or turn.evaluation()
-    confirmed_now = [
-        f.key for f in evaluation.failures if f.key.startswith(f"{table.id}.{row.id}.")
-    ]
-    if confirmed_now:
-        # Confirming the echo that showed the problem keeps the row as it is.
-        turn.confirm_checks(confirmed_now)
+    if not checked:
+        # Only the row's own checks matter here: the table alone is evaluated when it can be.
+        evaluation = evaluate_table(turn.template, table, turn.values) or turn.evaluation()
+        prefix = f"{table.id}.{row.id}."
+        confirmed_now = [f.key for f in evaluation.failures if f.key.startswith(prefix)]
+        if confirmed_now:
+            # Confirming the echo that showed the problem keeps the row as it is.
+            turn.confirm_checks(confirmed_now)
     ack = ack or t("row.saved", row=prompts.row_name(row.label))
     state.pending_row = None
     state.pending_blank = False
