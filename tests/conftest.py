@@ -135,6 +135,14 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def other_instance(database: Database) -> Iterator[Database]:
+    """Another instance on the same database (its own engine and pool)."""
+    instance = Database(database.url)
+    yield instance
+    instance.dispose()
+
+
+@pytest.fixture
 def options() -> EngineOptions:
     """Demo mode over the small fixture report kind."""
     return EngineOptions(demo=True, templates_root=FIXTURE_TEMPLATES, demo_template="mini-report")

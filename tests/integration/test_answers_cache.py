@@ -4,7 +4,6 @@ makes the next event read the period again (models/revisions.py, bot/store/answe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,14 +34,6 @@ def period_id(database: Database) -> int:
     return period
 
 
-@pytest.fixture
-def other(database: Database) -> Iterator[Database]:
-    """Another instance on the same database."""
-    instance = Database(database.url)
-    yield instance
-    instance.dispose()
-
-
 def _read(database: Database, period_id: int) -> PeriodAnswers:
     with database.session() as session:
         return hot_path.period_answers(session, period_id=period_id)
@@ -62,9 +53,9 @@ def _as_read(answers: PeriodAnswers) -> tuple[Any, ...]:
 
 
 def test_what_another_instance_changes_is_read_by_the_next_event(
-    database: Database, other: Database, period_id: int
+    database: Database, other_instance: Database, period_id: int
 ) -> None:
-    with other.session() as session:
+    with other_instance.session() as session:
         store.save_answer(session, period_id=period_id, question_id="q1", value=7, member_id=None)
         store.set_section_finished(
             session, period_id=period_id, section_id="s1", member_id=None, finished=True
@@ -76,9 +67,9 @@ def test_what_another_instance_changes_is_read_by_the_next_event(
 
 
 def test_any_writer_moves_the_revision_plain_sql_and_deletes_too(
-    database: Database, other: Database, period_id: int
+    database: Database, other_instance: Database, period_id: int
 ) -> None:
-    with other.engine.begin() as connection:
+    with other_instance.engine.begin() as connection:
         connection.execute(
             text("UPDATE answer SET skipped = :yes WHERE period_id = :p AND question_id = 'q2'"),
             {"yes": True, "p": period_id},

@@ -3,8 +3,6 @@ the event its own revision query, only while nothing can have moved it since."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 
@@ -28,14 +26,6 @@ def period_id(database: Database) -> int:
         period = require_id(opened.period)
         store.save_answer(session, period_id=period, question_id="q1", value=1, member_id=None)
     return period
-
-
-@pytest.fixture
-def other(database: Database) -> Iterator[Database]:
-    """Another instance on the same database."""
-    instance = Database(database.url)
-    yield instance
-    instance.dispose()
 
 
 def _revision(database: Database, period_id: int) -> int:
@@ -87,13 +77,13 @@ def test_a_write_after_the_member_context_is_seen(database: Database, period_id:
 
 
 def test_a_revision_noted_in_an_earlier_transaction_is_read_again(
-    database: Database, other: Database, period_id: int
+    database: Database, other_instance: Database, period_id: int
 ) -> None:
     with database.session(kept=True) as session:
         begin(session)
         _context(session, period_id)
         noted = answers_cache.revision_of(session, period_id=period_id)
-    with other.session() as session:
+    with other_instance.session() as session:
         store.save_answer(session, period_id=period_id, question_id="q1", value=2, member_id=None)
     with database.session(kept=True) as session:
         begin(session)
@@ -119,7 +109,7 @@ def test_a_write_in_a_savepoint_after_the_member_context_is_seen(
 
 
 def test_a_revision_read_before_the_write_lock_is_read_again(
-    database: Database, other: Database, period_id: int
+    database: Database, other_instance: Database, period_id: int
 ) -> None:
     with database.session() as session:
         hot_path.period_answers(session, period_id=period_id)  # kept at this revision
@@ -127,7 +117,7 @@ def test_a_revision_read_before_the_write_lock_is_read_again(
         # No BEGIN IMMEDIATE, no write yet: SQLite's driver reads outside a transaction,
         # and another instance may write in between.
         _context(session, period_id)
-        with other.session() as elsewhere:
+        with other_instance.session() as elsewhere:
             store.save_answer(
                 elsewhere, period_id=period_id, question_id="q1", value=4, member_id=None
             )
