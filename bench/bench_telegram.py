@@ -258,32 +258,18 @@ async def bench_updates(
         # Rounds of typed, with buttons and echo, new users each: the echo handler is
         # measured next to the runs it is compared with.
         for number in range(rounds):
-            first = 100 + number * users
-            shift = number * 10_000
-            typed = await replay(
-                application,
-                api,
-                steps,
-                range(first, first + users),
-                presses=False,
-                first_update=100_000 + shift,
+            first, shift = 100 + number * users, number * 10_000
+            runs = (  # (application, its Bot API, users, presses) of typed, buttons, echo
+                (application, api, range(first, first + users), False),
+                (application, api, range(first + 1000, first + 1000 + users), True),
+                (bare, echo_api, range(first, first + users), False),
             )
-            mixed = await replay(
-                application,
-                api,
-                steps,
-                range(1000 + first, 1000 + first + users),
-                presses=True,
-                first_update=200_000 + shift,
-            )
-            echoed = await replay(
-                bare,
-                echo_api,
-                steps,
-                range(first, first + users),
-                presses=False,
-                first_update=300_000 + shift,
-            )
+            typed, mixed, echoed = [
+                await replay(app, calls, steps, who, presses=pressed, first_update=first_update)
+                for first_update, (app, calls, who, pressed) in zip(
+                    (100_000 + shift, 200_000 + shift, 300_000 + shift), runs, strict=True
+                )
+            ]
             played.append((typed, mixed, echoed))
     with database.session() as session:
         # Every user plays the same script: the counts divide evenly.
