@@ -198,8 +198,13 @@ class FakeZaloApi:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The bot was killed while it sent the call: no call reached Zalo.
+                    self.close_connection = True
+                    return
                 try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
+                    body = json.loads(raw or b"{}")
                 except ValueError:
                     body = None
                 if not isinstance(body, dict):
