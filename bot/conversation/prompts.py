@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from bot.core.numbers import format_integer
 from bot.core.text import fold
 from bot.questionnaire.answers import format_row
-from bot.questionnaire.schema import TableQuestion
+from bot.questionnaire.derived import derived
+from bot.questionnaire.schema import TableQuestion, Template
 from bot.texts import catalogue, t
 
 if TYPE_CHECKING:
@@ -49,9 +50,18 @@ def numeric_example(example: str) -> str:
     return _BARE_NUMBER.sub(lambda m: format_integer(int(m.group())), example)
 
 
-def abbreviations(table: TableQuestion) -> str | None:
+def abbreviations(template: Template, table: TableQuestion) -> str | None:
     """ "Viết tắt: SL: số lượng · TB: trung bình" for the abbreviations among the table's
-    column labels, or None when it uses none."""
+    column labels, or None when it uses none; worked out once per table of a template (its
+    first row's prompt and read-back show it)."""
+    kept: dict[str, tuple[TableQuestion, str | None]] = derived(template, "abbreviations", dict)
+    found = kept.get(table.id)
+    if found is None or found[0] is not table:
+        found = kept[table.id] = (table, _abbreviations(table))
+    return found[1]
+
+
+def _abbreviations(table: TableQuestion) -> str | None:
     labels = [c.label for c in table.columns] + [c.label for c in table.computed]
     found: list[str] = []
     for label in labels:
@@ -75,7 +85,7 @@ def table_prompt(turn: TurnSurface, table: TableQuestion) -> list[str]:
     else:
         typing = t("ask.table_columns", count=len(table.columns), columns=columns)
     lines = [t("ask.table_row", row=row.label, index=index + 1, count=len(table.rows)), typing]
-    glossary = abbreviations(table) if index == 0 else None
+    glossary = abbreviations(turn.template, table) if index == 0 else None
     if glossary:
         lines.append(glossary)
     if table.hint:

@@ -3,7 +3,8 @@
 The caches of baocao and when each is emptied, in one place:
 
 - derived from a template (`derived` below: the question index and slots, the inferred
-  checks, the evaluated fragments of tables worked out on their own): a template never
+  checks, the evaluated fragments of tables worked out on their own, the abbreviations a
+  table's prompt explains): a template never
   changes after it is loaded, so a value lives exactly as long as its template object and is
   never invalidated by hand; an edited file is loaded as a new template object, which starts empty;
 - loaded templates (`bot.questionnaire.loader`): each file is looked at again at most every

@@ -50,7 +50,7 @@ def table_row_text(turn: TurnSurface, table: TableQuestion, raw: str) -> list[Ou
         ]
         if computed:
             lines.append(t("row.computed", values=" · ".join(computed)))
-        if state.row_index == 0 and (glossary := prompts.abbreviations(table)):
+        if state.row_index == 0 and (glossary := prompts.abbreviations(turn.template, table)):
             lines.append(glossary)
         lines.append(t("row.fix_hint"))
         # A blank row was not evaluated: its checks are looked at as it is stored.
