@@ -17,6 +17,7 @@ from bot.conversation.state import State
 from bot.conversation.steps import menu, question, review
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
+from bot.questionnaire.check_scope import checked_questions
 from bot.questionnaire.evaluation import CheckFailure, Evaluation
 from bot.questionnaire.schema import Question, Section, Template
 from bot.store import hot_path
@@ -163,6 +164,8 @@ class Turn:
 
     def new_failures(self, question_id: str) -> list[CheckFailure]:
         """Failed checks involving a question that nobody has confirmed yet."""
+        if question_id not in checked_questions(self.template):
+            return []  # no check reads it: the answers need no evaluation
         return [
             f for f in self.evaluation().failures_for(question_id) if f.key not in self.confirmed
         ]
