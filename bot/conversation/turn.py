@@ -26,6 +26,7 @@ from bot.store.menu_rows import mark_section
 from bot.texts import t
 from bot.workflow import periods
 from bot.workflow.access import Action, can
+from bot.workflow.carried import carried_of
 from models import Member, Period, Unit, require_id
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class Turn:
     def carried(self) -> dict[str, Any]:
         """Last period's answers offered for questions marked `carry`."""
         if self._carried is None:
-            self._carried = periods.carried_answers(self.session, period_id=self.period_id)
+            self._carried = carried_of(self.session, self.period)
         return self._carried
 
     def evaluation(self) -> Evaluation:

@@ -36,6 +36,7 @@ from bot.store.prepared import Prepared, Serialized, connection_of
 from models import (
     Answer,
     AnswerChange,
+    Assignment,
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
@@ -158,6 +159,13 @@ _KEEP_REPLIES = {
     "sqlite": Prepared(_keep_replies_statement(sqlite_insert)),
     "postgresql": Prepared(_keep_replies_statement(postgresql_insert)),
 }
+_ASSIGNMENTS = table_of(Assignment).c
+_MEMBER_SECTIONS = Prepared(
+    sa_select(_ASSIGNMENTS.section_id).where(
+        _ASSIGNMENTS.period_id == bindparam("period_id"),
+        _ASSIGNMENTS.member_id == bindparam("member_id"),
+    )
+)
 _UPDATE_CONVERSATION = Prepared(
     update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("where_id")),
     ("where_id", "period_id", "state", "updated_at", "identity_id"),
@@ -281,6 +289,14 @@ def lock_period(session: Session, *, period_id: int) -> int | None:
         return None
     connection.execute(_TAKE_WRITE_LOCK)
     return None
+
+
+def member_sections(session: Session, *, period_id: int, member_id: int) -> set[str]:
+    """The top sections assigned to a member in a period (an assignment made in this
+    transaction and not yet flushed included, as the ORM's query would find it)."""
+    session.flush()
+    rows = _MEMBER_SECTIONS.rows(session, {"period_id": period_id, "member_id": member_id})
+    return {row[0] for row in rows}
 
 
 def period_answers(session: Session, *, period_id: int) -> PeriodAnswers:

@@ -15,6 +15,7 @@ from bot.questionnaire import index as flow
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import Question, TableQuestion, Template
+from bot.store import hot_path
 from bot.store import queries as store
 from bot.workflow.kinds import record_version
 from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit, require_id
@@ -246,11 +247,9 @@ def sections_of(
 
     if is_lead(member):
         return [s.id for s in template.sections]
-    mine = {
-        row.section_id
-        for row in store.assignments_of(session, period_id=require_id(period))
-        if row.member_id == member.id
-    }
+    mine = hot_path.member_sections(
+        session, period_id=require_id(period), member_id=require_id(member)
+    )
     return [s.id for s in template.sections if s.id in mine]
 
 
