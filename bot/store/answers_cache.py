@@ -18,24 +18,21 @@ rollback, of a savepoint too, drops everything the transaction kept.
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, event
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.store.committed import CommittedMemo
 from bot.store.database import table_of
 from bot.store.prepared import Prepared, connection_of
 from models import Period
 
 # Periods kept per database at most: past that the cache starts again (a period misses once).
 MAX_PERIODS = 4096
-_PENDING = "bot.store.answers_cache.pending"
 # Where `note_revision` keeps a period's revision read by another query, in `Session.info`.
 _NOTED = "bot.store.answers_cache.noted"
 _PERIODS = table_of(Period)
@@ -77,8 +74,7 @@ class _Kept:
 
 
 # Per database (its engine): period id -> what was committed at a revision.
-_SHARED: weakref.WeakKeyDictionary[Engine, dict[int, _Kept]] = weakref.WeakKeyDictionary()
-_SHARED_LOCK = threading.Lock()
+_MEMO: CommittedMemo[int, _Kept] = CommittedMemo("period_answers", MAX_PERIODS)
 
 
 @lru_cache(maxsize=16384)
@@ -181,20 +177,11 @@ def wrote(
 
 
 def _pending(session: Session) -> dict[int, _Kept]:
-    pending: dict[int, _Kept] | None = session.info.get(_PENDING)
-    if pending is None:
-        pending = session.info[_PENDING] = {}
-    return pending
+    return _MEMO.pending(session)
 
 
 def _shared(session: Session) -> dict[int, _Kept]:
-    bind = session.get_bind()
-    engine: Engine = bind.engine
-    found = _SHARED.get(engine)
-    if found is None:
-        with _SHARED_LOCK:
-            found = _SHARED.setdefault(engine, {})
-    return found
+    return _MEMO.shared(session)
 
 
 @event.listens_for(Session, "before_commit")
@@ -206,7 +193,7 @@ def _verify(session: Session) -> None:
     in between (then the revision moved further). The ORM's writes still waiting are
     flushed after this: they move the revision past what is kept, never found again then.
     """
-    pending = session.info.get(_PENDING)
+    pending = _MEMO.pending_if_any(session)
     if not pending or session.get_nested_transaction() is not None:
         return
     for period_id, kept in list(pending.items()):
@@ -217,23 +204,13 @@ def _verify(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _share(session: Session) -> None:
-    """Shares what the committed transaction kept."""
-    session.info.pop(_NOTED, None)  # a kept session's next transaction may be the same object
-    pending = session.info.get(_PENDING)
-    if not pending or session.get_nested_transaction() is not None:
-        return
-    shared = _shared(session)
-    if len(shared) + len(pending) > MAX_PERIODS:
-        shared.clear()
-    shared.update(pending)
-    pending.clear()
+def _end_noted(session: Session) -> None:
+    """A kept session's next transaction may be the same object: its noted revision goes
+    (what it kept is shared by `_MEMO`)."""
+    session.info.pop(_NOTED, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous: Any) -> None:
-    """A rollback, of a savepoint too, may undo what was kept: all of it goes."""
+def _forget_noted(session: Session, _previous: Any) -> None:
+    """A rollback, of a savepoint too, may undo what was noted (`_MEMO` drops what was kept)."""
     session.info.pop(_NOTED, None)
-    pending = session.info.get(_PENDING)
-    if pending:
-        pending.clear()
