@@ -38,7 +38,7 @@ async def test_an_event_given_up_while_its_batch_runs_leaves_the_writer_working(
         return real(session, who, *args, **kwargs)
 
     monkeypatch.setattr(engine, "handle_in", held)
-    commits = GroupCommit(engine)
+    commits = GroupCommit(engine, alone_in_loop=False)  # the writer's hand-off is tested
     given_up = asyncio.create_task(commits.handle(sender(1), Command("start"), event_id="1"))
     assert await asyncio.to_thread(started.wait, 5)
     given_up.cancel()
