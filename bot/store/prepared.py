@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine.processors import str_to_datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
@@ -197,5 +198,15 @@ def _sqlite_aware(value: datetime | None) -> str | None:
 def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to a value of this type read back on this dialect (SQLite
     returns no column types, so none is given)."""
+    if isinstance(type_, AwareDateTime) and dialect.name == "sqlite":
+        return _sqlite_aware_result
     processor: _Processor = type_.dialect_impl(dialect).result_processor(dialect, None)
     return processor
+
+
+def _sqlite_aware_result(value: str | None) -> datetime | None:
+    """An `AwareDateTime` SQLite keeps, read back as SQLAlchemy reads it (its DATETIME's own
+    parsing, then marked UTC), without the two Python layers of a decorated type."""
+    if value is None:
+        return None
+    return str_to_datetime(value).replace(tzinfo=UTC)
