@@ -103,13 +103,14 @@ def keep_replies(
     upsert on SQLite and PostgreSQL, without the ORM's unit of work (an event not claimed
     gets its row, as if claimed now).
     """
-    params = {"channel": channel, "event_id": event_id, "replies": replies, "at": now()}
+    moment = now()
+    params = {"channel": channel, "event_id": event_id, "replies": replies, "at": moment}
     statement = _KEEP_REPLIES.get(session.get_bind().dialect.name)
     if statement is not None:
         statement.execute(session, params)
         return
     row = _event(session, channel=channel, event_id=event_id)
-    row = row or ProcessedEvent(channel=channel, event_id=event_id, processed_at=params["at"])
+    row = row or ProcessedEvent(channel=channel, event_id=event_id, processed_at=moment)
     row.replies = replies
     session.add(row)
 
