@@ -7,10 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    bindparam,
-    delete,
-)
+from sqlalchemy import bindparam, delete, null
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -144,11 +141,12 @@ _EVENTS = table_of(ProcessedEvent)
 
 
 def _claim_event_statement(insert_of: Any) -> Any:
-    """The event's row, inserted, or renewed when its id was handled before the window."""
+    """The event's row, inserted, or renewed when its id was handled before the window
+    (the replies kept were another event's)."""
     statement = insert_of(_EVENTS)
     return statement.on_conflict_do_update(
         index_elements=["channel", "event_id"],
-        set_={"processed_at": statement.excluded.processed_at},
+        set_={"processed_at": statement.excluded.processed_at, "replies": null()},
         where=_EVENTS.c.processed_at < bindparam("handled_since"),
     ).returning(_EVENTS.c.id)
 

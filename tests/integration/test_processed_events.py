@@ -151,3 +151,14 @@ def test_pruning_looks_at_the_oldest_ids_and_keeps_an_id_renewed_since(
         assert processed_events.prune_events(s, before=before, limit=2) == 1
         assert processed_events.prune_events(s, before=before) == 3
     assert _event_ids(database) == ["0"]
+
+
+def test_an_id_renewed_after_the_window_drops_the_replies_of_its_earlier_event(
+    database: Database,
+) -> None:
+    with time_machine.travel(MONDAY, tick=False), database.session() as session:
+        assert processed_events.claim_event(session, channel="telegram", event_id="9")
+        transaction.keep_replies(session, channel="telegram", event_id="9", replies=[Reply("A")])
+    with time_machine.travel(MONDAY + timedelta(days=3), tick=False), database.session() as s:
+        assert processed_events.claim_event(s, channel="telegram", event_id="9")
+        assert transaction.replayed(s, channel="telegram", event_id="9") == []
