@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, null
+from sqlalchemy import bindparam, delete, null, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -97,13 +97,16 @@ def keep_replies(
     """Keeps the event's replies (as `transaction.keep_replies` dumps them) in its row.
 
     The row its claim inserted in this transaction, on a page written already: one
-    upsert on SQLite and PostgreSQL, without the ORM's unit of work (an event not claimed
+    UPDATE on SQLite and PostgreSQL, without the ORM's unit of work (an event not claimed
     gets its row, as if claimed now).
     """
+    where = {"where_channel": channel, "where_event_id": event_id}
+    if _KEEP_REPLIES.execute(session, {**where, "replies": replies}):
+        return
     moment = now()
-    params = {"channel": channel, "event_id": event_id, "replies": replies, "at": moment}
-    statement = _KEEP_REPLIES.get(session.get_bind().dialect.name)
+    statement = _KEEP_NEW_REPLIES.get(session.get_bind().dialect.name)
     if statement is not None:
+        params = {"channel": channel, "event_id": event_id, "replies": replies, "at": moment}
         statement.execute(session, params)
         return
     row = _event(session, channel=channel, event_id=event_id)
@@ -160,8 +163,17 @@ _CLAIM_EVENT = {
 _NTH_OLDEST = sa_select(_EVENTS.c.id).order_by(_EVENTS.c.id).limit(1).offset(bindparam("offset"))
 
 
+_KEEP_REPLIES = Prepared(
+    update(_EVENTS).where(
+        _EVENTS.c.channel == bindparam("where_channel"),
+        _EVENTS.c.event_id == bindparam("where_event_id"),
+    ),
+    ("where_channel", "where_event_id", "replies"),
+)
+
+
 def _keep_replies_statement(insert_of: Any) -> Any:
-    """The replies written into the event's row (inserted when it has none)."""
+    """The row of an event not claimed, with its replies."""
     statement = insert_of(_EVENTS).values(
         channel=bindparam("channel"),
         event_id=bindparam("event_id"),
@@ -173,7 +185,7 @@ def _keep_replies_statement(insert_of: Any) -> Any:
     )
 
 
-_KEEP_REPLIES = {
+_KEEP_NEW_REPLIES = {
     "sqlite": Prepared(_keep_replies_statement(sqlite_insert)),
     "postgresql": Prepared(_keep_replies_statement(postgresql_insert)),
 }
