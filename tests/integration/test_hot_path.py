@@ -257,3 +257,31 @@ def test_a_naive_datetime_is_refused_by_a_hot_statement(database: Database) -> N
                 "updated_at": MOMENT.replace(tzinfo=None),
             },
         )
+
+
+def test_each_moment_bound_is_written_as_its_own_time(database: Database) -> None:
+    with database.session() as session:
+        opened = open_unit(session)
+        period_id = require_id(opened.period)
+        for question_id, second in (("q1", 1), ("q2", 2)):
+            with time_machine.travel(MOMENT.replace(second=second), tick=False):
+                hot_path.write_answer(
+                    session,
+                    period_id=period_id,
+                    question_id=question_id,
+                    value=second,
+                    member_id=None,
+                    skipped=False,
+                    exists=False,
+                    old=None,
+                )
+    answers = _raw(database, "SELECT question_id, updated_at FROM answer ORDER BY id")
+    changes = _raw(database, "SELECT question_id, changed_at FROM answerchange ORDER BY id")
+    assert (
+        answers
+        == changes
+        == [
+            ("q1", "2026-03-02 02:15:01.123456"),
+            ("q2", "2026-03-02 02:15:02.123456"),
+        ]
+    )
