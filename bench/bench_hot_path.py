@@ -78,7 +78,7 @@ def main() -> None:
                     identity_id=context.identity_id,
                 )
                 clock.lap("conversation")
-                hot_path.keep_replies(
+                processed_events.keep_replies(
                     session, channel=CHANNEL, event_id=event_id, replies=[{"text": "Đã lưu"}]
                 )
                 clock.lap("keep_replies")
@@ -187,9 +187,8 @@ def _raw_event(path: Path, period_id: int) -> Callable[[], None]:
             (json.dumps({"mode": "question", "step": 1}), moment),
         )
         connection.execute(
-            "INSERT INTO eventattempt (channel, event_id, attempts, replies, updated_at) "
-            "VALUES (?, ?, 0, '[]', ?)",
-            (CHANNEL, number, moment),
+            "UPDATE processedevent SET replies = '[]' WHERE channel = ? AND event_id = ?",
+            (CHANNEL, number),
         )
         connection.execute("COMMIT")
 

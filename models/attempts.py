@@ -1,11 +1,10 @@
-"""What the bot keeps about an incoming event beyond "handled": its attempts and replies."""
+"""What the bot keeps about an incoming event before it is handled: its attempts."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.core.clock import now
@@ -13,10 +12,10 @@ from models.types import AwareDateTime
 
 
 class EventAttempt(SQLModel, table=True):
-    """An event's handling attempts (a crash mid-way leaves them counted) and last replies.
+    """An event's handling attempts (a crash mid-way leaves them counted).
 
-    `attempts` lets a poison update be given up after it failed twice; `replies` (plain
-    text replies to the sender) are sent again when the event is delivered again.
+    `attempts` lets a poison update be given up after it failed twice; an event handled
+    already (`ProcessedEvent`, which keeps its replies) is never given up.
     """
 
     __table_args__ = (UniqueConstraint("channel", "event_id", name="uq_eventattempt_event"),)
@@ -25,7 +24,6 @@ class EventAttempt(SQLModel, table=True):
     channel: str
     event_id: str
     attempts: int = 0
-    replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON()))
     updated_at: datetime = Field(
         default_factory=now, sa_column=Column(AwareDateTime(), nullable=False, index=True)
     )

@@ -112,10 +112,12 @@ class FigureAdjustment(SQLModel, table=True):
 class Answer(SQLModel, table=True):
     """The current answer to one question of a period (a skipped question has no value)."""
 
+    # Its UNIQUE index starts with period_id: it serves the period's reads (and its foreign
+    # key), and no index of its own costs a page more per new answer.
     __table_args__ = (UniqueConstraint("period_id", "question_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    period_id: int = Field(foreign_key="period.id", index=True)
+    period_id: int = Field(foreign_key="period.id")
     question_id: str
     value: Any = Field(default=None, sa_column=Column(JSON))
     skipped: bool = False
@@ -142,10 +144,11 @@ class AnswerChange(SQLModel, table=True):
 class SectionProgress(SQLModel, table=True):
     """Whether a top-level section of a period has been reviewed and finished."""
 
+    # Its UNIQUE index, starting with period_id, serves the period's reads.
     __table_args__ = (UniqueConstraint("period_id", "section_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    period_id: int = Field(foreign_key="period.id", index=True)
+    period_id: int = Field(foreign_key="period.id")
     section_id: str
     finished: bool = False
     finished_by: int | None = Field(default=None, foreign_key="member.id")
@@ -161,10 +164,11 @@ class SectionProgress(SQLModel, table=True):
 class ConfirmedCheck(SQLModel, table=True):
     """A failed consistency check the person answering chose to keep."""
 
+    # Its UNIQUE index, starting with period_id, serves the period's reads.
     __table_args__ = (UniqueConstraint("period_id", "check_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    period_id: int = Field(foreign_key="period.id", index=True)
+    period_id: int = Field(foreign_key="period.id")
     check_key: str
     member_id: int | None = Field(default=None, foreign_key="member.id")
     confirmed_at: datetime = _timestamp(nullable=False)
@@ -189,10 +193,12 @@ class Conversation(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """An incoming event already handled (a redelivered update changes nothing twice).
+    """An incoming event already handled (a redelivered update changes nothing twice), and
+    the replies it got (sent again when it is delivered again).
 
     An id counts as handled only for a while after `processed_at` (see
-    `bot.store.queries.claim_event`); older rows are pruned.
+    `bot.store.processed_events.claim_event`); older rows are pruned, oldest id first (no
+    index on the time: one page less written per event).
     """
 
     __table_args__ = (UniqueConstraint("channel", "event_id"),)
@@ -200,7 +206,10 @@ class ProcessedEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     event_id: str
-    processed_at: datetime = _timestamp(nullable=False, index=True)
+    processed_at: datetime = _timestamp(nullable=False)
+    # Plain replies to the sender (`bot.conversation.transaction.keep_replies`), written by
+    # the event's own transaction into the row its claim wrote: no page of their own.
+    replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON()))
 
 
 class Assignment(SQLModel, table=True):

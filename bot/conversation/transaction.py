@@ -1,10 +1,10 @@
 """An event's bookkeeping beside its own transaction: attempts, and replies kept for redelivery.
 
 A channel counts an attempt before it hands an event over (`start_attempts`); the event's
-transaction keeps its replies and clears the count (`keep_replies`). So an event that
+transaction keeps its replies with its processed id (`keep_replies`). So an event that
 crashed the process twice is known when it comes a third time, and an event delivered again
 after its answer was stored gets the same replies again (`replayed`) instead of silence:
-the reply may never have reached the user.
+the reply may never have reached the user (nor is such an event ever given up).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.core.clock import now
 from bot.core.replies import Button, HeavyJob, Outgoing, Reply
-from bot.store import hot_path
+from bot.store import processed_events
 from bot.store.database import Database, table_of
 from bot.texts import t
 from models import EventAttempt
@@ -52,13 +52,6 @@ def lock_chat(session: Session, *, channel: str, chat_id: str) -> None:
         session.connection().execute(_LOCK_CHAT, {"space": CHAT_LOCKS, "key": key})
 
 
-def _row(session: Session, *, channel: str, event_id: str) -> EventAttempt | None:
-    statement = select(EventAttempt).where(
-        EventAttempt.channel == channel, EventAttempt.event_id == event_id
-    )
-    return session.exec(statement).first()
-
-
 def _dump(reply: Reply | HeavyJob) -> dict[str, Any]:
     if isinstance(reply, HeavyJob):
         # Its result is not kept: delivered again, the event says the work was cut short.
@@ -81,21 +74,20 @@ def keep_replies(
 ) -> None:
     """Keeps the event's replies to its sender: texts, and where heavy work stood."""
     kept = [_dump(reply) for reply in replies if isinstance(reply, Reply | HeavyJob)]
-    hot_path.keep_replies(session, channel=channel, event_id=event_id, replies=kept)
+    processed_events.keep_replies(session, channel=channel, event_id=event_id, replies=kept)
 
 
 def replayed(session: Session, *, channel: str, event_id: str) -> list[Outgoing]:
     """The replies kept for an event already handled (none when nothing was kept)."""
-    row = _row(session, channel=channel, event_id=event_id)
-    if row is None or not row.replies:
-        return []
-    return [_load(data) for data in row.replies]
+    kept = processed_events.kept_replies(session, channel=channel, event_id=event_id)
+    return [_load(data) for data in kept]
 
 
 def start_attempts(
     database: Database, *, channel: str, event_ids: Sequence[str]
 ) -> dict[str, int]:
-    """Counts one more attempt at each event, durably; returns the attempts made before.
+    """Counts one more attempt at each event, durably; returns the attempts made before
+    (none for an event handled already: it is answered again with its kept replies).
 
     One `INSERT … ON CONFLICT DO UPDATE … RETURNING`: two processes counting the same event
     at once (a webhook redelivery racing the first delivery) each count one. Rows older
@@ -118,7 +110,8 @@ def start_attempts(
             set_={"attempts": _ATTEMPTS.c.attempts + 1, "updated_at": moment},
         ).returning(_ATTEMPTS.c.event_id, _ATTEMPTS.c.attempts)
         counted = {row[0]: row[1] - 1 for row in session.connection().execute(statement)}
-    return {event_id: counted[event_id] for event_id in event_ids}
+        done = processed_events.handled(session, channel=channel, event_ids=counted)
+    return {event_id: 0 if event_id in done else counted[event_id] for event_id in event_ids}
 
 
 _ATTEMPTS = table_of(EventAttempt)

@@ -22,10 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import instance_state
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from bot.core.clock import now
 from bot.store import answers_cache
@@ -40,7 +38,6 @@ from models import (
     ChatIdentity,
     ConfirmedCheck,
     Conversation,
-    EventAttempt,
     Member,
     Period,
     SectionProgress,
@@ -136,29 +133,8 @@ _INSERT_CHANGE = Prepared(
 )
 _TAKE_WRITE_LOCK = update(_PERIODS).where(false()).values(status=_PERIODS.c.status)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
-_ATTEMPTS = table_of(EventAttempt)
 
 
-def _keep_replies_statement(insert_of: Any) -> Any:
-    """The event's attempts row with its replies, the count cleared, created when missing."""
-    statement = insert_of(_ATTEMPTS).values(
-        channel=bindparam("channel"),
-        event_id=bindparam("event_id"),
-        attempts=0,
-        replies=bindparam("replies", type_=_ATTEMPTS.c.replies.type),
-        updated_at=bindparam("updated_at", type_=_ATTEMPTS.c.updated_at.type),
-    )
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=["channel", "event_id"],
-        set_={"attempts": 0, "replies": excluded.replies, "updated_at": excluded.updated_at},
-    )
-
-
-_KEEP_REPLIES = {
-    "sqlite": Prepared(_keep_replies_statement(sqlite_insert)),
-    "postgresql": Prepared(_keep_replies_statement(postgresql_insert)),
-}
 _ASSIGNMENTS = table_of(Assignment).c
 _MEMBER_SECTIONS = Prepared(
     sa_select(_ASSIGNMENTS.section_id).where(
@@ -406,23 +382,3 @@ def write_conversation(
         session.connection().execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
     else:
         _UPDATE_CONVERSATION.execute(session, {"where_id": conversation_id, **fields})
-
-
-def keep_replies(
-    session: Session, *, channel: str, event_id: str, replies: list[dict[str, Any]]
-) -> None:
-    """The event's kept replies (as `transaction.keep_replies` dumps them), its attempts
-    cleared: one upsert on SQLite and PostgreSQL, without the ORM's unit of work."""
-    params = {"channel": channel, "event_id": event_id, "replies": replies, "updated_at": now()}
-    statement = _KEEP_REPLIES.get(session.get_bind().dialect.name)
-    if statement is not None:
-        statement.execute(session, params)
-        return
-    row = session.execute(
-        sa_select(EventAttempt).where(
-            col(EventAttempt.channel) == channel, col(EventAttempt.event_id) == event_id
-        )
-    ).scalar_one_or_none()
-    row = row or EventAttempt(channel=channel, event_id=event_id)
-    row.attempts, row.replies, row.updated_at = 0, replies, params["updated_at"]
-    session.add(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
+from bot.conversation import transaction
+from bot.core.replies import Button, Reply
 from bot.store import queries as store
 from bot.store.database import Database, _alembic_config
 from models import Answer, Assignment, Member, Period, SectionProgress
@@ -22,7 +25,7 @@ RELEASE_0_1_0 = Path(__file__).parents[1] / "fixtures" / "db" / "release-0.1.0.s
 
 
 # The newest migration: every fresh or upgraded database ends here.
-HEAD_REVISION = "0015_hot_path_revisions"
+HEAD_REVISION = "0016_fewer_pages"
 
 
 def _schema_differences(database: Database) -> list[object]:
@@ -153,4 +156,42 @@ def test_a_deputy_signing_kt_becomes_the_signer_for_the_director(tmp_path: Path)
         ("Giám đốc", "Phó Giám đốc", "Lê Văn Phó"),
         ("Giám đốc", None, None),
     ]
+    database.dispose()
+
+
+KEPT = '[{"text": "Đã lưu", "buttons": [[["3:skip", "Bỏ qua", "/boqua"]]]}]'
+
+
+def test_kept_replies_move_to_the_processed_events_and_back(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'replies.db'}")
+    database.migrate("0015_hot_path_revisions")
+    moment = "'2026-03-02 02:15:30.000000'"
+    with database.engine.begin() as connection:
+        for event_id in ("7", "8"):
+            connection.exec_driver_sql(
+                "INSERT INTO processedevent (channel, event_id, processed_at)"
+                f" VALUES ('telegram', '{event_id}', {moment})"
+            )
+        connection.exec_driver_sql(
+            "INSERT INTO eventattempt (channel, event_id, attempts, replies, updated_at)"
+            f""" VALUES ('telegram', '7', 0, '{KEPT}', {moment})"""
+        )
+    database.migrate()
+    with database.session() as session:
+        assert transaction.replayed(session, channel="telegram", event_id="7") == [
+            Reply("Đã lưu", [[Button("3:skip", "Bỏ qua", "/boqua")]])
+        ]
+        assert transaction.replayed(session, channel="telegram", event_id="8") == []
+    with database.engine.connect() as connection:
+        indexes = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'"
+        ).scalars()
+        assert "ix_answer_period_id" not in set(indexes)
+    with database.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0015_hot_path_revisions")
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT event_id, attempts, replies FROM eventattempt ORDER BY event_id"
+        ).all()
+    assert [(r[0], r[1], json.loads(r[2])) for r in rows] == [("7", 0, json.loads(KEPT))]
     database.dispose()

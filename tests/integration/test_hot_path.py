@@ -19,7 +19,17 @@ from bot.store import hot_path, processed_events
 from bot.store import queries as store
 from bot.store.database import Database, table_of
 from bot.store.prepared import Prepared
-from models import Answer, ChatIdentity, EventAttempt, Member, Period, Role, Unit, require_id
+from models import (
+    Answer,
+    ChatIdentity,
+    EventAttempt,
+    Member,
+    Period,
+    ProcessedEvent,
+    Role,
+    Unit,
+    require_id,
+)
 from tests.support.factories import open_unit
 
 MOMENT = datetime(2026, 3, 2, 9, 15, 30, 123456, tzinfo=VIETNAM)
@@ -95,7 +105,7 @@ def test_the_conversation_and_kept_replies_are_stored_as_the_orm_stores_them(
         by_orm.state, by_orm.period_id = state, period_id
         by_orm.updated_at = MOMENT
         session.add(by_orm)
-        session.add(EventAttempt(channel="telegram", event_id="1", replies=replies))
+        session.add(ProcessedEvent(channel="telegram", event_id="1", replies=replies))
         session.flush()
         mine = store.conversation_of(session, member_id=require_id(other))
         hot_path.write_conversation(
@@ -106,15 +116,15 @@ def test_the_conversation_and_kept_replies_are_stored_as_the_orm_stores_them(
             state=state,
             identity_id=None,
         )
-        hot_path.keep_replies(session, channel="telegram", event_id="2", replies=replies)
+        processed_events.keep_replies(session, channel="telegram", event_id="2", replies=replies)
     kept = _raw(
         database, "SELECT period_id, state, updated_at, identity_id FROM conversation ORDER BY id"
     )
     assert kept[0] == kept[1]
-    attempts = _raw(database, "SELECT attempts, replies, updated_at FROM eventattempt ORDER BY id")
-    assert attempts[0] == attempts[1]
+    events = _raw(database, "SELECT replies, processed_at FROM processedevent ORDER BY id")
+    assert events[0] == events[1]
     with database.session() as session:
-        rows = session.exec(select(EventAttempt).order_by(EventAttempt.event_id)).all()
+        rows = session.exec(select(ProcessedEvent).order_by(ProcessedEvent.event_id)).all()
         assert [row.replies for row in rows] == [replies, replies]
 
 
@@ -247,3 +257,31 @@ def test_a_naive_datetime_is_refused_by_a_hot_statement(database: Database) -> N
                 "updated_at": MOMENT.replace(tzinfo=None),
             },
         )
+
+
+def test_each_moment_bound_is_written_as_its_own_time(database: Database) -> None:
+    with database.session() as session:
+        opened = open_unit(session)
+        period_id = require_id(opened.period)
+        for question_id, second in (("q1", 1), ("q2", 2)):
+            with time_machine.travel(MOMENT.replace(second=second), tick=False):
+                hot_path.write_answer(
+                    session,
+                    period_id=period_id,
+                    question_id=question_id,
+                    value=second,
+                    member_id=None,
+                    skipped=False,
+                    exists=False,
+                    old=None,
+                )
+    answers = _raw(database, "SELECT question_id, updated_at FROM answer ORDER BY id")
+    changes = _raw(database, "SELECT question_id, changed_at FROM answerchange ORDER BY id")
+    assert (
+        answers
+        == changes
+        == [
+            ("q1", "2026-03-02 02:15:01.123456"),
+            ("q2", "2026-03-02 02:15:02.123456"),
+        ]
+    )

@@ -110,3 +110,55 @@ def test_kept_replies_clear_the_attempts_and_come_back_on_a_redelivery(
     with database.session() as session:
         kept = session.exec(select(func.count()).select_from(EventAttempt)).one()
     assert kept == 2
+
+
+def test_a_handled_event_is_never_given_up_however_often_it_comes_again(
+    database: Database,
+) -> None:
+    transaction.start_attempts(database, channel="telegram", event_ids=["7"])
+    with database.session() as session:
+        assert processed_events.claim_event(session, channel="telegram", event_id="7")
+        transaction.keep_replies(session, channel="telegram", event_id="7", replies=[])
+    # Its replies may never have arrived: each delivery again gets them, none is the last.
+    for _ in range(3):
+        earlier = transaction.start_attempts(database, channel="telegram", event_ids=["7"])
+        assert earlier == {"7": 0}
+
+
+def test_an_events_replies_are_kept_in_the_row_its_claim_wrote(
+    chat: Chat, database: Database
+) -> None:
+    said = chat.say("/start", event_id="5")
+    with database.session() as session:
+        row = session.exec(select(ProcessedEvent)).one()
+        assert row.event_id == "5" and row.replies is not None
+        assert "\n".join(reply["text"] for reply in row.replies) == said
+        # No second row (and its two indexes) for the replies.
+        assert session.exec(select(func.count()).select_from(EventAttempt)).one() == 0
+
+
+def test_pruning_looks_at_the_oldest_ids_and_keeps_an_id_renewed_since(
+    database: Database,
+) -> None:
+    with time_machine.travel(MONDAY, tick=False), database.session() as session:
+        for n in range(5):
+            assert processed_events.claim_event(session, channel="telegram", event_id=str(n))
+    # Id "0" comes again days later: a new event, on the oldest row.
+    with time_machine.travel(MONDAY + timedelta(days=3), tick=False), database.session() as s:
+        assert processed_events.claim_event(s, channel="telegram", event_id="0")
+        before = MONDAY + timedelta(hours=12)
+        # The two oldest rows are looked at: "0" is recent now, "1" is old.
+        assert processed_events.prune_events(s, before=before, limit=2) == 1
+        assert processed_events.prune_events(s, before=before) == 3
+    assert _event_ids(database) == ["0"]
+
+
+def test_an_id_renewed_after_the_window_drops_the_replies_of_its_earlier_event(
+    database: Database,
+) -> None:
+    with time_machine.travel(MONDAY, tick=False), database.session() as session:
+        assert processed_events.claim_event(session, channel="telegram", event_id="9")
+        transaction.keep_replies(session, channel="telegram", event_id="9", replies=[Reply("A")])
+    with time_machine.travel(MONDAY + timedelta(days=3), tick=False), database.session() as s:
+        assert processed_events.claim_event(s, channel="telegram", event_id="9")
+        assert transaction.replayed(s, channel="telegram", event_id="9") == []
