@@ -69,6 +69,11 @@ def top_section(template: Template, section_id: str) -> Section | None:
     return _index(template).tops.get(section_id)
 
 
+def top_section_ids(template: Template) -> tuple[str, ...]:
+    """The ids of the template's top sections in order (every event asks for them)."""
+    return derived(template, "top_section_ids", lambda: tuple(s.id for s in template.sections))
+
+
 def slots(section: Section) -> list[Slot]:
     """Every question of a top section and its sub-sections, in asking order."""
     return list(_slots(section))
