@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.questionnaire.derived import derived
 from bot.questionnaire.schema import (
+    Condition,
     ListQuestion,
     Question,
     Section,
@@ -123,17 +124,56 @@ def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     return [s for s in _slots(section) if is_relevant(s.question, values)]
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """What `section_counts` reads of one question: its id, its condition, and what a
+    complete answer holds (every row id of a table; a list for a list; anything else)."""
+
+    question: Question
+    id: str
+    when: Condition | None
+    rows: frozenset[str] | None
+    is_list: bool
+
+
+def _counted(section: Section) -> tuple[_Counted, ...]:
+    def build() -> tuple[_Counted, ...]:
+        return tuple(
+            _Counted(
+                q,
+                q.id,
+                q.when,
+                frozenset(r.id for r in q.rows) if isinstance(q, TableQuestion) else None,
+                isinstance(q, ListQuestion),
+            )
+            for q in (slot.question for slot in _slots(section))
+        )
+
+    return derived(section, "counted", build)
+
+
 def section_counts(
     section: Section, values: Mapping[str, Any], skipped: Container[str]
 ) -> tuple[int, int]:
     """(answered or skipped, total) relevant questions of a top section."""
     done = total = 0
-    for slot in _slots(section):  # every section of every menu: one plain pass
-        question = slot.question
-        if question.when is not None and not is_relevant(question, values):
+    # Every section of every menu: one plain pass over what `is_complete` reads, kept.
+    for counted in _counted(section):
+        if counted.when is not None and not is_relevant(counted.question, values):
             continue
         total += 1
-        if is_complete(question, values.get(question.id)) or question.id in skipped:
+        value = values.get(counted.id)
+        if value is None:
+            complete = False
+        elif counted.rows is not None:
+            complete = (
+                counted.rows.issubset(value)
+                if isinstance(value, dict)
+                else is_complete(counted.question, value)
+            )
+        else:
+            complete = isinstance(value, list) if counted.is_list else True
+        if complete or counted.id in skipped:
             done += 1
     return done, total
 
