@@ -10,8 +10,10 @@ from typing import Any, cast
 
 import pytest
 
-from bot.conversation.prompts import table_prompt
+from bot.conversation.prompts import short, table_prompt
+from bot.conversation.steps.menu import _label
 from bot.conversation.steps.question import help_lines
+from bot.conversation.steps.review import _titles
 from bot.conversation.surface import TurnSurface
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import InvalidAnswer, parse_table_row
@@ -192,3 +194,29 @@ def test_a_row_that_is_not_one_says_what_a_row_is() -> None:
         parse_table_row(table, "tốt")
     assert names in words.value.message
     assert parse_table_row(table, "538 0 0 77 448 13") is not None
+
+
+def test_the_review_names_each_question_as_its_template_does() -> None:
+    template = load_template(KIND)
+    edited = _edited("label: Số học viên đầu năm học\n", "label: Học viên đầu năm\n")
+    owner = flow.owner_section(template, "enrolled")
+    assert owner is not None
+    assert _titles(owner)["enrolled"] == "Số học viên đầu năm học"
+    edited_owner = flow.owner_section(edited, "enrolled")
+    assert edited_owner is not None
+    assert _titles(edited_owner)["enrolled"] == "Học viên đầu năm"
+    for slot in flow.slots(owner):
+        question = slot.question
+        assert _titles(owner)[question.id] == short(question.label or question.prompt, 70)
+
+
+def test_a_menu_line_names_its_section_as_its_template_does() -> None:
+    template = load_template(KIND)
+    title = "Thực hiện các cuộc vận động và phong trào thi đua"
+    edited = _edited(f"title: {title}\n", "title: Các cuộc vận động\n")
+    first, edited_first = template.sections[0], edited.sections[0]
+    number = first.number
+    assert _label(first, "✅") == (f"✅ {number}. {title}", short(f"✅ {number}. {title}", 60))
+    assert _label(first, "⬜")[0] == f"⬜ {number}. {title}"
+    assert _label(edited_first, "✅")[0] == f"✅ {number}. Các cuộc vận động"
+    assert _label(first, "✅")[0] == f"✅ {number}. {title}"
