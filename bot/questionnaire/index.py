@@ -121,7 +121,9 @@ def is_complete(question: Question, value: Any) -> bool:
 
 def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     """The questions of a top section that apply given the answers so far."""
-    return [s for s in _slots(section) if is_relevant(s.question, values)]
+    return [
+        s for s in _slots(section) if s.question.when is None or is_relevant(s.question, values)
+    ]
 
 
 @dataclass(frozen=True)
@@ -187,11 +189,26 @@ def position(
         raise StopIteration(question_id)  # as the walk over the slots it stands for did
     index = count = 0
     for sibling in slot.section.questions:
-        if is_relevant(sibling, values):
+        if sibling.when is None or is_relevant(sibling, values):
             count += 1
             if not index and sibling.id == question_id:
                 index = count
     return slot.section.number, index or 1, max(count, 1)
+
+
+def slot_index(section: Section, question_id: str) -> int:
+    """Where a question is among `slots(section)`; ValueError when it is not there."""
+
+    def build() -> dict[str, int]:
+        found: dict[str, int] = {}
+        for index, slot in enumerate(_slots(section)):
+            found.setdefault(slot.question.id, index)
+        return found
+
+    index = derived(section, "slot_index", build).get(question_id)
+    if index is None:
+        raise ValueError(question_id)  # as `list.index` of the slots' ids did
+    return index
 
 
 def _slot_of(section: Section) -> dict[str, Slot]:

@@ -220,3 +220,18 @@ def test_a_menu_line_names_its_section_as_its_template_does() -> None:
     assert _label(first, "⬜")[0] == f"⬜ {number}. {title}"
     assert _label(edited_first, "✅")[0] == f"✅ {number}. Các cuộc vận động"
     assert _label(first, "✅")[0] == f"✅ {number}. {title}"
+
+
+def test_a_questions_place_in_its_section_is_where_the_walk_finds_it() -> None:
+    for template in all_templates():
+        for section in template.sections:
+            ids = [slot.question.id for slot in flow.slots(section)]
+            assert [flow.slot_index(section, i) for i in ids] == [ids.index(i) for i in ids]
+            with pytest.raises(ValueError, match="no_such_question"):
+                flow.slot_index(section, "no_such_question")
+    template = load_template(KIND)
+    shorter = template.sections[1].model_copy(
+        update={"sections": template.sections[1].sections[1:]}
+    )
+    ids = [slot.question.id for slot in flow.slots(shorter)]
+    assert [flow.slot_index(shorter, i) for i in ids] == list(range(len(ids)))

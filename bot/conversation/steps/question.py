@@ -189,9 +189,9 @@ def advance(turn: TurnSurface, ack: str | None = None) -> list[Outgoing]:
 
 def next_question(turn: TurnSurface, question_id: str) -> Question | None:
     """The next relevant question after one, in the current section."""
-    slots = flow.slots(turn.section)
-    ids = [s.question.id for s in slots]
-    for slot in slots[ids.index(question_id) + 1 :]:
+    section = turn.section
+    slots = flow.slots(section)
+    for slot in slots[flow.slot_index(section, question_id) + 1 :]:
         if flow.is_relevant(slot.question, turn.values):
             return slot.question
     return None
@@ -199,9 +199,9 @@ def next_question(turn: TurnSurface, question_id: str) -> Question | None:
 
 def previous_question(turn: TurnSurface, question_id: str) -> Question | None:
     """The relevant question before one, in the current section."""
-    slots = flow.slots(turn.section)
-    ids = [s.question.id for s in slots]
-    for slot in reversed(slots[: ids.index(question_id)]):
+    section = turn.section
+    slots = flow.slots(section)
+    for slot in reversed(slots[: flow.slot_index(section, question_id)]):
         if flow.is_relevant(slot.question, turn.values):
             return slot.question
     return None
