@@ -45,6 +45,7 @@ from bot.questionnaire.table_fragments import (
     fragment_sources,
     kept_fragments,
     last_fragments,
+    tables_alone,
 )
 from bot.texts import t
 
@@ -84,8 +85,6 @@ class _Plan:
     # Tables worked out on their own, with the tables they look up (`fragment_sources`).
     fragments: dict[str, tuple[str, ...]]
     typed_rates: tuple[str, ...]
-    # The tables `run_table` works out alone (no check elsewhere vouches for one of their
-    # rates), each with the typed rates among its cells: asked at every typed row.
     alone: dict[str, tuple[str, ...]]
 
 
@@ -95,20 +94,11 @@ def _plan(template: Template) -> _Plan:
 
 
 def _make_plan(template: Template) -> _Plan:
-    questions: dict[str, Question] = {}
-    for section in template.iter_sections():
-        for question in section.questions:
-            questions[question.id] = question
+    questions = {q.id: q for section in template.iter_sections() for q in section.questions}
     tables = tuple(q for q in questions.values() if isinstance(q, TableQuestion))
     inferred = tuple(inferred_checks(template))
     fragments = fragment_sources(tables, list(inferred))
     rates = tuple(typed_rates(template))
-    alone: dict[str, tuple[str, ...]] = {}
-    for table in tables:
-        prefix = f"{table.id}."
-        outside = (c.stated or "" for c in inferred if c.table != table.id)
-        if table.id in fragments and not any(stated.startswith(prefix) for stated in outside):
-            alone[table.id] = tuple(ref for ref in rates if ref.startswith(prefix))
     return _Plan(
         questions=questions,
         numeric=tuple(q for q in questions.values() if q.kind in NUMERIC_KINDS),
@@ -119,7 +109,7 @@ def _make_plan(template: Template) -> _Plan:
         inferred=inferred,
         fragments=fragments,
         typed_rates=rates,
-        alone=alone,
+        alone=tables_alone(tables, inferred, fragments, rates),
     )
 
 
