@@ -28,6 +28,10 @@ REVIEW_ANSWER_PREVIEW = 160
 
 def short(text: str, limit: int) -> str:
     """One line of at most `limit` characters, cut after a whole word where one fits."""
+    # Most texts are one short line already: no space but " " is printable, so a printable
+    # text with single inner spaces is what the split and join would give back.
+    if len(text) <= limit and text.isprintable() and "  " not in text and text == text.strip():
+        return text
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
