@@ -70,6 +70,8 @@ class InvalidAnswer(ValueError):  # noqa: N818 (reads as the event it names)
 
 def clean_text(text: str) -> str:
     """NFC, no control characters, trimmed; line breaks kept, runs of blank lines folded."""
+    if text.isprintable():  # one line with no unsafe character: most answers
+        return unicodedata.normalize("NFC", text).strip()
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _UNSAFE.sub("", text)
     if "\n" in text:  # most answers are one line

@@ -4,6 +4,8 @@ edited and loaded again (a new object), a copy, or another school year gets its 
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -16,7 +18,7 @@ from bot.conversation.steps.question import help_lines
 from bot.conversation.steps.review import _titles
 from bot.conversation.surface import TurnSurface
 from bot.questionnaire import index as flow
-from bot.questionnaire.answers import InvalidAnswer, parse_table_row
+from bot.questionnaire.answers import _UNSAFE, InvalidAnswer, clean_text, parse_table_row
 from bot.questionnaire.evaluate import _plan
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,
@@ -255,3 +257,16 @@ def test_a_short_line_is_given_back_as_the_rule_makes_it() -> None:
         text = "".join(draw.choice(alphabet) for _ in range(draw.randint(0, 30)))
         limit = draw.randint(2, 35)
         assert short(text, limit) == _short_by_the_rule(text, limit), (text, limit)
+
+
+def test_a_printable_answer_is_cleaned_as_any_other() -> None:
+    # `clean_text` takes a printable text straight to NFC and trimmed: no unsafe character,
+    # line break or carriage return is printable.
+    assert not any(
+        _UNSAFE.match(chr(code)) and chr(code).isprintable() for code in range(0x110000)
+    )
+    texts = ["  591 ", "Tốt lắm", "Tốt\u200b lắm", "a\r\nb", "a\rb", "e\u0301 x ", "\ufeff12"]
+    for text in [*texts, "ok\n\n\nx", ""]:
+        by_rule = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+        by_rule = re.sub(r"\n\s*\n+", "\n\n", _UNSAFE.sub("", by_rule)).strip()
+        assert clean_text(text) == by_rule
