@@ -28,6 +28,10 @@ REVIEW_ANSWER_PREVIEW = 160
 
 def short(text: str, limit: int) -> str:
     """One line of at most `limit` characters, cut after a whole word where one fits."""
+    # Most texts are one short line already: no space but " " is printable, so a printable
+    # text with single inner spaces is what the split and join would give back.
+    if len(text) <= limit and text.isprintable() and "  " not in text and text == text.strip():
+        return text
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
@@ -75,24 +79,41 @@ def _abbreviations(table: TableQuestion) -> str | None:
     return t("ask.abbreviations", items=items)
 
 
+def _table_lines(
+    template: Template, table: TableQuestion
+) -> tuple[str, str | None, tuple[str, ...]]:
+    """A table's prompt lines that are the same for every row: the columns to type, the
+    abbreviations (the first row shows them), and the hint, example and blank-row note;
+    worked out once per table of a loaded template."""
+    kept: dict[str, tuple[TableQuestion, tuple[str, str | None, tuple[str, ...]]]]
+    kept = derived(template, "table_lines", dict)
+    found = kept.get(table.id)
+    if found is None or found[0] is not table:
+        columns = ", ".join(c.label for c in table.columns)
+        if len(table.columns) == 1:
+            typing = t("ask.table_column", column=columns)
+        else:
+            typing = t("ask.table_columns", count=len(table.columns), columns=columns)
+        help_: list[str] = []
+        if table.hint:
+            help_.append(f"💡 {table.hint}")
+        if table.example:
+            help_.append(t("ask.example", example=numeric_example(table.example)))
+        help_.append(t("ask.table_blank"))
+        lines = (typing, abbreviations(template, table), tuple(help_))
+        found = kept[table.id] = (table, lines)
+    return found[1]
+
+
 def table_prompt(turn: TurnSurface, table: TableQuestion) -> list[str]:
     """The row being asked, the columns expected, and its current values."""
     index = turn.state.row_index
     row = table.rows[index]
-    columns = ", ".join(c.label for c in table.columns)
-    if len(table.columns) == 1:
-        typing = t("ask.table_column", column=columns)
-    else:
-        typing = t("ask.table_columns", count=len(table.columns), columns=columns)
+    typing, glossary, help_ = _table_lines(turn.template, table)
     lines = [t("ask.table_row", row=row.label, index=index + 1, count=len(table.rows)), typing]
-    glossary = abbreviations(turn.template, table) if index == 0 else None
-    if glossary:
+    if glossary and index == 0:
         lines.append(glossary)
-    if table.hint:
-        lines.append(f"💡 {table.hint}")
-    if table.example:
-        lines.append(t("ask.example", example=numeric_example(table.example)))
-    lines.append(t("ask.table_blank"))
+    lines += help_
     answered = turn.values.get(table.id) or {}
     if row.id in answered:
         lines.append(t("ask.current_row", value=format_row(table, answered[row.id])))

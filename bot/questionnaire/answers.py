@@ -56,6 +56,7 @@ _UNSAFE = re.compile(
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _CELL_SPLIT = re.compile(r"[\s;|]+")
 _PERCENT_SIGNS = {"%", "\uff05"}
+_ZERO = Decimal(0)
 ROW_BLANK_INPUTS = {"-", "–", "—", "trong", "de trong", "khong co", "bo trong", "0 hv"}
 
 
@@ -69,6 +70,8 @@ class InvalidAnswer(ValueError):  # noqa: N818 (reads as the event it names)
 
 def clean_text(text: str) -> str:
     """NFC, no control characters, trimmed; line breaks kept, runs of blank lines folded."""
+    if text.isprintable():  # one line with no unsafe character: most answers
+        return unicodedata.normalize("NFC", text).strip()
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _UNSAFE.sub("", text)
     if "\n" in text:  # most answers are one line
@@ -213,7 +216,7 @@ def parse_cell(column: TableColumn | ListField, text: str) -> Any:
         return parse_quantity(_check_length(drop_emoji(clean_text(text)), 500))
     if kind == "percent":
         return str(_percent(text))
-    minimum = getattr(column, "min", Decimal(0))
+    minimum = getattr(column, "min", _ZERO)
     maximum = getattr(column, "max", None)
     if kind == "integer":
         return _integer(
@@ -252,8 +255,13 @@ def split_cells(text: str) -> list[str]:
     split on every space; thousands in a row are written "1.234". A "%" typed after a
     space ("89,87 %") belongs to the number before it.
     """
+    return _split_clean(clean_text(text))
+
+
+def _split_clean(text: str) -> list[str]:
+    """`split_cells` of a text `clean_text` left as it is."""
     cells: list[str] = []
-    for cell in _CELL_SPLIT.split(clean_text(text)):
+    for cell in _CELL_SPLIT.split(text):
         if cell in _PERCENT_SIGNS and cells:
             cells[-1] += cell
         elif cell:
@@ -266,15 +274,16 @@ def parse_table_row(table: TableQuestion, raw: str) -> dict[str, Any] | None:
     text = clean_text(raw)
     if fold(text) in ROW_BLANK_INPUTS:
         return None
-    cells = split_cells(text)
+    cells = _split_clean(text)
     expected = len(table.columns)
-    names = ", ".join(c.label for c in table.columns)
-    if not any(char.isdigit() for char in text):
+    if not any(map(str.isdigit, text)):
         # "abc" or a sentence is not "one number too few": say what a row is.
+        names = ", ".join(c.label for c in table.columns)
         raise InvalidAnswer(
             t("answer.row_no_numbers", text=shown(text), expected=expected, columns=names)
         )
     if len(cells) != expected:
+        names = ", ".join(c.label for c in table.columns)
         raise InvalidAnswer(
             t("answer.row_cells", expected=expected, given=len(cells), columns=names)
         )

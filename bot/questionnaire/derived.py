@@ -2,9 +2,12 @@
 
 The caches of baocao and when each is emptied, in one place:
 
-- derived from a template (`derived` below: the question index and slots, the inferred
-  checks, the evaluated fragments of tables worked out on their own, the abbreviations a
-  table's prompt explains): a template never
+- derived from a template (`derived` below: the question index and slots, the top
+  sections' ids, what the menu's counts read of each question, the inferred checks, the
+  evaluation plan with the tables worked out alone, the evaluated fragments of tables worked
+  out on their own, the abbreviations a table's prompt explains, a question's hint and
+  example lines (a date's per school year), a table's fixed prompt lines, the review's and
+  the menu's names of questions and sections): a template never
   changes after it is loaded, so a value lives exactly as long as its template object and is
   never invalidated by hand; an edited file is loaded as a new template object, which starts empty;
 - loaded templates (`bot.questionnaire.loader`): each file is looked at again at most every
@@ -46,10 +49,10 @@ class DerivedValues(dict[str, tuple[object, Any]]):
 
 
 class Derivable(Protocol):
-    """A schema object (a template or a section) with its store of derived values."""
+    """A schema object (a template or a section) with its store of derived values: pydantic's
+    private attributes, whose `_derived` is a `DerivedValues` (`schema.Shaped`)."""
 
-    @property
-    def derived_values(self) -> DerivedValues: ...
+    __pydantic_private__: dict[str, Any] | None
 
 
 def derived(owner: Derivable, key: str, compute: Callable[[], Value]) -> Value:
@@ -58,7 +61,8 @@ def derived(owner: Derivable, key: str, compute: Callable[[], Value]) -> Value:
     The owner is kept beside the value and checked by identity: a copy of a template
     (which shares the private store) computes its own.
     """
-    store = owner.derived_values
+    # Read straight from pydantic's private attributes: about ten times an event.
+    store: DerivedValues = owner.__pydantic_private__["_derived"]  # type: ignore[index]
     found = store.get(key)
     if found is not None and found[0] is owner:
         value: Value = found[1]

@@ -45,6 +45,7 @@ from bot.questionnaire.table_fragments import (
     fragment_sources,
     kept_fragments,
     last_fragments,
+    tables_alone,
 )
 from bot.texts import t
 
@@ -84,6 +85,7 @@ class _Plan:
     # Tables worked out on their own, with the tables they look up (`fragment_sources`).
     fragments: dict[str, tuple[str, ...]]
     typed_rates: tuple[str, ...]
+    alone: dict[str, tuple[str, ...]]
 
 
 def _plan(template: Template) -> _Plan:
@@ -92,12 +94,11 @@ def _plan(template: Template) -> _Plan:
 
 
 def _make_plan(template: Template) -> _Plan:
-    questions: dict[str, Question] = {}
-    for section in template.iter_sections():
-        for question in section.questions:
-            questions[question.id] = question
+    questions = {q.id: q for section in template.iter_sections() for q in section.questions}
     tables = tuple(q for q in questions.values() if isinstance(q, TableQuestion))
     inferred = tuple(inferred_checks(template))
+    fragments = fragment_sources(tables, list(inferred))
+    rates = tuple(typed_rates(template))
     return _Plan(
         questions=questions,
         numeric=tuple(q for q in questions.values() if q.kind in NUMERIC_KINDS),
@@ -106,8 +107,9 @@ def _make_plan(template: Template) -> _Plan:
             sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
         ),
         inferred=inferred,
-        fragments=fragment_sources(tables, list(inferred)),
-        typed_rates=tuple(typed_rates(template)),
+        fragments=fragments,
+        typed_rates=rates,
+        alone=tables_alone(tables, inferred, fragments, rates),
     )
 
 
@@ -167,17 +169,15 @@ class _Evaluator:
     def run_table(self, table: TableQuestion) -> Evaluation | None:
         """One table's cells and failed checks (small rates typed in it included), as `run`
         finds them; None when they may depend on other answers."""
-        sources, prefix = self.plan.fragments.get(table.id), f"{table.id}."
-        inferred = list(self.plan.inferred)
-        outside = (c.stated or "" for c in inferred if c.table != table.id)
-        if sources is None or any(stated.startswith(prefix) for stated in outside):
+        rates = self.plan.alone.get(table.id)
+        if rates is None:
             return None  # a check elsewhere may vouch for one of its rates
+        sources, inferred = self.plan.fragments[table.id], list(self.plan.inferred)
         looked_up = [self._fragment(self.questions[s], inferred, []) for s in sources]  # type: ignore[arg-type]
         fragment = self._fragment(table, inferred, looked_up)
         self.result.numbers.update(fragment.numbers)
         self.result.kinds.update(fragment.kinds)
         self.result.failures.extend(fragment.failures)
-        rates = [ref for ref in self.plan.typed_rates if ref.startswith(prefix)]
         for key, message, ref in small_rates(self.result.numbers, inferred, self._label, rates):
             self._fail(key, message, [ref])
         return self.result

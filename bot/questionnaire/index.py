@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.questionnaire.derived import derived
 from bot.questionnaire.schema import (
+    Condition,
     ListQuestion,
     Question,
     Section,
@@ -69,6 +70,11 @@ def top_section(template: Template, section_id: str) -> Section | None:
     return _index(template).tops.get(section_id)
 
 
+def top_section_ids(template: Template) -> tuple[str, ...]:
+    """The ids of the template's top sections in order (every event asks for them)."""
+    return derived(template, "top_section_ids", lambda: tuple(s.id for s in template.sections))
+
+
 def slots(section: Section) -> list[Slot]:
     """Every question of a top section and its sub-sections, in asking order."""
     return list(_slots(section))
@@ -115,7 +121,37 @@ def is_complete(question: Question, value: Any) -> bool:
 
 def relevant_slots(section: Section, values: Mapping[str, Any]) -> list[Slot]:
     """The questions of a top section that apply given the answers so far."""
-    return [s for s in _slots(section) if is_relevant(s.question, values)]
+    return [
+        s for s in _slots(section) if s.question.when is None or is_relevant(s.question, values)
+    ]
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What `section_counts` reads of one question: its id, its condition, and what a
+    complete answer holds (every row id of a table; a list for a list; anything else)."""
+
+    question: Question
+    id: str
+    when: Condition | None
+    rows: frozenset[str] | None
+    is_list: bool
+
+
+def _counted(section: Section) -> tuple[_Counted, ...]:
+    def build() -> tuple[_Counted, ...]:
+        return tuple(
+            _Counted(
+                q,
+                q.id,
+                q.when,
+                frozenset(r.id for r in q.rows) if isinstance(q, TableQuestion) else None,
+                isinstance(q, ListQuestion),
+            )
+            for q in (slot.question for slot in _slots(section))
+        )
+
+    return derived(section, "counted", build)
 
 
 def section_counts(
@@ -123,12 +159,23 @@ def section_counts(
 ) -> tuple[int, int]:
     """(answered or skipped, total) relevant questions of a top section."""
     done = total = 0
-    for slot in _slots(section):  # every section of every menu: one plain pass
-        question = slot.question
-        if question.when is not None and not is_relevant(question, values):
+    # Every section of every menu: one plain pass over what `is_complete` reads, kept.
+    for counted in _counted(section):
+        if counted.when is not None and not is_relevant(counted.question, values):
             continue
         total += 1
-        if is_complete(question, values.get(question.id)) or question.id in skipped:
+        value = values.get(counted.id)
+        if value is None:
+            complete = False
+        elif counted.rows is not None:
+            complete = (
+                counted.rows.issubset(value)
+                if isinstance(value, dict)
+                else is_complete(counted.question, value)
+            )
+        else:
+            complete = isinstance(value, list) if counted.is_list else True
+        if complete or counted.id in skipped:
             done += 1
     return done, total
 
@@ -142,11 +189,26 @@ def position(
         raise StopIteration(question_id)  # as the walk over the slots it stands for did
     index = count = 0
     for sibling in slot.section.questions:
-        if is_relevant(sibling, values):
+        if sibling.when is None or is_relevant(sibling, values):
             count += 1
             if not index and sibling.id == question_id:
                 index = count
     return slot.section.number, index or 1, max(count, 1)
+
+
+def slot_index(section: Section, question_id: str) -> int:
+    """Where a question is among `slots(section)`; ValueError when it is not there."""
+
+    def build() -> dict[str, int]:
+        found: dict[str, int] = {}
+        for index, slot in enumerate(_slots(section)):
+            found.setdefault(slot.question.id, index)
+        return found
+
+    index = derived(section, "slot_index", build).get(question_id)
+    if index is None:
+        raise ValueError(question_id)  # as `list.index` of the slots' ids did
+    return index
 
 
 def _slot_of(section: Section) -> dict[str, Slot]:

@@ -176,13 +176,6 @@ def template_roots(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
     return [root, *get_settings().extra_templates_dirs]
 
 
-@lru_cache(maxsize=16)
-def _roots(root: Path, setting: str | None) -> tuple[Path, ...]:
-    """`template_roots(root)` for a BAOCAO_TEMPLATES_DIR value, worked out once: every
-    event looks its report kind up."""
-    return tuple(template_roots(root))
-
-
 def template_dirs(root: Path = DEFAULT_TEMPLATES_DIR) -> list[Path]:
     """Every report kind's folder directly under `root`."""
     if not root.is_dir():
@@ -231,13 +224,19 @@ class _Entry:
     checked: float
 
 
-_CACHE: dict[tuple[str, tuple[Path, ...]], _Entry] = {}
+_CACHE: dict[tuple[str, Path, str | None], _Entry] = {}
 _LOCK = threading.Lock()
 
 
 def load_template(kind_id: str, root: Path = DEFAULT_TEMPLATES_DIR) -> Template:
     """The report kind `kind_id`, validated, in its current version."""
-    key = (kind_id, _roots(root, get_settings().templates_dir))
+    # The search path is `root` and, for the bundled folder, BAOCAO_TEMPLATES_DIR's folders.
+    key = (kind_id, root, get_settings().templates_dir)
+    # Every event asks for its kind: one looked at less than RELOAD_SECONDS ago is returned
+    # without the lock (an entry's template is never replaced in place, only the entry).
+    entry = _CACHE.get(key)
+    if entry is not None and time.monotonic() - entry.checked < RELOAD_SECONDS:
+        return entry.template
     with _LOCK:
         entry = _CACHE.get(key)
         moment = time.monotonic()

@@ -16,6 +16,7 @@ from bot.questionnaire.schema import PercentQuestion, TableQuestion, Template
 from bot.texts import t
 
 SMALL_RATE_SUFFIX = ".small_rate"
+_ZERO, _ONE = Decimal(0), Decimal(1)
 
 
 def typed_rates(template: Template) -> Iterator[str]:
@@ -38,18 +39,22 @@ def small_rates(
 ) -> Iterator[tuple[str, str, str]]:
     """(key, message, reference) for each typed rate (`rates`, see `typed_rates`) strictly
     between 0% and 1% that no rate check with its count and total present can verify."""
-    verified = {
-        check.stated
-        for check in inferred
-        if check.kind == "rate_matches"
-        and check.stated
-        and numbers.get(check.part or "") is not None
-        and check.denominator
-        and all(numbers.get(ref) is not None for ref in check.denominator)
-    }
+    verified: set[str] | None = None  # worked out at the first small rate: most have none
     for ref in rates:
         value = numbers.get(ref)
-        if value is not None and ref not in verified and Decimal(0) < value < Decimal(1):
+        if value is None or not _ZERO < value < _ONE:
+            continue
+        if verified is None:
+            verified = {
+                check.stated
+                for check in inferred
+                if check.kind == "rate_matches"
+                and check.stated
+                and numbers.get(check.part or "") is not None
+                and check.denominator
+                and all(numbers.get(ref) is not None for ref in check.denominator)
+            }
+        if ref not in verified:
             yield (
                 ref + SMALL_RATE_SUFFIX,
                 t(

@@ -89,3 +89,20 @@ def last_fragments(template: Template) -> dict[str, tuple[tuple[Any, ...], Table
     very same object (see `bot.store.hot_path._decoded`; answers are replaced, never
     changed in place), found without encoding it."""
     return derived(template, "last_table_fragments", dict)
+
+
+def tables_alone(
+    tables: tuple[TableQuestion, ...],
+    inferred: tuple[InferredCheck, ...],
+    fragments: dict[str, tuple[str, ...]],
+    rates: tuple[str, ...],
+) -> dict[str, tuple[str, ...]]:
+    """The tables a typed row is read back from alone (worked out on their own, and no check
+    elsewhere vouches for one of their rates), each with the typed rates among its cells."""
+    alone: dict[str, tuple[str, ...]] = {}
+    for table in tables:
+        prefix = f"{table.id}."
+        outside = (c.stated or "" for c in inferred if c.table != table.id)
+        if table.id in fragments and not any(stated.startswith(prefix) for stated in outside):
+            alone[table.id] = tuple(ref for ref in rates if ref.startswith(prefix))
+    return alone

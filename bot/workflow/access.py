@@ -62,6 +62,9 @@ class ForbiddenError(Exception):
         self.action = action
 
 
+_LEADS = frozenset({Role.DIRECTOR, Role.DEPUTY})
+
+
 def role_of(member: Member) -> Role:
     """The member's role; an unknown stored role counts as staff (least rights)."""
     try:
@@ -94,4 +97,5 @@ def require(member: Member, action: Action, *, period: Period | None = None) -> 
 
 def is_lead(member: Member) -> bool:
     """Director or deputy: sees the whole report."""
-    return role_of(member) in (Role.DIRECTOR, Role.DEPUTY) and member.active
+    # The role as stored (a `Role`, or its string): an unknown one is staff, as in `role_of`.
+    return member.role in _LEADS and member.active

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -36,7 +37,9 @@ def record_version(session: Session, period: Period, template: Template) -> None
     digest = template_digest(template)
     if not digest:
         return
-    if session.get(TemplateVersion, digest) is None:
+    # Whether the text is kept already, without reading it back (tens of kilobytes).
+    kept = session.execute(select(_VERSIONS.c.digest).where(_VERSIONS.c.digest == digest))
+    if kept.first() is None:
         # Another transaction may be keeping the same text at this moment (two periods of
         # one kind opened at once, on PostgreSQL): the first one's row is kept.
         insert_of = (
@@ -64,10 +67,11 @@ def period_template(
         if stored is None:
             raise
         return stored
-    if not period.template_hash:
+    opened_with = period.template_hash
+    if not opened_with:
         record_version(session, period, current)
         return current
-    if period.template_hash == template_digest(current):
+    if opened_with == template_digest(current):
         return current
     stored = _stored(session, period)
     if stored is None:

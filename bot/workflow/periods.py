@@ -17,6 +17,7 @@ from bot.questionnaire.loader import DEFAULT_TEMPLATES_DIR, load_template
 from bot.questionnaire.schema import Question, TableQuestion, Template
 from bot.store import hot_path
 from bot.store import queries as store
+from bot.workflow.access import is_lead
 from bot.workflow.kinds import record_version
 from models import Assignment, CarriedAnswer, Member, Period, SectionProgress, Unit, require_id
 
@@ -243,14 +244,13 @@ def sections_of(
     session: Session, *, period: Period, template: Template, member: Member
 ) -> list[str]:
     """The top sections a member works on: theirs; for the lead, all of them."""
-    from bot.workflow.access import is_lead
-
+    every = flow.top_section_ids(template)
     if is_lead(member):
-        return [s.id for s in template.sections]
+        return list(every)
     mine = hot_path.member_sections(
         session, period_id=require_id(period), member_id=require_id(member)
     )
-    return [s.id for s in template.sections if s.id in mine]
+    return [section_id for section_id in every if section_id in mine]
 
 
 def may_answer(

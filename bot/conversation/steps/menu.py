@@ -11,6 +11,8 @@ from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import fold, year_text
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text
+from bot.questionnaire.derived import derived
+from bot.questionnaire.schema import Section
 from bot.store.menu_rows import open_period_count, returned_sections
 from bot.texts import t
 from bot.workflow.access import Action, can
@@ -56,14 +58,25 @@ def show_menu(turn: TurnSurface) -> list[Outgoing]:
             icon = "✏️"
         else:
             icon = "⬜"
-        label = f"{icon} {section.number}. {section.title}"
+        label, shown = _label(section, icon)
         lines.append(t("menu.line", label=label, done=done, total=total))
-        buttons.append([Button(turn.code(f"s:{section.id}"), short(label, 60))])
+        buttons.append([Button(turn.code(f"s:{section.id}"), shown)])
     lines.append(t("menu.hint"))
     if can(turn.member, Action.VIEW_DRAFT):
         buttons.append([Button(turn.code("draft"), t("button.draft"), "/duthao")])
         lines.append(t("menu.lead_hint"))
     return [Reply("\n".join([*lines, *others]), [*buttons, *switches])]
+
+
+def _label(section: Section, icon: str) -> tuple[str, str]:
+    """A section's menu line label with its state's icon, and as its button shows it;
+    worked out once per section of a loaded template and icon."""
+    kept: dict[str, tuple[str, str]] = derived(section, "menu_labels", dict)
+    found = kept.get(icon)
+    if found is None:
+        label = f"{icon} {section.number}. {section.title}"
+        found = kept[icon] = (label, short(label, 60))
+    return found
 
 
 def menu_text(turn: TurnSurface, raw: str) -> list[Outgoing]:

@@ -18,6 +18,7 @@ from bot.questionnaire.answers import (
     format_answer,
     parse_answer,
 )
+from bot.questionnaire.derived import derived
 from bot.questionnaire.schema import (
     ChoiceQuestion,
     DateQuestion,
@@ -25,6 +26,7 @@ from bot.questionnaire.schema import (
     MultiChoiceQuestion,
     Question,
     TableQuestion,
+    Template,
     TextQuestion,
     YesNoQuestion,
 )
@@ -64,15 +66,7 @@ def ask(turn: TurnSurface) -> Reply:
     elif isinstance(question, ListQuestion):
         lines += items.list_prompt(turn, question)
     else:
-        if question.hint:
-            lines.append(f"💡 {question.hint}")
-        if example := example_of(question, turn.period.year):
-            # A date's year must not become "2.027".
-            if not isinstance(question, TextQuestion | DateQuestion):
-                example = prompts.numeric_example(example)
-            lines.append(t("ask.example", example=example))
-        if isinstance(question, TextQuestion) and question.long:
-            lines.append(t("ask.long_text"))
+        lines += help_lines(turn.template, question, turn.period.year)
         if current is not None:
             shown = short(format_answer(question, current), REVIEW_ANSWER_PREVIEW)
             lines.append(t("ask.current", value=shown))
@@ -84,6 +78,32 @@ def ask(turn: TurnSurface) -> Reply:
     offered = current is None and question.carry and question.id in turn.carried
     buttons.append(nav_buttons(turn, question, answered=current is not None or offered))
     return Reply("\n".join(lines), [row for row in buttons if row])
+
+
+def help_lines(template: Template, question: Question, year: str) -> tuple[str, ...]:
+    """A one-message question's hint, example and long-text note: the same at every asking,
+    so worked out once per question of a loaded template (a date's example, per school year)."""
+    kept: dict[str, tuple[Question, str | None, tuple[str, ...]]]
+    kept = derived(template, "help_lines", dict)
+    found = kept.get(question.id)
+    dated = year if isinstance(question, DateQuestion) else None
+    if found is None or found[0] is not question or found[1] != dated:
+        found = kept[question.id] = (question, dated, _help_lines(question, year))
+    return found[2]
+
+
+def _help_lines(question: Question, year: str) -> tuple[str, ...]:
+    lines: list[str] = []
+    if question.hint:
+        lines.append(f"💡 {question.hint}")
+    if example := example_of(question, year):
+        # A date's year must not become "2.027".
+        if not isinstance(question, TextQuestion | DateQuestion):
+            example = prompts.numeric_example(example)
+        lines.append(t("ask.example", example=example))
+    if isinstance(question, TextQuestion) and question.long:
+        lines.append(t("ask.long_text"))
+    return tuple(lines)
 
 
 def option_buttons(turn: TurnSurface, question: Question) -> list[list[Button]]:
@@ -169,9 +189,9 @@ def advance(turn: TurnSurface, ack: str | None = None) -> list[Outgoing]:
 
 def next_question(turn: TurnSurface, question_id: str) -> Question | None:
     """The next relevant question after one, in the current section."""
-    slots = flow.slots(turn.section)
-    ids = [s.question.id for s in slots]
-    for slot in slots[ids.index(question_id) + 1 :]:
+    section = turn.section
+    slots = flow.slots(section)
+    for slot in slots[flow.slot_index(section, question_id) + 1 :]:
         if flow.is_relevant(slot.question, turn.values):
             return slot.question
     return None
@@ -179,9 +199,9 @@ def next_question(turn: TurnSurface, question_id: str) -> Question | None:
 
 def previous_question(turn: TurnSurface, question_id: str) -> Question | None:
     """The relevant question before one, in the current section."""
-    slots = flow.slots(turn.section)
-    ids = [s.question.id for s in slots]
-    for slot in reversed(slots[: ids.index(question_id)]):
+    section = turn.section
+    slots = flow.slots(section)
+    for slot in reversed(slots[: flow.slot_index(section, question_id)]):
         if flow.is_relevant(slot.question, turn.values):
             return slot.question
     return None

@@ -13,7 +13,8 @@ from bot.core.replies import Button, Outgoing, Reply
 from bot.core.text import fold
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text, format_answer
-from bot.questionnaire.schema import ListQuestion
+from bot.questionnaire.derived import derived
+from bot.questionnaire.schema import ListQuestion, Section
 from bot.store.menu_rows import mark_section
 from bot.texts import t
 from bot.workflow.access import is_lead
@@ -33,6 +34,7 @@ def show_review(turn: TurnSurface, intro: str | None = None) -> list[Outgoing]:
     state.next_step()
     section = turn.section
     relevant = flow.relevant_slots(section, turn.values)
+    titles = _titles(section)
     lines = [intro] if intro else []
     lines.append(t("review.title", number=section.number, title=section.title))
     for index, slot in enumerate(relevant, 1):
@@ -44,8 +46,7 @@ def show_review(turn: TurnSurface, intro: str | None = None) -> list[Outgoing]:
             shown = t("review.missing")
         else:
             shown = short(format_answer(question, value), REVIEW_ANSWER_PREVIEW)
-        title = question.label or question.prompt
-        lines.append(f"{index}. [{slot.section.number}] {short(title, 70)}: {shown}")
+        lines.append(f"{index}. [{slot.section.number}] {titles[question.id]}: {shown}")
     ids = {s.question.id for s in relevant}
     failures = [f for f in turn.failures() if f.question_ids & ids]
     if failures:
@@ -62,6 +63,19 @@ def show_review(turn: TurnSurface, intro: str | None = None) -> list[Outgoing]:
     buttons.append(actions)
     buttons.append([Button(turn.code("menu"), t("button.menu"), "/viec")])
     return [Reply("\n".join(lines), buttons)]
+
+
+def _titles(section: Section) -> dict[str, str]:
+    """Each question of a top section as its review line names it, worked out once per
+    section of a loaded template."""
+
+    def build() -> dict[str, str]:
+        return {
+            slot.question.id: short(slot.question.label or slot.question.prompt, 70)
+            for slot in flow.slots(section)  # ids are unique in a template
+        }
+
+    return derived(section, "review_titles", build)
 
 
 def review_text(turn: TurnSurface, raw: str) -> list[Outgoing]:
