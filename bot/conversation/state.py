@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from bot.conversation.desk.flows import AnyFlow, Idle
 
@@ -65,3 +67,25 @@ class State(BaseModel):
             self.check_keys = []
         if self.pending_import is not None:
             self.pending_import = None
+
+
+def loaded(text: str | None) -> State:
+    """The state from its stored JSON text (a fresh one for none), parsed straight into the
+    model: decoding it into dicts first, then validating those, cost more."""
+    if not text:
+        return State()
+    try:
+        return State.model_validate_json(text)
+    except ValidationError:
+        # What pydantic's parser refuses (no JSON object, a lone surrogate's escape) reads
+        # as it always did: empty is a fresh state, anything else fails the same way.
+        return State.model_validate(json.loads(text) or {})
+
+
+def dumped(state: State) -> str:
+    """The state as the JSON text to store, made in one step."""
+    try:
+        return state.model_dump_json()
+    except PydanticSerializationError:
+        # Text UTF-8 cannot hold (a lone surrogate): escaped, as the json module does.
+        return json.dumps(state.model_dump(mode="json"))

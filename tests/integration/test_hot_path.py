@@ -3,6 +3,7 @@ functions write and read, byte for byte; a driver error comes out as SQLAlchemy'
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +20,17 @@ from bot.store import hot_path, processed_events
 from bot.store import queries as store
 from bot.store.database import Database, table_of
 from bot.store.prepared import Prepared
-from models import Answer, ChatIdentity, EventAttempt, Member, Period, Role, Unit, require_id
+from models import (
+    Answer,
+    ChatIdentity,
+    Conversation,
+    EventAttempt,
+    Member,
+    Period,
+    Role,
+    Unit,
+    require_id,
+)
 from tests.support.factories import open_unit
 
 MOMENT = datetime(2026, 3, 2, 9, 15, 30, 123456, tzinfo=VIETNAM)
@@ -86,6 +97,8 @@ def test_the_conversation_and_kept_replies_are_stored_as_the_orm_stores_them(
     database: Database,
 ) -> None:
     state = {"mode": "question", "section_id": "s1", "item": {"tên": "Lan"}, "step": 4}
+    # The state comes as its JSON text (the model's own, compact and not ASCII-escaped).
+    text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
     replies = [{"text": "✅ Đã lưu: 591", "buttons": [[["4:skip", "Bỏ qua", None]]]}]
     with time_machine.travel(MOMENT, tick=False), database.session() as session:
         opened = open_unit(session)
@@ -103,14 +116,18 @@ def test_the_conversation_and_kept_replies_are_stored_as_the_orm_stores_them(
             conversation_id=mine.id,
             member_id=require_id(other),
             period_id=period_id,
-            state=state,
+            state=text,
             identity_id=None,
         )
         hot_path.keep_replies(session, channel="telegram", event_id="2", replies=replies)
     kept = _raw(
         database, "SELECT period_id, state, updated_at, identity_id FROM conversation ORDER BY id"
     )
-    assert kept[0] == kept[1]
+    assert [row[:1] + row[2:] for row in kept[1:]] == [kept[0][:1] + kept[0][2:]]
+    # The text as it was given, which the ORM reads as the state it wrote itself.
+    assert kept[1][1] == text and json.loads(kept[0][1]) == state
+    with database.session() as session:
+        assert [row.state for row in session.exec(select(Conversation))] == [state, state]
     attempts = _raw(database, "SELECT attempts, replies, updated_at FROM eventattempt ORDER BY id")
     assert attempts[0] == attempts[1]
     with database.session() as session:
@@ -177,7 +194,8 @@ def test_the_member_context_holds_what_the_orm_loads_and_its_rows_stay_in_the_se
             ]
         assert context.member.role is Role.DIRECTOR
         assert context.period is not None and context.period.deadline == date(2026, 5, 31)
-        assert context.conversation_state == state
+        assert context.conversation_state is not None
+        assert json.loads(context.conversation_state) == state  # its text, read as it is
         assert context.conversation_period_id == period_id
         for row in (context.member, context.unit, context.period):
             assert sa_inspect(row).persistent and row in session
