@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_serializer
 from pydantic_core import PydanticSerializationError
 
-from bot.conversation.desk.flows import AnyFlow, Idle
+from bot.conversation.desk.flows import AnyFlow, DeskFlow, Idle
 
 Mode = Literal["menu", "question", "confirm_row", "more_items", "check", "review", "desk"]
 
@@ -42,6 +42,12 @@ class State(BaseModel):
     desk: AnyFlow = Field(default_factory=Idle)
     # Increments with every prompt; buttons carry it so a stale press is recognised.
     step: int = 0
+
+    @field_serializer("desk", mode="plain")
+    def _desk_stored(self, desk: DeskFlow) -> dict[str, Any]:
+        """The dialogue's stored keys, asked of it at once: pydantic would otherwise try
+        the dialogues of the union one by one (every event stores the state)."""
+        return desk.stored()
 
     def next_step(self) -> int:
         """Starts a new prompt: the buttons of earlier ones become stale. Returns its step."""

@@ -29,7 +29,7 @@ class DeskFlow(BaseModel):
     choices: dict[str, str] = Field(default_factory=dict)
 
     @model_serializer(mode="plain")
-    def _as_stored(self) -> dict[str, Any]:
+    def stored(self) -> dict[str, Any]:
         """Only the keys the dialogue set (and what it waits for), as they were stored."""
         # Picked from the fields rather than from a dump of them all: pydantic calls back
         # into Python once instead of twice, and every event stores the state.
