@@ -11,7 +11,7 @@ from bot.conversation.commands import command_named
 from bot.conversation.desk import Desk, notices
 from bot.conversation.desk.flows import Idle
 from bot.conversation.events import ButtonPress, Command, Incoming
-from bot.conversation.state import State, dumped, loaded
+from bot.conversation.state import State, dumped
 from bot.conversation.surface import DeskOptions
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
@@ -37,7 +37,7 @@ class Lobby:
         self.conversation_id = context.conversation_id
         self.identity_id = context.identity_id
         saved = context.conversation_state if context.conversation_period_id is None else None
-        self.state = loaded(saved)
+        self.state = State.model_validate(saved or {})
 
     @property
     def period_id(self) -> int:

@@ -4,7 +4,6 @@ conversation until that report is final."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -30,11 +29,8 @@ def choose_period(session: Session, context: hot_path.MemberContext) -> None:
     """Puts the report the member chose in the context, while it is open in their unit;
     without a choice the context keeps the unit's newest open report."""
     wanted = context.conversation_period_id
-    if wanted is None or context.period is None or wanted == context.period.id:
-        return
-    # Decoded only now: on most events the report is the newest one, chosen or not.
-    text = context.conversation_state
-    if not (json.loads(text) if text else {}).get("period_chosen"):
+    chosen = bool((context.conversation_state or {}).get("period_chosen"))
+    if not chosen or wanted is None or context.period is None or wanted == context.period.id:
         return
     period = store.period_by_id(session, period_id=wanted)
     if period is not None and period.unit_id == context.unit.id and period.status != "final":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_serializer
+from pydantic import BaseModel, Field, field_serializer
 from pydantic_core import PydanticSerializationError
 
 from bot.conversation.desk.flows import AnyFlow, DeskFlow, Idle
@@ -73,19 +73,6 @@ class State(BaseModel):
             self.check_keys = []
         if self.pending_import is not None:
             self.pending_import = None
-
-
-def loaded(text: str | None) -> State:
-    """The state from its stored JSON text (a fresh one for none), parsed straight into the
-    model: decoding it into dicts first, then validating those, cost more."""
-    if not text:
-        return State()
-    try:
-        return State.model_validate_json(text)
-    except ValidationError:
-        # What pydantic's parser refuses (no JSON object, a lone surrogate's escape) reads
-        # as it always did: empty is a fresh state, anything else fails the same way.
-        return State.model_validate(json.loads(text) or {})
 
 
 def dumped(state: State) -> str:

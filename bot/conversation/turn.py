@@ -13,7 +13,7 @@ from bot.conversation.desk import notices
 from bot.conversation.evaluation_cache import EvaluationCache
 from bot.conversation.modes import current
 from bot.conversation.options import EngineOptions
-from bot.conversation.state import State, dumped, loaded
+from bot.conversation.state import State, dumped
 from bot.conversation.steps import menu, question, review
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
@@ -58,7 +58,8 @@ class Turn:
         self.conversation_id = context.conversation_id
         self.identity_id = context.identity_id
         same_period = context.conversation_period_id == self.period.id
-        self.state = loaded(context.conversation_state if same_period else None)
+        saved = context.conversation_state if same_period else {}
+        self.state = State.model_validate(saved or {})
         self._read_answers()
 
     def _read_answers(self) -> None:

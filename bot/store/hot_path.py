@@ -92,8 +92,7 @@ def _member_context_statement() -> Any:
             *(column for _model, table in _CONTEXT_MODELS for column in table.c),
             conversation.id,
             conversation.period_id,
-            # As its JSON text: the conversation parses it straight into its model.
-            cast(conversation.state, Text),
+            conversation.state,
             identity.id,
         )
         .select_from(joined)
@@ -183,8 +182,7 @@ class MemberContext:
     period: Period | None
     conversation_id: int | None
     conversation_period_id: int | None
-    # The state as its stored JSON text (`bot.conversation.state.loaded` reads it).
-    conversation_state: str | None
+    conversation_state: dict[str, Any] | None
     # The chat account the event came from, kept with the conversation as the one used last.
     identity_id: int | None = None
 
