@@ -11,7 +11,7 @@ from bot.conversation.commands import command_named
 from bot.conversation.desk import Desk, notices
 from bot.conversation.desk.flows import Idle
 from bot.conversation.events import ButtonPress, Command, Incoming
-from bot.conversation.state import State
+from bot.conversation.state import State, dumped
 from bot.conversation.surface import DeskOptions
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
@@ -72,7 +72,7 @@ class Lobby:
             conversation_id=self.conversation_id,
             member_id=require_id(self.member),
             period_id=self.period.id if self.period else None,
-            state=self.state.model_dump(mode="json"),
+            state=dumped(self.state),
             identity_id=self.identity_id,
         )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
+from pydantic_core import PydanticSerializationError
 
-from bot.conversation.desk.flows import AnyFlow, Idle
+from bot.conversation.desk.flows import AnyFlow, DeskFlow, Idle
 
 Mode = Literal["menu", "question", "confirm_row", "more_items", "check", "review", "desk"]
 
@@ -41,6 +43,12 @@ class State(BaseModel):
     # Increments with every prompt; buttons carry it so a stale press is recognised.
     step: int = 0
 
+    @field_serializer("desk", mode="plain")
+    def _desk_stored(self, desk: DeskFlow) -> dict[str, Any]:
+        """The dialogue's stored keys, asked of it at once: pydantic would otherwise try
+        the dialogues of the union one by one (every event stores the state)."""
+        return desk.stored()
+
     def next_step(self) -> int:
         """Starts a new prompt: the buttons of earlier ones become stale. Returns its step."""
         self.step += 1
@@ -65,3 +73,12 @@ class State(BaseModel):
             self.check_keys = []
         if self.pending_import is not None:
             self.pending_import = None
+
+
+def dumped(state: State) -> str:
+    """The state as the JSON text to store, made in one step."""
+    try:
+        return state.model_dump_json()
+    except PydanticSerializationError:
+        # Text UTF-8 cannot hold (a lone surrogate): escaped, as the json module does.
+        return json.dumps(state.model_dump(mode="json"))

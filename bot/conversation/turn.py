@@ -13,7 +13,7 @@ from bot.conversation.desk import notices
 from bot.conversation.evaluation_cache import EvaluationCache
 from bot.conversation.modes import current
 from bot.conversation.options import EngineOptions
-from bot.conversation.state import State
+from bot.conversation.state import State, dumped
 from bot.conversation.steps import menu, question, review
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
@@ -95,7 +95,7 @@ class Turn:
             conversation_id=self.conversation_id,
             member_id=require_id(self.member),
             period_id=self.period_id,
-            state=self.state.model_dump(mode="json"),
+            state=dumped(self.state),
             identity_id=self.identity_id,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -364,20 +365,29 @@ def write_conversation(
     conversation_id: int | None,
     member_id: int,
     period_id: int | None,
-    state: dict[str, Any],
+    state: str,
     identity_id: int | None,
 ) -> None:
-    """The member's conversation state written by id, creating the row when there is none yet.
+    """The member's conversation state (its JSON text) written by id, creating the row when
+    there is none yet.
 
     `identity_id`, the chat the event came from, rides along: the chat used last costs no
     statement of its own.
     """
-    fields = {
+    fields: dict[str, Any] = {
         "period_id": period_id,
-        "state": state,
         "updated_at": now(),
         "identity_id": identity_id,
     }
+    if conversation_id is not None and connection_of(session)[1] is not None:
+        # SQLite's cursor binds the text as it is: no decoding and encoding it again.
+        bound = Serialized(None)
+        bound.text = state
+        _UPDATE_CONVERSATION.execute(
+            session, {"where_id": conversation_id, "state": bound, **fields}
+        )
+        return
+    fields["state"] = json.loads(state)  # SQLAlchemy's JSON type encodes it
     if conversation_id is None:
         session.connection().execute(_INSERT_CONVERSATION, {"member_id": member_id, **fields})
     else:

@@ -3,6 +3,7 @@ functions write and read, byte for byte; a driver error comes out as SQLAlchemy'
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, datetime
 from typing import Any
@@ -113,7 +114,7 @@ def test_the_conversation_and_kept_replies_are_stored_as_the_orm_stores_them(
             conversation_id=mine.id,
             member_id=require_id(other),
             period_id=period_id,
-            state=state,
+            state=json.dumps(state),  # the text, bound as it is: the ORM's own here
             identity_id=None,
         )
         processed_events.keep_replies(session, channel="telegram", event_id="2", replies=replies)

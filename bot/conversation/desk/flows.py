@@ -14,7 +14,6 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    SerializerFunctionWrapHandler,
     Tag,
     model_serializer,
 )
@@ -29,14 +28,16 @@ class DeskFlow(BaseModel):
     # The buttons shown last, by the number that may be typed instead: number -> "d:..." action.
     choices: dict[str, str] = Field(default_factory=dict)
 
-    @model_serializer(mode="wrap")
-    def _as_stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    @model_serializer(mode="plain")
+    def stored(self) -> dict[str, Any]:
         """Only the keys the dialogue set (and what it waits for), as they were stored."""
-        data: dict[str, Any] = handler(self)
+        # Picked from the fields rather than from a dump of them all: pydantic calls back
+        # into Python once instead of twice, and every event stores the state.
+        values, chosen = self.__dict__, self.model_fields_set
         return {
-            key: value
-            for key, value in data.items()
-            if key in self.model_fields_set or (key == "wait" and value is not None)
+            key: values[key]
+            for key in type(self).model_fields
+            if key in chosen or (key == "wait" and values[key] is not None)
         }
 
 
@@ -116,9 +117,13 @@ _BY_WAIT = {
 
 def _tag_of(value: Any) -> str:
     """The dialogue of a stored object (by its keys) or of a model."""
-    if isinstance(value, DeskFlow):
+    # The stored dict first: a check against a model class is a slow ABC check.
+    if isinstance(value, dict):
+        data = value
+    elif isinstance(value, DeskFlow):
         return value.tag
-    data = value if isinstance(value, dict) else {}
+    else:
+        data = {}
     wait = data.get("wait")
     if wait in _BY_WAIT:
         return _BY_WAIT[wait]
