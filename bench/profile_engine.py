@@ -1,9 +1,9 @@
 """Where the conversation engine's CPU goes in `make bench`'s replay; prints a profile.
 
-The engine runs in the group-commit writer thread, so a profiler on the main thread
-never sees it: this runs the bench's replays with a CPU-time profiler switched on around
-each batch of the group-commit writer only (or, with `--thread main`, around the replay with
-buttons on the main thread: PTB, the adapter, the Bot API calls). cProfile adds its own
+This runs the bench's replays with a CPU-time profiler switched on around each batch of the
+group-commit writer only, in whichever thread commits it (the writer's, or the loop's for an
+event that comes alone), or, with `--thread main`, around the replay with buttons on the main
+thread: PTB, the adapter, the Bot API calls, and the batches committed there. cProfile adds its own
 cost to every Python call, so its milliseconds are several times the bench's; compare
 shares, and the bench's own figures, printed first.
 
@@ -65,7 +65,10 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=30)
     args = parser.parse_args()
-    group_commit.commit_batch = profiled_commit_batch  # type: ignore[assignment]
+    if args.thread == "engine":
+        # One profiler per thread at a time: an event that comes alone is committed in the
+        # loop's own thread (`GroupCommit._alone`), where `--thread main` profiles it whole.
+        group_commit.commit_batch = profiled_commit_batch  # type: ignore[assignment]
     replay = bench.replay
 
     async def profiled_replay(*a: Any, **k: Any) -> bench.Run:
