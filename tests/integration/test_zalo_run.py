@@ -25,6 +25,7 @@ from bot.texts import t
 from models import Answer
 from tests.integration import test_zalo_process as zalo_process
 from tests.integration.test_zalo_process import CHAT, StartBot, free_port
+from tests.support.web import tampered
 from tests.support.zalo_api import FakeZaloApi, event_update, text_update
 
 pytestmark = pytest.mark.slow
@@ -92,9 +93,9 @@ def test_start_duthao_link_docx_tampered_link_and_preview(
         assert "Lãnh đạo trung tâm chỉ đạo sát sao." in text
         # One character changed in the signed token: refused, the page says what to do.
         token = found.group(1)
-        changed = token[:-1] + ("A" if token[-1] != "A" else "B")
-        for tampered in (prefix + changed, f"{prefix}{changed}/docx"):
-            refused = web.get(tampered)
+        changed = tampered(token)
+        for url in (prefix + changed, f"{prefix}{changed}/docx"):
+            refused = web.get(url)
             assert refused.status_code == 403
             assert "set-cookie" not in refused.headers
 

@@ -33,6 +33,16 @@ from tests.support.ports import free_port
 FIXTURE_TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
 
 
+def tampered(signed: str) -> str:
+    """A signed token (or a link ending in one) with one character of its signature changed.
+
+    The signature's first character: its last carries padding bits in base64, so changing it
+    can decode to the same signature (a token ending in "A" changed to "B" was still valid).
+    """
+    head, _, signature = signed.rpartition(".")
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
 @contextmanager
 def served(app: Starlette, port: int) -> Iterator[str]:
     """Serves `app` on 127.0.0.1:`port` until the block ends; yields the base URL."""
