@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON
@@ -217,9 +218,13 @@ def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
     return processor
 
 
+@lru_cache(maxsize=4096)
 def _sqlite_aware_result(value: str | None) -> datetime | None:
     """An `AwareDateTime` SQLite keeps, read back as SQLAlchemy reads it (its DATETIME's own
-    parsing, then marked UTC), without the two Python layers of a decorated type."""
+    parsing, then marked UTC), without the two Python layers of a decorated type.
+
+    Remembered: every event reads the same few moments again (its period's, its member's),
+    and a datetime is immutable, so the same text may give the very same object."""
     if value is None:
         return None
     return str_to_datetime(value).replace(tzinfo=UTC)
