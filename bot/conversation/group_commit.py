@@ -59,6 +59,9 @@ MAX_RETRIES = 3
 TRANSIENT = frozenset({"40P01", "40001", "55P03"})
 # Run on SQLite's driver connection: through SQLAlchemy it cost a third of the commit.
 _BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
+# Where `begin` keeps the statement restoring a driver connection's busy timeout, in the
+# pool's `info` of that connection.
+_BUSY_TIMEOUT = "bot.conversation.group_commit.busy_timeout"
 
 
 class NotSavedError(Exception):
@@ -93,13 +96,19 @@ def begin(session: Session, *, wait: bool = True) -> bool:
     otherwise begin it at the first INSERT, and the batch's first SAVEPOINT, outside a
     transaction, would commit on its own when released.
     """
-    _connection, driver = connection_of(session)
+    connection, driver = connection_of(session)
     if driver is None:
         return True
     if wait:
         _BEGIN_IMMEDIATE.execute(session, {})
         return True
-    timeout = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    # The connection's own timeout, read once: it is set as the connection opens, and the
+    # pool forgets `info` with the connection it belongs to.
+    info = connection.connection.info
+    restore = info.get(_BUSY_TIMEOUT)
+    if restore is None:
+        timeout = int(driver.execute("PRAGMA busy_timeout").fetchone()[0])
+        restore = info[_BUSY_TIMEOUT] = f"PRAGMA busy_timeout={timeout}"
     driver.execute("PRAGMA busy_timeout=0")
     try:
         _BEGIN_IMMEDIATE.execute(session, {})
@@ -108,7 +117,7 @@ def begin(session: Session, *, wait: bool = True) -> bool:
             return False
         raise
     finally:
-        driver.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        driver.execute(restore)
     return True
 
 

@@ -18,7 +18,7 @@ rollback, of a savepoint too, drops everything the transaction kept.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -53,8 +53,7 @@ class PeriodAnswers:
     def copy(self) -> PeriodAnswers:
         """A copy whose dict and sets may be changed (the values themselves are shared:
         answers are replaced, never changed in place)."""
-        return replace(
-            self,
+        return PeriodAnswers(
             values=dict(self.values),
             skipped=set(self.skipped),
             finished=set(self.finished),

@@ -225,9 +225,10 @@ def _commit_kept(session: Session, connection: Connection, driver: sqlite3.Conne
 def _start_anew(transaction: SessionTransaction) -> None:
     """What `SessionTransaction._take_snapshot` does at a new transaction (what a rollback
     would undo starts empty), making new dictionaries only for those not empty: making its
-    four weak dictionaries cost as much as the rest of the commit's Python."""
+    four weak dictionaries cost as much as the rest of the commit's Python. Its plain
+    `data` is looked at: the weak dictionary's own `len` is a Python call, four per commit."""
     for name in ("_new", "_deleted", "_dirty", "_key_switches"):
-        if getattr(transaction, name):
+        if getattr(transaction, name).data:
             setattr(transaction, name, weakref.WeakKeyDictionary())
 
 

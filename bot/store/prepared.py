@@ -16,12 +16,14 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.processors import str_to_datetime
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.session import SessionTransactionState
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
@@ -30,6 +32,7 @@ from models.types import AwareDateTime
 _Processor = Callable[[Any], Any] | None
 # Where `connection_of` keeps the session's connection, in `Session.info`.
 _CONNECTION = "bot.store.prepared.connection"
+_ACTIVE = SessionTransactionState.ACTIVE
 # One parameter in the order of the SQL's placeholders: its name, whether the statement
 # holds its value (a literal such as `attempts=0`) and that value, and its type's processing.
 _Bind = tuple[str, bool, Any, _Processor]
@@ -63,7 +66,7 @@ class Prepared:
 
     def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
         """The first column of the first row returned, or None when there is none."""
-        rows = self.rows(session, params)
+        rows = self._run(session, params)[0]
         return rows[0][0] if rows else None
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
@@ -135,7 +138,14 @@ def connection_of(session: Session) -> tuple[Connection, sqlite3.Connection | No
     # `get_nested_transaction() or get_transaction()` give, in one attribute).
     transaction = session._transaction
     kept = session.info.get(_CONNECTION)
-    if kept is not None and kept[0] is transaction and transaction and transaction.is_active:
+    # `transaction.is_active` read straight (its session is never unset): some thirteen
+    # times an event, the property was a Python call each.
+    if (
+        kept is not None
+        and kept[0] is transaction
+        and transaction
+        and transaction._state is _ACTIVE
+    ):
         return kept[1], kept[2]
     connection = session.connection()
     driver: sqlite3.Connection | None = None
@@ -217,9 +227,13 @@ def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
     return processor
 
 
+@lru_cache(maxsize=4096)
 def _sqlite_aware_result(value: str | None) -> datetime | None:
     """An `AwareDateTime` SQLite keeps, read back as SQLAlchemy reads it (its DATETIME's own
-    parsing, then marked UTC), without the two Python layers of a decorated type."""
+    parsing, then marked UTC), without the two Python layers of a decorated type.
+
+    Remembered: every event reads the same few moments again (its period's, its member's),
+    and a datetime is immutable, so the same text may give the very same object."""
     if value is None:
         return None
     return str_to_datetime(value).replace(tzinfo=UTC)

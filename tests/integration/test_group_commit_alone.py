@@ -12,8 +12,9 @@ from sqlmodel import Session, func, select
 
 from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.conversation.events import Command, Sender
-from bot.conversation.group_commit import GroupCommit
+from bot.conversation.group_commit import GroupCommit, begin
 from bot.store.database import Database
+from bot.store.prepared import connection_of
 from models import ChatIdentity, ProcessedEvent
 
 
@@ -120,3 +121,35 @@ async def test_a_write_lock_held_elsewhere_never_blocks_the_loop(
     ticking.cancel()
     assert stored(database.url, ChatIdentity) == 1
     commits.close()
+
+
+def test_a_begin_that_must_not_wait_restores_the_connections_own_busy_timeout(
+    database: Database,
+) -> None:
+    """It takes the lock at once or not at all (busy timeout 0 meanwhile), then gives the
+    connection its own timeout back, reading that timeout only once per connection."""
+    event.listen(
+        database.engine, "connect", lambda dbapi, _r: dbapi.execute("PRAGMA busy_timeout=1234")
+    )
+    database.dispose()
+    holder = Database(database.url).engine.raw_connection()
+    statements: list[str] = []
+    try:
+        for attempt in range(3):
+            locked = attempt == 1
+            if locked:
+                holder.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+            with database.session(kept=True) as session:
+                _connection, driver = connection_of(session)
+                assert driver is not None
+                driver.set_trace_callback(statements.append)
+                assert begin(session, wait=False) is not locked
+                driver.set_trace_callback(None)
+                assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == 1234
+            if locked:
+                holder.rollback()
+    finally:
+        holder.close()
+    assert statements.count("PRAGMA busy_timeout") == 1, statements
+    assert statements.count("PRAGMA busy_timeout=0") == 3
+    assert statements.count("PRAGMA busy_timeout=1234") == 3

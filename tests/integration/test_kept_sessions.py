@@ -109,6 +109,26 @@ def test_a_use_whose_flush_failed_is_not_committed(database: Database) -> None:
         assert session.exec(select(Unit.name)).all() == ["Trung tâm GDNN-GDTX Quận 1"]
 
 
+def test_a_hot_statement_after_a_failed_flush_is_refused_as_the_orm_refuses_it(
+    database: Database,
+) -> None:
+    """The transaction is the same object, but broken: the connection kept for it must not
+    be used (part of the flush may be written), as `Session.connection()` would not be."""
+    with database.session() as session:
+        director = open_unit(session).director
+        identity = {"member_id": require_id(director), "channel": "t", "external_id": "1"}
+        session.add(ChatIdentity(**identity))
+    with pytest.raises(InvalidRequestError), database.session(kept=True) as session:
+        assert processed_events.claim_event(session, channel="t", event_id="1")
+        session.add(ChatIdentity(**identity))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        with pytest.raises(InvalidRequestError):
+            processed_events.claim_event(session, channel="t", event_id="2")
+    with database.session() as session:
+        assert processed_events.claim_event(session, channel="t", event_id="2")
+
+
 def test_a_thread_that_ends_gives_its_kept_connection_back(database: Database) -> None:
     def batch() -> None:
         with database.session(kept=True) as session:
