@@ -26,22 +26,6 @@ _GLOSSARY = "abbreviation."
 REVIEW_ANSWER_PREVIEW = 160
 
 
-def short(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut after a whole word where one fits."""
-    # Most texts are one short line already: no space but " " is printable, so a printable
-    # text with single inner spaces is what the split and join would give back.
-    if len(text) <= limit and text.isprintable() and "  " not in text and text == text.strip():
-        return text
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    # A Vietnamese syllable cut in half reads as another word: drop the broken one.
-    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;–-") + "…"
-
-
 def row_name(label: str, *, capital: bool = False) -> str:
     """A table row as named in a sentence: "dòng THPT", but "Dòng họ học tập" as it is."""
     if fold(label).startswith("dong "):

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.conversation.prompts import short
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
-from bot.core.text import year_text
+from bot.core.text import short, year_text
 from bot.questionnaire.loader import load_template
 from bot.store import hot_path
 from bot.store import queries as store

@@ -1,4 +1,5 @@
-"""Text rules every layer shares: forgiving matches and school years as reports write them."""
+"""Text rules every layer shares: forgiving matches, one-line labels and school years as
+reports write them."""
 
 from __future__ import annotations
 
@@ -50,3 +51,19 @@ def yes_or_no(
     if folded in NO_WORDS or folded in no:
         return False
     return None
+
+
+def short(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut after a whole word where one fits."""
+    # Most texts are one short line already: no space but " " is printable, so a printable
+    # text with single inner spaces is what the split and join would give back.
+    if len(text) <= limit and text.isprintable() and "  " not in text and text == text.strip():
+        return text
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    # A Vietnamese syllable cut in half reads as another word: drop the broken one.
+    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;–-") + "…"

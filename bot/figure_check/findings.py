@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.core.text import short
+
 __all__ = ["AuditReport", "Finding", "Tally", "clause_around", "shorten"]
 
 # A quoted context longer than this is cut at a word boundary.
@@ -68,15 +70,9 @@ class AuditReport:
 
 
 def shorten(text: str, limit: int = CONTEXT_LIMIT) -> str:
-    """`text` on one line, cut at a word boundary with "…" when longer than `limit`."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
+    """`text` on one line, cut at a word boundary with "…" when longer than `limit`
+    (`bot.core.text.short`, at the findings' context length by default)."""
+    return short(text, limit)
 
 
 def clause_around(text: str, start: int, end: int) -> str:

@@ -420,7 +420,7 @@ def test_progress_lists_no_removed_lead(database: Database, template) -> None:  
 
 @given(st.lists(st.text(alphabet="aăâbcdđeêhiklmnoôơưtuy", min_size=1, max_size=9), max_size=12))
 def test_button_labels_are_cut_after_whole_words(words: list[str]) -> None:
-    from bot.conversation.prompts import short
+    from bot.core.text import short
 
     text = " ".join(words)
     label = short(text, 30)

@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from bot.core.text import fold, year_text, yes_or_no
+from bot.core.text import fold, short, year_text, yes_or_no
+from bot.figure_check.findings import shorten
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,16 @@ def test_a_caller_adds_its_own_words() -> None:
     assert yes_or_no("Điền", yes=fill, no=cancel) is True
     assert yes_or_no("Bỏ qua", yes=fill, no=cancel) is False
     assert yes_or_no("có", yes=fill, no=cancel) is True
+
+
+def test_a_label_is_cut_after_a_whole_word_never_inside_a_syllable() -> None:
+    assert short("Công tác quản lý của lãnh đạo trung tâm", 20) == "Công tác quản lý…"
+    assert short("  Công  tác\nquản lý ", 40) == "Công tác quản lý"  # one line, as typed
+    # A cut that falls at a word's end keeps that word.
+    assert short("aaaa bbbb cccc dddd eeee", 15) == "aaaa bbbb cccc…"
+
+
+def test_the_figure_checks_context_is_cut_by_the_same_rule() -> None:
+    text = "aaaa bbbb cccc dddd eeee, Công tác quản lý của lãnh đạo"
+    for limit in (15, 20, 33, 80):
+        assert shorten(text, limit) == short(text, limit)

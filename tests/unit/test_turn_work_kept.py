@@ -12,11 +12,12 @@ from typing import Any, cast
 
 import pytest
 
-from bot.conversation.prompts import short, table_prompt
+from bot.conversation.prompts import table_prompt
 from bot.conversation.steps.menu import _label
 from bot.conversation.steps.question import help_lines
 from bot.conversation.steps.review import _titles
 from bot.conversation.surface import TurnSurface
+from bot.core.text import short
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import _UNSAFE, InvalidAnswer, clean_text, parse_table_row
 from bot.questionnaire.evaluate import _plan

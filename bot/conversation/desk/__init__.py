@@ -7,7 +7,6 @@ The desk is typed against `bot.conversation.surface.DeskTurn`, never against the
 """
 
 from bot.conversation.desk.core import lead_ids, notices, replan_reminders
-from bot.conversation.desk.core import short as _short
 from bot.conversation.desk.router import Desk
 
-__all__ = ["Desk", "_short", "lead_ids", "notices", "replan_reminders"]
+__all__ = ["Desk", "lead_ids", "notices", "replan_reminders"]

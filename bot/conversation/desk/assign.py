@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.conversation.desk.core import Area, short
+from bot.conversation.desk.core import Area
 from bot.conversation.desk.flows import AssignSection
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import short
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow import periods

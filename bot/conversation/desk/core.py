@@ -19,6 +19,7 @@ from bot.conversation.desk.flows import AnyFlow, Idle
 from bot.conversation.surface import DeskTurn
 from bot.core.clock import now
 from bot.core.replies import Button, Notice, Outgoing, Reply
+from bot.core.text import short
 from bot.questionnaire.schema import Template
 from bot.reminders import service as reminders
 from bot.store import queries as store
@@ -189,15 +190,3 @@ def lead_ids(session: Session, *, unit_id: int, besides: int | None = None) -> l
         for m in store.members_of(session, unit_id=unit_id)
         if role_of(m) in (Role.DIRECTOR, Role.DEPUTY) and m.id != besides
     ]
-
-
-def short(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut after a whole word where one fits."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    # A Vietnamese syllable cut in half reads as another word: drop the broken one.
-    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;–-") + "…"

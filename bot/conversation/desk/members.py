@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.conversation.desk.core import Area, short
+from bot.conversation.desk.core import Area
 from bot.conversation.headlines import headline_block
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import short
 from bot.store import queries as store
 from bot.texts import t
 from bot.workflow.access import Action, Role, can, require, role_of

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.conversation.desk.core import Area, short
+from bot.conversation.desk.core import Area
 from bot.conversation.desk.flows import OpenPeriod
 from bot.conversation.desk.settings import DeadlineDesk
 from bot.core.clock import school_year_of, today
 from bot.core.digits import small_int
 from bot.core.replies import Button, Outgoing, Reply
-from bot.core.text import year_text
+from bot.core.text import short, year_text
 from bot.questionnaire.answers import clean_text
 from bot.questionnaire.dates import DateParseError, parse_date
 from bot.questionnaire.loader import all_templates, load_template

@@ -4,10 +4,10 @@ comment, mark the report final, and unlock one section of a final report."""
 from __future__ import annotations
 
 from bot.conversation.desk.children import ChildrenDesk
-from bot.conversation.desk.core import Area, short
+from bot.conversation.desk.core import Area
 from bot.conversation.desk.flows import ReturnSection
 from bot.core.replies import Button, Outgoing, Reply
-from bot.core.text import year_text
+from bot.core.text import short, year_text
 from bot.questionnaire.answers import clean_text
 from bot.store import queries as store
 from bot.texts import t

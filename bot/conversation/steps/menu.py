@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.conversation import reports
-from bot.conversation.prompts import short
 from bot.core.replies import Button, Outgoing, Reply
-from bot.core.text import fold, year_text
+from bot.core.text import fold, short, year_text
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text
 from bot.questionnaire.derived import derived

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.conversation import prompts
-from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW, short
+from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW
 from bot.conversation.steps import items, table
 from bot.conversation.steps.checks import open_checks
 from bot.core.replies import Button, Outgoing, Reply
+from bot.core.text import short
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import (
     InvalidAnswer,

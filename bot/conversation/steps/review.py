@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from bot.conversation.desk import lead_ids
 from bot.conversation.headlines import headline_block
-from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW, short
+from bot.conversation.prompts import REVIEW_ANSWER_PREVIEW
 from bot.core.digits import is_ascii_digits, small_int
 from bot.core.replies import Button, Outgoing, Reply
-from bot.core.text import fold
+from bot.core.text import fold, short
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import clean_text, format_answer
 from bot.questionnaire.derived import derived
