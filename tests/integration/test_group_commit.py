@@ -23,6 +23,7 @@ from bot.conversation.events import Command, Sender
 from bot.conversation.group_commit import GroupCommit, NotSavedError, Pending, commit_batch
 from bot.store.database import Database
 from models import ChatIdentity, ProcessedEvent
+from tests.support.failing import fail_events_of
 
 pytestmark = pytest.mark.dialect
 
@@ -88,15 +89,7 @@ def test_an_event_that_fails_is_rolled_back_alone_and_the_others_committed(
     database: Database, options: EngineOptions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = ConversationEngine(database, options)
-    real = engine.handle_in
-
-    def fails_for_user_2(session: Session, who: Sender, *args: Any, **kwargs: Any) -> Any:
-        replies = real(session, who, *args, **kwargs)  # its writes are made, then undone
-        if who.external_id == "user-2":
-            raise RuntimeError("a bug in this event")
-        return replies
-
-    monkeypatch.setattr(engine, "handle_in", fails_for_user_2)
+    fail_events_of(monkeypatch, engine, "user-2")  # its writes are made, then undone
     counted = commits_of(database)
     batch = [Pending(sender(n), Command("start"), str(n)) for n in range(1, 4)]
     assert commit_batch(engine, batch) == []

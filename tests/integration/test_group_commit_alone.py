@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from bot.conversation.engine import ConversationEngine, EngineOptions
 from bot.conversation.events import Command, Sender
@@ -16,6 +16,7 @@ from bot.conversation.group_commit import GroupCommit, begin
 from bot.store.database import Database
 from bot.store.prepared import connection_of
 from models import ChatIdentity, ProcessedEvent
+from tests.support.failing import fail_events_of
 
 
 def sender(number: int) -> Sender:
@@ -57,15 +58,7 @@ async def test_an_event_alone_that_fails_raises_stores_nothing_and_the_next_is_a
     database: Database, options: EngineOptions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = ConversationEngine(database, options)
-    real = engine.handle_in
-
-    def fails_for_user_1(session: Session, who: Sender, *args: Any, **kwargs: Any) -> Any:
-        replies = real(session, who, *args, **kwargs)  # its writes are made, then undone
-        if who.external_id == "user-1":
-            raise RuntimeError("a bug in this event")
-        return replies
-
-    monkeypatch.setattr(engine, "handle_in", fails_for_user_1)
+    fail_events_of(monkeypatch, engine, "user-1")  # its writes are made, then undone
     commits = GroupCommit(engine)
     with pytest.raises(RuntimeError, match="a bug"):
         await commits.handle(sender(1), Command("start"), event_id="1")

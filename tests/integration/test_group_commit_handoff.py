@@ -15,6 +15,7 @@ from bot.conversation.events import Command, Sender
 from bot.conversation.group_commit import GroupCommit
 from bot.store.database import Database
 from models import ChatIdentity
+from tests.support.failing import fail_events_of
 
 
 def sender(number: int) -> Sender:
@@ -58,14 +59,7 @@ async def test_replies_and_errors_come_back_to_the_loop(
     database: Database, options: EngineOptions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = ConversationEngine(database, options)
-    real = engine.handle_in
-
-    def fails_for_user_2(session: Session, who: Sender, *args: Any, **kwargs: Any) -> Any:
-        if who.external_id == "user-2":
-            raise RuntimeError("a bug in this event")
-        return real(session, who, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "handle_in", fails_for_user_2)
+    fail_events_of(monkeypatch, engine, "user-2", after_writes=False)
     commits = GroupCommit(engine)
     first, second = await asyncio.gather(
         commits.handle(sender(1), Command("start"), event_id="1"),
