@@ -11,7 +11,7 @@ from bot.conversation.commands import command_named
 from bot.conversation.desk import Desk, notices
 from bot.conversation.desk.flows import Idle
 from bot.conversation.events import ButtonPress, Command, Incoming
-from bot.conversation.state import State, dumped
+from bot.conversation.state import State, dumped, keep, taken
 from bot.conversation.surface import DeskOptions
 from bot.core.digits import small_int
 from bot.core.replies import Outgoing, Reply
@@ -36,8 +36,8 @@ class Lobby:
         self.template: Template | None = None
         self.conversation_id = context.conversation_id
         self.identity_id = context.identity_id
-        saved = context.conversation_state if context.conversation_period_id is None else None
-        self.state = State.model_validate(saved or {})
+        saved = context.conversation_text if context.conversation_period_id is None else None
+        self.state = taken(saved)
 
     @property
     def period_id(self) -> int:
@@ -66,15 +66,18 @@ class Lobby:
         return self.show_menu()
 
     def save(self) -> None:
-        """Stores the desk dialogue (or, once a period is open, the member's fresh start)."""
+        """Stores the desk dialogue (or, once a period is open, the member's fresh start):
+        the lobby's last step, as `Turn.save` is the turn's."""
+        text = dumped(self.state)
         hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
             member_id=require_id(self.member),
             period_id=self.period.id if self.period else None,
-            state=dumped(self.state),
+            state=text,
             identity_id=self.identity_id,
         )
+        keep(text, self.state)
 
     def code(self, action: str) -> str:
         """A button code bound to the current step."""

@@ -28,8 +28,9 @@ def choose_period(session: Session, context: hot_path.MemberContext) -> None:
     """Puts the report the member chose in the context, while it is open in their unit;
     without a choice the context keeps the unit's newest open report."""
     wanted = context.conversation_period_id
-    chosen = bool((context.conversation_state or {}).get("period_chosen"))
-    if not chosen or wanted is None or context.period is None or wanted == context.period.id:
+    if wanted is None or context.period is None or wanted == context.period.id:
+        return  # the state is decoded only when it may matter
+    if not (context.conversation_state or {}).get("period_chosen"):
         return
     period = store.period_by_id(session, period_id=wanted)
     if period is not None and period.unit_id == context.unit.id and period.status != "final":

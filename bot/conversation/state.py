@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import operator
+import threading
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_serializer
@@ -82,3 +85,80 @@ def dumped(state: State) -> str:
     except PydanticSerializationError:
         # Text UTF-8 cannot hold (a lone surrogate): escaped, as the json module does.
         return json.dumps(state.model_dump(mode="json"))
+
+
+def taken(text: str | None) -> State:
+    """The state stored as `text` (a conversation row's JSON text; None: a fresh state), now
+    the caller's own to change.
+
+    The state a turn stored last is kept with its text (`keep`): when the row still holds
+    that very text, read in the event's own transaction, it is handed over instead of
+    decoded and validated again. It is taken out while a turn owns it, so a turn that fails
+    halfway leaves nothing half-changed behind. A text another process wrote, or a write
+    that was rolled back, is simply not found and is read as before.
+    """
+    if text is None:
+        return State()
+    kept = _KEPT.pop(text, None)
+    if kept is not None:
+        return kept
+    return State.model_validate(json.loads(text) or {})
+
+
+def keep(text: str, state: State) -> None:
+    """Keeps `state`, just stored as `text` and not to be changed any more, for the next
+    turn that reads that text (`taken`); only a state that reading `text` would give back
+    exactly (see `_exact`)."""
+    if not _exact(state):
+        return
+    with _LOCK:
+        if len(_KEPT) >= _MAX_KEPT:
+            del _KEPT[next(iter(_KEPT))]  # the oldest
+        _KEPT[text] = state
+
+
+# States stored last, by their text (one per member that answered lately, at most a few
+# hundred bytes each), and how many at most.
+_KEPT: dict[str, State] = {}
+_MAX_KEPT = 2000
+_LOCK = threading.Lock()
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _exact(state: State) -> bool:
+    """Whether reading the state's JSON text gives it back as it is: every value JSON's own
+    (no Decimal, date or tuple, which come back as text or a list; no NaN, which is stored
+    as null), and no desk dialogue but an idle one with its choices stored (a dialogue is
+    recognised again by the keys it stored)."""
+    desk = state.desk
+    if type(desk) is not Idle or (desk.choices and "choices" not in desk.model_fields_set):
+        return False
+    fields = state.__dict__
+    # The plain fields at C speed (this runs at every event), the containers walked.
+    return (
+        _PLAIN.issuperset(map(type, _plain_fields(fields)))
+        and all(map(_json_value, _container_fields(fields)))
+        and _json_value(desk.choices)
+    )
+
+
+# The state's fields that hold a dict or a list; every other one but the desk holds a plain
+# value (str, int, bool or None).
+_CONTAINERS = ("pending_row", "item", "selected", "check_keys", "pending_import")
+_container_fields = operator.itemgetter(*_CONTAINERS)
+_plain_fields = operator.itemgetter(
+    *(name for name in State.model_fields if name not in {*_CONTAINERS, "desk"})
+)
+
+
+def _json_value(value: Any) -> bool:
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list:
+        return all(_json_value(item) for item in value)
+    if kind is dict:
+        return all(type(key) is str and _json_value(item) for key, item in value.items())
+    return False

@@ -13,11 +13,12 @@ from bot.conversation.desk import notices
 from bot.conversation.evaluation_cache import EvaluationCache
 from bot.conversation.modes import current
 from bot.conversation.options import EngineOptions
-from bot.conversation.state import State, dumped
+from bot.conversation.state import State, dumped, keep, taken
 from bot.conversation.steps import menu, question, review
 from bot.core.replies import Outgoing, Reply
 from bot.questionnaire import index as flow
 from bot.questionnaire.check_scope import checked_questions
+from bot.questionnaire.evaluate import failures_naming
 from bot.questionnaire.evaluation import CheckFailure, Evaluation
 from bot.questionnaire.schema import Question, Section, Template
 from bot.store import hot_path
@@ -58,8 +59,7 @@ class Turn:
         self.conversation_id = context.conversation_id
         self.identity_id = context.identity_id
         same_period = context.conversation_period_id == self.period.id
-        saved = context.conversation_state if same_period else {}
-        self.state = State.model_validate(saved or {})
+        self.state = taken(context.conversation_text if same_period else None)
         self._read_answers()
 
     def _read_answers(self) -> None:
@@ -89,15 +89,18 @@ class Turn:
     # -- persistence ------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Stores the conversation state with the answers, in the same transaction."""
+        """Stores the conversation state with the answers, in the same transaction: the
+        turn's last step (the state is kept for the member's next event, see `keep`)."""
+        text = dumped(self.state)
         hot_path.write_conversation(
             self.session,
             conversation_id=self.conversation_id,
             member_id=require_id(self.member),
             period_id=self.period_id,
-            state=dumped(self.state),
+            state=text,
             identity_id=self.identity_id,
         )
+        keep(text, self.state)
 
     def store_answer(
         self, question: Question, value: Any, *, skipped: bool = False, source: str | None = None
@@ -167,9 +170,12 @@ class Turn:
         """Failed checks involving a question that nobody has confirmed yet."""
         if question_id not in checked_questions(self.template):
             return []  # no check reads it: the answers need no evaluation
-        return [
-            f for f in self.evaluation().failures_for(question_id) if f.key not in self.confirmed
-        ]
+        if self._evaluation is not None:
+            named = self._evaluation.failures_for(question_id)
+        else:
+            # Only the checks that can name it, and what they read, are worked out.
+            named = failures_naming(self.template, self.values, question_id)
+        return [f for f in named if f.key not in self.confirmed]
 
     # -- who may do what ----------------------------------------------------------------------
 

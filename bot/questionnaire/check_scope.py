@@ -4,9 +4,8 @@ they are answered (a text, a choice or a date is read by no check)."""
 from __future__ import annotations
 
 from bot.questionnaire.derived import derived
-from bot.questionnaire.infer import inferred_checks
-from bot.questionnaire.plausible import typed_rates
-from bot.questionnaire.schema import TableQuestion, Template
+from bot.questionnaire.evaluation_plan import plan, questions_behind
+from bot.questionnaire.schema import Template
 
 
 def checked_questions(template: Template) -> frozenset[str]:
@@ -16,25 +15,11 @@ def checked_questions(template: Template) -> frozenset[str]:
 
 
 def _checked_questions(template: Template) -> frozenset[str]:
-    # The same references the evaluation fails on, followed through figures as
-    # `evaluate._Evaluator._questions_behind` does; a table fails on its own id too.
-    figures = {f.id: f for f in template.figures}
-    pending = [ref for check in template.checks for ref in check.references()]
-    pending += [ref for check in inferred_checks(template) for ref in check.references()]
-    pending += typed_rates(template)
-    found = {
-        question.id
-        for section in template.iter_sections()
-        for question in section.questions
-        if isinstance(question, TableQuestion)
-    }
-    followed: set[str] = set()
-    while pending:
-        ref = pending.pop()
-        if ref in figures:
-            if ref not in followed:
-                followed.add(ref)
-                pending.extend(figures[ref].references())
-        else:
-            found.add(ref.split(".")[0])
-    return frozenset(found)
+    # The references the evaluation fails on, followed through figures as a failure's
+    # question ids are; a table fails on its own id too.
+    found = plan(template)
+    refs = [ref for check in template.checks for ref in check.references()]
+    refs += [ref for check in found.inferred for ref in check.references()]
+    refs += found.everything.typed_rates
+    tables = frozenset(table.id for table in found.tables)
+    return tables | questions_behind(found.figures, refs)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,17 +21,14 @@ from bot.questionnaire.check_wording import (
     rate_message,
     sum_or_above,
 )
-from bot.questionnaire.derived import derived
 from bot.questionnaire.evaluation import CheckFailure, Evaluation, FigureResult, format_value
-from bot.questionnaire.infer import inferred_checks
+from bot.questionnaire.evaluation_plan import Scope, plan, questions_behind, scope
 from bot.questionnaire.inferred_check import InferredCheck
-from bot.questionnaire.plausible import small_rates, typed_rates
+from bot.questionnaire.plausible import small_rates
 from bot.questionnaire.schema import (
-    NUMERIC_KINDS,
     Check,
     ComputedColumn,
     Figure,
-    Question,
     TableCheck,
     TableColumn,
     TableQuestion,
@@ -42,10 +38,8 @@ from bot.questionnaire.table_fragments import (
     FRAGMENTS_KEPT,
     FRAGMENTS_LOCK,
     TableFragment,
-    fragment_sources,
     kept_fragments,
     last_fragments,
-    tables_alone,
 )
 from bot.texts import t
 
@@ -72,68 +66,28 @@ def _column_labels(table: TableQuestion) -> dict[str, str]:
     return labels
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What an evaluation needs of a template's shape, worked out once per template."""
-
-    questions: dict[str, Question]
-    numeric: tuple[Question, ...]
-    tables: tuple[TableQuestion, ...]
-    # Tables whose computed columns look up other tables come last.
-    computed_order: tuple[TableQuestion, ...]
-    inferred: tuple[InferredCheck, ...]
-    # Tables worked out on their own, with the tables they look up (`fragment_sources`).
-    fragments: dict[str, tuple[str, ...]]
-    typed_rates: tuple[str, ...]
-    alone: dict[str, tuple[str, ...]]
-
-
-def _plan(template: Template) -> _Plan:
-    """The template's plan, worked out once and kept on the template (`derived`)."""
-    return derived(template, "evaluation_plan", lambda: _make_plan(template))
-
-
-def _make_plan(template: Template) -> _Plan:
-    questions = {q.id: q for section in template.iter_sections() for q in section.questions}
-    tables = tuple(q for q in questions.values() if isinstance(q, TableQuestion))
-    inferred = tuple(inferred_checks(template))
-    fragments = fragment_sources(tables, list(inferred))
-    rates = tuple(typed_rates(template))
-    return _Plan(
-        questions=questions,
-        numeric=tuple(q for q in questions.values() if q.kind in NUMERIC_KINDS),
-        tables=tables,
-        computed_order=tuple(
-            sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
-        ),
-        inferred=inferred,
-        fragments=fragments,
-        typed_rates=rates,
-        alone=tables_alone(tables, inferred, fragments, rates),
-    )
-
-
 class _Evaluator:
     def __init__(self, template: Template, answers: Mapping[str, Any]) -> None:
         self.template = template
         self.answers = answers
-        self.plan = _plan(template)
+        self.plan = plan(template)
         self.questions = self.plan.questions
         self.last_fragments = last_fragments(template)
         self.result = Evaluation(fixed_rates=template.rate_format == "100,00%")
 
-    def run(self, confirmed: set[str]) -> Evaluation:
-        plan = self.plan
-        tables = plan.tables
-        inferred = list(plan.inferred)
-        for question in plan.numeric:
+    def run(self, confirmed: set[str], scope: Scope) -> Evaluation:
+        """The numbers, figures and failed checks of `scope` (the plan's `everything`, or
+        what the checks naming one question read)."""
+        fragments_of = self.plan.fragments
+        for question in scope.numeric:
             self._put(question.id, question.kind, _dec(self.answers.get(question.id)))
         # A table that reads nothing outside itself (or only self-contained tables it looks
         # up) is worked out (cells and checks) on its own, and remembered: a typed row
         # changes one table, the others are reused. Tables that look others up come last.
+        inferred = list(self.plan.inferred)
         fragments: dict[str, TableFragment] = {}
-        for table in plan.computed_order:
-            sources = plan.fragments.get(table.id)
+        for table in scope.computed_order:
+            sources = fragments_of.get(table.id)
             if sources is None:
                 self._answered_cells(table)
                 continue
@@ -141,24 +95,25 @@ class _Evaluator:
             fragments[table.id] = fragment
             self.result.numbers.update(fragment.numbers)
             self.result.kinds.update(fragment.kinds)
-        for table in plan.computed_order:
+        for table in scope.computed_order:
             if table.id not in fragments:
                 self._computed_cells(table)
-        for figure in self.template.figures:
+        for figure in scope.figures:
             self._figure(figure)
-        for table in tables:
+        for table, own, its in scope.table_checks:
             if table.id in fragments:
                 self.result.failures.extend(fragments[table.id].failures)
-            else:
-                self._table_and_inferred_checks(table, inferred)
-        for check in inferred:
-            if check.table is None:
+                continue
+            if own:
+                self._table_checks(table)
+            for check in its:
                 self._inferred(check)
-        for declared in self.template.checks:
+        for check in scope.inferred:
+            self._inferred(check)
+        for declared in scope.checks:
             self._check(declared)
         numbers = self.result.numbers
-        rates = plan.typed_rates
-        for key, message, ref in small_rates(numbers, inferred, self._label, rates):
+        for key, message, ref in small_rates(numbers, inferred, self._label, scope.typed_rates):
             self._fail(key, message, [ref])
         self.result.failures = [
             CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
@@ -346,21 +301,8 @@ class _Evaluator:
 
     # -- checks ---------------------------------------------------------------------------
 
-    def _questions_behind(self, refs: Iterable[str]) -> frozenset[str]:
-        """The question ids a set of references reads, through figures."""
-        figures = {f.id: f for f in self.template.figures}
-        out: set[str] = set()
-        pending = list(refs)
-        while pending:
-            ref = pending.pop()
-            if ref in figures:
-                pending.extend(figures[ref].references())
-            else:
-                out.add(ref.split(".")[0])
-        return frozenset(out)
-
     def _label(self, ref: str) -> str:
-        figure = next((f for f in self.template.figures if f.id == ref), None)
+        figure = self.plan.figures.get(ref)
         if figure:
             return figure.label
         head, *rest = ref.split(".")
@@ -381,7 +323,9 @@ class _Evaluator:
         return question.label or question.prompt
 
     def _fail(self, key: str, message: str, refs: Iterable[str]) -> None:
-        self.result.failures.append(CheckFailure(key, message, self._questions_behind(refs)))
+        self.result.failures.append(
+            CheckFailure(key, message, questions_behind(self.plan.figures, refs))
+        )
 
     def _text(self, ref: str) -> str:
         return self.result.text(ref) or ""
@@ -489,7 +433,16 @@ def evaluate(
     template: Template, answers: Mapping[str, Any], confirmed: Iterable[str] = ()
 ) -> Evaluation:
     """Every number, figure and failed check of a set of answers."""
-    return _Evaluator(template, answers).run(set(confirmed))
+    return _Evaluator(template, answers).run(set(confirmed), plan(template).everything)
+
+
+def failures_naming(
+    template: Template, answers: Mapping[str, Any], question_id: str
+) -> list[CheckFailure]:
+    """The failed checks that name a question, as `evaluate` finds them, working out only
+    what those checks read."""
+    found = _Evaluator(template, answers).run(set(), scope(template, question_id))
+    return [f for f in found.failures if question_id in f.question_ids]
 
 
 def evaluate_table(

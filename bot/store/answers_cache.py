@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, event
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from bot.store.committed import CommittedMemo
+from bot.store.committed import CommittedMemo, transaction_scoped
 from bot.store.database import table_of
 from bot.store.prepared import Prepared, connection_of
 from models import Period
@@ -35,6 +35,9 @@ from models import Period
 MAX_PERIODS = 4096
 # Where `note_revision` keeps a period's revision read by another query, in `Session.info`.
 _NOTED = "bot.store.answers_cache.noted"
+# Dropped at every commit and rollback (a kept session's next transaction may be the same
+# object; a rollback, of a savepoint too, may undo what was noted).
+transaction_scoped(_NOTED)
 _PERIODS = table_of(Period)
 _REVISION = Prepared(sa_select(_PERIODS.c.revision).where(_PERIODS.c.id == bindparam("id")))
 
@@ -193,23 +196,10 @@ def _verify(session: Session) -> None:
     flushed after this: they move the revision past what is kept, never found again then.
     """
     pending = _MEMO.pending_if_any(session)
-    if not pending or session.get_nested_transaction() is not None:
+    if not pending or session._nested_transaction is not None:  # a savepoint's release
         return
     for period_id, kept in list(pending.items()):
         if kept.known or (
             kept.followed and revision_of(session, period_id=period_id) != kept.revision
         ):
             del pending[period_id]
-
-
-@event.listens_for(Session, "after_commit")
-def _end_noted(session: Session) -> None:
-    """A kept session's next transaction may be the same object: its noted revision goes
-    (what it kept is shared by `_MEMO`)."""
-    session.info.pop(_NOTED, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_noted(session: Session, _previous: Any) -> None:
-    """A rollback, of a savepoint too, may undo what was noted (`_MEMO` drops what was kept)."""
-    session.info.pop(_NOTED, None)

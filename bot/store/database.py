@@ -6,8 +6,9 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from alembic import command
@@ -16,6 +17,7 @@ from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.orm.session import SessionTransactionState
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # registers every table on SQLModel.metadata
@@ -26,6 +28,7 @@ MIGRATIONS_DIR = Path(models.__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001_initial"
 # The PostgreSQL advisory lock key held while migrating ("baocao" in ASCII).
 MIGRATION_LOCK = 0x62616F63616F
+_ACTIVE = SessionTransactionState.ACTIVE
 
 
 def normalize_url(url: str) -> str:
@@ -141,8 +144,7 @@ class Database:
                 return None
             return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
-    @contextmanager
-    def session(self, *, kept: bool = False) -> Iterator[Session]:
+    def session(self, *, kept: bool = False) -> AbstractContextManager[Session]:
         """A session committed on success and rolled back on error.
 
         `kept`: the calling thread's own session, emptied after use and used again by its
@@ -151,27 +153,21 @@ class Database:
         as much again, so there the thread keeps its connection too, and commits on it
         (`_commit_kept`). A nested call in the same thread gets a new session.
         """
-        held: _Kept | None = self._kept.__dict__.pop("held", None) if kept else None
-        if kept and (held is None or held.closed):
-            held = self._keep()
-        session = held.session if held else Session(self.engine, expire_on_commit=False)
-        driver = held.driver if held else None
+        if kept:
+            return _KeptUse(self)
+        return self._new_session()
+
+    @contextmanager
+    def _new_session(self) -> Iterator[Session]:
+        session = Session(self.engine, expire_on_commit=False)
         try:
             yield session
-            if held is not None and held.connection is not None and driver is not None:
-                _commit_kept(session, held.connection, driver)
-            else:
-                session.commit()
+            session.commit()
         except BaseException:
             session.rollback()
             raise
         finally:
-            if driver is not None:
-                session.expunge_all()
-            else:
-                session.close()
-            if held is not None:
-                self._kept.held = held
+            session.close()
 
     def _keep(self) -> _Kept:
         """A new kept session for the calling thread."""
@@ -203,17 +199,20 @@ def _commit_kept(session: Session, connection: Connection, driver: sqlite3.Conne
     transaction, so no lock either: the next use begins its own (BEGIN IMMEDIATE, or at
     its first write).
     """
-    transaction = session.get_transaction()
+    # The session's current transaction: its root unless a savepoint is open (what
+    # `get_transaction` and `get_nested_transaction` tell, read straight: a Python call each).
+    transaction = session._transaction
     if transaction is None:
         return  # nothing began, or it was rolled back
-    if session.get_nested_transaction() is not None or not transaction.is_active:
+    if transaction._parent is not None or transaction._state is not _ACTIVE:
         # A savepoint left open, or a failed flush: the ORM's own way (which refuses the
         # latter, as it must: part of the flush may be written).
         session.commit()
         return
     session.dispatch.before_commit(session)
     session.flush()
-    connection.dispatch.commit(connection)
+    if connection._has_events or connection.engine._has_events:
+        connection.dispatch.commit(connection)  # as `Connection._commit_impl` fires it
     try:
         driver.commit()
     except sqlite3.Error as err:
@@ -230,6 +229,55 @@ def _start_anew(transaction: SessionTransaction) -> None:
     for name in ("_new", "_deleted", "_dirty", "_key_switches"):
         if getattr(transaction, name).data:
             setattr(transaction, name, weakref.WeakKeyDictionary())
+
+
+class _KeptUse:
+    """One use of the calling thread's kept session (`Database.session(kept=True)`).
+
+    A class rather than a generator: `contextlib`'s wrapper and the generator's frame cost
+    a few µs each batch, on the path of every event.
+    """
+
+    __slots__ = ("_database", "_held")
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._held: _Kept | None = None
+
+    def __enter__(self) -> Session:
+        database = self._database
+        held: _Kept | None = database._kept.__dict__.pop("held", None)
+        if held is None or held.closed:
+            held = database._keep()
+        self._held = held
+        return held.session
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        held = self._held
+        assert held is not None  # entered
+        session = held.session
+        driver = held.driver
+        try:
+            if kind is not None:
+                session.rollback()
+            elif driver is not None:
+                _commit_kept(session, held.connection, driver)  # type: ignore[arg-type]
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            if driver is None:
+                session.close()
+            else:
+                session.expunge_all()
+            self._database._kept.held = held
 
 
 class _Kept:

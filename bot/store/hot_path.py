@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Table,
     Text,
     bindparam,
@@ -30,6 +32,7 @@ from bot.core.clock import now
 from bot.store import answers_cache
 from bot.store.answers_cache import PeriodAnswers
 from bot.store.answers_cache import decoded as _decoded
+from bot.store.committed import dropped_at_rollback
 from bot.store.database import table_of
 from bot.store.prepared import Prepared, Serialized, connection_of
 from models import (
@@ -89,7 +92,8 @@ def _member_context_statement() -> Any:
             *(column for _model, table in _CONTEXT_MODELS for column in table.c),
             conversation.id,
             conversation.period_id,
-            conversation.state,
+            # Its text: decoded only when not known already (`bot.conversation.state`).
+            cast(conversation.state, Text),
             identity.id,
         )
         .select_from(joined)
@@ -158,9 +162,16 @@ class MemberContext:
     period: Period | None
     conversation_id: int | None
     conversation_period_id: int | None
-    conversation_state: dict[str, Any] | None
+    # The conversation state as its stored JSON text (None without a conversation row):
+    # decoded by whoever needs it, only when it is not known already.
+    conversation_text: str | None
     # The chat account the event came from, kept with the conversation as the one used last.
     identity_id: int | None = None
+
+    @property
+    def conversation_state(self) -> dict[str, Any] | None:
+        """The conversation state decoded, as the column's JSON type reads it."""
+        return None if self.conversation_text is None else json.loads(self.conversation_text)
 
 
 def member_context(session: Session, *, channel: str, external_id: str) -> MemberContext | None:
@@ -168,25 +179,35 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
 
     The member, unit and period come as the ORM would load them (in the session, changes
     to them flushed with it), but built straight from the row: the ORM's loading cost five
-    times the query.
+    times the query. A kept session (`Database.session(kept=True)`) keeps the instances it
+    built, and a later transaction that finds one untouched since fills it with its own row
+    instead of building another (`_Loader.instance`).
     """
     if session.autoflush:
         session.flush()  # what was added before is read back, as the ORM's query would
     params = {"channel": channel, "external_id": external_id}
-    rows = _MEMBER_CONTEXT.rows(session, params)
+    rows, convert = _MEMBER_CONTEXT.raw_rows(session, params)
     if not rows:
         return None
     row = rows[0]
-    loaded: list[Any] = []
-    start = 0
-    for loader in _loaders():
-        end = start + len(loader.names)
-        loaded.append(_persistent(session, loader, row[start:end]))
-        start = end
-    member, unit, period = loaded
+    kept: dict[Any, _Kept] | None = session.info.get(_KEPT)
+    if kept is None or len(kept) > _MAX_KEPT:
+        kept = session.info[_KEPT] = {}
+    member, unit, period = (loader.instance(session, row, convert, kept) for loader in _loaders())
     if period is not None:
         answers_cache.note_revision(session, period_id=period.id, revision=row[_revision_index()])
-    return MemberContext(member, unit, period, *row[start:])
+    return MemberContext(member, unit, period, *row[_CONVERSATION_START:])
+
+
+# Where `member_context` keeps its instances in a session's `Session.info`, and how many at
+# most (past that it starts anew: a session serving that many members has memory to spare).
+_KEPT = "bot.store.hot_path.kept"
+_MAX_KEPT = 3000
+# All of them go at a rollback, of a savepoint too: the kept reference would hold an instance
+# the rollback undid in the identity map (a weak one otherwise), where a row given the same
+# key later (an id the rollback freed) would clash with it.
+dropped_at_rollback(_KEPT)
+_CONVERSATION_START = sum(len(table.c) for _model, table in _CONTEXT_MODELS)
 
 
 @cache
@@ -196,46 +217,94 @@ def _revision_index() -> int:
     return start + list(_PERIODS.c).index(_PERIODS.c.revision)
 
 
+@dataclass(slots=True)
+class _Kept:
+    """An instance `member_context` built, with the row's values it was last given, as read
+    and as converted."""
+
+    instance: Any
+    raw: Sequence[Any]
+    values: Sequence[Any]
+
+
 @dataclass(frozen=True)
 class _Loader:
-    """A model read whole by `member_context`: its mapper and the attribute of each column
-    of its table, in the table's order (the primary key first)."""
+    """A model read whole by `member_context`: its mapper, the attribute of each column of
+    its table in the table's order (the primary key first), where those columns are in the
+    row, and which of them hold mutable values (JSON)."""
 
     mapper: Any
     names: tuple[str, ...]
+    start: int
+    stop: int
+    mutable: tuple[int, ...]
+
+    def instance(
+        self, session: Session, row: Sequence[Any], convert: bool, kept: dict[Any, _Kept]
+    ) -> Any:
+        """The row's instance of the model in the session: the one it holds already, else
+        one kept from an earlier transaction and untouched since (its values replaced by
+        the row's), else a new one. None for a row an outer join left empty."""
+        raw = row[self.start : self.stop]
+        if raw[0] is None:
+            return None
+        mapper = self.mapper
+        key = mapper.identity_key_from_primary_key((raw[0],))
+        found = session.identity_map.get(key)
+        if found is not None:
+            return found
+        entry = kept.get(key)
+        if entry is not None and entry.raw == raw:
+            values = entry.values
+        else:
+            values = _MEMBER_CONTEXT.converted(row, self.start, self.stop) if convert else raw
+        if entry is not None and self._untouched(entry.instance, key):
+            instance = entry.instance
+            entry.raw, entry.values = raw, values
+        else:
+            # What the ORM's loading does for a row not in the session (orm/loading.py,
+            # `_instance`): `session.add` would cost three times as much, walking cascades.
+            instance = mapper.class_manager.new_instance()
+            kept[key] = _Kept(instance, raw, values)
+        fields = instance.__dict__
+        fields.update(zip(self.names, values, strict=True))
+        for index in self.mutable:
+            if values[index] is not None:  # the kept value stays as read
+                fields[self.names[index]] = copy.deepcopy(values[index])
+        state = instance_state(instance)
+        state.key = key
+        state.session_id = session.hash_key
+        session.identity_map._add_unpresent(state, key)
+        return instance
+
+    def _untouched(self, instance: Any, key: Any) -> bool:
+        """Whether a kept instance is as this module left it, out of any session: no change
+        pending, nothing expired (a rollback expires what it undid), not deleted, and
+        nothing but its columns loaded."""
+        state = instance_state(instance)
+        return (
+            state.session_id is None
+            and state.key == key
+            and not state.modified
+            and not state.expired_attributes
+            and not state.expired
+            and not state.was_deleted
+            and len(instance.__dict__) == len(self.names) + 1  # and its `_sa_instance_state`
+        )
 
 
 @cache
 def _loaders() -> tuple[_Loader, ...]:
     loaders = []
+    start = 0
     for model, table in _CONTEXT_MODELS:
         assert list(table.primary_key.columns) == [table.c[0]]
         mapper = sa_inspect(model)
         names = tuple(mapper.get_property_by_column(column).key for column in table.c)
-        loaders.append(_Loader(mapper, names))
+        mutable = tuple(i for i, column in enumerate(table.c) if isinstance(column.type, JSON))
+        loaders.append(_Loader(mapper, names, start, start + len(names), mutable))
+        start += len(names)
     return tuple(loaders)
-
-
-def _persistent(session: Session, loader: _Loader, values: Sequence[Any]) -> Any:
-    """The row `values` (its table's columns in order) as the session's instance of its
-    model: the one it holds already, else a new one that looks loaded (no SQL, nothing
-    dirty). None for a row an outer join left empty (no primary key)."""
-    if values[0] is None:
-        return None
-    mapper = loader.mapper
-    key = mapper.identity_key_from_primary_key((values[0],))
-    found = session.identity_map.get(key)
-    if found is not None:
-        return found
-    # What the ORM's loading does for a row not in the session (orm/loading.py, `_instance`):
-    # `session.add` would cost three times as much, walking cascades for nothing.
-    instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(zip(loader.names, values, strict=True))
-    state = instance_state(instance)
-    state.key = key
-    state.session_id = session.hash_key
-    session.identity_map._add_unpresent(state, key)
-    return instance
 
 
 def lock_period(session: Session, *, period_id: int) -> int | None:

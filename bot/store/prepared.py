@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -58,6 +58,8 @@ class Prepared:
         self.typed = typed
         self._compiled: tuple[str, list[_Bind], list[_Result] | None] | None = None
         self._lock = threading.Lock()
+        # `converted`'s conversions by the slice of the row they apply to.
+        self._sliced: dict[tuple[int, int], list[_Result]] = {}
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> int:
         """Runs the statement in the session's transaction; how many rows it changed (an
@@ -74,7 +76,30 @@ class Prepared:
         raised as SQLAlchemy's, as the ordinary path raises it."""
         return self._run(session, params)[0]
 
-    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[list[Any], int]:
+    def raw_rows(self, session: Session, params: Mapping[str, Any]) -> tuple[list[Any], bool]:
+        """Every row as the driver gives it, and whether `converted` must still convert it
+        (a typed statement on SQLite; other dialects' rows come converted): for a caller
+        that converts a row only when it is unlike one it saw before."""
+        rows = self._run(session, params, raw=True)[0]
+        return rows, self.typed and connection_of(session)[1] is not None
+
+    def converted(self, row: Sequence[Any], start: int = 0, stop: int | None = None) -> list[Any]:
+        """The values `row[start:stop]` of a row `raw_rows` gave on SQLite, converted as
+        `rows` converts them."""
+        stop = len(row) if stop is None else stop
+        conversions = self._sliced.get((start, stop))
+        if conversions is None:
+            assert self._compiled is not None  # compiled by the run that read the row
+            conversions = [(i - start, p) for i, p in self._compiled[2] or () if start <= i < stop]
+            self._sliced[(start, stop)] = conversions
+        values = list(row[start:stop])
+        for index, process in conversions:
+            values[index] = process(values[index])
+        return values
+
+    def _run(
+        self, session: Session, params: Mapping[str, Any], *, raw: bool = False
+    ) -> tuple[list[Any], int]:
         connection, driver = connection_of(session)
         if driver is None:
             given = {k: v.value if type(v) is Serialized else v for k, v in params.items()}
@@ -92,7 +117,7 @@ class Prepared:
             rows = cursor.fetchall()
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, bound, err, sqlite3.Error) from err
-        if results is None:
+        if results is None or raw:
             return rows, cursor.rowcount
         typed = []
         for row in rows:

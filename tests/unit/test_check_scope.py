@@ -5,7 +5,6 @@ until checks fail."""
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import pytest
 
@@ -13,24 +12,7 @@ from bot.questionnaire.check_scope import checked_questions
 from bot.questionnaire.evaluate import evaluate
 from bot.questionnaire.loader import load_template, sample_answers_path
 from bot.report.answers_file import load_answers_file
-
-KINDS = [
-    "bao-cao-kiem-diem-hoi-nghi-vien-chuc",
-    "bao-cao-nhiem-vu-nam-hoc-phong-gddt",
-    "bao-cao-so-ket-hoc-ky-gdnn-gdtx",
-    "bao-cao-tong-ket-nam-hoc-gdnn-gdtx",
-]
-
-
-def _scrambled(value: Any, chance: random.Random) -> Any:
-    """Every whole number of an answer replaced by another, or left out."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return chance.randint(0, 60)
-    if isinstance(value, dict):
-        return {k: _scrambled(v, chance) for k, v in value.items() if chance.random() > 0.05}
-    return value
+from tests.support.scrambled import KINDS, scrambled
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -41,7 +23,7 @@ def test_failed_checks_name_only_checked_questions(kind: str) -> None:
     chance = random.Random(kind)
     named: set[str] = set()
     for _ in range(40):
-        values = {k: _scrambled(v, chance) for k, v in answers.items()}
+        values = {k: scrambled(v, chance) for k, v in answers.items()}
         for failure in evaluate(template, values).failures:
             named |= failure.question_ids
     assert named, "the scrambled figures should fail some check"

@@ -20,7 +20,7 @@ from bot.conversation.surface import TurnSurface
 from bot.core.text import short
 from bot.questionnaire import index as flow
 from bot.questionnaire.answers import _UNSAFE, InvalidAnswer, clean_text, parse_table_row
-from bot.questionnaire.evaluate import _plan
+from bot.questionnaire.evaluation_plan import plan as _plan
 from bot.questionnaire.loader import (
     DEFAULT_TEMPLATES_DIR,
     QUESTIONNAIRE_FILE,
@@ -170,7 +170,8 @@ def test_what_a_table_is_evaluated_alone_with_lives_on_its_template() -> None:
             rates = plan.alone.get(table.id)
             if rates is not None:
                 assert table.id in plan.fragments
-                assert set(rates) == {r for r in plan.typed_rates if r.startswith(f"{table.id}.")}
+                typed = plan.everything.typed_rates
+                assert set(rates) == {r for r in typed if r.startswith(f"{table.id}.")}
     template = load_template(KIND)
     assert _plan(template).alone["conduct_previous"]
     kept = [
