@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session
 
@@ -295,6 +296,10 @@ class _Loader:
 
 @cache
 def _loaders() -> tuple[_Loader, ...]:
+    # The ORM sets its models' attributes up at its first query or flush; the instances
+    # built here come first in a new process that reads a known member before anything
+    # else (the terminal chat run again), and need them set up.
+    configure_mappers()
     loaders = []
     start = 0
     for model, table in _CONTEXT_MODELS:

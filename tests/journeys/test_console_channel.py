@@ -108,25 +108,30 @@ def test_leaving_and_coming_back_resumes_at_the_next_question(
     assert "Phần 1 • Câu 1/3" not in output
 
 
-@pytest.mark.slow
-def test_baocao_run_without_a_token_chats_in_the_terminal(tmp_path: Path) -> None:
+def baocao_run(folder: Path, lines: Iterable[str]) -> subprocess.CompletedProcess[str]:
+    """`baocao run` without a token, in its own process, with its data in `folder`/data:
+    the terminal chat types `lines`, then Ctrl-D."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "BAOCAO_DEMO"}
     }
-    env.update(BAOCAO_DATA_DIR=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
-    typed = "\n".join(["1", *ANSWERS, "xong", "/duthao"]) + "\n"
-    done = subprocess.run(
+    env.update(BAOCAO_DATA_DIR=str(folder / "data"), PYTHONIOENCODING="utf-8")
+    return subprocess.run(
         [str(Path(sys.executable).with_name("baocao")), "run"],
-        input=typed,
-        cwd=tmp_path,
+        input="\n".join(lines) + "\n",
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
         timeout=CONVERSION_TIMEOUT,
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_baocao_run_without_a_token_chats_in_the_terminal(tmp_path: Path) -> None:
+    done = baocao_run(tmp_path, ["1", *ANSWERS, "xong", "/duthao"])
     assert done.returncode == 0, done.stderr
     match = SAVED_TO.search(done.stdout)
     assert match, done.stdout[-2000:]
@@ -136,6 +141,19 @@ def test_baocao_run_without_a_token_chats_in_the_terminal(tmp_path: Path) -> Non
     # One file per draft: the path printed is the one the draft history keeps.
     assert list((tmp_path / "data" / "drafts").rglob("*.docx")) == [path]
     assert (tmp_path / "data" / "baocao.db").is_file()
+
+
+@pytest.mark.slow
+def test_baocao_run_again_continues_where_the_last_run_stopped(tmp_path: Path) -> None:
+    # A new process's first event reads the member straight from its row (the hot path),
+    # before any query of the ORM has set the models up.
+    first = baocao_run(tmp_path, ["1", ANSWERS[0]])
+    assert first.returncode == 0, first.stderr
+    assert "Phần 1 • Câu 2/3" in first.stdout
+    again = baocao_run(tmp_path, ["/tiep"])
+    assert again.returncode == 0, again.stderr
+    assert "Phần 1 • Câu 2/3" in again.stdout
+    assert "Phần 1 • Câu 1/3" not in again.stdout
 
 
 def test_a_line_ending_in_a_backslash_continues_the_same_answer(
