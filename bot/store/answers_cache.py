@@ -9,10 +9,12 @@ the command line, a migration) moves the revision, and the next event reads them
 
 What a transaction reads, and what its own answers change (`wrote`, through
 `hot_path.write_answer`), is kept aside for that transaction and only shared once it
-commits: before the commit the revision is read again, and what was kept is dropped unless
-the revision moved by exactly the writes it followed (one per answer row written), so a
-write it did not follow (a section finished, a check kept, a row deleted) drops it. A
-rollback, of a savepoint too, drops everything the transaction kept.
+commits, at the revision it counted (the one read, plus one per answer row written). A
+write it did not follow (a section finished, a check kept, a row deleted, by this
+transaction or the ORM's flush at its commit) moved the revision past that count, so the
+next event, which compares the revision it reads with the one kept, reads the period
+again: the revision never goes back, and no write leaves it where it was. A rollback, of a
+savepoint too, drops everything the transaction kept.
 """
 
 from __future__ import annotations
@@ -69,8 +71,6 @@ class PeriodAnswers:
 class _Kept:
     revision: int
     answers: PeriodAnswers
-    # Answers written since it was read (and counted in `revision`).
-    followed: int = 0
     # Taken from what was shared, and not changed since: nothing new to share.
     known: bool = False
 
@@ -174,7 +174,6 @@ def wrote(
             answers.values[question_id] = decoded(text if text else json.dumps(value))
         answers.skipped.discard(question_id)
     kept.revision += 1
-    kept.followed += 1
     kept.known = False
 
 
@@ -187,19 +186,14 @@ def _shared(session: Session) -> dict[int, _Kept]:
 
 
 @event.listens_for(Session, "before_commit")
-def _verify(session: Session) -> None:
-    """Drops what was kept of a period whose revision moved by writes not followed.
-
-    What was only read is the period as it was at the revision read, whatever came after.
-    What followed writes is the period at its counted revision only if no other write came
-    in between (then the revision moved further). The ORM's writes still waiting are
-    flushed after this: they move the revision past what is kept, never found again then.
-    """
+def _drop_known(session: Session) -> None:
+    """Drops what the transaction only took from what was shared, unchanged: nothing new to
+    share. What it read or followed is shared at its counted revision, as it is: reading the
+    revision again here would cost each event a statement, and tell nothing the next event's
+    own comparison does not (see the module's docstring)."""
     pending = _MEMO.pending_if_any(session)
     if not pending or session._nested_transaction is not None:  # a savepoint's release
         return
     for period_id, kept in list(pending.items()):
-        if kept.known or (
-            kept.followed and revision_of(session, period_id=period_id) != kept.revision
-        ):
+        if kept.known:
             del pending[period_id]

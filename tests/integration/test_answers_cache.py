@@ -145,7 +145,7 @@ def test_a_rolled_back_event_leaves_nothing_of_it_kept(database: Database, perio
     assert _as_read(read) == _truth(database, period_id)
 
 
-def test_a_write_not_followed_in_the_same_event_drops_what_was_kept(
+def test_a_write_not_followed_in_the_same_event_is_read_again_by_the_next(
     database: Database, period_id: int
 ) -> None:
     with database.session() as session:
