@@ -191,7 +191,7 @@ def member_context(session: Session, *, channel: str, external_id: str) -> Membe
     if not rows:
         return None
     row = rows[0]
-    kept: dict[Any, _Kept] | None = session.info.get(_KEPT)
+    kept: dict[Any, _KeptInstance] | None = session.info.get(_KEPT)
     if kept is None or len(kept) > _MAX_KEPT:
         kept = session.info[_KEPT] = {}
     member, unit, period = (loader.instance(session, row, convert, kept) for loader in _loaders())
@@ -219,7 +219,7 @@ def _revision_index() -> int:
 
 
 @dataclass(slots=True)
-class _Kept:
+class _KeptInstance:
     """An instance `member_context` built, with the row's values it was last given, as read
     and as converted."""
 
@@ -241,7 +241,7 @@ class _Loader:
     mutable: tuple[int, ...]
 
     def instance(
-        self, session: Session, row: Sequence[Any], convert: bool, kept: dict[Any, _Kept]
+        self, session: Session, row: Sequence[Any], convert: bool, kept: dict[Any, _KeptInstance]
     ) -> Any:
         """The row's instance of the model in the session: the one it holds already, else
         one kept from an earlier transaction and untouched since (its values replaced by
@@ -266,7 +266,7 @@ class _Loader:
             # What the ORM's loading does for a row not in the session (orm/loading.py,
             # `_instance`): `session.add` would cost three times as much, walking cascades.
             instance = mapper.class_manager.new_instance()
-            kept[key] = _Kept(instance, raw, values)
+            kept[key] = _KeptInstance(instance, raw, values)
         fields = instance.__dict__
         fields.update(zip(self.names, values, strict=True))
         for index in self.mutable:

@@ -119,13 +119,7 @@ class Prepared:
             raise DBAPIError.instance(sql, bound, err, sqlite3.Error) from err
         if results is None or raw:
             return rows, cursor.rowcount
-        typed = []
-        for row in rows:
-            values = list(row)
-            for index, process in results:
-                values[index] = process(values[index])
-            typed.append(values)
-        return typed, cursor.rowcount
+        return [self.converted(row) for row in rows], cursor.rowcount
 
     def _compile(self, dialect: Dialect) -> tuple[str, list[_Bind], list[_Result] | None]:
         with self._lock:
