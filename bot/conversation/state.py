@@ -152,6 +152,7 @@ _plain_fields = operator.itemgetter(
 
 
 def _json_value(value: Any) -> bool:
+    """Whether JSON gives `value` back as it is (`_exact`)."""
     kind = type(value)
     if kind in _PLAIN:
         return True

@@ -84,14 +84,13 @@ class _Evaluator:
         # A table that reads nothing outside itself (or only self-contained tables it looks
         # up) is worked out (cells and checks) on its own, and remembered: a typed row
         # changes one table, the others are reused. Tables that look others up come last.
-        inferred = list(self.plan.inferred)
         fragments: dict[str, TableFragment] = {}
         for table in scope.computed_order:
             sources = fragments_of.get(table.id)
             if sources is None:
                 self._answered_cells(table)
                 continue
-            fragment = self._fragment(table, inferred, [fragments[s] for s in sources])
+            fragment = self._fragment(table, [fragments[s] for s in sources])
             fragments[table.id] = fragment
             self.result.numbers.update(fragment.numbers)
             self.result.kinds.update(fragment.kinds)
@@ -112,8 +111,10 @@ class _Evaluator:
             self._inferred(check)
         for declared in scope.checks:
             self._check(declared)
-        numbers = self.result.numbers
-        for key, message, ref in small_rates(numbers, inferred, self._label, scope.typed_rates):
+        found = small_rates(
+            self.result.numbers, self.plan.inferred, self._label, scope.typed_rates
+        )
+        for key, message, ref in found:
             self._fail(key, message, [ref])
         self.result.failures = [
             CheckFailure(f.key, f.message, f.question_ids, f.key in confirmed)
@@ -127,28 +128,25 @@ class _Evaluator:
         rates = self.plan.alone.get(table.id)
         if rates is None:
             return None  # a check elsewhere may vouch for one of its rates
-        sources, inferred = self.plan.fragments[table.id], list(self.plan.inferred)
-        looked_up = [self._fragment(self.questions[s], inferred, []) for s in sources]  # type: ignore[arg-type]
-        fragment = self._fragment(table, inferred, looked_up)
+        sources = self.plan.fragments[table.id]
+        looked_up = [self._fragment(self.questions[s], []) for s in sources]  # type: ignore[arg-type]
+        fragment = self._fragment(table, looked_up)
         self.result.numbers.update(fragment.numbers)
         self.result.kinds.update(fragment.kinds)
         self.result.failures.extend(fragment.failures)
-        for key, message, ref in small_rates(self.result.numbers, inferred, self._label, rates):
+        found = small_rates(self.result.numbers, self.plan.inferred, self._label, rates)
+        for key, message, ref in found:
             self._fail(key, message, [ref])
         return self.result
 
-    def _table_and_inferred_checks(
-        self, table: TableQuestion, inferred: list[InferredCheck]
-    ) -> None:
+    def _table_and_inferred_checks(self, table: TableQuestion) -> None:
         self._table_checks(table)
-        for check in inferred:
-            if check.table == table.id:
-                self._inferred(check)
+        for check in self.plan.inferred_of[table.id]:
+            self._inferred(check)
 
     def _fragment(
         self,
         table: TableQuestion,
-        inferred: list[InferredCheck],
         sources: list[TableFragment],
     ) -> TableFragment:
         """A table's numbers and failures, from the cache when its answer (and the answers
@@ -181,7 +179,7 @@ class _Evaluator:
         try:
             self._answered_cells(table)
             self._computed_cells(table)
-            self._table_and_inferred_checks(table, inferred)
+            self._table_and_inferred_checks(table)
             prefix = f"{table.id}."
             own = [ref for ref in self.result.numbers if ref.startswith(prefix)]
             fragment = TableFragment(

@@ -51,6 +51,8 @@ class Plan:
     figures: dict[str, Figure]
     tables: tuple[TableQuestion, ...]
     inferred: tuple[InferredCheck, ...]
+    # Each table's own inferred checks, by its id.
+    inferred_of: dict[str, tuple[InferredCheck, ...]]
     # Tables worked out on their own, with the tables they look up (`fragment_sources`).
     fragments: dict[str, tuple[str, ...]]
     alone: dict[str, tuple[str, ...]]
@@ -68,15 +70,14 @@ def _make_plan(template: Template) -> Plan:
     inferred = tuple(inferred_checks(template))
     fragments = fragment_sources(tables, list(inferred))
     rates = tuple(typed_rates(template))
+    inferred_of = {table.id: tuple(c for c in inferred if c.table == table.id) for table in tables}
     everything = Scope(
         numeric=tuple(q for q in questions.values() if q.kind in NUMERIC_KINDS),
         computed_order=tuple(
             sorted(tables, key=lambda q: any(c.kind == "lookup" for c in q.computed))
         ),
         figures=tuple(template.figures),
-        table_checks=tuple(
-            (table, True, tuple(c for c in inferred if c.table == table.id)) for table in tables
-        ),
+        table_checks=tuple((table, True, inferred_of[table.id]) for table in tables),
         inferred=tuple(c for c in inferred if c.table is None),
         checks=tuple(template.checks),
         typed_rates=rates,
@@ -86,6 +87,7 @@ def _make_plan(template: Template) -> Plan:
         figures={f.id: f for f in template.figures},
         tables=tables,
         inferred=inferred,
+        inferred_of=inferred_of,
         fragments=fragments,
         alone=tables_alone(tables, inferred, fragments, rates),
         everything=everything,

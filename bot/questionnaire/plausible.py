@@ -7,7 +7,7 @@ unless its own count and total are there and already prove it right or wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from bot.core.numbers import format_percent
@@ -33,7 +33,7 @@ def typed_rates(template: Template) -> Iterator[str]:
 
 def small_rates(
     numbers: Mapping[str, Decimal | None],
-    inferred: list[InferredCheck],
+    inferred: Sequence[InferredCheck],
     label: Callable[[str], str],
     rates: Iterable[str],
 ) -> Iterator[tuple[str, str, str]]:

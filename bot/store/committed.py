@@ -27,8 +27,6 @@ V = TypeVar("V")
 _MEMOS: list[CommittedMemo[Any, Any]] = []
 # `Session.info` keys whose value holds for one transaction (savepoint) only.
 _SCOPED: list[str] = []
-
-
 # `Session.info` keys whose value holds until a rollback, of a savepoint too.
 _UNTIL_ROLLBACK: list[str] = []
 
